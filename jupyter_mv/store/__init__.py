@@ -1,0 +1,15 @@
+"""The version store: SQLite metadata and content-addressed chunks in packs."""
+
+from .model import FileEntry, GcReport, RestoreResult, VerifyReport, Version
+from .store import STORE_DIRNAME, Store, find_store_dir
+
+__all__ = [
+    "Store",
+    "Version",
+    "FileEntry",
+    "RestoreResult",
+    "VerifyReport",
+    "GcReport",
+    "STORE_DIRNAME",
+    "find_store_dir",
+]

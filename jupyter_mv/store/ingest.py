@@ -1,0 +1,190 @@
+"""Reading files into chunks: content-defined chunking, hashing, dedup, compression.
+
+A file is cut into segments of :data:`SEGMENT` bytes; worker threads cut each
+segment with FastCDC (about 64 KiB chunks) and hash the chunks with BLAKE3 (both
+release the GIL), the main thread drops chunks the store already holds, workers
+compress the new ones, and the main thread appends them, in file order, to this
+writer's pack. Segments restart the chunker at fixed offsets, so a byte inserted
+early in a large file costs one or two extra chunks per later segment; edits in
+place and appends cost only the chunks they touch.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import blake3
+import sqlite_utils
+from pyfastcdc import FastCDC
+
+from .packs import PACK_TARGET, PackEntry, PackWriter, chunk_hash, compress
+
+__all__ = ["Ingest", "StoredFile", "AVG_CHUNK", "SEGMENT"]
+
+AVG_CHUNK = 64 * 1024
+MIN_CHUNK = 16 * 1024
+MAX_CHUNK = 256 * 1024
+SEGMENT = 32 * 1024 * 1024
+_WINDOW = 3
+_local = threading.local()
+
+
+def _chunker() -> FastCDC:
+    cdc = getattr(_local, "cdc", None)
+    if cdc is None:
+        cdc = _local.cdc = FastCDC(avg_size=AVG_CHUNK, min_size=MIN_CHUNK, max_size=MAX_CHUNK)
+    return cdc
+
+
+@dataclass
+class StoredFile:
+    """A file's content object: BLAKE3 of the whole content, size, ordered chunk digests."""
+
+    hash: bytes
+    size: int
+    chunks: bytes
+
+
+@dataclass
+class _Segment:
+    data: bytes
+    cuts: list[tuple[int, int, bytes]]  # (offset, length, digest)
+    new: Future | None = None
+
+
+@dataclass
+class Ingest:
+    """One snapshot's writer: holds the pack(s) it appends to until :meth:`seal`."""
+
+    db: sqlite_utils.Database
+    store_dir: Path
+    pool: ThreadPoolExecutor
+    progress: Callable[[int], None] = lambda n: None
+    packs: list[PackWriter] = field(default_factory=list)
+    #: digest -> (pack name, entry) for chunks written by this ingest, not yet indexed.
+    written: dict[bytes, tuple[str, PackEntry]] = field(default_factory=dict)
+    objects: dict[bytes, StoredFile] = field(default_factory=dict)
+
+    def add_file(self, path: Path) -> StoredFile:
+        """Store the file's content (only chunks not already stored) and return its object."""
+        hasher = blake3.blake3()
+        digests: list[bytes] = []
+        size = 0
+        pending: deque[_Segment] = deque()
+        with open(path, "rb") as f:
+            total = os.fstat(f.fileno()).st_size
+            offsets = iter(range(0, max(total, 1), SEGMENT))
+            reads: deque[Future] = deque()
+
+            def submit_next() -> None:
+                start = next(offsets, None)
+                if start is not None:
+                    data = f.read(SEGMENT)
+                    reads.append(self.pool.submit(_cut, data))
+
+            for _ in range(_WINDOW):
+                submit_next()
+            while reads:
+                seg: _Segment = reads.popleft().result()
+                submit_next()
+                hasher.update(seg.data)
+                size += len(seg.data)
+                seg.new = self._compress_new(seg)
+                pending.append(seg)
+                digests.extend(d for _, _, d in seg.cuts)
+                while len(pending) > 1:
+                    self._write(pending.popleft())
+            # A file that grew while being read: take the rest too, unchunked by segments.
+            tail = f.read()
+            if tail:
+                seg = _cut(tail)
+                hasher.update(tail)
+                size += len(tail)
+                seg.new = self._compress_new(seg)
+                pending.append(seg)
+                digests.extend(d for _, _, d in seg.cuts)
+        while pending:
+            self._write(pending.popleft())
+        stored = StoredFile(hasher.digest(), size, b"".join(digests))
+        self.objects[stored.hash] = stored
+        return stored
+
+    def _compress_new(self, seg: _Segment) -> Future:
+        known = self._known([d for _, _, d in seg.cuts])
+        todo = []
+        for offset, length, digest in seg.cuts:
+            if digest in known or digest in self.written:
+                continue
+            known.add(digest)
+            self.written[digest] = ("", None)  # type: ignore[assignment]  # reserved; filled on write
+            todo.append((digest, seg.data[offset : offset + length]))
+        return self.pool.submit(_compress_all, todo)
+
+    def _known(self, digests: list[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        for i in range(0, len(digests), 900):
+            batch = digests[i : i + 900]
+            marks = ",".join("?" * len(batch))
+            rows = self.db.execute(f"SELECT hash FROM chunks WHERE hash IN ({marks})", batch).fetchall()
+            found.update(r[0] for r in rows)
+        return found
+
+    def _write(self, seg: _Segment) -> None:
+        assert seg.new is not None
+        for digest, size, codec, payload in seg.new.result():
+            pack = self._pack()
+            entry = pack.append(digest, size, codec, payload)
+            self.written[digest] = (pack.name, entry)
+        self.progress(len(seg.data))
+        seg.data = b""
+
+    def _pack(self) -> PackWriter:
+        if not self.packs or self.packs[-1].size >= PACK_TARGET:
+            self.packs.append(PackWriter(self.store_dir))
+        return self.packs[-1]
+
+    def seal(self) -> None:
+        """Make every pack durable and visible under ``packs/``; call before indexing."""
+        for pack in self.packs:
+            pack.seal()
+
+    def abort(self) -> None:
+        for pack in self.packs:
+            pack.abort()
+        self.packs.clear()
+        self.written.clear()
+
+    def index_rows(self) -> tuple[list[dict], list[dict], list[dict]]:
+        """Rows for ``packs``, ``chunks`` and ``objects`` (chunk rows name packs by name)."""
+        import time
+
+        now = time.time()
+        packs = [{"name": p.name, "size": p.size, "created": now} for p in self.packs if p.entries]
+        chunks = [
+            {"hash": digest, "pack": name, "offset": e.offset, "length": e.length, "size": e.size, "codec": e.codec}
+            for digest, (name, e) in self.written.items()
+        ]
+        objects = [
+            {"hash": o.hash, "size": o.size, "chunks": o.chunks, "created": now} for o in self.objects.values()
+        ]
+        return packs, chunks, objects
+
+
+def _cut(data: bytes) -> _Segment:
+    mv = memoryview(data)
+    cuts = [(c.offset, c.length, chunk_hash(mv[c.offset : c.offset + c.length])) for c in _chunker().cut_buf(data)]
+    return _Segment(data, cuts)
+
+
+def _compress_all(todo: list[tuple[bytes, memoryview | bytes]]) -> list[tuple[bytes, int, int, bytes]]:
+    out = []
+    for digest, data in todo:
+        codec, payload = compress(data)
+        out.append((digest, len(data), codec, payload))
+    return out

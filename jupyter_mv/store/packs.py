@@ -1,0 +1,184 @@
+"""Append-only pack files holding compressed chunks.
+
+A pack is ``MVPACK`` + format byte + reserved byte, then chunk payloads back to
+back, then on close a trailer listing every entry (so an index could be rebuilt
+from the packs alone) and the magic ``MVPKIDX1``. A writer builds its pack under
+``tmp/`` and moves it into ``packs/<2 hex>/<32 hex>.pack`` only after fsync, so a
+file under ``packs/`` is always complete. Chunks are checked against their BLAKE3
+hash when read: damage is an :class:`~jupyter_mv.errors.IntegrityError`, never
+wrong bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import blake3
+import zstandard
+
+from ..errors import IntegrityError
+
+__all__ = ["CODEC_NONE", "CODEC_ZSTD", "PackWriter", "PackReader", "compress", "chunk_hash"]
+
+HEADER = b"MVPACK\x01\x00"
+TRAILER_MAGIC = b"MVPKIDX1"
+_ENTRY = struct.Struct("<32sQIIB")
+CODEC_NONE = 0
+CODEC_ZSTD = 1
+#: Keep a compressed chunk only when it saves at least this share of the bytes.
+MIN_SAVING = 0.05
+ZSTD_LEVEL = 1
+#: A pack is closed and a new one started past this size.
+PACK_TARGET = 64 * 1024 * 1024
+
+_local = threading.local()
+_decompressor = zstandard.ZstdDecompressor()
+
+
+def chunk_hash(data: bytes | memoryview) -> bytes:
+    """BLAKE3 digest (32 bytes) of a chunk's uncompressed bytes: its address."""
+    return blake3.blake3(data).digest()
+
+
+def compress(data: bytes | memoryview) -> tuple[int, bytes | memoryview]:
+    """Compress ``data`` with zstd where that pays; return ``(codec, payload)``.
+
+    Thread-safe: each thread keeps its own compressor.
+    """
+    comp = getattr(_local, "compressor", None)
+    if comp is None:
+        comp = _local.compressor = zstandard.ZstdCompressor(level=ZSTD_LEVEL)
+    packed = comp.compress(data)
+    if len(packed) <= len(data) * (1 - MIN_SAVING):
+        return CODEC_ZSTD, packed
+    return CODEC_NONE, data
+
+
+@dataclass(frozen=True)
+class PackEntry:
+    hash: bytes
+    offset: int
+    length: int
+    size: int
+    codec: int
+
+
+class PackWriter:
+    """Writes one pack under ``tmp/``; :meth:`seal` fsyncs it and moves it into ``packs/``."""
+
+    def __init__(self, store_dir: Path) -> None:
+        self.name = uuid.uuid4().hex
+        self._store_dir = store_dir
+        self.tmp_path = store_dir / "tmp" / f"{self.name}.pack"
+        self.final_path = pack_path(store_dir, self.name)
+        self._file = open(self.tmp_path, "xb")
+        self._file.write(HEADER)
+        self.size = len(HEADER)
+        self.entries: list[PackEntry] = []
+
+    def append(self, digest: bytes, size: int, codec: int, payload: bytes | memoryview) -> PackEntry:
+        entry = PackEntry(digest, self.size, len(payload), size, codec)
+        self._file.write(payload)
+        self.size += len(payload)
+        self.entries.append(entry)
+        return entry
+
+    def seal(self) -> None:
+        """Write the trailer, fsync, and move the pack to its final place."""
+        trailer = b"".join(_ENTRY.pack(e.hash, e.offset, e.length, e.size, e.codec) for e in self.entries)
+        self._file.write(trailer)
+        self._file.write(struct.pack("<I", len(self.entries)))
+        self._file.write(TRAILER_MAGIC)
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        self.size = self.tmp_path.stat().st_size
+        self.final_path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.tmp_path, self.final_path)
+        _fsync_dir(self.final_path.parent)
+
+    def abort(self) -> None:
+        try:
+            self._file.close()
+        finally:
+            self.tmp_path.unlink(missing_ok=True)
+
+
+def pack_path(store_dir: Path, name: str) -> Path:
+    return store_dir / "packs" / name[:2] / f"{name}.pack"
+
+
+def read_trailer(path: Path) -> list[PackEntry]:
+    """The entries a sealed pack lists in its trailer."""
+    with open(path, "rb") as f:
+        f.seek(-12, os.SEEK_END)
+        count_raw = f.read(12)
+        if count_raw[4:] != TRAILER_MAGIC:
+            raise IntegrityError(f"pack {path.stem} has no valid trailer")
+        (count,) = struct.unpack("<I", count_raw[:4])
+        f.seek(-12 - count * _ENTRY.size, os.SEEK_END)
+        raw = f.read(count * _ENTRY.size)
+    return [PackEntry(*_ENTRY.unpack_from(raw, i * _ENTRY.size)) for i in range(count)]
+
+
+class PackReader:
+    """Reads and verifies chunks; keeps a few pack files open."""
+
+    def __init__(self, store_dir: Path) -> None:
+        self._store_dir = store_dir
+        self._open: dict[str, object] = {}
+
+    def read(self, pack: str, digest: bytes, offset: int, length: int, size: int, codec: int) -> bytes:
+        """The chunk's bytes, checked against ``digest``.
+
+        :raises IntegrityError: the pack is missing, short, or the bytes do not hash to ``digest``.
+        """
+        f = self._open.get(pack)
+        if f is None:
+            try:
+                f = open(pack_path(self._store_dir, pack), "rb")
+            except FileNotFoundError:
+                raise IntegrityError(f"pack {pack} is missing (needed by chunk {digest.hex()[:16]})") from None
+            if len(self._open) > 32:
+                self.close()
+            self._open[pack] = f
+        f.seek(offset)  # type: ignore[attr-defined]
+        payload = f.read(length)  # type: ignore[attr-defined]
+        try:
+            if len(payload) != length:
+                raise ValueError("short read")
+            data = _decompressor.decompress(payload, max_output_size=size) if codec == CODEC_ZSTD else payload
+        except (ValueError, zstandard.ZstdError):
+            raise IntegrityError(f"chunk {digest.hex()[:16]} in pack {pack} is damaged (unreadable)") from None
+        if len(data) != size or blake3.blake3(data).digest() != digest:
+            raise IntegrityError(f"chunk {digest.hex()[:16]} in pack {pack} is damaged (hash mismatch)")
+        return data
+
+    def close(self) -> None:
+        for f in self._open.values():
+            f.close()  # type: ignore[attr-defined]
+        self._open.clear()
+
+    def __enter__(self) -> "PackReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,204 @@
+"""The metadata database ``mv.db``: connection settings, format version, migrations.
+
+The database is opened in WAL mode with a busy timeout so the server and any
+number of kernels can write at once. Writers use ``BEGIN IMMEDIATE`` so they
+queue on the write lock instead of failing half-way. Migrations are numbered and
+recorded in the ``migrations`` table; ``meta.format_version`` is the store format,
+which a reader checks and refuses when it is newer than it understands.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from ..errors import StoreFormatError
+
+__all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "transaction"]
+
+#: The store format this code writes and understands (docs/store-format.md).
+FORMAT_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE packs (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            size INTEGER NOT NULL,
+            created REAL NOT NULL
+        );
+        CREATE TABLE chunks (
+            hash BLOB PRIMARY KEY,
+            pack INTEGER NOT NULL REFERENCES packs(id),
+            offset INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            size INTEGER NOT NULL,
+            codec INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX chunks_pack ON chunks(pack);
+        CREATE TABLE objects (
+            hash BLOB PRIMARY KEY,
+            size INTEGER NOT NULL,
+            chunks BLOB NOT NULL,
+            created REAL NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE environments (
+            hash TEXT PRIMARY KEY,
+            data TEXT NOT NULL,
+            created REAL NOT NULL
+        );
+        CREATE TABLE env_cache (
+            python TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            env TEXT NOT NULL REFERENCES environments(hash)
+        );
+        CREATE TABLE stat_cache (
+            path TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            ctime_ns INTEGER NOT NULL,
+            inode INTEGER NOT NULL,
+            hash BLOB NOT NULL
+        );
+        CREATE TABLE versions (
+            id TEXT PRIMARY KEY,
+            notebook TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            parent TEXT,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            author TEXT NOT NULL,
+            created REAL NOT NULL,
+            environment TEXT REFERENCES environments(hash),
+            git TEXT,
+            metrics TEXT NOT NULL,
+            params TEXT NOT NULL,
+            extra TEXT NOT NULL,
+            UNIQUE (notebook, number)
+        );
+        CREATE INDEX versions_created ON versions(created);
+        CREATE TABLE version_files (
+            version TEXT NOT NULL REFERENCES versions(id),
+            path TEXT NOT NULL,
+            role TEXT NOT NULL,
+            hash BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            mode INTEGER NOT NULL,
+            stored INTEGER NOT NULL,
+            PRIMARY KEY (version, path)
+        ) WITHOUT ROWID;
+        CREATE INDEX version_files_hash ON version_files(hash);
+        CREATE TABLE tags (
+            name TEXT PRIMARY KEY,
+            version TEXT NOT NULL REFERENCES versions(id),
+            created REAL NOT NULL
+        );
+        CREATE TABLE aliases (
+            name TEXT PRIMARY KEY,
+            version TEXT NOT NULL REFERENCES versions(id),
+            updated REAL NOT NULL
+        );
+        CREATE TABLE alias_history (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            version TEXT NOT NULL,
+            previous TEXT,
+            set_at REAL NOT NULL
+        );
+        """
+    )
+
+
+#: Numbered migrations, applied in order; never edit one that has shipped.
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+    (1, "initial", _m001_initial),
+]
+
+
+def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
+    """Open ``mv.db`` with WAL, a busy timeout, and migrations applied.
+
+    :param path: the database file.
+    :param create: create the file when missing (only ``Store.init`` does).
+    :raises StoreFormatError: the file is not a jupyter-mv database, or a newer format.
+    """
+    if not create and not path.exists():
+        raise StoreFormatError(f"store database {path.name} is missing in {path.parent}")
+    try:
+        conn = sqlite3.connect(
+            str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        db = sqlite_utils.Database(conn)
+        if create:
+            db.enable_wal()
+        _migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreFormatError(
+            f"the store database {path} cannot be read ({exc}); "
+            "run `jupyter mv verify` or restore it from a backup"
+        ) from None
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock up front (``BEGIN IMMEDIATE``)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    else:
+        db.execute("COMMIT")
+
+
+def _migrate(db: sqlite_utils.Database) -> None:
+    if "migrations" in db.table_names():
+        applied = {row["id"] for row in db["migrations"].rows}
+        if applied and max(applied) >= MIGRATIONS[-1][0]:
+            _check_format(db)
+            return
+    with transaction(db):
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS migrations "
+            "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied REAL NOT NULL)"
+        )
+        applied = {row[0] for row in db.execute("SELECT id FROM migrations").fetchall()}
+        for number, name, apply in MIGRATIONS:
+            if number in applied:
+                continue
+            apply(db)
+            db.execute(
+                "INSERT INTO migrations (id, name, applied) VALUES (?, ?, ?)",
+                [number, name, time.time()],
+            )
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES ('format_version', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value "
+            "WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)",
+            [str(FORMAT_VERSION)],
+        )
+    _check_format(db)
+
+
+def _check_format(db: sqlite_utils.Database) -> None:
+    row = db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
+    found = int(row[0]) if row else 0
+    if found > FORMAT_VERSION:
+        raise StoreFormatError(
+            f"this store has format version {found}, newer than this jupyter-mv "
+            f"understands ({FORMAT_VERSION}); upgrade jupyter-mv"
+        )

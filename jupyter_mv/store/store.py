@@ -1,0 +1,876 @@
+"""The version store façade: one object, every operation the faces need."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import math
+import os
+import shutil
+import stat
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import blake3
+import sqlite_utils
+
+from ..errors import Conflict, InvalidInput, NotFound, StoreNotFound
+from ..errors import IntegrityError as MVIntegrity
+from ..progress import Progress, null_progress
+from . import schema
+from .ingest import Ingest, StoredFile
+from .lock import store_lock, try_exclusive
+from .model import ROLES, FileEntry, GcReport, RestoreResult, VerifyReport, Version
+from .packs import PackReader
+from .refs import check_name, parse_ref
+
+__all__ = ["Store", "STORE_DIRNAME", "find_store_dir"]
+
+STORE_DIRNAME = ".jupyter_mv"
+ENV_VAR = "JUPYTER_MV_STORE"
+#: A file modified this close to a snapshot is not trusted to the stat cache (racy mtime).
+RACY_NS = 2_000_000_000
+_SKIP_DIRS = {STORE_DIRNAME, ".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints", "node_modules", ".venv"}
+
+
+def find_store_dir(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The store directory for ``start``: ``$JUPYTER_MV_STORE``, else the nearest
+    ``.jupyter_mv`` found walking up from ``start`` (a file or folder), like ``.git``."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser().absolute()
+    here = Path(start or os.getcwd()).expanduser().absolute()
+    if not here.is_dir():
+        here = here.parent
+    for folder in (here, *here.parents):
+        candidate = folder / STORE_DIRNAME
+        if (candidate / "mv.db").is_file():
+            return candidate
+    return None
+
+
+class Store:
+    """A jupyter-mv version store: ``.jupyter_mv/`` beside a project's files.
+
+    Open one with :meth:`open` (walks up like git) or create one with :meth:`init`.
+    Every method is safe to call from several processes at once; one instance may
+    be shared by threads.
+    """
+
+    def __init__(self, store_dir: Path) -> None:
+        self.dir = store_dir
+        self.db = schema.connect(store_dir / "mv.db")
+        meta = dict(self.db.execute("SELECT key, value FROM meta").fetchall())
+        self.root = Path(meta["root"]) if "root" in meta else store_dir.parent
+        self._real_root = Path(os.path.realpath(self.root))
+        self._db_lock = threading.RLock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._clean_tmp()
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, directory: str | os.PathLike[str] = ".") -> Store:
+        """Create a store in ``directory/.jupyter_mv`` (or ``$JUPYTER_MV_STORE``); idempotent.
+
+        :param directory: the project root.
+        """
+        root = Path(directory).expanduser().absolute()
+        if not root.is_dir():
+            raise NotFound(f"no such folder: {directory}")
+        env = os.environ.get(ENV_VAR)
+        store_dir = Path(env).expanduser().absolute() if env else root / STORE_DIRNAME
+        for sub in ("packs", "tmp"):
+            (store_dir / sub).mkdir(parents=True, exist_ok=True)
+        (store_dir / "lock").touch()
+        db = schema.connect(store_dir / "mv.db", create=True)
+        with schema.transaction(db):
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", [uuid.uuid4().hex])
+            db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", [str(time.time())])
+            if store_dir != root / STORE_DIRNAME:
+                db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('root', ?)", [str(root)])
+        db.close()
+        (store_dir / ".gitignore").write_text("*\n")
+        (store_dir / "README").write_text(
+            "This folder is a jupyter-mv version store (docs/store-format.md).\n"
+            "Do not edit it by hand; use `jupyter mv`.\n"
+        )
+        _ignore_in_git(root)
+        return cls(store_dir)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = False) -> Store:
+        """Open the store for ``path`` (any file or folder of the project).
+
+        :param create: when no store is found, create one with ``path`` (a folder) as root.
+        :raises StoreNotFound: no store, and ``create`` is false.
+        """
+        store_dir = find_store_dir(path)
+        if store_dir is not None and (store_dir / "mv.db").is_file():
+            return cls(store_dir)
+        if create:
+            target = Path(path or os.getcwd())
+            return cls.init(target if target.is_dir() else target.parent)
+        where = store_dir or Path(path or os.getcwd()).absolute()
+        raise StoreNotFound(f"no jupyter-mv store at or above {where}; run `jupyter mv init` in the project folder")
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- paths -----------------------------------------------------------------------------
+
+    def relpath(self, path: str | os.PathLike[str], *, must_exist: bool = True) -> str:
+        """``path`` (absolute, or relative to the current folder) as a POSIX path relative
+        to the project root.
+
+        :raises InvalidInput: the path, or the file a symlink points to, lies outside the
+            root or inside the store.
+        :raises NotFound: ``must_exist`` and there is no such file.
+        """
+        raw = os.fspath(path)
+        if not raw or "\x00" in raw:
+            raise InvalidInput("a path is required")
+        absolute = Path(os.path.abspath(os.path.expanduser(raw)))
+        try:
+            rel = absolute.relative_to(self.root)
+        except ValueError:
+            rel = None
+        if rel is None:
+            try:  # the root itself may be reached through a symlink
+                rel = Path(os.path.realpath(absolute.parent)).relative_to(self._real_root) / absolute.name
+            except ValueError:
+                raise InvalidInput(f"{raw} is outside the project root {self.root}") from None
+        if rel.parts and rel.parts[0] == STORE_DIRNAME or (self.root / rel).is_relative_to(self.dir):
+            raise InvalidInput(f"{raw} is inside the version store")
+        if must_exist:
+            if not (self.root / rel).exists() and not (self.root / rel).is_symlink():
+                raise NotFound(f"no such file: {raw}")
+            real = Path(os.path.realpath(self.root / rel))
+            if not real.is_relative_to(self._real_root):
+                raise InvalidInput(f"{raw} points outside the project root {self.root}")
+        if not rel.parts:
+            raise InvalidInput(f"{raw} is the project root, not a file")
+        return rel.as_posix()
+
+    def path_of(self, rel: str) -> Path:
+        return self.root / rel
+
+    # -- snapshot --------------------------------------------------------------------------
+
+    def snapshot(
+        self,
+        notebook: str | os.PathLike[str],
+        files: Iterable[str | os.PathLike[str]] = (),
+        *,
+        message: str = "",
+        environment: dict[str, Any] | str | None = None,
+        metrics: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        inputs: Iterable[str | os.PathLike[str]] = (),
+        outputs: Iterable[str | os.PathLike[str]] = (),
+        hash_only: Iterable[str | os.PathLike[str]] = (),
+        kind: str = "full",
+        git: dict[str, Any] | None | str = None,
+        extra: dict[str, Any] | None = None,
+        progress: Progress = null_progress,
+    ) -> Version:
+        """Store a new version of ``notebook`` with its files.
+
+        :param notebook: the ``.ipynb`` file, as saved on disk.
+        :param files: further files or folders to hold (role ``tracked``).
+        :param inputs: files the notebook read (role ``input``).
+        :param outputs: files the notebook wrote, such as models (role ``output``).
+        :param hash_only: files to record by hash and size only (too large to store).
+        :param environment: a dict from :func:`jupyter_mv.capture.capture_environment`,
+            ``"auto"`` for this interpreter (cached while its packages do not change),
+            a path to another interpreter, or None.
+        :param git: a dict from :func:`jupyter_mv.capture.capture_git`, ``"auto"``, or None.
+        :param kind: ``full``, ``light`` (the notebook only, at a save) or ``safety``.
+        :raises NotFound: a file is missing. :raises InvalidInput: a path outside the
+            root, an unreadable file, a notebook that is not valid.
+        """
+        if kind not in ("full", "light", "safety"):
+            raise InvalidInput(f"unknown version kind {kind!r}")
+        if not isinstance(message, str) or len(message) > 10_000:
+            raise InvalidInput("the message must be text of at most 10,000 characters")
+        metrics = _clean_values(metrics, "metric")
+        params = _clean_values(params, "param")
+        nb_rel = self.relpath(notebook)
+        plan: dict[str, str] = {}
+        for role, group in (("output", outputs), ("input", inputs), ("tracked", files)):
+            for item in group:
+                for rel in self._expand(item):
+                    plan.setdefault(rel, role)
+        plan[nb_rel] = "notebook"
+        hashed_only = {self.relpath(p) for p in hash_only}
+        for rel in hashed_only:
+            plan.setdefault(rel, "input")
+        started_ns = time.time_ns()
+        stats = {rel: self._stat(rel) for rel in plan}
+        cached = self._stat_cache_hits(stats)
+        if nb_rel not in cached:
+            _check_notebook(self.path_of(nb_rel), nb_rel)
+
+        env_hash = None
+        env_data = None
+        if isinstance(environment, dict):
+            env_data = environment
+        elif environment is not None:
+            env_hash, env_data = self._environment_for(None if environment == "auto" else str(environment))
+        if git == "auto":
+            from ..capture.git import capture_git
+
+            git = capture_git(self.root)
+        if git is not None and not isinstance(git, dict):
+            raise InvalidInput("git must be a dict, 'auto' or None")
+
+        with store_lock(self.dir / "lock"):
+            ingest = Ingest(self.db, self.dir, self._workers())
+            try:
+                to_read = [r for r in plan if r not in cached and r not in hashed_only]
+                total = sum(stats[r].st_size for r in to_read)
+                objects: dict[str, StoredFile | bytes] = {}
+                with progress("snapshot", total, "B") as update:
+                    ingest.progress = update
+                    for rel in to_read:
+                        objects[rel] = self._ingest(ingest, rel)
+                for rel in hashed_only:
+                    objects[rel] = _hash_file(self.path_of(rel))
+                ingest.seal()
+                with self._db_lock, schema.transaction(self.db):
+                    version = self._commit(
+                        ingest, nb_rel, plan, stats, cached, objects, hashed_only,
+                        kind=kind, message=message, metrics=metrics, params=params,
+                        env_hash=env_hash, env_data=env_data, git=git, extra=extra or {},
+                        started_ns=started_ns,
+                    )
+            except BaseException:
+                ingest.abort()
+                raise
+        return version
+
+    def _ingest(self, ingest: Ingest, rel: str) -> StoredFile:
+        try:
+            return ingest.add_file(self.path_of(rel))
+        except PermissionError:
+            raise InvalidInput(f"cannot read {rel}: permission denied") from None
+        except IsADirectoryError:
+            raise InvalidInput(f"{rel} is a folder") from None
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {rel}: {exc.strerror or exc}") from None
+
+    def _commit(self, ingest: Ingest, nb_rel: str, plan: dict[str, str], stats: dict[str, os.stat_result],
+                cached: dict[str, bytes], objects: dict[str, StoredFile | bytes], hashed_only: set[str], *,
+                kind: str, message: str, metrics: dict[str, Any], params: dict[str, Any],
+                env_hash: str | None, env_data: dict[str, Any] | None, git: dict[str, Any] | None,
+                extra: dict[str, Any], started_ns: int) -> Version:
+        db = self.db
+        packs, chunks, objs = ingest.index_rows()
+        if packs:
+            db["packs"].insert_all(packs)
+            names = [p["name"] for p in packs]
+            ids = dict(db.execute(
+                f"SELECT name, id FROM packs WHERE name IN ({','.join('?' * len(names))})", names
+            ).fetchall())
+            for row in chunks:
+                row["pack"] = ids[row["pack"]]
+            db["chunks"].insert_all(chunks, ignore=True, batch_size=2000)
+        if objs:
+            db["objects"].insert_all(objs, ignore=True, batch_size=200)
+        if env_data is not None:
+            env_hash = self._put_environment(env_data)
+        parent_row = db.execute(
+            "SELECT id, number FROM versions WHERE notebook = ? ORDER BY number DESC LIMIT 1", [nb_rel]
+        ).fetchone()
+        number = parent_row[1] + 1 if parent_row else 1
+        parent = parent_row[0] if parent_row else None
+        author = _author()
+        created = time.time()
+        files = []
+        for rel, role in sorted(plan.items()):
+            st = stats[rel]
+            obj = objects.get(rel)
+            digest = cached[rel] if rel in cached else (obj.hash if isinstance(obj, StoredFile) else obj)
+            assert isinstance(digest, bytes)
+            files.append(FileEntry(rel, role, digest.hex(), st.st_size, stat.S_IMODE(st.st_mode),
+                                   rel not in hashed_only))
+        manifest = {
+            "notebook": nb_rel, "parent": parent, "kind": kind, "message": message, "author": author,
+            "created": created, "environment": env_hash, "git": git, "metrics": metrics, "params": params,
+            "files": [[f.path, f.role, f.hash, f.size] for f in files],
+        }
+        vid = blake3.blake3(json.dumps(manifest, sort_keys=True, default=str).encode()).hexdigest()
+        db["versions"].insert({
+            "id": vid, "notebook": nb_rel, "number": number, "parent": parent, "kind": kind,
+            "message": message, "author": author, "created": created, "environment": env_hash,
+            "git": json.dumps(git) if git is not None else None, "metrics": json.dumps(metrics),
+            "params": json.dumps(params), "extra": json.dumps(extra, default=str),
+        })
+        db["version_files"].insert_all(
+            {"version": vid, "path": f.path, "role": f.role, "hash": bytes.fromhex(f.hash), "size": f.size,
+             "mode": f.mode, "stored": int(f.stored)} for f in files
+        )
+        cache_rows = []
+        for rel, obj in objects.items():
+            st = stats[rel]
+            if isinstance(obj, StoredFile) and st.st_mtime_ns < started_ns - RACY_NS and obj.size == st.st_size:
+                cache_rows.append({"path": rel, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                                   "ctime_ns": st.st_ctime_ns, "inode": st.st_ino, "hash": obj.hash})
+        if cache_rows:
+            db["stat_cache"].upsert_all(cache_rows, pk="path")
+        return Version(vid, nb_rel, number, parent, kind, message, author, created, env_hash, git,
+                       metrics, params, extra, tuple(files))
+
+    def _expand(self, item: str | os.PathLike[str]) -> Iterator[str]:
+        rel = self.relpath(item)
+        path = self.path_of(rel)
+        if not path.is_dir():
+            yield rel
+            return
+        for folder, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
+            for name in sorted(names):
+                yield self.relpath(os.path.join(folder, name))
+
+    def _stat(self, rel: str) -> os.stat_result:
+        path = self.path_of(rel)
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise NotFound(f"no such file: {rel}") from None
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {rel}: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(st.st_mode):
+            raise InvalidInput(f"{rel} is not a regular file")
+        if not os.access(path, os.R_OK):
+            raise InvalidInput(f"cannot read {rel}: permission denied")
+        return st
+
+    def _stat_cache_hits(self, stats: dict[str, os.stat_result]) -> dict[str, bytes]:
+        """Files whose size, mtime, ctime and inode match the cache and whose object is stored."""
+        hits: dict[str, bytes] = {}
+        paths = list(stats)
+        for i in range(0, len(paths), 500):
+            batch = paths[i : i + 500]
+            rows = self.db.execute(
+                "SELECT s.path, s.size, s.mtime_ns, s.ctime_ns, s.inode, s.hash FROM stat_cache s "
+                f"JOIN objects o ON o.hash = s.hash WHERE s.path IN ({','.join('?' * len(batch))})",
+                batch,
+            ).fetchall()
+            for path, size, mtime_ns, ctime_ns, inode, digest in rows:
+                st = stats[path]
+                if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == (size, mtime_ns, ctime_ns, inode):
+                    hits[path] = digest
+        return hits
+
+    def _workers(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)),
+                                            thread_name_prefix="jupyter-mv")
+        return self._pool
+
+    # -- environments ----------------------------------------------------------------------
+
+    def _put_environment(self, data: dict[str, Any]) -> str:
+        body = json.dumps(data, sort_keys=True, default=str)
+        digest = blake3.blake3(body.encode()).hexdigest()
+        self.db.execute(
+            "INSERT OR IGNORE INTO environments (hash, data, created) VALUES (?, ?, ?)", [digest, body, time.time()]
+        )
+        return digest
+
+    def _environment_for(self, python: str | None) -> tuple[str | None, dict[str, Any] | None]:
+        """The environment of ``python`` (this interpreter when None): the cached hash while
+        its packages' folders are unchanged, else a fresh capture to store."""
+        from ..capture.environment import capture_environment, environment_fingerprint
+
+        exe = os.path.realpath(python or sys.executable)
+        row = self.db.execute(
+            "SELECT c.fingerprint, c.env, e.data FROM env_cache c JOIN environments e ON e.hash = c.env "
+            "WHERE c.python = ?", [exe]
+        ).fetchone()
+        if row is not None:
+            paths = json.loads(row[2]).get("paths", [])
+            if environment_fingerprint(exe, paths) == row[0]:
+                return row[1], None
+        data = capture_environment(python)
+        fingerprint = environment_fingerprint(exe, data.get("paths", []))
+        with self._db_lock, schema.transaction(self.db):
+            digest = self._put_environment(data)
+            self.db["env_cache"].upsert({"python": exe, "fingerprint": fingerprint, "env": digest}, pk="python")
+        return digest, None
+
+    def environment(self, version: Version | str) -> dict[str, Any] | None:
+        """The environment a version recorded, or None."""
+        digest = version.environment if isinstance(version, Version) else version
+        if digest is None:
+            return None
+        row = self.db.execute("SELECT data FROM environments WHERE hash = ?", [digest]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def current_environment(self, python: str | None = None) -> dict[str, Any]:
+        """The environment of ``python`` now (through the same cache snapshots use)."""
+        digest, _ = self._environment_for(python)
+        env = self.environment(digest)
+        assert env is not None
+        return env
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _rows_to_versions(self, rows: Sequence[sqlite_utils.db.Row | tuple]) -> list[Version]:
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        marks = ",".join("?" * len(ids))
+        files: dict[str, list[FileEntry]] = {i: [] for i in ids}
+        for vid, path, role, digest, size, mode, stored in self.db.execute(
+            f"SELECT version, path, role, hash, size, mode, stored FROM version_files WHERE version IN ({marks})",
+            ids,
+        ).fetchall():
+            files[vid].append(FileEntry(path, role, digest.hex(), size, mode, bool(stored)))
+        tags: dict[str, list[str]] = {i: [] for i in ids}
+        for name, vid in self.db.execute(
+            f"SELECT name, version FROM tags WHERE version IN ({marks}) ORDER BY created", ids
+        ).fetchall():
+            tags[vid].append(name)
+        aliases: dict[str, list[str]] = {i: [] for i in ids}
+        for name, vid in self.db.execute(
+            f"SELECT name, version FROM aliases WHERE version IN ({marks}) ORDER BY name", ids
+        ).fetchall():
+            aliases[vid].append(name)
+        out = []
+        for vid, nb, number, parent, kind, message, author, created, env, git, metrics, params, extra in rows:
+            role_order = {r: i for i, r in enumerate(ROLES)}
+            fs = sorted(files[vid], key=lambda f: (role_order.get(f.role, 9), f.path))
+            out.append(Version(vid, nb, number, parent, kind, message, author, created, env,
+                               json.loads(git) if git else None, json.loads(metrics), json.loads(params),
+                               json.loads(extra), tuple(fs), tuple(tags[vid]), tuple(aliases[vid])))
+        return out
+
+    _COLUMNS = "id, notebook, number, parent, kind, message, author, created, environment, git, metrics, params, extra"
+
+    def log(self, notebook: str | os.PathLike[str] | None = None, *, limit: int | None = None,
+            offset: int = 0, kinds: Sequence[str] | None = None) -> list[Version]:
+        """Versions, newest first; of one notebook when given.
+
+        :param limit: at most this many (for paging). :param kinds: e.g. ``["full", "safety"]``.
+        """
+        where, args = self._scope(notebook, kinds)
+        sql = f"SELECT {self._COLUMNS} FROM versions {where} ORDER BY created DESC, number DESC"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args += [int(limit), int(offset)]
+        return self._rows_to_versions(self.db.execute(sql, args).fetchall())
+
+    def count(self, notebook: str | os.PathLike[str] | None = None, *, kinds: Sequence[str] | None = None) -> int:
+        where, args = self._scope(notebook, kinds)
+        return self.db.execute(f"SELECT count(*) FROM versions {where}", args).fetchone()[0]
+
+    def _scope(self, notebook: str | os.PathLike[str] | None, kinds: Sequence[str] | None) -> tuple[str, list]:
+        clauses, args = [], []
+        if notebook is not None:
+            clauses.append("notebook = ?")
+            args.append(self._notebook_key(notebook))
+        if kinds:
+            clauses.append(f"kind IN ({','.join('?' * len(kinds))})")
+            args += list(kinds)
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+    def _notebook_key(self, notebook: str | os.PathLike[str]) -> str:
+        raw = os.fspath(notebook)
+        known = self.db.execute("SELECT 1 FROM versions WHERE notebook = ? LIMIT 1", [raw]).fetchone()
+        return raw if known else self.relpath(raw, must_exist=False)
+
+    def notebooks(self) -> list[str]:
+        """Every notebook that has versions, relative to the root."""
+        return [r[0] for r in self.db.execute("SELECT DISTINCT notebook FROM versions ORDER BY notebook")]
+
+    def get(self, version_id: str) -> Version:
+        rows = self.db.execute(f"SELECT {self._COLUMNS} FROM versions WHERE id = ?", [version_id]).fetchall()
+        if not rows:
+            raise NotFound(f"no version {version_id[:12]}")
+        return self._rows_to_versions(rows)[0]
+
+    def resolve(self, ref: str | Version, notebook: str | os.PathLike[str] | None = None) -> Version:
+        """The version a ref names: ``v3``, ``latest~1``, a tag, an alias, an id prefix,
+        or ``NOTEBOOK@v3``. ``notebook`` scopes ``vN`` and ``latest``.
+
+        :raises NotFound: nothing by that name. :raises InvalidInput: an ambiguous ref.
+        """
+        if isinstance(ref, Version):
+            return ref
+        parsed = parse_ref(ref)
+        nb = parsed.notebook if parsed.notebook is not None else notebook
+        key = self._notebook_key(nb) if nb is not None else None
+        if parsed.number is not None or parsed.back is not None:
+            if key is None:
+                books = self.notebooks()
+                if len(books) > 1 and parsed.number is not None:
+                    raise InvalidInput(f"{ref} is ambiguous: several notebooks have versions; "
+                                       f"name one, e.g. {books[0]}@{ref}")
+                key = books[0] if len(books) == 1 else None
+            if parsed.number is not None:
+                row = self.db.execute(f"SELECT {self._COLUMNS} FROM versions WHERE notebook = ? AND number = ?",
+                                      [key, parsed.number]).fetchone()
+            else:
+                where, args = self._scope(key, None) if key is not None else ("", [])
+                row = self.db.execute(
+                    f"SELECT {self._COLUMNS} FROM versions {where} ORDER BY created DESC, number DESC "
+                    "LIMIT 1 OFFSET ?", [*args, parsed.back]).fetchone()
+            if row is None:
+                raise NotFound(f"no version {ref}" + (f" of {key}" if key and parsed.notebook is None else ""))
+            return self._rows_to_versions([row])[0]
+        name = parsed.name or ""
+        for table in ("tags", "aliases"):
+            hit = self.db.execute(f"SELECT version FROM {table} WHERE name = ?", [name]).fetchone()
+            if hit:
+                version = self.get(hit[0])
+                if key is not None and version.notebook != key:
+                    raise NotFound(f"{name} names a version of {version.notebook}, not of {key}")
+                return version
+        lowered = name.lower()
+        if len(lowered) >= 4 and all(c in "0123456789abcdef" for c in lowered):
+            where = "id >= ? AND id < ?" + (" AND notebook = ?" if key else "")
+            args = [lowered, lowered + "g"] + ([key] if key else [])
+            rows = self.db.execute(f"SELECT {self._COLUMNS} FROM versions WHERE {where} LIMIT 2", args).fetchall()
+            if len(rows) > 1:
+                raise InvalidInput(f"version id prefix {name} is ambiguous; give more digits")
+            if rows:
+                return self._rows_to_versions(rows)[0]
+        raise NotFound(f"unknown ref {ref!r}: not a version number, tag, alias or version id")
+
+    def read_file(self, version: Version | str, path: str, *, notebook: str | None = None) -> bytes:
+        """The bytes a version holds for ``path`` (checked against its hash)."""
+        v = self.resolve(version, notebook)
+        entry = v.file(path) or v.file(self.relpath(path, must_exist=False))
+        if entry is None:
+            raise NotFound(f"{v.label} holds no file {path}")
+        if not entry.stored:
+            raise NotFound(f"{entry.path} was recorded by hash only in {v.label}; its bytes are not stored")
+        return b"".join(self._iter_object(bytes.fromhex(entry.hash), entry.path))
+
+    def _iter_object(self, digest: bytes, label: str, reader: PackReader | None = None) -> Iterator[bytes]:
+        row = self.db.execute("SELECT size, chunks FROM objects WHERE hash = ?", [digest]).fetchone()
+        if row is None:
+            raise MVIntegrity(f"the content of {label} ({digest.hex()[:16]}) is missing from the store")
+        size, chunk_list = row
+        digests = [chunk_list[i : i + 32] for i in range(0, len(chunk_list), 32)]
+        locations = {}
+        for i in range(0, len(digests), 900):
+            batch = digests[i : i + 900]
+            for h, pack, offset, length, csize, codec in self.db.execute(
+                "SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec FROM chunks c "
+                f"JOIN packs p ON p.id = c.pack WHERE c.hash IN ({','.join('?' * len(batch))})", batch
+            ).fetchall():
+                locations[h] = (pack, offset, length, csize, codec)
+        own = reader is None
+        reader = reader or PackReader(self.dir)
+        try:
+            hasher = blake3.blake3()
+            for d in digests:
+                loc = locations.get(d)
+                if loc is None:
+                    raise MVIntegrity(f"chunk {d.hex()[:16]} of {label} is missing from the store")
+                data = reader.read(loc[0], d, *loc[1:])
+                hasher.update(data)
+                yield data
+            if hasher.digest() != digest:
+                raise MVIntegrity(f"the content of {label} does not match its hash {digest.hex()[:16]}")
+        finally:
+            if own:
+                reader.close()
+
+    # -- names -----------------------------------------------------------------------------
+
+    def tag(self, ref: str | Version, name: str, *, notebook: str | None = None) -> Version:
+        """Give a version an immutable name. :raises Conflict: the tag exists."""
+        check_name(name, "tag")
+        version = self.resolve(ref, notebook)
+        with self._db_lock, schema.transaction(self.db):
+            if self.db.execute("SELECT 1 FROM aliases WHERE name = ?", [name]).fetchone():
+                raise Conflict(f"{name} is already an alias; tags and aliases share one namespace")
+            existing = self.db.execute("SELECT version FROM tags WHERE name = ?", [name]).fetchone()
+            if existing:
+                other = self.get(existing[0])
+                raise Conflict(f"tag {name} already exists (on {other.label}); tags never move, use an alias")
+            self.db.execute("INSERT INTO tags (name, version, created) VALUES (?, ?, ?)",
+                            [name, version.id, time.time()])
+        return self.get(version.id)
+
+    def alias(self, name: str, ref: str | Version, *, notebook: str | None = None) -> Version:
+        """Point a movable name at a version; the move is kept in the alias's history."""
+        check_name(name, "alias")
+        version = self.resolve(ref, notebook)
+        now = time.time()
+        with self._db_lock, schema.transaction(self.db):
+            if self.db.execute("SELECT 1 FROM tags WHERE name = ?", [name]).fetchone():
+                raise Conflict(f"{name} is already a tag; tags and aliases share one namespace")
+            prev = self.db.execute("SELECT version FROM aliases WHERE name = ?", [name]).fetchone()
+            self.db.execute(
+                "INSERT INTO aliases (name, version, updated) VALUES (?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET version = excluded.version, updated = excluded.updated",
+                [name, version.id, now],
+            )
+            self.db.execute("INSERT INTO alias_history (name, version, previous, set_at) VALUES (?, ?, ?, ?)",
+                            [name, version.id, prev[0] if prev else None, now])
+        return self.get(version.id)
+
+    def alias_history(self, name: str) -> list[dict[str, Any]]:
+        """Where an alias pointed, newest first."""
+        from .model import iso_time
+
+        rows = self.db.execute(
+            "SELECT version, previous, set_at FROM alias_history WHERE name = ? ORDER BY id DESC", [name]
+        ).fetchall()
+        if not rows:
+            raise NotFound(f"no alias {name}")
+        return [{"version": v, "previous": p, "set_at": iso_time(t)} for v, p, t in rows]
+
+    # -- restore ---------------------------------------------------------------------------
+
+    def restore(self, ref: str | Version, paths: Sequence[str] | None = None, *,
+                to: str | os.PathLike[str] | None = None, notebook: str | None = None,
+                force: bool = False, progress: Progress = null_progress) -> RestoreResult:
+        """Write a version's files back, byte for byte.
+
+        In place (``to`` None), a file that would be overwritten with other content is
+        first kept in a *safety* version, so nothing is lost. With ``to``, files go under
+        that folder; an existing different file outside the project is refused unless
+        ``force``. All files are written to temporary names first and moved into place
+        only when every one was read back intact.
+
+        :param paths: restore only these of the version's files (default: all it stored).
+        """
+        version = self.resolve(ref, notebook)
+        entries = self._select_entries(version, paths)
+        skipped = tuple(e.path for e in version.files if not e.stored and (paths is None))
+        base = Path(os.path.abspath(to)) if to is not None else self.root
+        targets = {e.path: base / e.path for e in entries}
+        for e in entries:
+            target = targets[e.path]
+            if not target.resolve().is_relative_to(base.resolve()):
+                raise InvalidInput(f"{e.path} would be written outside {base}")
+            if target.is_relative_to(self.dir) or Path(os.path.realpath(target)).is_relative_to(self.dir.resolve()):
+                raise InvalidInput(f"refusing to write {e.path} into the version store")
+        changed, unchanged = [], []
+        for e in entries:
+            current = _current_hash(targets[e.path])
+            (unchanged if current == e.hash else changed).append(e)
+        safety = None
+        inside = [e for e in changed if targets[e.path].exists() and self._inside_root(targets[e.path])]
+        outside = [e for e in changed if targets[e.path].exists() and not self._inside_root(targets[e.path])]
+        if outside and not force:
+            raise Conflict(f"{targets[outside[0].path]} exists and differs; remove it or restore with force")
+        if inside:
+            nb_path = self.path_of(version.notebook)
+            keep = [targets[e.path] for e in inside if targets[e.path] != nb_path]
+            safety_nb = nb_path if _is_notebook(nb_path) else None
+            if safety_nb is None and inside:
+                safety_nb = next((targets[e.path] for e in inside if _is_notebook(targets[e.path])), None)
+            if safety_nb is not None:
+                safety = self.snapshot(safety_nb, keep, kind="safety",
+                                       message=f"Safety copy before restoring {version.label} ({version.short_id})")
+            else:
+                raise Conflict("cannot keep a safety copy of the files to overwrite; restore with `to` instead")
+        temps: list[tuple[Path, Path]] = []
+        try:
+            with store_lock(self.dir / "lock"), PackReader(self.dir) as reader:
+                total = sum(e.size for e in changed)
+                with progress("restore", total, "B") as update:
+                    for e in changed:
+                        target = targets[e.path]
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        tmp = target.parent / f".{target.name}.mv-{uuid.uuid4().hex[:8]}.tmp"
+                        temps.append((tmp, target))
+                        with open(tmp, "xb") as out:
+                            for data in self._iter_object(bytes.fromhex(e.hash), e.path, reader):
+                                out.write(data)
+                                update(len(data))
+                            out.flush()
+                            os.fsync(out.fileno())
+                        os.chmod(tmp, e.mode or 0o644)
+            for tmp, target in temps:
+                if target.is_symlink():
+                    target.unlink()
+                os.replace(tmp, target)
+            temps.clear()
+        finally:
+            for tmp, _ in temps:
+                tmp.unlink(missing_ok=True)
+        return RestoreResult(version, tuple(e.path for e in changed), tuple(e.path for e in unchanged),
+                             skipped, safety)
+
+    def _inside_root(self, path: Path) -> bool:
+        return Path(os.path.abspath(path)).is_relative_to(self.root)
+
+    def _select_entries(self, version: Version, paths: Sequence[str] | None) -> list[FileEntry]:
+        if paths is None:
+            return [e for e in version.files if e.stored]
+        out = []
+        for p in paths:
+            entry = version.file(p) or version.file(self.relpath(p, must_exist=False))
+            if entry is None:
+                raise NotFound(f"{version.label} holds no file {p}")
+            if not entry.stored:
+                raise NotFound(f"{entry.path} was recorded by hash only in {version.label}; it cannot be restored")
+            out.append(entry)
+        return out
+
+    # -- maintenance -----------------------------------------------------------------------
+
+    def verify(self, *, progress: Progress = null_progress) -> VerifyReport:
+        """Re-hash every stored chunk; name damaged chunks, the files they belong to,
+        and the versions that hold those files."""
+        from .maintenance import verify
+
+        with store_lock(self.dir / "lock"):
+            return verify(self, progress)
+
+    def gc(self, *, grace_seconds: float = 24 * 3600, dry_run: bool = False,
+           progress: Progress = null_progress) -> GcReport:
+        """Drop what no version references and is older than ``grace_seconds``, by repacking."""
+        from .maintenance import gc
+
+        with store_lock(self.dir / "lock", exclusive=True, wait=10):
+            return gc(self, grace_seconds, dry_run, progress)
+
+    def _clean_tmp(self) -> None:
+        """Remove what interrupted writers left in ``tmp/`` (only when no writer runs)."""
+        tmp = self.dir / "tmp"
+        try:
+            if not any(tmp.iterdir()):
+                return
+        except FileNotFoundError:
+            tmp.mkdir(parents=True, exist_ok=True)
+            return
+        fd = try_exclusive(self.dir / "lock")
+        if fd is None:
+            return
+        try:
+            for leftover in tmp.iterdir():
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+
+    def stats(self) -> dict[str, Any]:
+        """Counts and sizes: versions, files, chunks, bytes stored and their raw size."""
+        q = self.db.execute
+        packs_size = q("SELECT coalesce(sum(size), 0) FROM packs").fetchone()[0]
+        chunks, raw, stored = q("SELECT count(*), coalesce(sum(size),0), coalesce(sum(length),0) FROM chunks").fetchone()
+        return {"versions": q("SELECT count(*) FROM versions").fetchone()[0],
+                "notebooks": q("SELECT count(DISTINCT notebook) FROM versions").fetchone()[0],
+                "objects": q("SELECT count(*) FROM objects").fetchone()[0],
+                "chunks": chunks, "chunk_bytes": raw, "stored_bytes": stored, "pack_bytes": packs_size}
+
+
+def _check_notebook(path: Path, rel: str) -> None:
+    """Refuse a file that is not a notebook nbformat can read."""
+    import nbformat
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{rel} is not a notebook: it is not UTF-8 text") from None
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {rel}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{rel} is not a notebook: invalid JSON at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(data, dict) or "nbformat" not in data or not isinstance(data.get("nbformat"), int):
+        raise InvalidInput(f"{rel} is not a notebook: no nbformat version")
+    try:
+        nbformat.reads(text, as_version=nbformat.NO_CONVERT)
+    except Exception as exc:  # nbformat raises a zoo of reader errors
+        raise InvalidInput(f"{rel} is not a notebook nbformat can read ({type(exc).__name__})") from None
+
+
+def _is_notebook(path: Path) -> bool:
+    return path.suffix == ".ipynb" and path.is_file()
+
+
+def _current_hash(path: Path) -> str | None:
+    if not path.is_file():
+        return None
+    return _hash_file(path).hex()
+
+
+def _hash_file(path: Path) -> bytes:
+    hasher = blake3.blake3()
+    with open(path, "rb") as f:
+        while block := f.read(8 * 1024 * 1024):
+            hasher.update(block)
+    return hasher.digest()
+
+
+_author_cache: list[str] = []
+
+
+def _author() -> str:
+    if not _author_cache:
+        name = os.environ.get("JUPYTER_MV_AUTHOR")
+        if not name:
+            try:
+                name = getpass.getuser()
+            except Exception:
+                name = "unknown"
+        _author_cache.append(name)
+    return _author_cache[0]
+
+
+def _clean_values(values: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """Metrics and params: short string keys, JSON scalar values; non-finite floats as text."""
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        raise InvalidInput(f"{what}s must be a mapping of names to values")
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if not isinstance(key, str) or not key.strip() or len(key) > 200:
+            raise InvalidInput(f"{what} names must be non-empty text of at most 200 characters")
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            out[key] = value
+        elif isinstance(value, (int, float)) or hasattr(value, "item"):
+            number = value.item() if hasattr(value, "item") else value
+            if isinstance(number, float) and not math.isfinite(number):
+                out[key] = str(number)
+            else:
+                out[key] = number
+        else:
+            raise InvalidInput(f"{what} {key} must be a number, text or boolean, not {type(value).__name__}")
+        if isinstance(out[key], str) and len(out[key]) > 10_000:
+            raise InvalidInput(f"{what} {key} is longer than 10,000 characters")
+    return out
+
+
+def _ignore_in_git(root: Path) -> None:
+    """In a git work tree, add the store to ``.gitignore`` (once)."""
+    if not (root / ".git").exists():
+        return
+    ignore = root / ".gitignore"
+    lines = ignore.read_text().splitlines() if ignore.exists() else []
+    if any(line.strip().strip("/") == STORE_DIRNAME for line in lines):
+        return
+    with open(ignore, "a") as f:
+        if lines and lines[-1].strip():
+            f.write("\n")
+        f.write(f"{STORE_DIRNAME}/\n")
