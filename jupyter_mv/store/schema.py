@@ -19,7 +19,7 @@ import sqlite_utils
 
 from ..errors import StoreFormatError
 
-__all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "transaction"]
+__all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "transaction", "insert_rows"]
 
 #: The store format this code writes and understands (docs/store-format.md).
 FORMAT_VERSION = 1
@@ -202,3 +202,13 @@ def _check_format(db: sqlite_utils.Database) -> None:
             f"this store has format version {found}, newer than this jupyter-mv "
             f"understands ({FORMAT_VERSION}); upgrade jupyter-mv"
         )
+
+
+def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict], *, ignore: bool = False) -> None:
+    """Insert dict rows with one prepared statement (works on WITHOUT ROWID tables)."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    verb = "INSERT OR IGNORE" if ignore else "INSERT"
+    sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])

@@ -135,7 +135,7 @@ class Store:
 
     # -- paths -----------------------------------------------------------------------------
 
-    def relpath(self, path: str | os.PathLike[str], *, must_exist: bool = True) -> str:
+    def relpath(self, path: str | os.PathLike[str], *, must_exist: bool = True, allow_root: bool = False) -> str:
         """``path`` (absolute, or relative to the current folder) as a POSIX path relative
         to the project root.
 
@@ -165,6 +165,8 @@ class Store:
             if not real.is_relative_to(self._real_root):
                 raise InvalidInput(f"{raw} points outside the project root {self.root}")
         if not rel.parts:
+            if allow_root:
+                return "."
             raise InvalidInput(f"{raw} is the project root, not a file")
         return rel.as_posix()
 
@@ -290,9 +292,9 @@ class Store:
             ).fetchall())
             for row in chunks:
                 row["pack"] = ids[row["pack"]]
-            db["chunks"].insert_all(chunks, ignore=True, batch_size=2000)
+            schema.insert_rows(db, "chunks", chunks, ignore=True)
         if objs:
-            db["objects"].insert_all(objs, ignore=True, batch_size=200)
+            schema.insert_rows(db, "objects", objs, ignore=True)
         if env_data is not None:
             env_hash = self._put_environment(env_data)
         parent_row = db.execute(
@@ -322,10 +324,10 @@ class Store:
             "git": json.dumps(git) if git is not None else None, "metrics": json.dumps(metrics),
             "params": json.dumps(params), "extra": json.dumps(extra, default=str),
         })
-        db["version_files"].insert_all(
+        schema.insert_rows(db, "version_files", [
             {"version": vid, "path": f.path, "role": f.role, "hash": bytes.fromhex(f.hash), "size": f.size,
              "mode": f.mode, "stored": int(f.stored)} for f in files
-        )
+        ])
         cache_rows = []
         for rel, obj in objects.items():
             st = stats[rel]
@@ -338,7 +340,7 @@ class Store:
                        metrics, params, extra, tuple(files))
 
     def _expand(self, item: str | os.PathLike[str]) -> Iterator[str]:
-        rel = self.relpath(item)
+        rel = self.relpath(item, allow_root=True)
         path = self.path_of(rel)
         if not path.is_dir():
             yield rel

@@ -1,0 +1,478 @@
+"""``jupyter mv``: the version store's verbs for terminals, scripts and CI.
+
+Every command is a thin adapter over :class:`jupyter_mv.store.Store`. Errors
+print one line on stderr and exit non-zero; ``--json`` on read verbs prints
+machine-readable output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from .errors import InvalidInput, MVError
+from .progress import tqdm_progress
+
+__all__ = ["main", "build_parser"]
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _key_value(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, raw = text.split("=", 1)
+    if not key.strip():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key.strip(), _parse_scalar(raw)
+
+
+def _parse_scalar(raw: str) -> Any:
+    lowered = raw.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for cast in (int, float):
+        try:
+            return cast(raw)
+        except ValueError:
+            pass
+    return raw
+
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw]?)")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def _duration(text: str) -> float:
+    m = _DURATION.fullmatch(text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"expected a duration such as 0, 90s, 30m, 12h or 7d; got {text!r}")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="jupyter mv", description="Model versioning for Jupyter notebooks.")
+    parser.add_argument("-C", dest="cwd", metavar="DIR", help="run as if started in DIR")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("init", help="create a version store in a project folder")
+    p.add_argument("directory", nargs="?", default=".")
+
+    p = sub.add_parser("snapshot", help="store a version of a notebook and its files")
+    p.add_argument("notebook")
+    p.add_argument("files", nargs="*", metavar="FILE", help="further files or folders to hold")
+    p.add_argument("-m", "--message", default="")
+    p.add_argument("--metric", action="append", type=_key_value, default=[], metavar="K=V")
+    p.add_argument("--param", action="append", type=_key_value, default=[], metavar="K=V")
+    p.add_argument("--input", action="append", default=[], metavar="FILE", help="a file the notebook read")
+    p.add_argument("--output", action="append", default=[], metavar="FILE", help="a file it wrote (a model)")
+    env = p.add_mutually_exclusive_group()
+    env.add_argument("--python", metavar="PATH", help="record this interpreter's environment")
+    env.add_argument("--no-env", action="store_true", help="record no environment")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("log", help="list versions, newest first")
+    p.add_argument("notebook", nargs="?")
+    p.add_argument("-n", "--limit", type=int, default=None)
+    p.add_argument("--all", action="store_true", help="include safety and save-history versions")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("show", help="show one version")
+    p.add_argument("ref")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("tag", help="give a version an immutable name")
+    p.add_argument("ref")
+    p.add_argument("name")
+
+    p = sub.add_parser("alias", help="point a movable name (such as production) at a version")
+    p.add_argument("name")
+    p.add_argument("ref", nargs="?", help="omit to show the alias's history")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("restore", help="write a version's files back, byte for byte")
+    p.add_argument("ref")
+    p.add_argument("paths", nargs="*", metavar="PATH")
+    p.add_argument("--to", metavar="DIR", help="write under DIR instead of in place")
+    p.add_argument("--force", action="store_true", help="overwrite different files outside the project")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("diff", help="compare two versions, or a version with the files on disk")
+    p.add_argument("a")
+    p.add_argument("b", nargs="?")
+    p.add_argument("--only", choices=["notebook", "env", "data", "metrics"], action="append")
+    p.add_argument("--metadata", action="store_true", help="also show execution counts and metadata")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-pager", action="store_true")
+
+    p = sub.add_parser("verify", help="re-hash every stored chunk and name what is damaged")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("gc", help="drop what no version references")
+    p.add_argument("--grace", type=_duration, default=24 * 3600.0, metavar="DURATION",
+                   help="keep unreferenced data younger than this (default 24h)")
+    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("env", help="show a version's environment, or this interpreter's")
+    p.add_argument("ref", nargs="?")
+    p.add_argument("--python", metavar="PATH", help="capture this interpreter instead")
+    p.add_argument("--json", action="store_true")
+    return parser
+
+
+# -- output helpers -----------------------------------------------------------------------------
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.color = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+    def style(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
+
+    def json(self, data: Any) -> None:
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if value < 1024 or unit == "TB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"
+
+
+def _when(epoch: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(epoch))
+
+
+def _one_line(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _metrics_text(metrics: dict[str, Any], limit: int = 3) -> str:
+    parts = [f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in list(metrics.items())[:limit]]
+    return " ".join(parts)
+
+
+def _names(v: Any, out: _Out) -> str:
+    names = [*v.tags, *(f"@{a}" for a in v.aliases)]
+    return out.style(f"({', '.join(names)})", "33") if names else ""
+
+
+# -- commands -------------------------------------------------------------------------------------
+
+
+def _open_store(args: argparse.Namespace, start: str | None = None) -> Any:
+    from .store import Store
+
+    return Store.open(start or ".")
+
+
+def cmd_init(args: argparse.Namespace, out: _Out) -> int:
+    from .store import Store, find_store_dir
+
+    existing = find_store_dir(args.directory)
+    store = Store.init(args.directory)
+    state = "Reinitialized existing" if existing == store.dir else "Initialized empty"
+    print(f"{state} jupyter-mv store in {store.dir}")
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace, out: _Out) -> int:
+    store = _open_store(args, args.notebook)
+    if args.no_env:
+        environment = None
+    elif args.python:
+        environment = args.python
+    else:
+        environment = _kernel_python(args.notebook) or "auto"
+    version = store.snapshot(
+        args.notebook, args.files, message=args.message, metrics=dict(args.metric), params=dict(args.param),
+        inputs=args.input, outputs=args.output, environment=environment, git="auto",
+        progress=tqdm_progress(),
+    )
+    if args.json:
+        out.json(version.to_dict())
+        return 0
+    total = sum(f.size for f in version.files)
+    print(f"{out.style(version.name, '1;32')} {version.short_id}  {version.notebook}  "
+          f"{len(version.files)} file{'s' if len(version.files) != 1 else ''}, {_size(total)}"
+          + (f"  {_one_line(version.message)}" if version.message else ""))
+    return 0
+
+
+def _kernel_python(notebook: str) -> str | None:
+    """The interpreter the notebook's kernelspec runs, when it can be found."""
+    try:
+        with open(notebook, encoding="utf-8") as f:
+            meta = json.load(f).get("metadata", {})
+    except (OSError, ValueError, AttributeError):
+        return None
+    name = (meta.get("kernelspec") or {}).get("name") if isinstance(meta, dict) else None
+    if not name:
+        return None
+    from .capture.environment import kernelspec_python
+
+    python = kernelspec_python(name)
+    return python if python and os.path.realpath(python) != os.path.realpath(sys.executable) else None
+
+
+def cmd_log(args: argparse.Namespace, out: _Out) -> int:
+    store = _open_store(args, args.notebook)
+    kinds = None if args.all else ["full"]
+    versions = store.log(args.notebook, limit=args.limit, kinds=kinds)
+    if args.json:
+        out.json([v.to_dict() for v in versions])
+        return 0
+    if not versions:
+        print("no versions yet: `jupyter mv snapshot NOTEBOOK` makes the first")
+        return 0
+    show_nb = args.notebook is None and len({v.notebook for v in versions}) > 1
+    for v in versions:
+        cols = [out.style(f"{v.name:>4}", "1;32"), out.style(v.short_id, "2"), _when(v.created), v.author]
+        if show_nb:
+            cols.append(out.style(v.notebook, "36"))
+        if v.kind != "full":
+            cols.append(out.style(f"[{v.kind}]", "35"))
+        if v.message:
+            cols.append(_one_line(v.message))
+        if names := _names(v, out):
+            cols.append(names)
+        if v.metrics:
+            cols.append(out.style(_metrics_text(v.metrics), "34"))
+        print("  ".join(cols))
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, out: _Out) -> int:
+    store = _open_store(args)
+    v = store.resolve(args.ref)
+    if args.json:
+        data = v.to_dict()
+        data["environment_data"] = store.environment(v)
+        out.json(data)
+        return 0
+    print(f"{out.style(v.label, '1;32')}  {v.id}")
+    rows = [("created", f"{_when(v.created)} by {v.author}"), ("kind", v.kind)]
+    if v.parent:
+        try:
+            parent = store.get(v.parent)
+            rows.append(("parent", f"{parent.name} {parent.short_id}"))
+        except MVError:
+            rows.append(("parent", v.parent[:12]))
+    if v.message:
+        rows.append(("message", v.message))
+    if v.tags:
+        rows.append(("tags", ", ".join(v.tags)))
+    if v.aliases:
+        rows.append(("aliases", ", ".join(v.aliases)))
+    env = store.environment(v)
+    if env:
+        from .capture.environment import environment_summary
+
+        rows.append(("environment", environment_summary(env)))
+    if v.git:
+        dirty = f", {len(v.git.get('dirty_files') or [])} uncommitted" if v.git.get("dirty") else ""
+        rows.append(("git", f"{str(v.git.get('commit'))[:12]} on {v.git.get('branch')}{dirty}"))
+    for key, values in (("metrics", v.metrics), ("params", v.params)):
+        if values:
+            rows.append((key, ", ".join(f"{k}={val}" for k, val in values.items())))
+    for key, value in rows:
+        print(f"  {key + ':':<13}{value}")
+    print(f"  {'files:':<13}")
+    for f in v.files:
+        note = "" if f.stored else out.style("  (hash only)", "33")
+        print(f"    {f.role:<9} {_size(f.size):>10}  {f.hash[:12]}  {f.path}{note}")
+    return 0
+
+
+def cmd_tag(args: argparse.Namespace, out: _Out) -> int:
+    v = _open_store(args).tag(args.ref, args.name)
+    print(f"tagged {v.label} ({v.short_id}) as {args.name}")
+    return 0
+
+
+def cmd_alias(args: argparse.Namespace, out: _Out) -> int:
+    store = _open_store(args)
+    if args.ref is None:
+        history = store.alias_history(args.name)
+        if args.json:
+            out.json(history)
+            return 0
+        for i, h in enumerate(history):
+            v = store.get(h["version"])
+            mark = "->" if i == 0 else "  "
+            print(f"{mark} {v.label} {v.short_id}  set {h['set_at']}")
+        return 0
+    v = store.alias(args.name, args.ref)
+    print(f"{args.name} -> {v.label} ({v.short_id})")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, out: _Out) -> int:
+    store = _open_store(args)
+    result = store.restore(args.ref, args.paths or None, to=args.to, force=args.force, progress=tqdm_progress())
+    if args.json:
+        out.json(result.to_dict())
+        return 0
+    v = result.version
+    if result.safety is not None:
+        print(f"kept the current files as {result.safety.label} ({result.safety.short_id})")
+    print(f"restored {len(result.written)} file{'s' if len(result.written) != 1 else ''} from {v.label}"
+          + (f" into {args.to}" if args.to else "")
+          + (f"; {len(result.unchanged)} already identical" if result.unchanged else ""))
+    for path in result.written:
+        print(f"  {path}")
+    for path in result.skipped:
+        print(f"  skipped {path}: recorded by hash only", file=sys.stderr)
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace, out: _Out) -> int:
+    store = _open_store(args)
+    only = set(args.only) if args.only else None
+    result = store.diff(args.a, args.b, only=only, include_metadata=args.metadata)
+    if args.json:
+        out.json(result)
+        return 0
+    from .diff import render_text
+
+    text = render_text(result, color=out.color)
+    _page(text, enabled=out.color and not args.no_pager)
+    return 0
+
+
+def _page(text: str, *, enabled: bool) -> None:
+    import shutil
+
+    lines = text.count("\n") + 1
+    if enabled and lines > shutil.get_terminal_size().lines:
+        import pydoc
+
+        os.environ.setdefault("LESS", "-R")
+        pydoc.pager(text)
+    else:
+        print(text)
+
+
+def cmd_verify(args: argparse.Namespace, out: _Out) -> int:
+    report = _open_store(args).verify(progress=tqdm_progress())
+    if args.json:
+        out.json(report.to_dict())
+        return 0 if report.ok else EXIT_ERROR
+    if report.ok:
+        print(f"ok: {report.chunks} chunks ({_size(report.bytes)}) verified, database ok")
+        return 0
+    print(out.style("damaged store", "1;31"), file=sys.stderr)
+    if report.database != "ok":
+        print(f"  database: {report.database}", file=sys.stderr)
+    for c in report.damaged_chunks:
+        print(f"  chunk {c['chunk'][:16]} in pack {c['pack']}: {c['error']}", file=sys.stderr)
+    for o in report.damaged_objects:
+        print(f"  object {o['object'][:16]} ({', '.join(o.get('files', [])) or 'no version'})", file=sys.stderr)
+    for v in report.affected_versions:
+        print(f"  affected version {v['notebook']}@{v['name']} {v['id'][:12]}: {', '.join(v['paths'])}",
+              file=sys.stderr)
+    return EXIT_ERROR
+
+
+def cmd_gc(args: argparse.Namespace, out: _Out) -> int:
+    report = _open_store(args).gc(grace_seconds=args.grace, dry_run=args.dry_run, progress=tqdm_progress())
+    if args.json:
+        out.json(report.to_dict())
+        return 0
+    verb = "would free" if report.dry_run else "freed"
+    print(f"{verb} {_size(report.bytes_freed)}: {report.objects_removed} files, {report.chunks_removed} chunks, "
+          f"{report.packs_removed} packs removed, {report.packs_rewritten} rewritten, "
+          f"{report.temp_files_removed} temporary files")
+    return 0
+
+
+def cmd_env(args: argparse.Namespace, out: _Out) -> int:
+    from .capture.environment import capture_environment, environment_summary
+
+    if args.ref:
+        store = _open_store(args)
+        version = store.resolve(args.ref)
+        env = store.environment(version)
+        if env is None:
+            raise InvalidInput(f"{version.label} recorded no environment")
+    else:
+        env = capture_environment(args.python)
+    if args.json:
+        out.json(env)
+        return 0
+    print(environment_summary(env))
+    for pkg in env.get("packages", []):
+        origin = pkg.get("origin") or {}
+        extra = "" if origin.get("kind", "index") == "index" else f"  ({origin.get('kind')}: {origin.get('url', '')})"
+        print(f"  {pkg['name']}=={pkg['version']}{extra}")
+    return 0
+
+
+COMMANDS = {
+    "init": cmd_init, "snapshot": cmd_snapshot, "log": cmd_log, "show": cmd_show, "tag": cmd_tag,
+    "alias": cmd_alias, "restore": cmd_restore, "diff": cmd_diff, "verify": cmd_verify, "gc": cmd_gc,
+    "env": cmd_env,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from . import __version__
+
+        print(__version__)
+        return 0
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    out = _Out()
+    try:
+        if args.cwd:
+            os.chdir(args.cwd)
+        return COMMANDS[args.command](args, out)
+    except MVError as exc:
+        print(f"jupyter mv {args.command}: error: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"jupyter mv {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        print(f"jupyter mv {args.command}: error: {exc.strerror or exc}"
+              + (f": {exc.filename}" if getattr(exc, "filename", None) else ""), file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # the one place an unexpected error is turned into one line
+        if os.environ.get("JUPYTER_MV_DEBUG"):
+            raise
+        print(f"jupyter mv {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+              "(set JUPYTER_MV_DEBUG=1 for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())
