@@ -1,0 +1,48 @@
+"""jupyter-mv: model versioning without leaving the notebook.
+
+This module stays light: it imports neither the server nor the kernel side, so
+that kernels and the ``jupyter mv`` command start fast. Jupyter finds the faces
+through the hooks below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where the prebuilt sidebar lives in this package."""
+    return [{"src": "labextension", "dest": "jupyter-mv"}]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    """The server extension (imported only by a Jupyter server)."""
+    return [{"module": "jupyter_mv.server"}]
+
+
+def _kernel_module() -> Any | None:
+    from importlib import import_module, util
+
+    if util.find_spec("jupyter_mv.kernel") is None:
+        return None
+    return import_module("jupyter_mv.kernel")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext jupyter_mv``: load the kernel side, when it is installed."""
+    kernel = _kernel_module()
+    load = getattr(kernel, "load_ipython_extension", None)
+    if load is not None:
+        load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """``%unload_ext jupyter_mv``."""
+    kernel = _kernel_module()
+    unload = getattr(kernel, "unload_ipython_extension", None)
+    if unload is not None:
+        unload(ipython)

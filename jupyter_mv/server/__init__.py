@@ -1,0 +1,26 @@
+"""The jupyter_server extension: the REST API the sidebar talks to.
+
+Only a Jupyter server imports this package; ``jupyter_mv`` itself does not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .access import StoreAccess
+from .config import JupyterMV
+from .handlers import setup_handlers
+
+__all__ = ["JupyterMV", "StoreAccess", "_load_jupyter_server_extension"]
+
+
+def _jupyter_server_extension_points() -> list[dict[str, str]]:
+    return [{"module": "jupyter_mv.server"}]
+
+
+def _load_jupyter_server_extension(serverapp: Any) -> None:
+    """Register jupyter-mv's routes on a running server."""
+    config = JupyterMV(parent=serverapp)
+    access = StoreAccess(serverapp.root_dir, store_dir=config.store_dir or None)
+    setup_handlers(serverapp.web_app, access)
+    serverapp.log.info("jupyter-mv: version API at %sjupyter-mv/api/", serverapp.base_url)

@@ -1,0 +1,20 @@
+"""Settings of the server extension, read from Jupyter's configuration."""
+
+from __future__ import annotations
+
+from traitlets import Unicode
+from traitlets.config import Configurable
+
+
+class JupyterMV(Configurable):
+    """jupyter-mv's server settings (``c.JupyterMV.store_dir = ...``)."""
+
+    store_dir = Unicode(
+        "",
+        config=True,
+        help=(
+            "The version store folder to use for every notebook, instead of the "
+            "nearest .jupyter_mv found walking up from the notebook. Empty: walk up "
+            "(the JUPYTER_MV_STORE environment variable, when set, is honoured)."
+        ),
+    )

@@ -1,0 +1,3 @@
+export * from './VersionItem';
+export * from './VersionsPanel';
+export * from './VersionsView';

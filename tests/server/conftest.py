@@ -1,0 +1,62 @@
+"""Fixtures for the server extension's tests: a real Jupyter server with
+jupyter_mv enabled, over a root folder that holds a real version store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from traitlets.config import Config
+
+from jupyter_mv.store import Store, Version
+
+
+def make_notebook(path: Path, sources: list[str]) -> Path:
+    """Write a valid nbformat 4 notebook with one code cell per source."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb))
+    return path
+
+
+@pytest.fixture
+def write_nb():
+    """``write_nb(path, sources)``: write a real notebook (see :func:`make_notebook`)."""
+    return make_notebook
+
+
+@pytest.fixture(autouse=True)
+def _no_store_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stores are found by walking up, as for a user with no settings."""
+    monkeypatch.delenv("JUPYTER_MV_STORE", raising=False)
+    monkeypatch.setenv("JUPYTER_MV_AUTHOR", "tester")
+
+
+@pytest.fixture
+def jp_server_config() -> Config:
+    """A server with jupyter_mv enabled. Unauthenticated access stays allowed
+    server-wide, so a 403 can only come from the extension's own decorators."""
+    return Config(
+        {
+            "ServerApp": {
+                "jpserver_extensions": {"jupyter_mv": True},
+                "allow_unauthenticated_access": True,
+            }
+        }
+    )
+
+
+@pytest.fixture
+def two_versions(jp_root_dir: Path) -> dict[str, Version]:
+    """A store at the server root and ``experiments/train.ipynb`` with two versions;
+    the second is tagged ``best``."""
+    notebook = make_notebook(jp_root_dir / "experiments" / "train.ipynb", ["x = 1"])
+    with Store.init(jp_root_dir) as store:
+        v1 = store.snapshot(notebook, message="baseline")
+        make_notebook(notebook, ["x = 1", "y = x + 1"])
+        v2 = store.snapshot(notebook, message="more trees")
+        v2 = store.tag(v2.id, "best")
+    return {"v1": v1, "v2": v2}

@@ -1,0 +1,224 @@
+"""GET /jupyter-mv/api/versions: a notebook's versions, through a real server."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from tornado.httpclient import HTTPClientError
+from traitlets.config import Config
+
+from jupyter_mv.store import Store
+
+NOTEBOOK = "experiments/train.ipynb"
+
+
+async def get_json(jp_fetch, *parts: str, **params: str):
+    response = await jp_fetch("jupyter-mv", "api", *parts, params=params)
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("application/json")
+    return json.loads(response.body)
+
+
+async def get_error(jp_fetch, *parts: str, **params: str) -> tuple[int, dict]:
+    with pytest.raises(HTTPClientError) as caught:
+        await jp_fetch("jupyter-mv", "api", *parts, params=params)
+    return caught.value.code, json.loads(caught.value.response.body)
+
+
+# -- listing -------------------------------------------------------------------------------
+
+
+async def test_versions_lists_the_notebooks_versions_newest_first(jp_fetch, two_versions):
+    body = await get_json(jp_fetch, "versions", path=NOTEBOOK)
+
+    assert body["total"] == 2
+    assert [v["name"] for v in body["versions"]] == ["v2", "v1"]
+    assert [v["message"] for v in body["versions"]] == ["more trees", "baseline"]
+    assert [v["id"] for v in body["versions"]] == [two_versions["v2"].id, two_versions["v1"].id]
+    newest = body["versions"][0]
+    assert newest["tags"] == ["best"]
+    assert newest["notebook"] == NOTEBOOK
+    assert newest["created"].endswith("Z")
+    assert newest["parent"] == two_versions["v1"].id
+    assert [f["role"] for f in newest["files"]] == ["notebook"]
+
+
+async def test_versions_pages_with_limit_and_offset(jp_fetch, two_versions):
+    first = await get_json(jp_fetch, "versions", path=NOTEBOOK, limit="1")
+    second = await get_json(jp_fetch, "versions", path=NOTEBOOK, limit="1", offset="1")
+
+    assert [v["name"] for v in first["versions"]] == ["v2"]
+    assert [v["name"] for v in second["versions"]] == ["v1"]
+    assert first["total"] == second["total"] == 2
+
+
+async def test_versions_is_empty_when_no_store_exists_yet(write_nb, jp_fetch, jp_root_dir):
+    write_nb(jp_root_dir / "fresh.ipynb", ["1 + 1"])
+
+    body = await get_json(jp_fetch, "versions", path="fresh.ipynb")
+
+    assert body == {"versions": [], "total": 0}
+    assert not (jp_root_dir / ".jupyter_mv").exists(), "listing must not create a store"
+
+
+async def test_versions_is_empty_for_a_notebook_without_versions(write_nb, jp_fetch, jp_root_dir, two_versions):
+    write_nb(jp_root_dir / "experiments" / "other.ipynb", ["2 + 2"])
+
+    body = await get_json(jp_fetch, "versions", path="experiments/other.ipynb")
+
+    assert body == {"versions": [], "total": 0}
+
+
+async def test_versions_reads_the_nearest_store_above_the_notebook(write_nb, jp_fetch, jp_root_dir, two_versions):
+    """A sub-project with its own store: its notebook's versions come from that store."""
+    inner = write_nb(jp_root_dir / "experiments" / "sub" / "nb.ipynb", ["z = 3"])
+    with Store.init(inner.parent) as store:
+        store.snapshot(inner, message="inner store")
+
+    body = await get_json(jp_fetch, "versions", path="experiments/sub/nb.ipynb")
+
+    assert [(v["name"], v["message"], v["notebook"]) for v in body["versions"]] == [("v1", "inner store", "nb.ipynb")]
+
+
+# -- one version ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("ref", "expected"), [("v1", "v1"), ("best", "v2"), ("latest", "v2"), ("latest~1", "v1")])
+async def test_one_version_by_ref(jp_fetch, two_versions, ref, expected):
+    body = await get_json(jp_fetch, "versions", ref, path=NOTEBOOK)
+
+    assert body["name"] == expected
+    assert body["id"] == two_versions[expected].id
+
+
+async def test_one_version_by_id_prefix(jp_fetch, two_versions):
+    body = await get_json(jp_fetch, "versions", two_versions["v1"].short_id, path=NOTEBOOK)
+
+    assert body["id"] == two_versions["v1"].id
+
+
+async def test_unknown_ref_is_404_with_the_error_body(jp_fetch, two_versions):
+    status, body = await get_error(jp_fetch, "versions", "v9", path=NOTEBOOK)
+
+    assert status == 404
+    assert body["error"] == "not_found"
+    assert "v9" in body["message"]
+    assert set(body) == {"error", "message"}
+
+
+async def test_a_ref_of_another_notebook_is_404(write_nb, jp_fetch, jp_root_dir, two_versions):
+    other = write_nb(jp_root_dir / "other.ipynb", ["1"])
+    with Store.open(jp_root_dir) as store:
+        store.tag(store.snapshot(other).id, "elsewhere")
+
+    status, body = await get_error(jp_fetch, "versions", "elsewhere", path=NOTEBOOK)
+
+    assert status == 404
+    assert body["error"] == "not_found"
+
+
+async def test_one_version_without_a_store_is_404_store_not_found(write_nb, jp_fetch, jp_root_dir):
+    write_nb(jp_root_dir / "fresh.ipynb", ["1 + 1"])
+
+    status, body = await get_error(jp_fetch, "versions", "v1", path="fresh.ipynb")
+
+    assert status == 404
+    assert body["error"] == "store_not_found"
+    assert str(jp_root_dir) not in body["message"], "messages must not reveal server folders"
+
+
+# -- bad input -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        "../outside.ipynb",
+        "experiments/../../outside.ipynb",
+        "/etc/passwd",
+        "C:\\Windows\\win.ini",
+        ".jupyter_mv/mv.db",
+    ],
+)
+async def test_paths_outside_the_root_or_into_the_store_are_400(jp_fetch, two_versions, path):
+    status, body = await get_error(jp_fetch, "versions", path=path)
+
+    assert status == 400
+    assert body["error"] == "invalid_input"
+
+
+async def test_a_symlink_leading_outside_the_root_is_400(write_nb, jp_fetch, jp_root_dir, tmp_path):
+    """The folder outside has a store and a versioned notebook: only the confinement
+    stops the server from listing them."""
+    outside = tmp_path / "outside"
+    notebook = write_nb(outside / "secret.ipynb", ["secret = 42"])
+    with Store.init(outside) as store:
+        store.snapshot(notebook, message="outside the root")
+    os.symlink(outside, jp_root_dir / "link")
+
+    status, body = await get_error(jp_fetch, "versions", path="link/secret.ipynb")
+
+    assert status == 400
+    assert body["error"] == "invalid_input"
+    assert "secret" not in json.dumps(body.get("versions", []))
+
+
+@pytest.mark.parametrize(("params", "word"), [({"limit": "ten"}, "limit"), ({"limit": "0"}, "limit"),
+                                              ({"offset": "-1"}, "offset")])
+async def test_bad_paging_is_400(jp_fetch, two_versions, params, word):
+    status, body = await get_error(jp_fetch, "versions", path=NOTEBOOK, **params)
+
+    assert status == 400
+    assert body["error"] == "invalid_input"
+    assert word in body["message"]
+
+
+async def test_a_damaged_store_is_a_500_without_internals(jp_fetch, jp_root_dir, two_versions):
+    db = jp_root_dir / ".jupyter_mv" / "mv.db"
+    for extra in db.parent.glob("mv.db-*"):
+        extra.unlink()
+    db.write_bytes(b"this is not a database" * 100)
+
+    status, body = await get_error(jp_fetch, "versions", path=NOTEBOOK)
+
+    assert status == 500
+    assert set(body) == {"error", "message"}
+    assert "Traceback" not in body["message"]
+    assert str(jp_root_dir) not in body["message"]
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+class TestStoreDirSetting:
+    """``c.JupyterMV.store_dir`` names a store kept away from the project folder."""
+
+    @pytest.fixture
+    def store_dir(self, write_nb, tmp_path: Path, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+        store_dir = tmp_path / "stores" / "project"
+        notebook = write_nb(jp_root_dir / "away.ipynb", ["a = 1"])
+        monkeypatch.setenv("JUPYTER_MV_STORE", str(store_dir))
+        with Store.init(jp_root_dir) as store:
+            store.snapshot(notebook, message="kept elsewhere")
+        monkeypatch.delenv("JUPYTER_MV_STORE")
+        return store_dir
+
+    @pytest.fixture
+    def jp_server_config(self, store_dir: Path) -> Config:
+        return Config(
+            {
+                "ServerApp": {"jpserver_extensions": {"jupyter_mv": True}},
+                "JupyterMV": {"store_dir": str(store_dir)},
+            }
+        )
+
+    async def test_versions_come_from_the_configured_store(self, jp_fetch, jp_root_dir):
+        assert not (jp_root_dir / ".jupyter_mv").exists(), "walking up would find no store"
+
+        body = await get_json(jp_fetch, "versions", path="away.ipynb")
+
+        assert [v["message"] for v in body["versions"]] == ["kept elsewhere"]
