@@ -1,0 +1,31 @@
+"""Version diffs: notebook cells and outputs, environment, data files, metrics.
+
+Pure functions over plain data. Every face (CLI, ``%mv diff``, the REST API, the
+panels) calls :func:`diff` and renders the one JSON format it returns, specified
+in ``docs/diff-format.md`` and ``jupyter_mv/schemas/diff.schema.json``::
+
+    from jupyter_mv.diff import DiffSide, diff, render_text
+
+    d = diff(DiffSide("v1", notebook=nb1), DiffSide("disk", notebook=nb2))
+    print(render_text(d))
+"""
+
+from __future__ import annotations
+
+from .engine import FORMAT, SECTIONS, VERSION, diff, load_schema, parse_only, validate
+from .render_html import render_html
+from .render_text import render_text
+from .side import DiffSide
+
+__all__ = [
+    "DiffSide",
+    "diff",
+    "render_text",
+    "render_html",
+    "parse_only",
+    "load_schema",
+    "validate",
+    "FORMAT",
+    "VERSION",
+    "SECTIONS",
+]

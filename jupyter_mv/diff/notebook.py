@@ -1,0 +1,259 @@
+"""The notebook section: cells paired, then each pair's source, outputs and metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .align import match_cells, moved_pairs
+from .outputs import Output, diff_outputs
+from .text import as_text, hunks
+from .values import diff_mapping, json_safe
+
+__all__ = ["Cell", "load_cells", "diff_notebook"]
+
+
+class Cell:
+    """One cell, normalised: joined source, lazily normalised outputs."""
+
+    __slots__ = ("index", "raw", "id", "cell_type", "source", "skey", "_lines", "_outputs")
+
+    def __init__(self, index: int, raw: dict):
+        self.index = index
+        self.raw = raw
+        cid = raw.get("id")
+        self.id = cid if isinstance(cid, str) and cid else None
+        self.cell_type = str(raw.get("cell_type", "code"))
+        self.source = as_text(raw.get("source"))
+        self.skey = (self.cell_type, self.source)
+        self._lines = None
+        self._outputs = None
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            self._lines = self.source.splitlines(keepends=True)
+        return self._lines
+
+    @property
+    def outputs(self) -> list[Output]:
+        if self._outputs is None:
+            raw = self.raw.get("outputs") if self.cell_type == "code" else None
+            self._outputs = [Output(o) for o in raw or [] if isinstance(o, dict)]
+        return self._outputs
+
+    @property
+    def execution_count(self) -> int | None:
+        return self.raw.get("execution_count")
+
+    @property
+    def metadata(self) -> dict:
+        return self.raw.get("metadata") or {}
+
+    @property
+    def attachments(self) -> dict:
+        return self.raw.get("attachments") or {}
+
+    def side(self, full: bool) -> dict:
+        d: dict[str, Any] = {"index": self.index, "id": self.id, "cell_type": self.cell_type}
+        if self.cell_type == "code":
+            d["execution_count"] = self.execution_count
+        if full:
+            d["source"] = self.source
+            if self.cell_type == "code":
+                d["outputs"] = [o.raw for o in self.outputs]
+            if self.attachments:
+                d["attachments"] = sorted(self.attachments)
+        return d
+
+
+def _upgrade(nb: dict) -> dict:
+    """An nbformat 3 (or older) notebook converted to nbformat 4."""
+    from jupyter_mv.errors import InvalidInput
+
+    try:
+        import nbformat
+
+        return nbformat.convert(nbformat.from_dict(nb), 4)
+    except Exception as exc:  # noqa: BLE001 - any failure is the notebook's fault
+        raise InvalidInput(f"cannot read notebook of nbformat {nb.get('nbformat')!r}") from exc
+
+
+def load_cells(nb: dict | None) -> tuple[list[Cell], dict | None]:
+    """Cells and a summary (``{"nbformat", "cells"}``) of a parsed notebook, or ([], None)."""
+    if nb is None:
+        return [], None
+    from jupyter_mv.errors import InvalidInput
+
+    if not isinstance(nb, dict):
+        raise InvalidInput("notebook is not a JSON object")
+    if nb.get("nbformat", 4) != 4:
+        nb = _upgrade(nb)
+    raw_cells = nb.get("cells", [])
+    if not isinstance(raw_cells, list):
+        raise InvalidInput("notebook has no list of cells")
+    cells = [Cell(k, c) for k, c in enumerate(raw_cells) if isinstance(c, dict)]
+    for k, c in enumerate(cells):
+        c.index = k
+    info = {"nbformat": f"{nb.get('nbformat', 4)}.{nb.get('nbformat_minor', 0)}", "cells": len(cells)}
+    return cells, info
+
+
+def _attachment_changes(a: dict, b: dict) -> dict | None:
+    if a == b:
+        return None
+    return {
+        "added": sorted(k for k in b if k not in a),
+        "removed": sorted(k for k in a if k not in b),
+        "changed": sorted(k for k in a if k in b and a[k] != b[k]),
+    }
+
+
+def _pair_entry(ca: Cell, cb: Cell, moved: bool, include_metadata: bool):
+    """(entry or None, hidden) for a pair of cells."""
+    if ca.raw == cb.raw:
+        return ({"status": "moved"} if moved else None), False
+    changes: list[str] = []
+    entry: dict[str, Any] = {}
+    if ca.cell_type != cb.cell_type:
+        changes.append("cell_type")
+    if ca.source != cb.source:
+        changes.append("source")
+        entry["source"] = hunks(ca.source, cb.source)
+    att = _attachment_changes(ca.attachments, cb.attachments)
+    if att:
+        changes.append("attachments")
+        entry["attachments"] = att
+    outs, hidden = diff_outputs(ca.outputs, cb.outputs, include_metadata=include_metadata)
+    if outs is not None and (include_metadata or any(o["status"] != "unchanged" for o in outs)):
+        changes.append("outputs")
+        entry["outputs"] = outs
+    exec_changed = ca.execution_count != cb.execution_count
+    meta = diff_mapping(ca.metadata, cb.metadata) if ca.metadata != cb.metadata else []
+    id_changed = ca.id != cb.id
+    if include_metadata:
+        if id_changed:
+            changes.append("id")
+        if exec_changed:
+            changes.append("execution_count")
+            entry["execution_count"] = {"a": ca.execution_count, "b": cb.execution_count}
+        if meta:
+            changes.append("metadata")
+            entry["metadata"] = meta
+    else:
+        hidden = hidden or exec_changed or id_changed or bool(meta)
+    if changes:
+        entry["status"] = "modified"
+    elif moved:
+        entry = {"status": "moved"}
+    else:
+        return None, hidden
+    entry["changes"] = (["moved"] if moved else []) + changes
+    return entry, hidden
+
+
+def diff_notebook(a_nb: dict | None, b_nb: dict | None, *, include_metadata: bool = False,
+                  a_path: str | None = None, b_path: str | None = None) -> dict:
+    """The ``notebook`` section of a diff (see docs/diff-format.md)."""
+    a_cells, a_info = load_cells(a_nb)
+    b_cells, b_info = load_cells(b_nb)
+    if a_info is not None:
+        a_info["path"] = a_path
+    if b_info is not None:
+        b_info["path"] = b_path
+    pairs = match_cells(a_cells, b_cells)
+    moved = moved_pairs(pairs)
+    in_place = {p.i: p.j for p in pairs if p.i not in moved}
+
+    keyed: list[tuple[tuple, dict]] = []
+    hidden_cells = 0
+    how_counts = {"id": 0, "content": 0, "similar": 0}
+    counts = {"added": 0, "removed": 0, "modified": 0, "moved": len(moved), "unchanged": 0}
+    paired_b: set[int] = set()
+    for p in pairs:
+        paired_b.add(p.j)
+        how_counts[p.how] += 1
+        ca, cb = a_cells[p.i], b_cells[p.j]
+        entry, hidden = _pair_entry(ca, cb, p.i in moved, include_metadata)
+        hidden_cells += hidden
+        if entry is None:
+            counts["unchanged"] += 1
+            continue
+        if entry["status"] == "modified":
+            counts["modified"] += 1
+        head = {
+            "status": entry.pop("status"),
+            "changes": entry.pop("changes", ["moved"]),
+            "cell_type": cb.cell_type,
+            "match": p.how,
+        }
+        if p.how == "similar":
+            head["similarity"] = p.score
+        head["a"] = ca.side(full=False)
+        head["b"] = cb.side(full=False)
+        head.update(entry)
+        keyed.append(((p.j, 0, 0), head))
+
+    for cb in b_cells:
+        if cb.index not in paired_b:
+            counts["added"] += 1
+            keyed.append(((cb.index, 0, 0), _single("added", cb)))
+
+    # a removed cell is shown after the b position of the nearest in-place pair above it
+    anchors = sorted(in_place.items())
+    k = 0
+    last_b = -1
+    paired_a = {p.i for p in pairs}
+    for ca in a_cells:
+        while k < len(anchors) and anchors[k][0] < ca.index:
+            last_b = anchors[k][1]
+            k += 1
+        if ca.index not in paired_a:
+            counts["removed"] += 1
+            keyed.append(((last_b, 1, ca.index), _single("removed", ca)))
+    keyed.sort(key=lambda kv: kv[0])
+
+    a_meta = (a_nb or {}).get("metadata") or {}
+    b_meta = (b_nb or {}).get("metadata") or {}
+    meta_changes = diff_mapping(a_meta, b_meta) if a_meta != b_meta else []
+    if a_info and b_info and a_info["nbformat"] != b_info["nbformat"]:
+        meta_changes.insert(0, {"key": "nbformat", "status": "changed",
+                                "a": a_info["nbformat"], "b": b_info["nbformat"]})
+
+    cells = [e for _, e in keyed]
+    if a_info is None and b_info is None:
+        status = "missing"
+    elif a_info is None:
+        status = "added"
+    elif b_info is None:
+        status = "removed"
+    elif cells or (include_metadata and meta_changes):
+        status = "modified"
+    else:
+        status = "unchanged"
+    section: dict[str, Any] = {
+        "status": status,
+        "a": a_info,
+        "b": b_info,
+        "summary": counts,
+        "matching": how_counts,
+        "hidden": {
+            "cells": 0 if include_metadata else hidden_cells,
+            "metadata": bool(meta_changes) and not include_metadata,
+        },
+        "cells": cells,
+    }
+    if include_metadata:
+        section["metadata"] = json_safe(meta_changes)
+    return section
+
+
+def _single(status: str, cell: Cell) -> dict:
+    side = cell.side(full=True)
+    return {
+        "status": status,
+        "changes": [],
+        "cell_type": cell.cell_type,
+        "match": None,
+        "a": side if status == "removed" else None,
+        "b": side if status == "added" else None,
+    }

@@ -1,0 +1,331 @@
+"""Terminal rendering of a diff dict, for the CLI and the ``%mv diff`` magic.
+
+Cells are numbered from 1 here, as people count; the JSON's indices start at 0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["render_text"]
+
+_CODES = {
+    "bold": "\x1b[1m",
+    "dim": "\x1b[2m",
+    "red": "\x1b[31m",
+    "green": "\x1b[32m",
+    "yellow": "\x1b[33m",
+    "cyan": "\x1b[36m",
+    "magenta": "\x1b[35m",
+}
+_RESET = "\x1b[0m"
+_MARK = {"added": ("+", "green"), "removed": ("-", "red"), "modified": ("~", "yellow"),
+         "changed": ("~", "yellow"), "moved": ("↕", "cyan"), "unchanged": (" ", "dim")}
+_OP_STYLE = {"+": "green", "-": "red", " ": ""}
+#: Most lines shown for one cell's source, or one output part, before "… N more lines".
+MAX_BLOCK_LINES = 40
+
+
+class _Out:
+    def __init__(self, color: bool, width: int):
+        self.color = color
+        self.width = max(int(width), 20)
+        self.lines: list[str] = []
+
+    def add(self, text: str = "", style: str = "", indent: int = 0) -> None:
+        text = " " * indent + text.replace("\t", "    ")
+        if len(text) > self.width:
+            text = text[: self.width - 1] + "…"
+        if self.color and style and text.strip():
+            codes = "".join(_CODES[s] for s in style.split())
+            text = f"{codes}{text}{_RESET}"
+        self.lines.append(text)
+
+
+def _num(v: Any) -> str:
+    if isinstance(v, bool) or v is None:
+        return str(v).lower() if isinstance(v, bool) else "null"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, (dict, list)):
+        import json
+
+        return json.dumps(v, sort_keys=True)
+    return str(v)
+
+
+def _size(n: Any) -> str:
+    if not isinstance(n, int):
+        return "?"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if abs(size) < 1024 or unit == "GB":
+            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def _signed(v: Any) -> str:
+    return f"+{_num(v)}" if isinstance(v, (int, float)) and v >= 0 else _num(v)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _counts(summary: dict, keys: tuple[str, ...]) -> str:
+    return " · ".join(f"{summary[k]} {k}" for k in keys if summary.get(k))
+
+
+def _hunks(out: _Out, hunks: list[dict], indent: int) -> None:
+    shown = 0
+    total = sum(len(h["lines"]) for h in hunks)
+    for h in hunks:
+        if shown >= MAX_BLOCK_LINES:
+            break
+        out.add(f"@@ -{h['a_start']},{h['a_lines']} +{h['b_start']},{h['b_lines']} @@", "cyan", indent)
+        for line in h["lines"]:
+            if shown >= MAX_BLOCK_LINES:
+                break
+            out.add(line["op"] + line["text"], _OP_STYLE[line["op"]], indent)
+            shown += 1
+    if total > shown:
+        out.add(f"… {total - shown} more lines", "dim", indent)
+
+
+def _block(out: _Out, text: str, op: str, indent: int) -> None:
+    lines = text.splitlines() or [""]
+    for line in lines[:MAX_BLOCK_LINES]:
+        out.add(op + " " + line, _OP_STYLE.get(op, ""), indent)
+    if len(lines) > MAX_BLOCK_LINES:
+        out.add(f"… {len(lines) - MAX_BLOCK_LINES} more lines", "dim", indent)
+
+
+def _output_preview(o: dict) -> str:
+    kind = o.get("output_type", "?")
+    if kind == "stream":
+        first = (o.get("text") or "").strip().splitlines()
+        return f"stream {o.get('name')}" + (f": {first[0]}" if first else "")
+    if kind == "error":
+        return f"error {o.get('ename')}: {o.get('evalue')}"
+    data = o.get("data") or {}
+    text = data.get("text/plain")
+    preview = f": {text.strip().splitlines()[0]}" if isinstance(text, str) and text.strip() else ""
+    return f"{kind} [{', '.join(data)}]{preview}"
+
+
+def _image(part: dict) -> str:
+    img = part.get("image") or {}
+    def dims(s):
+        return f"{s['width']}×{s['height']}" if s else "?"
+    text = f"{part['key']} {dims(img.get('a'))} → {dims(img.get('b'))}"
+    if "changed_share" in img:
+        text += f", {img['changed_share'] * 100:.2f}% of pixels changed ({img['changed_pixels']})"
+    if img.get("note"):
+        text += f" ({img['note']})"
+    return text
+
+
+def _outputs(out: _Out, outputs: list[dict], indent: int) -> None:
+    for o in outputs:
+        status = o["status"]
+        if status == "unchanged":
+            continue
+        a, b = o.get("a"), o.get("b")
+        where = f"{a['index'] + 1 if a else '·'} → {b['index'] + 1 if b else '·'}"
+        mark, style = _MARK[status]
+        if status in ("added", "removed"):
+            side = b if status == "added" else a
+            out.add(f"{mark} output {where} {_output_preview(side['output'])}", style, indent)
+            continue
+        out.add(f"{mark} output {where} {o['output_type']}", style, indent)
+        for part in o.get("parts", []):
+            pmark, pstyle = _MARK[part["status"]]
+            if part["kind"] == "image" and part["status"] == "changed":
+                out.add(f"{pmark} {_image(part)}", pstyle, indent + 2)
+            elif part["kind"] == "value":
+                out.add(f"{pmark} {part['key']}: {_num(part['a'])} → {_num(part['b'])}", pstyle, indent + 2)
+            else:
+                out.add(f"{pmark} {part['key']}", pstyle, indent + 2)
+                if part.get("hunks"):
+                    _hunks(out, part["hunks"], indent + 4)
+        if "execution_count" in o:
+            out.add(f"execution count {_num(o['execution_count']['a'])} → {_num(o['execution_count']['b'])}",
+                    "dim", indent + 2)
+        for m in o.get("metadata", []):
+            out.add(f"metadata {m['key']}: {_num(m['a'])} → {_num(m['b'])}", "dim", indent + 2)
+
+
+def _cell_title(c: dict) -> str:
+    a, b = c.get("a"), c.get("b")
+    if a and b:
+        where = f"cell {a['index'] + 1}" + (f" → {b['index'] + 1}" if a["index"] != b["index"] else "")
+    else:
+        where = f"cell {(a or b)['index'] + 1}"
+    extra = [x for x in c.get("changes", [])]
+    if c.get("match") == "similar":
+        extra.append(f"matched by content {c.get('similarity', 0):.0%}")
+    return f"{where}  {c['cell_type']}" + (f"  [{', '.join(extra)}]" if extra else "")
+
+
+def _notebook(out: _Out, nb: dict) -> None:
+    path = (nb.get("b") or nb.get("a") or {}).get("path") or ""
+    status = nb["status"]
+    if status == "missing":
+        return
+    head = f"Notebook {path}".rstrip()
+    if status in ("added", "removed"):
+        head += f"  ({'only in b' if status == 'added' else 'only in a'})"
+    summary = _counts(nb["summary"], ("modified", "added", "removed", "moved", "unchanged"))
+    out.add(f"{head}  {summary}" if summary else head, "bold")
+    for c in nb["cells"]:
+        mark, style = _MARK[c["status"]]
+        out.add(f"{mark} {_cell_title(c)}", style + " bold", 2)
+        if c["status"] in ("added", "removed"):
+            side = c["b"] if c["status"] == "added" else c["a"]
+            op = "+" if c["status"] == "added" else "-"
+            _block(out, side.get("source", ""), op, 6)
+            for k, o in enumerate(side.get("outputs", [])):
+                out.add(f"{op} output {k + 1} {_output_preview(o)}", _OP_STYLE[op], 6)
+            continue
+        if c.get("source"):
+            _hunks(out, c["source"], 6)
+        if c.get("attachments"):
+            att = c["attachments"]
+            out.add("attachments " + " ".join(
+                [f"+{n}" for n in att["added"]] + [f"-{n}" for n in att["removed"]] + [f"~{n}" for n in att["changed"]]
+            ), "", 6)
+        if c.get("outputs"):
+            _outputs(out, c["outputs"], 6)
+        if "execution_count" in c:
+            out.add(f"execution count {_num(c['execution_count']['a'])} → {_num(c['execution_count']['b'])}", "dim", 6)
+        if "id" in c.get("changes", []):
+            out.add(f"id {c['a']['id']} → {c['b']['id']}", "dim", 6)
+        for m in c.get("metadata", []):
+            out.add(f"metadata {m['key']}: {_num(m['a'])} → {_num(m['b'])}", "dim", 6)
+    for m in nb.get("metadata", []):
+        out.add(f"~ notebook metadata {m['key']}: {_num(m['a'])} → {_num(m['b'])}", "dim", 2)
+    hidden = nb.get("hidden") or {}
+    notes = []
+    if hidden.get("cells"):
+        notes.append(f"{_plural(hidden['cells'], 'cell')} differ only in execution counts, ids or metadata")
+    if hidden.get("metadata"):
+        notes.append("notebook metadata differs")
+    if notes:
+        out.add(f"({'; '.join(notes)}: hidden, include metadata to see)", "dim", 2)
+
+
+def _environment(out: _Out, env: dict) -> None:
+    if env["status"] == "not_compared":
+        rec = env["recorded"]
+        missing = [s for s in ("a", "b") if not rec[s]["environment"]]
+        out.add(f"Environment  not compared (not recorded for {' and '.join(missing) or 'either side'})", "bold dim")
+        return
+    pk = env.get("packages") or {}
+    counts = {k: len(pk.get(k) or []) for k in ("upgraded", "downgraded", "added", "removed", "changed")}
+    summary = _counts(counts, tuple(counts))
+    out.add(f"Environment  {summary}".rstrip() if env["status"] == "changed" else "Environment  unchanged", "bold")
+    for f in env["fields"]:
+        out.add(f"~ {f['field']}  {_num(f['a'])} → {_num(f['b'])}", "yellow", 2)
+    for g in env["gpu"]["added"]:
+        out.add(f"+ gpu {_num(g)}", "green", 2)
+    for g in env["gpu"]["removed"]:
+        out.add(f"- gpu {_num(g)}", "red", 2)
+    for p in pk.get("added", []):
+        out.add(f"+ {p['name']} {_num(p['version'])}", "green", 2)
+    for p in pk.get("removed", []):
+        out.add(f"- {p['name']} {_num(p['version'])}", "red", 2)
+    for key, mark, style in (("upgraded", "↑", "yellow"), ("downgraded", "↓", "magenta"), ("changed", "~", "yellow")):
+        for p in pk.get(key, []):
+            out.add(f"{mark} {p['name']} {_num(p['a'])} → {_num(p['b'])}", style, 2)
+    for p in pk.get("origin_changed", []):
+        def kind(o):
+            return o.get("kind", _num(o)) if isinstance(o, dict) else _num(o)
+        out.add(f"~ {p['name']} origin {kind(p['a'])} → {kind(p['b'])}", "yellow", 2)
+
+
+def _table(t: dict) -> str:
+    bits = []
+    a, b = t.get("a"), t.get("b")
+    if a and b:
+        if t["rows_delta"]:
+            bits.append(f"rows {a['rows']} → {b['rows']} ({_signed(t['rows_delta'])})")
+        cols = [f"+{c}" for c in t["columns_added"]] + [f"-{c}" for c in t["columns_removed"]]
+        if cols:
+            bits.append("columns " + " ".join(cols))
+        for d in t["dtype_changed"]:
+            bits.append(f"{d['name']} {d['a']} → {d['b']}")
+        if t.get("column_order_changed"):
+            bits.append("column order changed")
+        if not bits:
+            bits.append(f"same shape ({a['rows']} rows, {len(a['columns'])} columns)")
+    if t.get("note"):
+        bits.append(f"no table statistics: {t['note']}")
+    return "; ".join(bits)
+
+
+def _data(out: _Out, data: dict) -> None:
+    summary = _counts(data["summary"], ("modified", "added", "removed", "unchanged"))
+    out.add(f"Data  {summary}" if data["files"] else "Data  unchanged", "bold")
+    for f in data["files"]:
+        mark, style = _MARK[f["status"]]
+        role = f["role"] or "?"
+        if f["status"] == "added":
+            out.add(f"{mark} {f['path']}  {role}  {_size(f['b']['size'])}", style, 2)
+        elif f["status"] == "removed":
+            out.add(f"{mark} {f['path']}  {role}  {_size(f['a']['size'])}", style, 2)
+        else:
+            text = f"{mark} {f['path']}  {role}"
+            if "role" in f["changes"]:
+                text += f" (was {f['a']['role']})"
+            if "content" in f["changes"]:
+                text += f"  {_size(f['a']['size'])} → {_size(f['b']['size'])}"
+            out.add(text, style, 2)
+            if f.get("table"):
+                out.add(_table(f["table"]), "", 6)
+
+
+def _values(out: _Out, title: str, sec: dict) -> None:
+    summary = _counts(sec["summary"], ("changed", "added", "removed", "unchanged"))
+    out.add(f"{title}  {summary}" if sec["entries"] else f"{title}  unchanged", "bold")
+    for e in sec["entries"]:
+        mark, style = _MARK[e["status"]]
+        if e["status"] == "added":
+            out.add(f"{mark} {e['key']}  {_num(e['b'])}", style, 2)
+        elif e["status"] == "removed":
+            out.add(f"{mark} {e['key']}  {_num(e['a'])}", style, 2)
+        else:
+            text = f"{mark} {e['key']}  {_num(e['a'])} → {_num(e['b'])}"
+            if e.get("delta") is not None:
+                text += f"  ({_signed(e['delta'])}"
+                if e.get("relative") is not None:
+                    text += f", {e['relative'] * 100:+.2f}%"
+                text += ")"
+            out.add(text, style, 2)
+
+
+def render_text(d: dict, *, color: bool = True, width: int = 100) -> str:
+    """A diff as terminal text; ANSI colours unless ``color`` is false; lines cut at ``width``."""
+    out = _Out(color, width)
+    out.add(f"diff {d['a']['label']} → {d['b']['label']}", "bold")
+    if d.get("empty"):
+        out.add("no differences", "dim")
+    nb = d.get("notebook")
+    hidden = (nb or {}).get("hidden") or {}
+    if nb and (nb["status"] != "unchanged" or hidden.get("cells") or hidden.get("metadata")):
+        out.add()
+        _notebook(out, nb)
+    env = d.get("environment")
+    if env and env["status"] == "changed":
+        out.add()
+        _environment(out, env)
+    data = d.get("data")
+    if data and data["status"] == "changed":
+        out.add()
+        _data(out, data)
+    for key, title in (("metrics", "Metrics"), ("params", "Params")):
+        sec = d.get(key)
+        if sec and sec["status"] == "changed":
+            out.add()
+            _values(out, title, sec)
+    return "\n".join(out.lines) + "\n"
