@@ -33,9 +33,18 @@ def _dump(nb: dict) -> str:
     return json.dumps(nb, indent=1)
 
 
+def package_env() -> dict[str, str]:
+    """The environment for a child Python that imports the same jupyter_mv as the tests."""
+    import jupyter_mv
+
+    source = str(Path(jupyter_mv.__path__[0]).parent)
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": source + (os.pathsep + path if path else "")}
+
+
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
     """Run the real `jupyter-mv` entry point in a subprocess."""
-    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    full_env = {**package_env(), "NO_COLOR": "1", **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "jupyter_mv.cli", *args], cwd=cwd, env=full_env, capture_output=True, text=True,
         timeout=600,

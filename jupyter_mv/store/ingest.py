@@ -30,7 +30,7 @@ __all__ = ["Ingest", "StoredFile", "AVG_CHUNK", "SEGMENT"]
 AVG_CHUNK = 64 * 1024
 MIN_CHUNK = 16 * 1024
 MAX_CHUNK = 256 * 1024
-SEGMENT = 32 * 1024 * 1024
+SEGMENT = 16 * 1024 * 1024
 _WINDOW = 3
 _local = threading.local()
 

@@ -785,9 +785,11 @@ class Store:
 
 
 def _check_notebook(path: Path, rel: str) -> None:
-    """Refuse a file that is not a notebook nbformat can read."""
-    import nbformat
+    """Refuse a file that is not a notebook: JSON with an nbformat version and its cells.
 
+    A structural check, not nbformat's full schema validation: a notebook a front end
+    saved with odd metadata is still the user's work and is kept as it is.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -798,12 +800,19 @@ def _check_notebook(path: Path, rel: str) -> None:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{rel} is not a notebook: invalid JSON at line {exc.lineno} column {exc.colno}") from None
-    if not isinstance(data, dict) or "nbformat" not in data or not isinstance(data.get("nbformat"), int):
+    if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
         raise InvalidInput(f"{rel} is not a notebook: no nbformat version")
-    try:
-        nbformat.reads(text, as_version=nbformat.NO_CONVERT)
-    except Exception as exc:  # nbformat raises a zoo of reader errors
-        raise InvalidInput(f"{rel} is not a notebook nbformat can read ({type(exc).__name__})") from None
+    major = data["nbformat"]
+    if major >= 4:
+        cells = data.get("cells")
+        ok = isinstance(cells, list) and all(isinstance(c, dict) and "cell_type" in c for c in cells)
+    elif major == 3:
+        sheets = data.get("worksheets")
+        ok = isinstance(sheets, list) and all(isinstance(w, dict) for w in sheets)
+    else:
+        ok = False
+    if not ok or not isinstance(data.get("metadata", {}), dict):
+        raise InvalidInput(f"{rel} is not a notebook nbformat {major} can read: its cells are malformed")
 
 
 def _is_notebook(path: Path) -> bool:

@@ -16,7 +16,7 @@ from jupyter_mv.errors import Conflict, IntegrityError, InvalidInput, NotFound, 
 from jupyter_mv.store import Store
 from jupyter_mv.store.packs import pack_path
 
-from tests.helpers import write_notebook
+from tests.helpers import package_env, write_notebook
 
 
 def b3(path: Path) -> str:
@@ -399,7 +399,7 @@ def test_a_killed_snapshot_leaves_a_consistent_store(store: Store, notebook: Pat
         "s = Store.open('.'); print('start', flush=True);"
         "s.snapshot('train.ipynb', ['big.bin'])"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = package_env()
     child = subprocess.Popen([sys.executable, "-c", code], cwd=project, stdout=subprocess.PIPE, env=env)
     assert child.stdout.readline().strip() == b"start"
     deadline = __import__("time").monotonic() + 30
@@ -419,7 +419,7 @@ def test_concurrent_writers_get_unique_gap_free_numbers(store: Store, notebook: 
         "s = Store.open('.');"
         "[s.snapshot('train.ipynb', message=sys.argv[1]) for _ in range(8)]"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    env = package_env()
     procs = [subprocess.Popen([sys.executable, "-c", code, str(i)], cwd=project, env=env,
                               stderr=subprocess.PIPE) for i in range(4)]
     errors = [p.communicate()[1] for p in procs]
