@@ -598,6 +598,14 @@ class Store:
             if own:
                 reader.close()
 
+    def diff(self, a: str | Version, b: str | Version | None = None, *, notebook: str | None = None,
+             only: Any = None, include_metadata: bool = False) -> dict[str, Any]:
+        """Compare two versions, or a version with the files on disk (``b`` None), in the
+        one diff format (docs/diff-format.md). ``only``: notebook, env, data, metrics."""
+        from .diffing import diff_refs
+
+        return diff_refs(self, a, b, notebook=notebook, only=only, include_metadata=include_metadata)
+
     # -- names -----------------------------------------------------------------------------
 
     def tag(self, ref: str | Version, name: str, *, notebook: str | None = None) -> Version:

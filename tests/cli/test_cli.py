@@ -160,3 +160,28 @@ def test_every_command_is_documented_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     missing = [c for c in COMMANDS if f"jupyter mv {c}" not in readme]
     assert not missing, f"README.md does not document: {missing}"
+
+
+def test_diff_shows_the_edited_cell_and_metrics(cli_project: Path) -> None:
+    write_notebook(cli_project / "train.ipynb", ["x = 2"])
+    run_cli("snapshot", "train.ipynb", "data.csv", "--metric", "acc=0.8", "--no-env", cwd=cli_project, check=True)
+    text = run_cli("diff", "v1", "v2", cwd=cli_project, check=True).stdout
+    assert "-x = 1" in text.replace(" ", "").replace("│", "") or "x = 1" in text
+    assert "x = 2" in text
+    data = json.loads(run_cli("diff", "v1", "v2", "--json", cwd=cli_project, check=True).stdout)
+    from jupyter_mv.diff import validate
+
+    validate(data)
+    assert data["notebook"]["summary"]["modified"] == 1 and not data["empty"]
+    only = json.loads(run_cli("diff", "v1", "v2", "--json", "--only", "metrics", cwd=cli_project,
+                              check=True).stdout)
+    assert only["notebook"] is None and only["metrics"] is not None
+
+
+def test_diff_against_disk_and_of_identical_versions(cli_project: Path) -> None:
+    assert json.loads(run_cli("diff", "v1", "--json", cwd=cli_project, check=True).stdout)["empty"]
+    (cli_project / "data.csv").write_text("a,b\n1,2\n3,4\n")
+    data = json.loads(run_cli("diff", "v1", "--json", "--only", "data", cwd=cli_project, check=True).stdout)
+    assert not data["empty"] and data["b"]["label"] == "disk"
+    proc = run_cli("diff", "v1", "v9", cwd=cli_project)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1 and "no version v9" in proc.stderr
