@@ -35,6 +35,8 @@ export interface IVersion {
   git: Record<string, unknown> | null;
   metrics: Record<string, unknown>;
   params: Record<string, unknown>;
+  /** Further facts recorded with the version (e.g. by the kernel side). */
+  extra: Record<string, unknown>;
   files: IFileEntry[];
   tags: string[];
   aliases: string[];

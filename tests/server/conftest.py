@@ -5,27 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
 from traitlets.config import Config
 
 from jupyter_mv.store import Store, Version
 
-
-def make_notebook(path: Path, sources: list[str]) -> Path:
-    """Write a valid nbformat 4 notebook with one code cell per source."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(nbformat.writes(nb))
-    return path
-
-
-@pytest.fixture
-def write_nb():
-    """``write_nb(path, sources)``: write a real notebook (see :func:`make_notebook`)."""
-    return make_notebook
+from ..helpers import write_notebook
 
 
 @pytest.fixture(autouse=True)
@@ -53,10 +38,10 @@ def jp_server_config() -> Config:
 def two_versions(jp_root_dir: Path) -> dict[str, Version]:
     """A store at the server root and ``experiments/train.ipynb`` with two versions;
     the second is tagged ``best``."""
-    notebook = make_notebook(jp_root_dir / "experiments" / "train.ipynb", ["x = 1"])
+    notebook = write_notebook(jp_root_dir / "experiments" / "train.ipynb", ["x = 1"])
     with Store.init(jp_root_dir) as store:
         v1 = store.snapshot(notebook, message="baseline")
-        make_notebook(notebook, ["x = 1", "y = x + 1"])
+        write_notebook(notebook, ["x = 1", "y = x + 1"])
         v2 = store.snapshot(notebook, message="more trees")
         v2 = store.tag(v2.id, "best")
     return {"v1": v1, "v2": v2}

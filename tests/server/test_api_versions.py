@@ -12,6 +12,8 @@ from traitlets.config import Config
 
 from jupyter_mv.store import Store
 
+from ..helpers import write_notebook
+
 NOTEBOOK = "experiments/train.ipynb"
 
 
@@ -55,8 +57,8 @@ async def test_versions_pages_with_limit_and_offset(jp_fetch, two_versions):
     assert first["total"] == second["total"] == 2
 
 
-async def test_versions_is_empty_when_no_store_exists_yet(write_nb, jp_fetch, jp_root_dir):
-    write_nb(jp_root_dir / "fresh.ipynb", ["1 + 1"])
+async def test_versions_is_empty_when_no_store_exists_yet(jp_fetch, jp_root_dir):
+    write_notebook(jp_root_dir / "fresh.ipynb", ["1 + 1"])
 
     body = await get_json(jp_fetch, "versions", path="fresh.ipynb")
 
@@ -64,17 +66,17 @@ async def test_versions_is_empty_when_no_store_exists_yet(write_nb, jp_fetch, jp
     assert not (jp_root_dir / ".jupyter_mv").exists(), "listing must not create a store"
 
 
-async def test_versions_is_empty_for_a_notebook_without_versions(write_nb, jp_fetch, jp_root_dir, two_versions):
-    write_nb(jp_root_dir / "experiments" / "other.ipynb", ["2 + 2"])
+async def test_versions_is_empty_for_a_notebook_without_versions(jp_fetch, jp_root_dir, two_versions):
+    write_notebook(jp_root_dir / "experiments" / "other.ipynb", ["2 + 2"])
 
     body = await get_json(jp_fetch, "versions", path="experiments/other.ipynb")
 
     assert body == {"versions": [], "total": 0}
 
 
-async def test_versions_reads_the_nearest_store_above_the_notebook(write_nb, jp_fetch, jp_root_dir, two_versions):
+async def test_versions_reads_the_nearest_store_above_the_notebook(jp_fetch, jp_root_dir, two_versions):
     """A sub-project with its own store: its notebook's versions come from that store."""
-    inner = write_nb(jp_root_dir / "experiments" / "sub" / "nb.ipynb", ["z = 3"])
+    inner = write_notebook(jp_root_dir / "experiments" / "sub" / "nb.ipynb", ["z = 3"])
     with Store.init(inner.parent) as store:
         store.snapshot(inner, message="inner store")
 
@@ -109,8 +111,8 @@ async def test_unknown_ref_is_404_with_the_error_body(jp_fetch, two_versions):
     assert set(body) == {"error", "message"}
 
 
-async def test_a_ref_of_another_notebook_is_404(write_nb, jp_fetch, jp_root_dir, two_versions):
-    other = write_nb(jp_root_dir / "other.ipynb", ["1"])
+async def test_a_ref_of_another_notebook_is_404(jp_fetch, jp_root_dir, two_versions):
+    other = write_notebook(jp_root_dir / "other.ipynb", ["1"])
     with Store.open(jp_root_dir) as store:
         store.tag(store.snapshot(other).id, "elsewhere")
 
@@ -120,8 +122,8 @@ async def test_a_ref_of_another_notebook_is_404(write_nb, jp_fetch, jp_root_dir,
     assert body["error"] == "not_found"
 
 
-async def test_one_version_without_a_store_is_404_store_not_found(write_nb, jp_fetch, jp_root_dir):
-    write_nb(jp_root_dir / "fresh.ipynb", ["1 + 1"])
+async def test_one_version_without_a_store_is_404_store_not_found(jp_fetch, jp_root_dir):
+    write_notebook(jp_root_dir / "fresh.ipynb", ["1 + 1"])
 
     status, body = await get_error(jp_fetch, "versions", "v1", path="fresh.ipynb")
 
@@ -151,11 +153,11 @@ async def test_paths_outside_the_root_or_into_the_store_are_400(jp_fetch, two_ve
     assert body["error"] == "invalid_input"
 
 
-async def test_a_symlink_leading_outside_the_root_is_400(write_nb, jp_fetch, jp_root_dir, tmp_path):
+async def test_a_symlink_leading_outside_the_root_is_400(jp_fetch, jp_root_dir, tmp_path):
     """The folder outside has a store and a versioned notebook: only the confinement
     stops the server from listing them."""
     outside = tmp_path / "outside"
-    notebook = write_nb(outside / "secret.ipynb", ["secret = 42"])
+    notebook = write_notebook(outside / "secret.ipynb", ["secret = 42"])
     with Store.init(outside) as store:
         store.snapshot(notebook, message="outside the root")
     os.symlink(outside, jp_root_dir / "link")
@@ -198,9 +200,9 @@ class TestStoreDirSetting:
     """``c.JupyterMV.store_dir`` names a store kept away from the project folder."""
 
     @pytest.fixture
-    def store_dir(self, write_nb, tmp_path: Path, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    def store_dir(self, tmp_path: Path, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         store_dir = tmp_path / "stores" / "project"
-        notebook = write_nb(jp_root_dir / "away.ipynb", ["a = 1"])
+        notebook = write_notebook(jp_root_dir / "away.ipynb", ["a = 1"])
         monkeypatch.setenv("JUPYTER_MV_STORE", str(store_dir))
         with Store.init(jp_root_dir) as store:
             store.snapshot(notebook, message="kept elsewhere")

@@ -1,0 +1,85 @@
+# jupyter-mv: `make lab` to try it, `make test` to test it (what CI runs).
+#
+# Both install the package non-editable into .venv, prebuilt sidebar included.
+# Stamp files in .stamps/ make a second run skip what has not changed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMPS := .stamps
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# What the built sidebar is made from, and what the Python package is made from.
+FRONTEND_SOURCES := $(shell find labextension style -type f 2>/dev/null) \
+	package.json yarn.lock tsconfig.json .yarnrc.yml
+PACKAGE_SOURCES := $(shell find jupyter_mv -path jupyter_mv/labextension -prune -o -type f -name '*.py' -print \
+	-o -type f -name '*.json' -print 2>/dev/null) \
+	pyproject.toml install.json $(wildcard jupyter-config/server-config/*.json)
+
+LAB_FLAGS := --no-browser $(ALLOW_ROOT) \
+	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
+	--LabApp.extension_manager=readonly
+
+.PHONY: help lab test browser clean distclean
+
+help:
+	@echo "make lab        install into $(VENV) and open JupyterLab on examples/"
+	@echo "make test       install with test extras (and chromium), then run pytest over tests/"
+	@echo "make clean      remove build output and stamps (keeps $(VENV) and node_modules)"
+	@echo "make distclean  clean, and remove $(VENV) and node_modules"
+
+$(STAMPS):
+	mkdir -p $@
+
+$(STAMPS)/venv: | $(STAMPS)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	touch $@
+
+# Never ship a stale sidebar: when any of its sources changed, drop the built
+# extension so that the install below builds it again (the build hook reuses
+# an existing build).
+$(STAMPS)/frontend: $(FRONTEND_SOURCES) | $(STAMPS)
+	rm -rf jupyter_mv/labextension lib tsconfig.tsbuildinfo
+	touch $@
+
+$(STAMPS)/install-lab: $(STAMPS)/venv $(STAMPS)/frontend $(PACKAGE_SOURCES)
+	$(PIP) install ".[examples]"
+	touch $@
+
+$(STAMPS)/install-test: $(STAMPS)/venv $(STAMPS)/frontend $(PACKAGE_SOURCES)
+	$(PIP) install ".[examples,test]"
+	touch $@
+
+lab: $(STAMPS)/install-lab
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=examples $(LAB_FLAGS)
+
+# Debian's chromium for the UI tests (a browser download is not possible here).
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "Installing Debian's chromium for the UI tests"; \
+		$(SUDO) apt-get update; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends chromium; \
+	fi
+	@test -x "$(CHROMIUM)" || { echo "make test: no Chromium at $(CHROMIUM)" >&2; exit 1; }
+
+# pytest runs last, so its summary closes the output. Exit code 5 means it
+# collected no test at all: that is a failure.
+test: $(STAMPS)/install-test browser
+	@rc=0; CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/ || rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+		echo "make test: FAILED: pytest collected no tests" >&2; exit 1; \
+	fi; \
+	exit $$rc
+
+clean:
+	rm -rf $(STAMPS) jupyter_mv/labextension lib tsconfig.tsbuildinfo build dist tests/output
+
+distclean: clean
+	rm -rf $(VENV) node_modules .yarn
