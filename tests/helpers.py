@@ -42,7 +42,9 @@ def package_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": source + (os.pathsep + path if path else "")}
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
     """Run the real `jupyter-mv` entry point in a subprocess."""
     full_env = {**package_env(), "NO_COLOR": "1", **(env or {})}
     proc = subprocess.run(

@@ -22,7 +22,7 @@ def diff_refs(store: Store, a: str | Version, b: str | Version | None = None, *,
     ``b`` is resolved in ``a``'s notebook, so ``diff("nb.ipynb@v1", "v2")`` compares two
     versions of ``nb.ipynb``.
     """
-    from ..diff import DiffSide, diff
+    from ..diff import diff
 
     va = store.resolve(a, notebook)
     side_a = _version_side(store, va)

@@ -14,7 +14,6 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -785,7 +784,9 @@ class Store:
         """Counts and sizes: versions, files, chunks, bytes stored and their raw size."""
         q = self.db.execute
         packs_size = q("SELECT coalesce(sum(size), 0) FROM packs").fetchone()[0]
-        chunks, raw, stored = q("SELECT count(*), coalesce(sum(size),0), coalesce(sum(length),0) FROM chunks").fetchone()
+        chunks, raw, stored = q(
+            "SELECT count(*), coalesce(sum(size), 0), coalesce(sum(length), 0) FROM chunks"
+        ).fetchone()
         return {"versions": q("SELECT count(*) FROM versions").fetchone()[0],
                 "notebooks": q("SELECT count(DISTINCT notebook) FROM versions").fetchone()[0],
                 "objects": q("SELECT count(*) FROM objects").fetchone()[0],

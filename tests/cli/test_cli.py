@@ -33,7 +33,7 @@ def test_the_cli_scenario_of_a_large_data_file(project: Path) -> None:
     """init; snapshot a notebook and a 200 MB file; change 1 MB in the middle; snapshot;
     the store grows by at most 5 MB; restore v1 byte-identical with a safety version;
     verify clean; a flipped byte is named with its versions and exits non-zero."""
-    nb = write_notebook(project / "train.ipynb", ["x = 1"])
+    write_notebook(project / "train.ipynb", ["x = 1"])
     data = project / "data.bin"
     with open(data, "wb") as f:
         for _ in range(25):

@@ -15,7 +15,6 @@ import pytest
 from jupyter_mv.errors import Conflict, IntegrityError, InvalidInput, NotFound, StoreFormatError, StoreNotFound
 from jupyter_mv.store import Store
 from jupyter_mv.store.packs import pack_path
-
 from tests.helpers import package_env, write_notebook
 
 
