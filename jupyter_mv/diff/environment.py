@@ -14,7 +14,7 @@ from .values import flatten, json_safe
 
 __all__ = ["diff_environment", "compare_versions"]
 
-_HANDLED = {"python", "platform", "gpu", "packages", "git"}
+_HANDLED = {"python", "platform", "gpu", "packages", "conda_packages", "git"}
 _GIT_FIELDS = ("commit", "branch", "dirty", "remote")
 
 
@@ -41,10 +41,13 @@ def compare_versions(a: str, b: str) -> int | None:
     return (va > vb) - (va < vb)
 
 
-def _packages(env: dict) -> dict[str, dict]:
+def _packages(items: list | None, conda: bool = False) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for p in env.get("packages") or []:
+    for p in items or []:
         if isinstance(p, dict) and p.get("name"):
+            if conda:  # a conda package comes from a channel as a build
+                p = {"name": p["name"], "version": p.get("version"),
+                     "origin": {"channel": p.get("channel"), "build": p.get("build")}}
             out.setdefault(_canonical(str(p["name"])), p)
     return out
 
@@ -53,8 +56,7 @@ def _pkg(p: dict) -> dict:
     return {"name": str(p.get("name")), "version": json_safe(p.get("version")), "origin": json_safe(p.get("origin"))}
 
 
-def _diff_packages(a: dict, b: dict) -> dict:
-    pa, pb = _packages(a), _packages(b)
+def _diff_packages(pa: dict[str, dict], pb: dict[str, dict]) -> dict:
     out: dict[str, Any] = {k: [] for k in ("added", "removed", "upgraded", "downgraded", "changed", "origin_changed")}
     unchanged = 0
     for key in sorted(set(pa) | set(pb)):
@@ -93,7 +95,7 @@ def diff_environment(a_env: dict | None, b_env: dict | None, a_git: dict | None,
     """The ``environment`` section of a diff (see docs/diff-format.md)."""
     fields: list[dict] = []
     gpu = {"added": [], "removed": []}
-    packages = None
+    packages = conda = None
     if isinstance(a_env, dict) and isinstance(b_env, dict):
         for part in ("python", "platform"):
             fa, fb = flatten(a_env.get(part) or {}), flatten(b_env.get(part) or {})
@@ -106,7 +108,10 @@ def diff_environment(a_env: dict | None, b_env: dict | None, a_git: dict | None,
             "added": [json_safe(g) for k, g in gb.items() if k not in ga],
             "removed": [json_safe(g) for k, g in ga.items() if k not in gb],
         }
-        packages = _diff_packages(a_env, b_env)
+        packages = _diff_packages(_packages(a_env.get("packages")), _packages(b_env.get("packages")))
+        if a_env.get("conda_packages") or b_env.get("conda_packages"):
+            conda = _diff_packages(_packages(a_env.get("conda_packages"), conda=True),
+                                   _packages(b_env.get("conda_packages"), conda=True))
         # anything else the capture records (kernel name, conda, ...) compares as plain values
         fa = flatten({k: v for k, v in a_env.items() if k not in _HANDLED})
         fb = flatten({k: v for k, v in b_env.items() if k not in _HANDLED})
@@ -125,8 +130,8 @@ def diff_environment(a_env: dict | None, b_env: dict | None, a_git: dict | None,
         "b": {"environment": isinstance(b_env, dict), "git": isinstance(b_git, dict)},
     }
     compared = packages is not None or (recorded["a"]["git"] and recorded["b"]["git"])
-    changed = bool(fields or gpu["added"] or gpu["removed"]) or bool(
-        packages and any(packages[k] for k in packages if k != "unchanged")
+    changed = bool(fields or gpu["added"] or gpu["removed"]) or any(
+        p and any(p[k] for k in p if k != "unchanged") for p in (packages, conda)
     )
     return {
         "status": "changed" if changed else ("unchanged" if compared else "not_compared"),
@@ -134,4 +139,5 @@ def diff_environment(a_env: dict | None, b_env: dict | None, a_git: dict | None,
         "fields": fields,
         "gpu": gpu,
         "packages": packages,
+        "conda_packages": conda,
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .align import match_cells, moved_pairs
@@ -11,11 +12,13 @@ from .values import diff_mapping, json_safe
 
 __all__ = ["Cell", "load_cells", "diff_notebook"]
 
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
 
 class Cell:
     """One cell, normalised: joined source, lazily normalised outputs."""
 
-    __slots__ = ("index", "raw", "id", "cell_type", "source", "skey", "_lines", "_outputs")
+    __slots__ = ("index", "raw", "id", "cell_type", "source", "skey", "_lines", "_tokens", "_outputs")
 
     def __init__(self, index: int, raw: dict):
         self.index = index
@@ -26,6 +29,7 @@ class Cell:
         self.source = as_text(raw.get("source"))
         self.skey = (self.cell_type, self.source)
         self._lines = None
+        self._tokens = None
         self._outputs = None
 
     @property
@@ -33,6 +37,12 @@ class Cell:
         if self._lines is None:
             self._lines = self.source.splitlines(keepends=True)
         return self._lines
+
+    @property
+    def tokens(self) -> list[str]:
+        if self._tokens is None:
+            self._tokens = _TOKEN.findall(self.source)
+        return self._tokens
 
     @property
     def outputs(self) -> list[Output]:

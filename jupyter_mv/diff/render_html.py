@@ -150,11 +150,12 @@ def render_html(d: dict) -> str:
     env = d.get("environment")
     if env and env["status"] == "changed":
         rows = [(f["field"], f["a"], f["b"]) for f in env["fields"]]
-        pk = env.get("packages") or {}
-        rows += [(p["name"], None, p["version"]) for p in pk.get("added", [])]
-        rows += [(p["name"], p["version"], None) for p in pk.get("removed", [])]
-        for k in ("upgraded", "downgraded", "changed", "origin_changed"):
-            rows += [(p["name"], p["a"], p["b"]) for p in pk.get(k, [])]
+        for section, prefix in (("packages", ""), ("conda_packages", "conda ")):
+            pk = env.get(section) or {}
+            rows += [(prefix + p["name"], None, p["version"]) for p in pk.get("added", [])]
+            rows += [(prefix + p["name"], p["version"], None) for p in pk.get("removed", [])]
+            for k in ("upgraded", "downgraded", "changed", "origin_changed"):
+                rows += [(prefix + p["name"], p["a"], p["b"]) for p in pk.get(k, [])]
         rows += [("gpu", None, g) for g in env["gpu"]["added"]] + [("gpu", g, None) for g in env["gpu"]["removed"]]
         out.append(_rows("Environment", ("", "a", "b"), rows))
     data = d.get("data")

@@ -215,33 +215,41 @@ def _notebook(out: _Out, nb: dict) -> None:
         out.add(f"({'; '.join(notes)}: hidden, include metadata to see)", "dim", 2)
 
 
+def _origin(o: Any) -> str:
+    if isinstance(o, dict):
+        if "kind" in o:
+            return str(o["kind"])
+        return " ".join(f"{k}={v}" for k, v in o.items() if v is not None) or "{}"
+    return _num(o)
+
+
+def _packages(out: _Out, pk: dict, prefix: str) -> None:
+    for p in pk.get("added", []):
+        out.add(f"+ {prefix}{p['name']} {_num(p['version'])}", "green", 2)
+    for p in pk.get("removed", []):
+        out.add(f"- {prefix}{p['name']} {_num(p['version'])}", "red", 2)
+    for key, mark, style in (("upgraded", "↑", "yellow"), ("downgraded", "↓", "magenta"), ("changed", "~", "yellow")):
+        for p in pk.get(key, []):
+            out.add(f"{mark} {prefix}{p['name']} {_num(p['a'])} → {_num(p['b'])}", style, 2)
+    for p in pk.get("origin_changed", []):
+        out.add(f"~ {prefix}{p['name']} origin {_origin(p['a'])} → {_origin(p['b'])}", "yellow", 2)
+
+
 def _environment(out: _Out, env: dict) -> None:
-    if env["status"] == "not_compared":
-        rec = env["recorded"]
-        missing = [s for s in ("a", "b") if not rec[s]["environment"]]
-        out.add(f"Environment  not compared (not recorded for {' and '.join(missing) or 'either side'})", "bold dim")
-        return
-    pk = env.get("packages") or {}
-    counts = {k: len(pk.get(k) or []) for k in ("upgraded", "downgraded", "added", "removed", "changed")}
-    summary = _counts(counts, tuple(counts))
-    out.add(f"Environment  {summary}".rstrip() if env["status"] == "changed" else "Environment  unchanged", "bold")
+    pip = env.get("packages") or {}
+    conda = env.get("conda_packages") or {}
+    keys = ("upgraded", "downgraded", "added", "removed", "changed")
+    counts = {k: len(pip.get(k) or []) + len(conda.get(k) or []) for k in keys}
+    summary = _counts(counts, keys)
+    out.add(f"Environment  {summary}".rstrip(), "bold")
     for f in env["fields"]:
         out.add(f"~ {f['field']}  {_num(f['a'])} → {_num(f['b'])}", "yellow", 2)
     for g in env["gpu"]["added"]:
         out.add(f"+ gpu {_num(g)}", "green", 2)
     for g in env["gpu"]["removed"]:
         out.add(f"- gpu {_num(g)}", "red", 2)
-    for p in pk.get("added", []):
-        out.add(f"+ {p['name']} {_num(p['version'])}", "green", 2)
-    for p in pk.get("removed", []):
-        out.add(f"- {p['name']} {_num(p['version'])}", "red", 2)
-    for key, mark, style in (("upgraded", "↑", "yellow"), ("downgraded", "↓", "magenta"), ("changed", "~", "yellow")):
-        for p in pk.get(key, []):
-            out.add(f"{mark} {p['name']} {_num(p['a'])} → {_num(p['b'])}", style, 2)
-    for p in pk.get("origin_changed", []):
-        def kind(o):
-            return o.get("kind", _num(o)) if isinstance(o, dict) else _num(o)
-        out.add(f"~ {p['name']} origin {kind(p['a'])} → {kind(p['b'])}", "yellow", 2)
+    _packages(out, pip, "")
+    _packages(out, conda, "conda ")
 
 
 def _table(t: dict) -> str:

@@ -6,7 +6,7 @@ import copy
 
 import jsonschema
 
-from jupyter_mv.diff import DiffSide, diff, load_schema
+from jupyter_mv.diff import DiffSide, diff, load_schema, render_text
 
 VALIDATOR = jsonschema.Draft202012Validator(load_schema())
 
@@ -98,3 +98,39 @@ def test_git_compared_even_without_environment():
     d = _env_diff(None, None, GIT, dict(GIT, branch="experiment"))
     assert d["environment"]["status"] == "changed"
     assert d["environment"]["fields"] == [{"field": "git.branch", "a": "main", "b": "experiment"}]
+
+
+def test_real_captured_environment_diffs_by_package():
+    from jupyter_mv.capture.environment import capture_environment
+
+    env_a = capture_environment()
+    env_b = copy.deepcopy(env_a)
+    first = env_b["packages"][0]
+    first["version"] = "999.0"
+    env_b["env_vars"] = dict(env_b.get("env_vars") or {}, CUDA_VISIBLE_DEVICES="1")
+    assert _env_diff(env_a, copy.deepcopy(env_a))["empty"] is True
+    env = _env_diff(env_a, env_b)["environment"]
+    assert env["packages"]["upgraded"] == [{"name": first["name"], "a": env_a["packages"][0]["version"],
+                                            "b": "999.0"}]
+    assert {"field": "env_vars.CUDA_VISIBLE_DEVICES", "a": (env_a.get("env_vars") or {}).get("CUDA_VISIBLE_DEVICES"),
+            "b": "1"} in env["fields"]
+
+
+def test_conda_packages_diff_with_builds_and_channels():
+    a = copy.deepcopy(ENV)
+    a["conda_packages"] = [
+        {"name": "python", "version": "3.11.7", "build": "h1", "channel": "conda-forge"},
+        {"name": "libblas", "version": "3.9.0", "build": "20_mkl", "channel": "conda-forge"},
+    ]
+    b = copy.deepcopy(a)
+    b["conda_packages"][0]["version"] = "3.11.9"
+    b["conda_packages"][1]["build"] = "20_openblas"
+    env = _env_diff(a, b)["environment"]
+    conda = env["conda_packages"]
+    assert conda["upgraded"] == [{"name": "python", "a": "3.11.7", "b": "3.11.9"}]
+    assert conda["origin_changed"][0]["b"] == {"channel": "conda-forge", "build": "20_openblas"}
+    assert env["packages"]["unchanged"] == 6
+    assert _env_diff(ENV, ENV)["environment"]["conda_packages"] is None
+    text = render_text(_env_diff(a, b), color=False)
+    assert "↑ conda python 3.11.7 → 3.11.9" in text
+    assert "~ conda libblas origin channel=conda-forge build=20_mkl → channel=conda-forge build=20_openblas" in text

@@ -271,3 +271,22 @@ def test_large_notebook_with_regenerated_ids_pairs_every_edited_cell(notebook, c
     assert nb["summary"]["modified"] == n // 50
     assert nb["summary"]["added"] == nb["summary"]["removed"] == 0
     assert nb["matching"]["similar"] == n // 50
+
+
+def test_moved_and_edited_cell_without_ids_is_found_across_the_notebook(notebook, code, run_diff):
+    cells = [code(f"step_{k} = run_step({k}, data=frame, retries=3)\nlog(step_{k})") for k in range(30)]
+    a = notebook(*cells, ids=False, minor=4)
+    b = copy.deepcopy(a)
+    cell = b["cells"].pop(3)
+    cell["source"] = ["step_3 = run_step(3, data=frame, retries=5)\n", "log(step_3)"]
+    b["cells"].insert(25, cell)
+    (c,) = run_diff(a, b)["notebook"]["cells"]
+    assert c["status"] == "modified" and c["changes"] == ["moved", "source"]
+    assert (c["a"]["index"], c["b"]["index"], c["match"]) == (3, 25, "similar")
+
+
+def test_unrelated_cells_are_not_paired(notebook, code, md, run_diff):
+    a = notebook(code("import numpy as np"), md("# Intro"), code("train(model)"))
+    b = notebook(code("import numpy as np"), md("A completely different paragraph of prose."), code("train(model)"))
+    statuses = sorted(c["status"] for c in run_diff(a, b)["notebook"]["cells"])
+    assert statuses == ["added", "removed"]
