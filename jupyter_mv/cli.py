@@ -13,13 +13,13 @@ import os
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .errors import InvalidInput, MVError
 from .progress import tqdm_progress
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "add_verbs", "VERBS"]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -65,17 +65,13 @@ def _duration(text: str) -> float:
     return float(m.group(1)) * _UNITS[m.group(2)]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="jupyter mv", description="Model versioning for Jupyter notebooks.")
-    parser.add_argument("-C", dest="cwd", metavar="DIR", help="run as if started in DIR")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
-    p = sub.add_parser("init", help="create a version store in a project folder")
+def _verb_init(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("directory", nargs="?", default=".")
 
-    p = sub.add_parser("snapshot", help="store a version of a notebook and its files")
-    p.add_argument("notebook")
+
+def _verb_snapshot(p: argparse.ArgumentParser, in_notebook: bool) -> None:
+    if not in_notebook:
+        p.add_argument("notebook")
     p.add_argument("files", nargs="*", metavar="FILE", help="further files or folders to hold")
     p.add_argument("-m", "--message", default="")
     p.add_argument("--metric", action="append", type=_key_value, default=[], metavar="K=V")
@@ -83,37 +79,44 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", action="append", default=[], metavar="FILE", help="a file the notebook read")
     p.add_argument("--output", action="append", default=[], metavar="FILE", help="a file it wrote (a model)")
     env = p.add_mutually_exclusive_group()
-    env.add_argument("--python", metavar="PATH", help="record this interpreter's environment")
+    if not in_notebook:
+        env.add_argument("--python", metavar="PATH", help="record this interpreter's environment")
     env.add_argument("--no-env", action="store_true", help="record no environment")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("log", help="list versions, newest first")
+
+def _verb_log(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("notebook", nargs="?")
     p.add_argument("-n", "--limit", type=int, default=None)
     p.add_argument("--all", action="store_true", help="include safety and save-history versions")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("show", help="show one version")
+
+def _verb_show(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("ref")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("tag", help="give a version an immutable name")
+
+def _verb_tag(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("ref")
     p.add_argument("name")
 
-    p = sub.add_parser("alias", help="point a movable name (such as production) at a version")
+
+def _verb_alias(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("name")
     p.add_argument("ref", nargs="?", help="omit to show the alias's history")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("restore", help="write a version's files back, byte for byte")
+
+def _verb_restore(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("ref")
     p.add_argument("paths", nargs="*", metavar="PATH")
     p.add_argument("--to", metavar="DIR", help="write under DIR instead of in place")
     p.add_argument("--force", action="store_true", help="overwrite different files outside the project")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("diff", help="compare two versions, or a version with the files on disk")
+
+def _verb_diff(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("a")
     p.add_argument("b", nargs="?")
     p.add_argument("--only", choices=["notebook", "env", "data", "metrics"], action="append")
@@ -121,19 +124,58 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--no-pager", action="store_true")
 
-    p = sub.add_parser("verify", help="re-hash every stored chunk and name what is damaged")
+
+def _verb_verify(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("gc", help="drop what no version references")
+
+def _verb_gc(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("--grace", type=_duration, default=24 * 3600.0, metavar="DURATION",
                    help="keep unreferenced data younger than this (default 24h)")
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("env", help="show a version's environment, or this interpreter's")
+
+def _verb_env(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("ref", nargs="?")
     p.add_argument("--python", metavar="PATH", help="capture this interpreter instead")
     p.add_argument("--json", action="store_true")
+
+
+#: Every verb: its one-line help and the function that adds its arguments. Other faces
+#: (the ``%mv`` magic) build their verbs from the same table, so the grammar is one.
+VERBS: dict[str, tuple[str, Callable[[argparse.ArgumentParser, bool], None]]] = {
+    "init": ("create a version store in a project folder", _verb_init),
+    "snapshot": ("store a version of a notebook and its files", _verb_snapshot),
+    "log": ("list versions, newest first", _verb_log),
+    "show": ("show one version", _verb_show),
+    "tag": ("give a version an immutable name", _verb_tag),
+    "alias": ("point a movable name (such as production) at a version", _verb_alias),
+    "restore": ("write a version's files back, byte for byte", _verb_restore),
+    "diff": ("compare two versions, or a version with the files on disk", _verb_diff),
+    "verify": ("re-hash every stored chunk and name what is damaged", _verb_verify),
+    "gc": ("drop what no version references", _verb_gc),
+    "env": ("show a version's environment, or this interpreter's", _verb_env),
+}
+
+
+def add_verbs(sub: Any, names: Sequence[str] | None = None, *, in_notebook: bool = False) -> None:
+    """Add the subparsers of ``names`` (default: every verb) to ``sub``.
+
+    :param in_notebook: the notebook is known (the ``%mv`` magic): ``snapshot`` takes no
+        notebook argument and records the running interpreter.
+    """
+    for name in names or VERBS:
+        help_text, add_arguments = VERBS[name]
+        add_arguments(sub.add_parser(name, help=help_text), in_notebook)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="jupyter mv", description="Model versioning for Jupyter notebooks.")
+    parser.add_argument("-C", dest="cwd", metavar="DIR", help="run as if started in DIR")
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    add_verbs(sub)
     return parser
 
 
@@ -184,9 +226,18 @@ def _names(v: Any, out: _Out) -> str:
 
 
 def _open_store(args: argparse.Namespace, start: str | None = None) -> Any:
+    """The store to act on: one another face opened (``args.store``), else found from ``start``."""
+    store = getattr(args, "store", None)
+    if store is not None:
+        return store
     from .store import Store
 
     return Store.open(start or ".")
+
+
+def _scope(args: argparse.Namespace) -> str | None:
+    """The notebook that ``vN`` and ``latest`` refer to, when another face knows it."""
+    return getattr(args, "scope", None)
 
 
 def cmd_init(args: argparse.Namespace, out: _Out) -> int:
@@ -267,7 +318,7 @@ def cmd_log(args: argparse.Namespace, out: _Out) -> int:
 
 def cmd_show(args: argparse.Namespace, out: _Out) -> int:
     store = _open_store(args)
-    v = store.resolve(args.ref)
+    v = store.resolve(args.ref, _scope(args))
     if args.json:
         data = v.to_dict()
         data["environment_data"] = store.environment(v)
@@ -308,7 +359,7 @@ def cmd_show(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_tag(args: argparse.Namespace, out: _Out) -> int:
-    v = _open_store(args).tag(args.ref, args.name)
+    v = _open_store(args).tag(args.ref, args.name, notebook=_scope(args))
     print(f"tagged {v.label} ({v.short_id}) as {args.name}")
     return 0
 
@@ -325,14 +376,15 @@ def cmd_alias(args: argparse.Namespace, out: _Out) -> int:
             mark = "->" if i == 0 else "  "
             print(f"{mark} {v.label} {v.short_id}  set {h['set_at']}")
         return 0
-    v = store.alias(args.name, args.ref)
+    v = store.alias(args.name, args.ref, notebook=_scope(args))
     print(f"{args.name} -> {v.label} ({v.short_id})")
     return 0
 
 
 def cmd_restore(args: argparse.Namespace, out: _Out) -> int:
     store = _open_store(args)
-    result = store.restore(args.ref, args.paths or None, to=args.to, force=args.force, progress=tqdm_progress())
+    result = store.restore(args.ref, args.paths or None, to=args.to, force=args.force, notebook=_scope(args),
+                           progress=tqdm_progress())
     if args.json:
         out.json(result.to_dict())
         return 0
@@ -352,7 +404,7 @@ def cmd_restore(args: argparse.Namespace, out: _Out) -> int:
 def cmd_diff(args: argparse.Namespace, out: _Out) -> int:
     store = _open_store(args)
     only = set(args.only) if args.only else None
-    result = store.diff(args.a, args.b, only=only, include_metadata=args.metadata)
+    result = store.diff(args.a, args.b, notebook=_scope(args), only=only, include_metadata=args.metadata)
     if args.json:
         out.json(result)
         return 0

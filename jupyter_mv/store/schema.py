@@ -118,9 +118,50 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_models(db: sqlite_utils.Database) -> None:
+    """The model registry: named models, their gap-free numbered versions, movable aliases."""
+    db.executescript(
+        """
+        CREATE TABLE model_versions (
+            name TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            object BLOB NOT NULL REFERENCES objects(hash),
+            flavor TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            created REAL NOT NULL,
+            author TEXT NOT NULL,
+            version TEXT REFERENCES versions(id),
+            metrics TEXT NOT NULL,
+            params TEXT NOT NULL,
+            extra TEXT NOT NULL,
+            PRIMARY KEY (name, number)
+        ) WITHOUT ROWID;
+        CREATE INDEX model_versions_object ON model_versions(object);
+        CREATE INDEX model_versions_version ON model_versions(version);
+        CREATE TABLE model_aliases (
+            name TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            updated REAL NOT NULL,
+            PRIMARY KEY (name, alias),
+            FOREIGN KEY (name, number) REFERENCES model_versions(name, number)
+        ) WITHOUT ROWID;
+        CREATE TABLE model_alias_history (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            alias TEXT NOT NULL,
+            number INTEGER NOT NULL,
+            previous INTEGER,
+            set_at REAL NOT NULL
+        );
+        """
+    )
+
+
 #: Numbered migrations, applied in order; never edit one that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial", _m001_initial),
+    (2, "models", _m002_models),
 ]
 
 

@@ -1,0 +1,500 @@
+"""The model registry: named models with gap-free numbered versions and movable aliases.
+
+A model version is one serialized artifact (a file, stored through the same chunks
+and packs as every other file), its *flavor* (how to load it back), the notebook
+version that made it, and the metrics and params it was saved with. Aliases such as
+``production`` point at one version of one model and keep a history of their moves.
+
+Refs: ``churn`` (the latest version), ``churn:3`` or ``churn:v3``, ``churn@production``.
+
+Serialization lives here too, behind :func:`dump` and :func:`load`: ``pickle`` by
+default, ``joblib`` for scikit-learn estimators, ``torch`` (``torch.save``) for torch
+modules, and the framework's own format for XGBoost, LightGBM and Keras models. A
+framework is never imported to *detect* a flavor: only the object's own classes are
+looked at, so saving a plain object costs no heavy import.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pickle
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidInput, NotFound
+from . import schema
+from .ingest import Ingest
+from .lock import store_lock
+from .model import iso_time
+from .refs import check_name
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = [
+    "ModelVersion",
+    "ModelRef",
+    "FLAVORS",
+    "parse_model_ref",
+    "save_model",
+    "save_object",
+    "get_model",
+    "list_models",
+    "set_model_alias",
+    "model_alias_history",
+    "export_model",
+    "load_object",
+    "detect_flavor",
+    "dump",
+    "load",
+]
+
+
+@dataclass(frozen=True)
+class ModelVersion:
+    """One saved version of a named model.
+
+    :param hash: BLAKE3 of the serialized artifact (64 hex digits), an object in the store.
+    :param flavor: how the artifact loads back (``pickle``, ``joblib``, ``torch``, ...).
+    :param version: the id of the notebook version that made it, or None.
+    """
+
+    name: str
+    number: int
+    hash: str
+    flavor: str
+    size: int
+    created: float
+    author: str
+    version: str | None
+    metrics: dict[str, Any]
+    params: dict[str, Any]
+    extra: dict[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """``churn:3``."""
+        return f"{self.name}:{self.number}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "number": self.number, "label": self.label, "hash": self.hash,
+            "flavor": self.flavor, "size": self.size, "created": iso_time(self.created), "author": self.author,
+            "version": self.version, "metrics": self.metrics, "params": self.params, "extra": self.extra,
+            "aliases": list(self.aliases),
+        }
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    name: str
+    number: int | None = None
+    alias: str | None = None
+
+
+_MODEL_REF = re.compile(r"(?P<name>[^@:\s]+)(?::v?(?P<number>\d{1,9})|@(?P<alias>[^@:\s]+))?")
+
+
+def parse_model_ref(ref: str) -> ModelRef:
+    """``churn``, ``churn:3``, ``churn:v3``, ``churn@production`` or ``churn@latest``.
+
+    :raises InvalidInput: anything else.
+    """
+    if not isinstance(ref, str) or not ref.strip():
+        raise InvalidInput("a model is required: NAME, NAME:VERSION or NAME@ALIAS")
+    m = _MODEL_REF.fullmatch(ref.strip())
+    if not m:
+        raise InvalidInput(f"cannot read model {ref!r}: use NAME, NAME:VERSION or NAME@ALIAS (e.g. churn@production)")
+    name = check_name(m.group("name"), "model")
+    alias = m.group("alias")
+    if alias == "latest":
+        alias = None
+    elif alias is not None:
+        check_name(alias, "model alias")
+    return ModelRef(name, int(m.group("number")) if m.group("number") else None, alias)
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def save_model(
+    store: Store,
+    name: str,
+    artifact: str | os.PathLike[str],
+    *,
+    flavor: str,
+    version: str | None = None,
+    metrics: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+    alias: str | None = None,
+) -> ModelVersion:
+    """Store the serialized file ``artifact`` as the next version of model ``name``.
+
+    The file may lie anywhere (typically a temporary file); its bytes are chunked
+    into the store like any version's file. The number is the model's highest plus
+    one, taken inside the write transaction, so concurrent savers get gap-free numbers.
+
+    :param flavor: how the file loads back (a key of :data:`FLAVORS`).
+    :param version: the id of the notebook version that made the model.
+    :param alias: also point this alias (e.g. ``production``) at the new version.
+    :raises InvalidInput: a bad name, flavor, metric or unreadable file.
+    :raises NotFound: ``version`` is not a version in this store.
+    """
+    from .store import _author, _clean_values
+
+    check_name(name, "model")
+    if flavor not in FLAVORS:
+        raise InvalidInput(f"unknown model flavor {flavor!r}; known: {', '.join(FLAVORS)}")
+    if alias is not None:
+        check_name(alias, "model alias")
+    metrics = _clean_values(metrics, "metric")
+    params = _clean_values(params, "param")
+    path = Path(artifact)
+    if not path.is_file():
+        raise InvalidInput(f"the model file {artifact} does not exist or is not a file")
+    if version is not None:
+        store.get(version)
+    with store_lock(store.dir / "lock"):
+        ingest = Ingest(store.db, store.dir, store._workers())
+        try:
+            stored = ingest.add_file(path)
+            ingest.seal()
+            with store._db_lock, schema.transaction(store.db):
+                _index(store, ingest)
+                row = store.db.execute("SELECT max(number) FROM model_versions WHERE name = ?", [name]).fetchone()
+                number = (row[0] or 0) + 1
+                created = time.time()
+                store.db.execute(
+                    "INSERT INTO model_versions (name, number, object, flavor, size, created, author, version, "
+                    "metrics, params, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [name, number, stored.hash, flavor, stored.size, created, _author(), version,
+                     json.dumps(metrics), json.dumps(params), json.dumps(extra or {}, default=str)],
+                )
+                if alias is not None:
+                    _move_alias(store, name, alias, number, created)
+        except BaseException:
+            ingest.abort()
+            raise
+    return get_model(store, f"{name}:{number}")
+
+
+def _index(store: Store, ingest: Ingest) -> None:
+    """Insert the rows for what ``ingest`` wrote: packs, chunks, objects (inside a transaction)."""
+    db = store.db
+    packs, chunks, objects = ingest.index_rows()
+    if packs:
+        db["packs"].insert_all(packs)
+        names = [p["name"] for p in packs]
+        ids = dict(db.execute(f"SELECT name, id FROM packs WHERE name IN ({','.join('?' * len(names))})",
+                              names).fetchall())
+        for row in chunks:
+            row["pack"] = ids[row["pack"]]
+        schema.insert_rows(db, "chunks", chunks, ignore=True)
+    schema.insert_rows(db, "objects", objects, ignore=True)
+
+
+def set_model_alias(store: Store, ref: str, alias: str) -> ModelVersion:
+    """Point ``alias`` of the model ``ref`` names at that version (``churn:3`` or ``churn``)."""
+    check_name(alias, "model alias")
+    target = get_model(store, ref)
+    with store._db_lock, schema.transaction(store.db):
+        _move_alias(store, target.name, alias, target.number, time.time())
+    return get_model(store, target.label)
+
+
+def _move_alias(store: Store, name: str, alias: str, number: int, when: float) -> None:
+    prev = store.db.execute("SELECT number FROM model_aliases WHERE name = ? AND alias = ?", [name, alias]).fetchone()
+    store.db.execute(
+        "INSERT INTO model_aliases (name, alias, number, updated) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(name, alias) DO UPDATE SET number = excluded.number, updated = excluded.updated",
+        [name, alias, number, when],
+    )
+    store.db.execute(
+        "INSERT INTO model_alias_history (name, alias, number, previous, set_at) VALUES (?, ?, ?, ?, ?)",
+        [name, alias, number, prev[0] if prev else None, when],
+    )
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+_COLUMNS = "name, number, object, flavor, size, created, author, version, metrics, params, extra"
+
+
+def _rows(store: Store, where: str, args: list[Any], tail: str = "") -> list[ModelVersion]:
+    rows = store.db.execute(f"SELECT {_COLUMNS} FROM model_versions {where} {tail}", args).fetchall()
+    aliases: dict[tuple[str, int], list[str]] = {}
+    names = sorted({r[0] for r in rows})
+    if names:
+        for name, alias, number in store.db.execute(
+            f"SELECT name, alias, number FROM model_aliases WHERE name IN ({','.join('?' * len(names))}) "
+            "ORDER BY alias", names
+        ).fetchall():
+            aliases.setdefault((name, number), []).append(alias)
+    return [
+        ModelVersion(name, number, obj.hex(), flavor, size, created, author, version, json.loads(metrics),
+                     json.loads(params), json.loads(extra), tuple(aliases.get((name, number), ())))
+        for name, number, obj, flavor, size, created, author, version, metrics, params, extra in rows
+    ]
+
+
+def get_model(store: Store, ref: str) -> ModelVersion:
+    """The model version ``ref`` names.
+
+    :raises NotFound: no such model, version or alias. :raises InvalidInput: a malformed ref.
+    """
+    parsed = parse_model_ref(ref)
+    if parsed.alias is not None:
+        hit = store.db.execute("SELECT number FROM model_aliases WHERE name = ? AND alias = ?",
+                               [parsed.name, parsed.alias]).fetchone()
+        if hit is None:
+            _require_model(store, parsed.name)
+            raise NotFound(f"model {parsed.name} has no alias {parsed.alias}")
+        number = hit[0]
+    elif parsed.number is not None:
+        number = parsed.number
+    else:
+        row = store.db.execute("SELECT max(number) FROM model_versions WHERE name = ?", [parsed.name]).fetchone()
+        if row[0] is None:
+            _require_model(store, parsed.name)
+        number = row[0]
+    found = _rows(store, "WHERE name = ? AND number = ?", [parsed.name, number])
+    if not found:
+        _require_model(store, parsed.name)
+        raise NotFound(f"model {parsed.name} has no version {number}")
+    return found[0]
+
+
+def _require_model(store: Store, name: str) -> None:
+    if store.db.execute("SELECT 1 FROM model_versions WHERE name = ? LIMIT 1", [name]).fetchone() is None:
+        known = [r[0] for r in store.db.execute("SELECT DISTINCT name FROM model_versions ORDER BY name LIMIT 5")]
+        hint = f" (models: {', '.join(known)})" if known else " (no model has been saved yet)"
+        raise NotFound(f"no model named {name}{hint}")
+
+
+def list_models(store: Store, name: str | None = None, *, version: str | None = None) -> list[ModelVersion]:
+    """Model versions, newest first: every version of ``name``, those made by the
+    notebook version ``version``, or (neither given) the latest version of each model."""
+    if name is not None:
+        check_name(name, "model")
+        return _rows(store, "WHERE name = ?", [name], "ORDER BY number DESC")
+    if version is not None:
+        return _rows(store, "WHERE version = ?", [version], "ORDER BY created DESC")
+    return _rows(store, "WHERE (name, number) IN (SELECT name, max(number) FROM model_versions GROUP BY name)",
+                 [], "ORDER BY name")
+
+
+def model_alias_history(store: Store, name: str, alias: str) -> list[dict[str, Any]]:
+    """Where ``name@alias`` pointed, newest first."""
+    rows = store.db.execute(
+        "SELECT number, previous, set_at FROM model_alias_history WHERE name = ? AND alias = ? ORDER BY id DESC",
+        [name, alias],
+    ).fetchall()
+    if not rows:
+        raise NotFound(f"model {name} has no alias {alias}")
+    return [{"number": n, "previous": p, "set_at": iso_time(t)} for n, p, t in rows]
+
+
+def export_model(store: Store, ref: str | ModelVersion, dest: str | os.PathLike[str]) -> ModelVersion:
+    """Write a model version's artifact to the file ``dest`` (checked against its hash)."""
+    model = ref if isinstance(ref, ModelVersion) else get_model(store, ref)
+    with store_lock(store.dir / "lock"), open(dest, "wb") as out:
+        for data in store._iter_object(bytes.fromhex(model.hash), model.label):
+            out.write(data)
+    return model
+
+
+# -- objects in, objects out ----------------------------------------------------------------------
+
+
+def save_object(store: Store, name: str, obj: Any, *, flavor: str | None = None, **kwargs: Any) -> ModelVersion:
+    """Serialize ``obj`` (see :func:`dump`) and :func:`save_model` it."""
+    with _scratch() as folder:
+        flavor, path, info = dump(obj, folder, flavor)
+        extra = {**info, **(kwargs.pop("extra", None) or {})}
+        return save_model(store, name, path, flavor=flavor, extra=extra, **kwargs)
+
+
+def load_object(store: Store, ref: str | ModelVersion) -> tuple[Any, ModelVersion]:
+    """The object a model version holds, and the version."""
+    model = ref if isinstance(ref, ModelVersion) else get_model(store, ref)
+    with _scratch() as folder:
+        path = folder / f"model{FLAVORS[model.flavor].suffix if model.flavor in FLAVORS else ''}"
+        export_model(store, model, path)
+        return load(path, model.flavor, model.extra), model
+
+
+@contextmanager
+def _scratch() -> Iterator[Path]:
+    # Not under the store's tmp/: that folder is emptied by any process opening the store.
+    with tempfile.TemporaryDirectory(prefix="jupyter-mv-model-") as folder:
+        yield Path(folder)
+
+
+@dataclass(frozen=True)
+class Flavor:
+    """How one kind of model is written and read back."""
+
+    suffix: str
+    detect: Callable[[Any], bool]
+    write: Callable[[Any, Path], None]
+    read: Callable[[Path, dict[str, Any]], Any]
+    library: str | None = None
+
+
+def _classes(obj: Any) -> list[str]:
+    """``module.QualName`` of the object's class and its bases (no import needed)."""
+    return [f"{c.__module__}.{c.__qualname__}" for c in type(obj).__mro__]
+
+
+def _has_class(obj: Any, *prefixes: str) -> bool:
+    return any(name.startswith(prefixes) for name in _classes(obj))
+
+
+def _is_sklearn(obj: Any) -> bool:
+    return _has_class(obj, "sklearn.base.BaseEstimator")
+
+
+def _is_torch(obj: Any) -> bool:
+    return "torch" in sys.modules and _has_class(obj, "torch.nn.modules.module.Module")
+
+
+def _is_xgboost(obj: Any) -> bool:
+    return _has_class(obj, "xgboost.core.Booster", "xgboost.sklearn.XGBModel")
+
+
+def _is_lightgbm(obj: Any) -> bool:
+    return _has_class(obj, "lightgbm.basic.Booster")
+
+
+def _is_keras(obj: Any) -> bool:
+    return _has_class(obj, "keras.src.models.model.Model", "keras.engine.training.Model")
+
+
+def _class_of(extra: dict[str, Any]) -> Any:
+    module, _, qualname = str(extra.get("class", "")).rpartition(".")
+    target: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    return target
+
+
+def _pickle_write(obj: Any, path: Path) -> None:
+    with open(path, "wb") as f:
+        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _pickle_read(path: Path, extra: dict[str, Any]) -> Any:
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
+def _joblib_write(obj: Any, path: Path) -> None:
+    import joblib
+
+    joblib.dump(obj, path)
+
+
+def _joblib_read(path: Path, extra: dict[str, Any]) -> Any:
+    import joblib
+
+    return joblib.load(path)
+
+
+def _torch_write(obj: Any, path: Path) -> None:
+    import torch
+
+    torch.save(obj, path)
+
+
+def _torch_read(path: Path, extra: dict[str, Any]) -> Any:
+    import torch
+
+    return torch.load(path, weights_only=False)
+
+
+def _xgboost_read(path: Path, extra: dict[str, Any]) -> Any:
+    model = _class_of(extra)()
+    model.load_model(str(path))
+    return model
+
+
+def _lightgbm_read(path: Path, extra: dict[str, Any]) -> Any:
+    import lightgbm
+
+    return lightgbm.Booster(model_file=str(path))
+
+
+def _keras_read(path: Path, extra: dict[str, Any]) -> Any:
+    import keras
+
+    return keras.models.load_model(path)
+
+
+#: Flavors in the order they are tried; ``pickle`` takes whatever the others do not.
+FLAVORS: dict[str, Flavor] = {
+    "torch": Flavor(".pt", _is_torch, _torch_write, _torch_read, "torch"),
+    "xgboost": Flavor(".ubj", _is_xgboost, lambda o, p: o.save_model(str(p)), _xgboost_read, "xgboost"),
+    "lightgbm": Flavor(".txt", _is_lightgbm, lambda o, p: o.save_model(str(p)), _lightgbm_read, "lightgbm"),
+    "keras": Flavor(".keras", _is_keras, lambda o, p: o.save(str(p)), _keras_read, "keras"),
+    "joblib": Flavor(".joblib", _is_sklearn, _joblib_write, _joblib_read, "sklearn"),
+    "pickle": Flavor(".pkl", lambda obj: True, _pickle_write, _pickle_read),
+}
+
+
+def detect_flavor(obj: Any) -> str:
+    """The flavor an object is saved with when none is asked for."""
+    return next(name for name, flavor in FLAVORS.items() if flavor.detect(obj))
+
+
+def dump(obj: Any, folder: Path, flavor: str | None = None) -> tuple[str, Path, dict[str, Any]]:
+    """Write ``obj`` into ``folder``; return its flavor, the file, and facts to keep
+    (its class, the library and Python versions).
+
+    :raises InvalidInput: an unknown flavor, or an object the flavor cannot write.
+    """
+    flavor = flavor or detect_flavor(obj)
+    spec = FLAVORS.get(flavor)
+    if spec is None:
+        raise InvalidInput(f"unknown model flavor {flavor!r}; known: {', '.join(FLAVORS)}")
+    path = folder / f"model{spec.suffix}"
+    try:
+        spec.write(obj, path)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        raise InvalidInput(f"cannot save this {type(obj).__name__} with {flavor}: {exc}") from None
+    except ImportError as exc:
+        raise InvalidInput(f"the {flavor} flavor needs {exc.name or 'a library'} installed") from None
+    info: dict[str, Any] = {"class": f"{type(obj).__module__}.{type(obj).__qualname__}",
+                            "python": ".".join(map(str, sys.version_info[:3]))}
+    if spec.library:
+        module = sys.modules.get(spec.library)
+        if module is not None and getattr(module, "__version__", None):
+            info["library"] = {spec.library: str(module.__version__)}
+    return flavor, path, info
+
+
+def load(path: Path, flavor: str, extra: dict[str, Any] | None = None) -> Any:
+    """Read back what :func:`dump` wrote.
+
+    :raises InvalidInput: the flavor is unknown or its library is missing here.
+    """
+    spec = FLAVORS.get(flavor)
+    if spec is None:
+        raise InvalidInput(f"cannot load a model of flavor {flavor!r}; this jupyter-mv knows {', '.join(FLAVORS)}")
+    try:
+        return spec.read(path, extra or {})
+    except ModuleNotFoundError as exc:
+        raise InvalidInput(f"loading this {flavor} model needs {exc.name} installed") from None
+    except (pickle.UnpicklingError, EOFError) as exc:
+        raise InvalidInput(f"cannot load this {flavor} model: {exc}") from None
+
