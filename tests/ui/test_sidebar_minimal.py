@@ -206,6 +206,18 @@ def test_the_sidebar_lists_the_active_notebooks_two_versions(page, lab):
     expect(items.nth(1).locator(".jp-mv-VersionItem-name")).to_have_text("v1")
     expect(items.nth(1).locator(".jp-mv-VersionItem-message")).to_have_text("first model")
     expect(page.locator(f"{PANEL} .jp-mv-VersionsView-notebook")).to_have_text("train.ipynb")
+    # The sidebar's stylesheet is shipped and paints with the theme's variables.
+    panel_background, theme_background = page.evaluate(
+        """() => {
+          const probe = document.createElement('div');
+          probe.style.background = 'var(--jp-layout-color1)';
+          document.body.appendChild(probe);
+          const theme = getComputedStyle(probe).backgroundColor;
+          probe.remove();
+          return [getComputedStyle(document.querySelector('#jupyter-mv-versions')).backgroundColor, theme];
+        }"""
+    )
+    assert panel_background == theme_background != "rgba(0, 0, 0, 0)"
     screenshot(page, "sidebar-two-versions")
 
 
