@@ -5,10 +5,11 @@ Only a Jupyter server imports this package; ``jupyter_mv`` itself does not.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from .access import StoreAccess
-from .config import JupyterMV
+from .config import AUTOLOAD_ENV, JupyterMV
 from .handlers import setup_handlers
 
 __all__ = ["JupyterMV", "StoreAccess", "_load_jupyter_server_extension"]
@@ -19,8 +20,11 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(serverapp: Any) -> None:
-    """Register jupyter-mv's routes on a running server."""
+    """Register jupyter-mv's routes on a running server, and ask the kernels it starts
+    to load the kernel side."""
     config = JupyterMV(parent=serverapp)
     access = StoreAccess(serverapp.root_dir, store_dir=config.store_dir or None)
     setup_handlers(serverapp.web_app, access)
+    # Kernels inherit the server's environment; jupyter_mv.kernel.autoload reads it.
+    os.environ.setdefault(AUTOLOAD_ENV, "1" if config.autoload else "0")
     serverapp.log.info("jupyter-mv: version API at %sjupyter-mv/api/", serverapp.base_url)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from traitlets import Unicode
+from traitlets import Bool, Unicode
 from traitlets.config import Configurable
+
+#: Read by ``jupyter_mv.kernel.autoload`` in every kernel the server starts.
+AUTOLOAD_ENV = "JUPYTER_MV_AUTOLOAD"
 
 
 class JupyterMV(Configurable):
@@ -16,5 +19,15 @@ class JupyterMV(Configurable):
             "The version store folder to use for every notebook, instead of the "
             "nearest .jupyter_mv found walking up from the notebook. Empty: walk up "
             "(the JUPYTER_MV_STORE environment variable, when set, is honoured)."
+        ),
+    )
+
+    autoload = Bool(
+        True,
+        config=True,
+        help=(
+            "Load the jupyter-mv kernel extension (the %mv magic and file-access "
+            "capture) in the IPython kernels this server starts. A JUPYTER_MV_AUTOLOAD "
+            "already set in the server's environment is kept."
         ),
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
+from jupyter_mv.server.config import AUTOLOAD_ENV
 from jupyter_mv.store import Store, Version
 
 from ..helpers import write_notebook
@@ -18,6 +19,9 @@ def _no_store_override(monkeypatch: pytest.MonkeyPatch) -> None:
     """Stores are found by walking up, as for a user with no settings."""
     monkeypatch.delenv("JUPYTER_MV_STORE", raising=False)
     monkeypatch.setenv("JUPYTER_MV_AUTHOR", "tester")
+    # The extension sets this for its kernels; undo that after each test.
+    monkeypatch.setenv(AUTOLOAD_ENV, "")
+    monkeypatch.delenv(AUTOLOAD_ENV)
 
 
 @pytest.fixture
