@@ -34,6 +34,7 @@ CHROMIUM_FLAGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    "--disable-quic",
 ]
 OUTPUT = Path(__file__).resolve().parents[1] / "output" / "ui"
 SIDEBAR_TAB = '.jp-SideBar.jp-mod-left li[data-id="jupyter-mv-versions"]'
