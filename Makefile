@@ -21,7 +21,7 @@ FRONTEND_SOURCES := $(shell find labextension style -type f 2>/dev/null) \
 	package.json yarn.lock tsconfig.json .yarnrc.yml
 PACKAGE_SOURCES := $(shell find jupyter_mv -path jupyter_mv/labextension -prune -o -type f -name '*.py' -print \
 	-o -type f -name '*.json' -print 2>/dev/null) \
-	pyproject.toml install.json $(wildcard jupyter-config/server-config/*.json)
+	pyproject.toml install.json $(shell find jupyter-config -type f 2>/dev/null)
 
 LAB_FLAGS := --no-browser $(ALLOW_ROOT) \
 	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
