@@ -8,6 +8,8 @@ import time
 from collections import defaultdict
 from typing import TYPE_CHECKING
 
+import sqlite_utils
+
 from ..errors import IntegrityError
 from ..progress import Progress
 from . import schema
@@ -25,7 +27,18 @@ def _split(chunk_list: bytes) -> list[bytes]:
 
 
 def verify(store: Store, progress: Progress) -> VerifyReport:
-    db = store.db
+    # A connection of its own, in one read transaction: the chunk index, the objects and
+    # the versions are read as of one moment while writers go on committing (a version
+    # committed between two of these reads would look like an object missing its chunks).
+    db = schema.connect(store.dir / "mv.db")
+    try:
+        db.execute("BEGIN")
+        return _verify(store, db, progress)
+    finally:
+        db.close()
+
+
+def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> VerifyReport:
     try:
         check = db.execute("PRAGMA quick_check").fetchone()[0]
     except sqlite3.DatabaseError as exc:
