@@ -11,7 +11,27 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+#: The Python API (``mv.snapshot(...)``, ``mv.log_metric(...)``, ``mv.save_model(...)``),
+#: imported from :mod:`jupyter_mv.api` on first use so that ``import jupyter_mv`` stays light.
+_API = (
+    "snapshot", "log", "show", "tag", "alias", "diff", "restore", "log_metric", "log_metrics", "log_param",
+    "log_params", "track", "untrack", "save_model", "load_model", "models", "model", "set_model_alias",
+    "report", "panel", "set_notebook", "store", "session",
+)
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        from . import api
+
+        return getattr(api, name)
+    raise AttributeError(f"module 'jupyter_mv' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_API})
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

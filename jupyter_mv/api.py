@@ -1,0 +1,165 @@
+"""The Python API: the ``%mv`` verbs as functions.
+
+::
+
+    import jupyter_mv as mv
+
+    mv.log_metric("auc", auc)
+    mv.save_model(model, "churn", alias="staging")
+    v = mv.snapshot("more trees")
+    model = mv.load_model("churn@production")
+
+In a kernel with the extension loaded (``%load_ext jupyter_mv``, or auto-loaded by
+JupyterLab) these act on that kernel's session: its notebook, the files its cells
+read and wrote, its metrics. In a plain Python process they act on a session of
+that process (no per-cell record; name the notebook with :func:`set_notebook`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from .kernel.session import KernelSession, current
+from .store import RestoreResult, Store, Version
+from .store import models as registry
+from .store.models import ModelVersion
+
+__all__ = [
+    "session", "store", "set_notebook", "snapshot", "log", "show", "tag", "alias", "diff", "restore",
+    "log_metric", "log_metrics", "log_param", "log_params", "track", "untrack", "save_model", "load_model",
+    "models", "model", "set_model_alias", "report", "panel",
+]
+
+
+def session() -> KernelSession:
+    """This process's :class:`~jupyter_mv.kernel.session.KernelSession`."""
+    return current()
+
+
+def store() -> Store:
+    """The project's version store."""
+    return current().store
+
+
+def set_notebook(path: str | os.PathLike[str]) -> None:
+    """Tell jupyter-mv which notebook this kernel runs (when it cannot know)."""
+    current().set_notebook(path)
+
+
+def snapshot(message: str = "", files: Iterable[str | os.PathLike[str]] = (), *,
+             metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> Version:
+    """Store a version of the notebook (as saved) with its data, environment and metrics.
+
+    :param files: further files or folders to hold.
+    """
+    return current().snapshot(message, files, metrics=metrics, params=params)
+
+
+def log(limit: int | None = None, *, all: bool = False) -> list[Version]:
+    """The notebook's versions, newest first (``all``: with safety versions)."""
+    s = current()
+    return s.store.log(s.notebook_path(), limit=limit, kinds=None if all else ["full"])
+
+
+def show(ref: str = "latest") -> Version:
+    """One version of the notebook (``v3``, ``latest~1``, a tag, an alias, an id prefix)."""
+    s = current()
+    return s.store.resolve(ref, s.scope())
+
+
+def tag(ref: str, name: str) -> Version:
+    """Give a version an immutable name."""
+    s = current()
+    return s.store.tag(ref, name, notebook=s.scope())
+
+
+def alias(name: str, ref: str) -> Version:
+    """Point a movable name (such as ``production``) at a version."""
+    s = current()
+    return s.store.alias(name, ref, notebook=s.scope())
+
+
+def diff(a: str, b: str | None = None, *, only: Any = None) -> dict[str, Any]:
+    """Compare two versions, or ``a`` with the files on disk, in the one diff format."""
+    s = current()
+    with s.access.paused():
+        return s.store.diff(a, b, notebook=s.scope(), only=only)
+
+
+def restore(ref: str, paths: list[str] | None = None, *, to: str | os.PathLike[str] | None = None) -> RestoreResult:
+    """Write a version's files back byte for byte (in place after a safety version, or under ``to``)."""
+    s = current()
+    with s.access.paused():
+        return s.store.restore(ref, paths, to=to, notebook=s.scope())
+
+
+def log_metric(name: str, value: Any) -> None:
+    """Log a metric for the next snapshot and the models saved from now on."""
+    current().log_metrics({name: value})
+
+
+def log_metrics(values: dict[str, Any]) -> None:
+    current().log_metrics(values)
+
+
+def log_param(name: str, value: Any) -> None:
+    """Log a param for the next snapshot and the models saved from now on."""
+    current().log_params({name: value})
+
+
+def log_params(values: dict[str, Any]) -> None:
+    current().log_params(values)
+
+
+def track(*paths: str | os.PathLike[str]) -> list[str]:
+    """Always hold these files or folders in snapshots."""
+    return current().track(paths)
+
+
+def untrack(*paths: str | os.PathLike[str]) -> list[str]:
+    """Never hold these files, even when the code read or wrote them."""
+    return current().untrack(paths)
+
+
+def save_model(obj: Any, name: str, *, alias: str | None = None, flavor: str | None = None,
+               metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
+               snapshot: bool = True) -> ModelVersion:
+    """Save ``obj`` as the next version of model ``name`` (pickle; joblib for scikit-learn;
+    torch.save for torch modules; the framework's own format for XGBoost, LightGBM, Keras),
+    linked to the notebook version that made it."""
+    return current().save_model(obj, name, alias=alias, flavor=flavor, metrics=metrics, params=params,
+                                snapshot=snapshot)
+
+
+def load_model(ref: str) -> Any:
+    """The object a model version holds: ``churn``, ``churn:3`` or ``churn@production``."""
+    return current().load_model(ref)[0]
+
+
+def models(name: str | None = None) -> list[ModelVersion]:
+    """The latest version of every model, or every version of ``name``."""
+    return registry.list_models(current().store, name)
+
+
+def model(ref: str) -> ModelVersion:
+    """The model version ``ref`` names, without loading it."""
+    return registry.get_model(current().store, ref)
+
+
+def set_model_alias(ref: str, alias: str) -> ModelVersion:
+    """Point ``alias`` (e.g. ``production``) at the model version ``ref``."""
+    return registry.set_model_alias(current().store, ref, alias)
+
+
+def report(ref: str | None = None) -> str:
+    """A short text summary of a version (default: the latest)."""
+    return current().report(ref)
+
+
+def panel() -> Any:
+    """The ipywidgets panel (display it, or leave it as a cell's last expression)."""
+    from .kernel.panel import Panel
+
+    return Panel(current()).widget

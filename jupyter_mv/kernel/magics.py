@@ -1,0 +1,277 @@
+"""``%mv``: the version store's verbs inside a notebook.
+
+The verbs shared with the command line (``snapshot``, ``log``, ``show``, ``tag``,
+``alias``, ``diff``, ``restore``, ``init``) are parsed by the CLI's own argument
+builders (:data:`jupyter_mv.cli.VERBS`) and most are run by its own commands, with
+the kernel's store and notebook. The rest are the kernel's own: models, metrics,
+params, tracking, the report and the panel. Every error is one line, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from typing import Any, NoReturn
+
+from IPython.core.magic import Magics, line_magic, magics_class
+
+from .. import cli
+from ..errors import InvalidInput, MVError
+from ..store import models as registry
+from .session import KernelSession, parse_size
+
+__all__ = ["MVMagics", "build_parser", "HELP"]
+
+HELP = """\
+%mv VERB [ARGS]: version this notebook with its data, environment, models and metrics.
+
+  snapshot [-m MSG] [FILE...]     store a version: the saved notebook, the files its cells read
+                                  (inputs) and wrote (outputs), tracked files, the environment,
+                                  imported modules, metrics, params and the cells' run order
+  log [-n N] [--all]              this notebook's versions, newest first, with their metrics
+  show REF                        one version: files with hashes, environment, metrics
+  tag REF NAME                    an immutable name for a version
+  alias NAME [REF]                a movable name (such as production); without REF, its history
+  diff A [B]                      compare two versions, or a version with the files on disk
+  restore REF [PATH...] [--to DIR]  write a version's files back (a safety version first)
+  save OBJ --name NAME [--alias A]  save a Python object as the next version of a model
+  load NAME[@ALIAS|:VERSION]      the object a model version holds: model = %mv load churn@production
+  models [NAME|REF] [--alias A]   the models, a model's versions, or point alias A at REF
+  metric K=V [K=V...]             log metrics for the next snapshot (no arguments: show them)
+  param K=V [K=V...]              log params for the next snapshot
+  track PATH...                   always hold these files or folders
+  untrack PATH...                 never hold these files, even when the code read or wrote them
+  report [REF]                    a short summary of a version: data, environment, models, run order
+  panel                           an interactive panel: timeline, snapshot, tag, diff, restore
+  notebook [PATH]                 show, or tell the kernel, which notebook it runs
+  config [KEY=VALUE...]           settings: max_file_size (e.g. 2GB)
+  init [DIR]                      create a version store (default: here)
+  help                            this text
+
+REF is v3, latest, latest~1, a tag, an alias or a version id (prefix). Files larger than
+max_file_size are recorded by hash only. `.mvignore` (gitignore syntax) at the project root
+leaves files out. The same operations exist in Python: `import jupyter_mv as mv; mv.snapshot()`.
+"""
+
+_SHARED = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "init")
+
+
+class _MagicParser(cli._Parser):
+    """Errors as one :class:`InvalidInput` line naming the verb."""
+
+    def error(self, message: str) -> NoReturn:
+        raise InvalidInput(f"{message} (see `%mv help`)")
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            raise InvalidInput(message.strip())
+        raise _Done()
+
+
+class _Done(Exception):
+    """``-h`` printed its help: nothing more to do."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _MagicParser(prog="%mv", add_help=False)
+    sub = parser.add_subparsers(dest="command", metavar="VERB", parser_class=_MagicParser)
+    cli.add_verbs(sub, _SHARED, in_notebook=True)
+    p = sub.add_parser("save", help="save an object as the next version of a named model")
+    p.add_argument("obj", metavar="OBJ", help="a name (or expression) in the notebook's namespace")
+    p.add_argument("--name", required=True)
+    p.add_argument("--alias", help="also point this alias (e.g. production) at the new version")
+    p.add_argument("--flavor", choices=list(registry.FLAVORS))
+    p.add_argument("--metric", action="append", type=cli._key_value, default=[], metavar="K=V")
+    p.add_argument("--param", action="append", type=cli._key_value, default=[], metavar="K=V")
+    p.add_argument("--no-snapshot", action="store_true", help="do not link it to a notebook version")
+    p = sub.add_parser("load", help="the object a model version holds")
+    p.add_argument("ref", metavar="NAME[@ALIAS|:VERSION]")
+    p = sub.add_parser("models", help="list models, or a model's versions; --alias moves an alias")
+    p.add_argument("ref", nargs="?", metavar="NAME|REF")
+    p.add_argument("--alias", help="point this alias at REF")
+    p.add_argument("--json", action="store_true")
+    for verb in ("metric", "param", "config"):
+        p = sub.add_parser(verb, help=f"set {verb}s")
+        p.add_argument("values", nargs="*", type=cli._key_value, metavar="K=V")
+    for verb in ("track", "untrack"):
+        p = sub.add_parser(verb, help=f"{verb} files or folders")
+        p.add_argument("paths", nargs="+", metavar="PATH")
+    p = sub.add_parser("report", help="a short summary of a version")
+    p.add_argument("ref", nargs="?")
+    p = sub.add_parser("notebook", help="show or set the notebook this kernel runs")
+    p.add_argument("path", nargs="?")
+    sub.add_parser("panel", help="the interactive panel")
+    sub.add_parser("help", help="help")
+    return parser
+
+
+@magics_class
+class MVMagics(Magics):
+    """The ``%mv`` line magic over one :class:`KernelSession`."""
+
+    def __init__(self, shell: Any, session: KernelSession) -> None:
+        super().__init__(shell)
+        self.session = session
+        self.parser = build_parser()
+
+    @line_magic("mv")
+    def mv(self, line: str) -> Any:
+        try:
+            argv = shlex.split(line)
+        except ValueError as exc:
+            return _fail("", f"cannot read the arguments: {exc}")
+        if not argv or argv[0] in ("help", "-h", "--help"):
+            print(HELP)
+            return None
+        verb = argv[0]
+        try:
+            args = self.parser.parse_args(argv)
+            with self.session.access.paused():  # jupyter-mv's own reads and writes are not the work's
+                return getattr(self, f"_do_{args.command}")(args)
+        except _Done:
+            return None
+        except MVError as exc:
+            return _fail(verb, exc.message)
+        except OSError as exc:
+            return _fail(verb, f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+        except KeyboardInterrupt:
+            return _fail(verb, "interrupted")
+
+    mv.__doc__ = HELP
+
+    # -- verbs shared with the CLI ----------------------------------------------------------------
+
+    def _cli(self, args: argparse.Namespace) -> None:
+        args.store = self.session.store
+        args.scope = self.session.scope()
+        if getattr(args, "notebook", "absent") is None:
+            args.notebook = args.scope
+        cli.COMMANDS[args.command](args, cli._Out())
+
+    _do_log = _do_show = _do_tag = _do_alias = _do_restore = _cli
+
+    def _do_init(self, args: argparse.Namespace) -> None:
+        store = self.session.init(None if args.directory == "." else args.directory)
+        print(f"jupyter-mv store in {store.dir}")
+
+    def _do_snapshot(self, args: argparse.Namespace) -> None:
+        version = self.session.snapshot(
+            args.message, args.files, metrics=dict(args.metric), params=dict(args.param),
+            inputs=args.input, outputs=args.output, environment=not args.no_env,
+        )
+        if args.json:
+            print(json.dumps(version.to_dict(), indent=2, default=str))
+            return
+        roles = {}
+        for f in version.files:
+            roles[f.role] = roles.get(f.role, 0) + 1
+        held = ", ".join(f"{n} {role}{'s' if n != 1 and role != 'notebook' else ''}"
+                         for role, n in roles.items() if role != "notebook")
+        print(f"{version.name} {version.short_id}  {version.notebook}" + (f"  {held}" if held else "")
+              + (f"  {version.message}" if version.message else ""))
+
+    def _do_diff(self, args: argparse.Namespace) -> None:
+        from IPython.display import display
+
+        from ..diff import render_html, render_text
+
+        result = self.session.store.diff(args.a, args.b, notebook=self.session.scope(),
+                                         only=set(args.only) if args.only else None,
+                                         include_metadata=args.metadata)
+        if args.json:
+            print(json.dumps(result, indent=2, default=str))
+            return
+        display({"text/html": render_html(result), "text/plain": render_text(result, color=False)}, raw=True)
+
+    # -- the kernel's own verbs -------------------------------------------------------------------
+
+    def _do_save(self, args: argparse.Namespace) -> None:
+        try:
+            obj = self.shell.ev(args.obj)
+        except Exception as exc:
+            raise InvalidInput(f"cannot find {args.obj} in the notebook: {type(exc).__name__}: {exc}") from None
+        model = self.session.save_model(obj, args.name, alias=args.alias, flavor=args.flavor,
+                                        metrics=dict(args.metric), params=dict(args.param),
+                                        snapshot=not args.no_snapshot)
+        made_by = ""
+        if model.version:
+            made_by = f" from {self.session.store.get(model.version).label}"
+        print(f"saved {model.label} ({model.flavor}, {cli._size(model.size)}){made_by}"
+              + (f" @{', @'.join(model.aliases)}" if model.aliases else ""))
+
+    def _do_load(self, args: argparse.Namespace) -> Any:
+        obj, model = self.session.load_model(args.ref)
+        print(f"loaded {model.label} ({model.flavor})", file=sys.stderr)
+        return obj
+
+    def _do_models(self, args: argparse.Namespace) -> None:
+        store = self.session.store
+        if args.alias:
+            if not args.ref:
+                raise InvalidInput("--alias needs a model version: `%mv models churn:3 --alias production`")
+            model = registry.set_model_alias(store, args.ref, args.alias)
+            print(f"{model.name}@{args.alias} -> {model.label}")
+            return
+        if args.ref and (":" in args.ref or "@" in args.ref):
+            found = [registry.get_model(store, args.ref)]
+        else:
+            found = registry.list_models(store, args.ref)
+            if args.ref and not found:
+                registry.get_model(store, args.ref)  # raises the not-found message
+        if args.json:
+            print(json.dumps([m.to_dict() for m in found], indent=2, default=str))
+            return
+        if not found:
+            print("no models yet: `%mv save OBJ --name NAME` saves the first")
+        for m in found:
+            names = f"  @{', @'.join(m.aliases)}" if m.aliases else ""
+            metrics = "  " + cli._metrics_text(m.metrics) if m.metrics else ""
+            print(f"{m.label:<20} {m.flavor:<8} {cli._size(m.size):>10}  {cli._when(m.created)}{names}{metrics}")
+
+    def _do_metric(self, args: argparse.Namespace) -> None:
+        values = self.session.log_metrics(dict(args.values)) if args.values else self.session.metrics
+        print("metrics: " + (", ".join(f"{k}={v}" for k, v in values.items()) or "none yet"))
+
+    def _do_param(self, args: argparse.Namespace) -> None:
+        values = self.session.log_params(dict(args.values)) if args.values else self.session.params
+        print("params: " + (", ".join(f"{k}={v}" for k, v in values.items()) or "none yet"))
+
+    def _do_track(self, args: argparse.Namespace) -> None:
+        print("tracking " + ", ".join(self.session.track(args.paths)))
+
+    def _do_untrack(self, args: argparse.Namespace) -> None:
+        print("not tracking " + ", ".join(self.session.untrack(args.paths)))
+
+    def _do_report(self, args: argparse.Namespace) -> None:
+        print(self.session.report(args.ref))
+
+    def _do_notebook(self, args: argparse.Namespace) -> None:
+        if args.path:
+            self.session.set_notebook(args.path)
+        nb = self.session.notebook_path(required=False)
+        print(f"notebook: {nb}" if nb else "notebook: unknown (tell it with `%mv notebook PATH`)")
+
+    def _do_config(self, args: argparse.Namespace) -> None:
+        for key, value in args.values:
+            if key == "max_file_size":
+                self.session.max_file_size = parse_size(str(value))
+            else:
+                raise InvalidInput(f"unknown setting {key!r}; known: max_file_size")
+        print(f"max_file_size={cli._size(self.session.max_file_size)}")
+
+    def _do_panel(self, args: argparse.Namespace) -> Any:
+        from .panel import Panel
+
+        return Panel(self.session).widget
+
+    def _do_help(self, args: argparse.Namespace) -> None:  # pragma: no cover - answered before parsing
+        print(HELP)
+
+
+def _fail(verb: str, message: str) -> None:
+    where = f"%mv {verb}" if verb else "%mv"
+    print(f"{where}: error: {message}", file=sys.stderr)
+    return None

@@ -1,0 +1,154 @@
+"""``%mv panel``: the versions of this notebook as an ipywidgets panel, for front ends
+without the JupyterLab sidebar (Notebook 7, VS Code, Colab-like hosts).
+
+A timeline of versions; buttons to snapshot, tag, compare (the diff rendered as HTML
+by :func:`jupyter_mv.diff.render_html`) and restore. Each button calls the same
+:class:`~jupyter_mv.kernel.session.KernelSession` and store methods as ``%mv``.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as W
+
+from ..errors import InvalidInput, MVError
+from ..store import Version
+from .session import KernelSession
+
+__all__ = ["Panel", "version_label"]
+
+_DISK = ""
+
+
+def version_label(v: Version) -> str:
+    """``v3 · 2026-11-23 16:40 · message · best, @production · acc=0.93``."""
+    parts = [v.name, time.strftime("%Y-%m-%d %H:%M", time.localtime(v.created))]
+    if v.kind != "full":
+        parts.append(f"[{v.kind}]")
+    if v.message:
+        parts.append(v.message if len(v.message) <= 50 else v.message[:49] + "…")
+    names = [*v.tags, *(f"@{a}" for a in v.aliases)]
+    if names:
+        parts.append(", ".join(names))
+    if v.metrics:
+        parts.append(" ".join(f"{k}={val:.4g}" if isinstance(val, float) else f"{k}={val}"
+                              for k, val in list(v.metrics.items())[:3]))
+    return " · ".join(parts)
+
+
+class Panel:
+    """The widget tree (:attr:`widget`) and its handlers."""
+
+    def __init__(self, session: KernelSession) -> None:
+        self.session = session
+        self.title = W.HTML()
+        self.timeline = W.Select(options=[], rows=8, layout=W.Layout(width="100%"))
+        self.compare = W.Dropdown(options=[("the files on disk", _DISK)], description="compare with",
+                                  layout=W.Layout(width="100%"))
+        self.message = W.Text(placeholder="message for a new version", layout=W.Layout(flex="1"))
+        self.snapshot_button = W.Button(description="Snapshot", icon="camera", button_style="primary")
+        self.tag_name = W.Text(placeholder="tag name", layout=W.Layout(flex="1"))
+        self.tag_button = W.Button(description="Tag", icon="tag")
+        self.diff_button = W.Button(description="Diff", icon="columns")
+        self.restore_to = W.Text(placeholder="restore into folder (empty: in place, after a safety version)",
+                                 layout=W.Layout(flex="1"))
+        self.restore_button = W.Button(description="Restore", icon="undo", button_style="warning")
+        self.refresh_button = W.Button(description="Refresh", icon="refresh")
+        self.status = W.HTML()
+        self.diff_view = W.HTML()
+        self.snapshot_button.on_click(self._guard(self.do_snapshot))
+        self.tag_button.on_click(self._guard(self.do_tag))
+        self.diff_button.on_click(self._guard(self.do_diff))
+        self.restore_button.on_click(self._guard(self.do_restore))
+        self.refresh_button.on_click(self._guard(lambda: self.refresh()))
+        row = W.HBox
+        self.widget = W.VBox([
+            row([self.title, self.refresh_button]),
+            self.timeline,
+            row([self.message, self.snapshot_button]),
+            row([self.tag_name, self.tag_button]),
+            row([self.compare, self.diff_button]),
+            row([self.restore_to, self.restore_button]),
+            self.status,
+            self.diff_view,
+        ])
+        self._guard(lambda: self.refresh())()
+
+    # -- state --------------------------------------------------------------------------------------
+
+    def versions(self) -> list[Version]:
+        nb = self.session.notebook_path()
+        return self.session.store.log(nb, kinds=["full", "safety"])
+
+    def refresh(self, select: str | None = None) -> None:
+        nb = self.session.notebook_path()
+        self.title.value = f"<b>jupyter-mv</b> · {html.escape(nb.name)}"
+        versions = self.versions()
+        options = [(version_label(v), v.id) for v in versions]
+        keep = select or self.timeline.value
+        self.timeline.options = options
+        ids = [vid for _, vid in options]
+        self.timeline.value = keep if keep in ids else (ids[0] if ids else None)
+        self.compare.options = [("the files on disk", _DISK), *options]
+        if not versions:
+            self.say("no versions yet: press Snapshot to store the first")
+
+    def say(self, text: str, *, error: bool = False) -> None:
+        color = "#b00020" if error else "inherit"
+        self.status.value = f'<span style="color:{color}">{html.escape(text)}</span>'
+
+    def _guard(self, action: Callable[[], Any]) -> Callable[..., None]:
+        """Run a handler; a jupyter-mv error becomes one line in the panel, not a traceback."""
+
+        def handler(*_: Any) -> None:
+            try:
+                with self.session.access.paused():
+                    action()
+            except MVError as exc:
+                self.say(exc.message, error=True)
+            except OSError as exc:
+                self.say(f"{exc.strerror or exc}", error=True)
+
+        return handler
+
+    def _selected(self) -> str:
+        if not self.timeline.value:
+            raise InvalidInput("select a version first")
+        return str(self.timeline.value)
+
+    # -- buttons -------------------------------------------------------------------------------------
+
+    def do_snapshot(self) -> None:
+        version = self.session.snapshot(self.message.value.strip())
+        self.message.value = ""
+        self.refresh(select=version.id)
+        self.say(f"stored {version.name} ({version.short_id}) with {len(version.files)} files")
+
+    def do_tag(self) -> None:
+        version = self.session.store.tag(self._selected(), self.tag_name.value.strip(), notebook=self.session.scope())
+        self.tag_name.value = ""
+        self.refresh(select=version.id)
+        self.say(f"tagged {version.name} as {version.tags[-1]}")
+
+    def do_diff(self) -> None:
+        from ..diff import render_html
+
+        selected = self._selected()
+        other = self.compare.value or None
+        store = self.session.store
+        result = store.diff(other, selected) if other else store.diff(selected, None)
+        self.diff_view.value = render_html(result)
+        a, b = (store.get(other).name if other else None), store.get(selected).name
+        self.say(f"{a} → {b}" if a else f"{b} → the files on disk")
+
+    def do_restore(self) -> None:
+        target = self.restore_to.value.strip() or None
+        result = self.session.store.restore(self._selected(), to=target)
+        self.refresh()
+        kept = f"; the files it replaced are kept as {result.safety.name}" if result.safety else ""
+        where = f" into {target}" if target else ""
+        self.say(f"restored {len(result.written)} files from {result.version.name}{where}{kept}")

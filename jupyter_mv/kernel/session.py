@@ -1,0 +1,466 @@
+"""What one kernel knows and jupyter-mv keeps: its notebook, the files its cells read
+and wrote, the cells it ran, its metrics and params, and the models it saved.
+
+:class:`KernelSession` is the kernel side's one object. The ``%mv`` magic, the
+ipywidgets panel and the Python API (``import jupyter_mv as mv``) all call its
+methods, and it calls the core (:class:`~jupyter_mv.store.Store`, the model
+registry). It imports nothing from IPython: in a plain Python process it works the
+same, without the per-cell record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ..cli import _size as _format_size
+from ..errors import InvalidInput, NotFound, StoreNotFound
+from ..store import Store, Version, find_store_dir
+from ..store import models as registry
+from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
+from .execution import ExecutionRecord
+from .imports import imported_modules, loaded_top_level
+
+__all__ = ["KernelSession", "current", "DEFAULT_MAX_FILE_SIZE", "parse_size"]
+
+#: Files larger than this are recorded by hash only (``JUPYTER_MV_MAX_FILE_SIZE``).
+DEFAULT_MAX_FILE_SIZE = 2 * 1024**3
+_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3,
+          "t": 1024**4, "tb": 1024**4}
+
+_current: KernelSession | None = None
+
+
+def current() -> KernelSession:
+    """The process's session: the one the IPython extension made, else a new one."""
+    global _current
+    if _current is None:
+        _current = KernelSession()
+    return _current
+
+
+def _set_current(session: KernelSession | None) -> None:
+    global _current
+    _current = session
+
+
+def parse_size(text: str | int) -> int:
+    """``2GB``, ``500 MB``, ``1048576`` → bytes. :raises InvalidInput: anything else."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        value, unit = float(text), ""
+    else:
+        raw = str(text).strip().lower().replace(" ", "")
+        number = raw.rstrip("kmgtb")
+        unit = raw[len(number):]
+        try:
+            value = float(number)
+        except ValueError:
+            value = -1.0
+    if value < 0 or unit not in _UNITS:
+        raise InvalidInput(f"cannot read size {text!r}: use bytes or a number with KB, MB, GB or TB")
+    return int(value * _UNITS[unit])
+
+
+class KernelSession:
+    """The kernel's state and every operation the kernel-side faces offer.
+
+    :param shell: the IPython shell, when running in one (for the notebook it knows,
+        the current execution count and the user namespace).
+    :param cwd: the folder to start from (default: the current one).
+    """
+
+    def __init__(self, shell: Any = None, *, cwd: str | os.PathLike[str] | None = None) -> None:
+        self.shell = shell
+        self.cwd = Path(cwd or os.getcwd()).absolute()
+        self._store: Store | None = None
+        store_dir = find_store_dir(self.cwd)
+        self.root = self._root_of(store_dir) if store_dir else self.cwd
+        self.access = FileAccess(self.root, store_dir)
+        self.ignore = IgnoreRules(self.root)
+        self.record = ExecutionRecord()
+        self.named: dict[str, list[int | None]] = {}
+        self.metrics: dict[str, Any] = {}
+        self.params: dict[str, Any] = {}
+        self.logged_in: dict[str, int | None] = {}
+        self.tracked: list[str] = []
+        self.untracked: set[str] = set()
+        self._tracking_loaded = False
+        self.notebook_override: Path | None = None
+        self.max_file_size = parse_size(os.environ.get("JUPYTER_MV_MAX_FILE_SIZE", DEFAULT_MAX_FILE_SIZE))
+        self.last_version: Version | None = None
+        self._last_version_at = 0.0
+        self.messages: list[str] = []
+        # What the kernel itself loaded: trusted only when no cell of the user's ran yet.
+        fresh = shell is not None and (getattr(shell, "execution_count", 1) or 1) <= 1
+        self.kernel_modules = loaded_top_level() if fresh else frozenset()
+
+    # -- the store and the notebook --------------------------------------------------------------
+
+    @staticmethod
+    def _root_of(store_dir: Path) -> Path:
+        with Store(store_dir) as store:
+            return store.root
+
+    @property
+    def store(self) -> Store:
+        """The project's store (opened on first use). :raises StoreNotFound: none yet."""
+        if self._store is None:
+            start = self.notebook_path(required=False) or self.cwd
+            try:
+                self._store = Store.open(start)
+            except StoreNotFound:
+                raise StoreNotFound(f"no jupyter-mv store at or above {start.parent if start.is_file() else start}; "
+                                    "run `%mv init` (or `jupyter mv init`) in the project folder") from None
+            self._adopt_root(self._store)
+        return self._store
+
+    def init(self, directory: str | os.PathLike[str] | None = None) -> Store:
+        """Create (or open) the store in ``directory`` (default: the notebook's folder)."""
+        nb = self.notebook_path(required=False)
+        target = Path(directory) if directory else (nb.parent if nb else self.cwd)
+        with self.access.paused():
+            store = Store.init(target)
+        if self._store is not None:
+            self._store.close()
+        self._store = store
+        self._adopt_root(store)
+        return store
+
+    def _adopt_root(self, store: Store) -> None:
+        if Path(store.root) != self.root:
+            self.root = Path(store.root)
+            self.ignore = IgnoreRules(self.root)
+        self.access.set_root(self.root, store.dir)
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def set_notebook(self, path: str | os.PathLike[str] | None) -> Path | None:
+        """Tell the kernel which notebook it runs (the server or the user does), or
+        forget it (None)."""
+        if path is None:
+            self.notebook_override = None
+            return None
+        candidate = Path(os.path.expanduser(os.fspath(path)))
+        candidate = candidate if candidate.is_absolute() else Path(os.getcwd()) / candidate
+        if not candidate.is_file():
+            raise NotFound(f"no such notebook: {path}")
+        if candidate.suffix != ".ipynb":
+            raise InvalidInput(f"{path} is not a notebook (.ipynb)")
+        self.notebook_override = candidate
+        return candidate
+
+    def notebook_path(self, *, required: bool = True) -> Path | None:
+        """The notebook this kernel runs: set by :meth:`set_notebook`, else VS Code's
+        ``__vsc_ipynb_file__``, else ``JPY_SESSION_NAME`` (set by Jupyter Server).
+
+        :raises InvalidInput: ``required`` and it is not known.
+        """
+        if self.notebook_override is not None:
+            return self.notebook_override
+        ns = getattr(self.shell, "user_ns", None) or {}
+        for raw in (ns.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME"), ns.get("__session__")):
+            found = self._existing_notebook(raw)
+            if found is not None:
+                return found
+        if required:
+            raise InvalidInput("this kernel does not know its notebook; tell it with `%mv notebook PATH`")
+        return None
+
+    def _existing_notebook(self, raw: Any) -> Path | None:
+        if not isinstance(raw, str) or not raw.endswith(".ipynb"):
+            return None
+        path = Path(raw)
+        candidates = [path] if path.is_absolute() else [self.cwd / path, self.cwd / path.name, self.root / path]
+        return next((c for c in candidates if c.is_file()), None)
+
+    # -- cells ------------------------------------------------------------------------------------
+
+    def cell_started(self, code: str, count: int | None, cell_id: str | None = None) -> None:
+        """Called before a cell runs (IPython's ``pre_run_cell``)."""
+        self.access.count = count
+        self.record.start(code, count, cell_id)
+        try:
+            for rel in literal_paths(code, self.access):
+                counts = self.named.setdefault(rel, [])
+                if count not in counts:
+                    counts.append(count)
+        except OSError:  # a vanished folder; the literals are a hint, never an error
+            pass
+
+    def recount(self, guessed: int, actual: int) -> None:
+        """The running cell's execution count is ``actual``, not ``guessed``."""
+        self.access.recount(guessed, actual)
+        for counts in self.named.values():
+            if counts and counts[-1] == guessed:
+                counts[-1] = actual
+        if self.record.current is not None:
+            self.record.current.count = actual
+
+    def cell_finished(self, ok: bool) -> None:
+        """Called after a cell ran (IPython's ``post_run_cell``)."""
+        self.record.finish(ok)
+
+    def _count(self) -> int | None:
+        return getattr(self.shell, "execution_count", None) if self.shell is not None else None
+
+    # -- metrics, params, tracking ----------------------------------------------------------------
+
+    def log_metrics(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Metrics for the next snapshot (and models saved from now on); all metrics so far."""
+        return self._log(values, "metric", self.metrics)
+
+    def log_params(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Params for the next snapshot (and models saved from now on); all params so far."""
+        return self._log(values, "param", self.params)
+
+    def _log(self, values: dict[str, Any], what: str, into: dict[str, Any]) -> dict[str, Any]:
+        from ..store.store import _clean_values
+
+        clean = _clean_values(values, what)
+        into.update(clean)
+        for key in clean:
+            self.logged_in[f"{what}:{key}"] = self.access.count
+        return dict(into)
+
+    def _load_tracking(self) -> None:
+        """Tracked and untracked paths carry over from the notebook's latest version."""
+        if self._tracking_loaded:
+            return
+        self._tracking_loaded = True
+        nb = self.notebook_path(required=False)
+        if nb is None or self._store is None:
+            return
+        try:
+            latest = self._store.log(nb, limit=1, kinds=["full"])
+        except (InvalidInput, NotFound):
+            return
+        kernel = latest[0].extra.get("kernel", {}) if latest else {}
+        for rel in kernel.get("tracked", []):
+            if rel not in self.tracked:
+                self.tracked.append(rel)
+        self.untracked.update(kernel.get("untracked", []))
+
+    def track(self, paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+        """Hold these files or folders in every snapshot (role ``tracked``)."""
+        self._load_tracking()
+        added = []
+        for path in paths:
+            rel = self.store.relpath(path)
+            self.untracked.discard(rel)
+            if rel not in self.tracked:
+                self.tracked.append(rel)
+            added.append(rel)
+        return added
+
+    def untrack(self, paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+        """Leave these files out of snapshots, even when the code read or wrote them."""
+        self._load_tracking()
+        removed = []
+        for path in paths:
+            rel = self.store.relpath(path, must_exist=False)
+            if rel in self.tracked:
+                self.tracked.remove(rel)
+            self.untracked.add(rel)
+            removed.append(rel)
+        return removed
+
+    # -- snapshot ---------------------------------------------------------------------------------
+
+    def warn(self, message: str) -> None:
+        self.messages.append(message)
+        print(f"jupyter-mv: {message}", file=sys.stderr)
+
+    def plan(self) -> dict[str, Any]:
+        """What a snapshot would hold besides the notebook: ``inputs``, ``outputs``,
+        ``tracked`` and ``hash_only`` paths (relative to the root), and ``too_large``."""
+        store = self.store
+        self._load_tracking()
+        nb = self.notebook_path()
+        nb_rel = store.relpath(nb)
+        skip = self.untracked | {nb_rel}
+
+        def keep(rel: str) -> bool:
+            return rel not in skip and not self.ignore.ignored(rel) and (store.root / rel).is_file()
+
+        outputs = [r for r in sorted(self.access.writes) if keep(r)]
+        read = set(self.access.reads) | set(self.named) | set(self._notebook_literals(nb))
+        inputs = [r for r in sorted(read) if r not in self.access.writes and keep(r)]
+        tracked = [r for r in self._expand_tracked() if r not in skip]
+        sizes = {r: (store.root / r).stat().st_size for r in {*outputs, *inputs, *tracked}}
+        too_large = {r: s for r, s in sizes.items() if s > self.max_file_size}
+        return {"notebook": nb_rel, "inputs": inputs, "outputs": outputs, "tracked": tracked,
+                "hash_only": sorted(too_large), "sizes": sizes, "too_large": too_large}
+
+    def _notebook_literals(self, nb: Path) -> list[str]:
+        data = _read_notebook(nb)
+        found: list[str] = []
+        for cell in (data or {}).get("cells", []):
+            if isinstance(cell, dict) and cell.get("cell_type") == "code":
+                source = cell.get("source", "")
+                source = "".join(source) if isinstance(source, list) else str(source)
+                found += literal_paths(source, self.access, str(nb.parent))
+        return found
+
+    def _expand_tracked(self) -> list[str]:
+        out: list[str] = []
+        for rel in self.tracked:
+            path = self.store.root / rel
+            if path.is_file():
+                out.append(rel)
+            elif path.is_dir():
+                for folder, dirs, names in os.walk(path):
+                    dirs[:] = sorted(d for d in dirs if d not in SKIP_PARTS)
+                    base = Path(folder).relative_to(self.store.root)
+                    out += [(base / n).as_posix() for n in sorted(names)]
+            else:
+                self.warn(f"{rel} is tracked but no longer exists; `%mv untrack {rel}` to stop")
+        return [r for r in out if not self.ignore.ignored(r) or r in self.tracked]
+
+    def snapshot(self, message: str = "", files: Iterable[str | os.PathLike[str]] = (), *,
+                 metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
+                 inputs: Iterable[str] = (), outputs: Iterable[str] = (), environment: bool = True,
+                 kind: str = "full") -> Version:
+        """Store a version of this kernel's notebook (as saved) with the files its cells
+        read and wrote, the tracked files, this interpreter's environment and the
+        modules imported, the metrics and params logged, and the execution record."""
+        store = self.store
+        nb = self.notebook_path()
+        notebook_json = _read_notebook(nb)
+        self._check_saved(nb)
+        plan = self.plan()
+        for rel, size in sorted(plan["too_large"].items()):
+            self.warn(f"{rel} is {_format_size(size)}, over the {_format_size(self.max_file_size)} limit: "
+                      "recorded by hash only, it cannot be restored "
+                      "(raise the limit with `%mv config max_file_size=...`)")
+        if metrics:
+            self.log_metrics(metrics)
+        if params:
+            self.log_params(params)
+        analysis = self.record.analyze(notebook_json)
+        if analysis["out_of_order"]:
+            self.warn("the cells ran out of order; the version records it (re-run the notebook top to bottom "
+                      "for a version that reproduces)")
+        listed = {*plan["inputs"], *plan["outputs"], *plan["tracked"]}
+        extra = {"kernel": {
+            "execution": analysis,
+            "files": {rel: {k: v for k, v in (("read", self.access.reads.get(rel)),
+                                                ("written", self.access.writes.get(rel)),
+                                                ("named", self.named.get(rel))) if v}
+                      for rel in sorted(listed)},
+            "imports": imported_modules(store.root, before=self.kernel_modules),
+            "tracked": list(self.tracked),
+            "untracked": sorted(self.untracked),
+            "logged_in": dict(self.logged_in),
+            "max_file_size": self.max_file_size,
+            "python": sys.executable,
+        }}
+        with self.access.paused():
+            version = store.snapshot(
+                nb, [*plan["tracked"], *files], message=message, metrics=self.metrics, params=self.params,
+                inputs=[*plan["inputs"], *inputs], outputs=[*plan["outputs"], *outputs],
+                hash_only=plan["hash_only"], environment="auto" if environment else None, git="auto",
+                extra=extra, kind=kind,
+            )
+        self.last_version = version
+        self._last_version_at = time.time()
+        return version
+
+    def _check_saved(self, nb: Path) -> None:
+        last = self.record.last_work_ended()
+        if last is not None and nb.stat().st_mtime < last:
+            when = time.strftime("%H:%M:%S", time.localtime(last))
+            self.warn(f"{nb.name} on disk is older than the last cell run (at {when}): the version holds the "
+                      "notebook as last saved; save it first to include the latest outputs")
+
+    # -- models -----------------------------------------------------------------------------------
+
+    def _version_for_model(self, name: str) -> Version | None:
+        """The notebook version a model being saved now comes from: the last snapshot when
+        no cell ran since, else a new snapshot."""
+        if self.notebook_path(required=False) is None:
+            self.warn(f"model {name} is not linked to a notebook version: this kernel does not know its notebook")
+            return None
+        if self.last_version is not None and not self.record.work_since(self._last_version_at):
+            return self.last_version
+        return self.snapshot(message=f"saving model {name}")
+
+    def save_model(self, obj: Any, name: str, *, alias: str | None = None, flavor: str | None = None,
+                   metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
+                   snapshot: bool = True) -> registry.ModelVersion:
+        """Save ``obj`` as the next version of model ``name``, linked to the notebook
+        version that made it (snapshotted first when cells ran since the last one)."""
+        store = self.store
+        registry.check_name(name, "model")
+        version = self._version_for_model(name) if snapshot else None
+        with self.access.paused():
+            return registry.save_object(
+                store, name, obj, flavor=flavor, version=version.id if version else None,
+                metrics={**self.metrics, **(metrics or {})}, params={**self.params, **(params or {})}, alias=alias,
+            )
+
+    def load_model(self, ref: str) -> tuple[Any, registry.ModelVersion]:
+        with self.access.paused():
+            return registry.load_object(self.store, ref)
+
+    # -- reading ----------------------------------------------------------------------------------
+
+    def scope(self) -> str | None:
+        """The notebook (absolute path) that ``vN`` and ``latest`` refer to, if known."""
+        nb = self.notebook_path(required=False)
+        return str(nb) if nb is not None else None
+
+    def report(self, ref: str | None = None) -> str:
+        """A short text summary of a version (default: this notebook's latest): what it
+        holds, where its environment and data came from, how its cells ran, the models
+        it made. The provenance reports will replace it."""
+        store = self.store
+        version = store.resolve(ref or "latest", self.scope())
+        kernel = version.extra.get("kernel", {})
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(version.created))
+        lines = [f"{version.label} ({version.short_id}), {when} by {version.author}"
+                 + (f": {version.message}" if version.message else "")]
+        env = store.environment(version)
+        if env:
+            from ..capture.environment import environment_summary
+
+            lines.append(f"environment: {environment_summary(env)}")
+        imports = kernel.get("imports") or {}
+        if imports:
+            shown = ", ".join(f"{m} {i.get('version') or ''}".strip() for m, i in list(imports.items())[:12])
+            lines.append(f"imported: {shown}" + (" ..." if len(imports) > 12 else ""))
+        for role, title in (("input", "data read"), ("output", "files written"), ("tracked", "tracked")):
+            files = [f for f in version.files if f.role == role]
+            for f in files:
+                note = "" if f.stored else " (hash only)"
+                lines.append(f"{title}: {f.path}  {_format_size(f.size)}  {f.hash[:12]}{note}")
+        if version.metrics:
+            lines.append("metrics: " + ", ".join(f"{k}={v}" for k, v in version.metrics.items()))
+        if version.params:
+            lines.append("params: " + ", ".join(f"{k}={v}" for k, v in version.params.items()))
+        for model in registry.list_models(store, version=version.id):
+            lines.append(f"model: {model.label} ({model.flavor}, {_format_size(model.size)})"
+                         + (f" @{', @'.join(model.aliases)}" if model.aliases else ""))
+        execution = kernel.get("execution") or {}
+        if execution.get("out_of_order"):
+            lines.append(f"warning: the cells ran out of order (cell order {execution.get('order')})")
+        if execution.get("edited_after_run"):
+            lines.append(f"warning: cells edited after they ran: {execution['edited_after_run']}")
+        lines.append("(a short summary; full provenance reports come with `jupyter mv report`)")
+        return "\n".join(lines)
+
+
+def _read_notebook(path: Path) -> dict[str, Any] | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None

@@ -1,0 +1,109 @@
+"""``%mv panel`` in a real kernel, driven over the widget protocol as a front end does:
+its state as the front end receives it, and buttons that reach the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from jupyter_mv.store import Store
+
+from .conftest import Kernel, save_notebook
+
+
+class Widgets:
+    """The widget models a front end holds, kept up to date from the kernel's messages."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, dict[str, Any]] = {}
+
+    def feed(self, comms: list[dict[str, Any]]) -> None:
+        for msg in comms:
+            data = msg.get("data", {})
+            if msg["type"] == "comm_open" and msg.get("target_name") == "jupyter.widget":
+                self.state[msg["comm_id"]] = dict(data.get("state", {}))
+            elif msg["type"] == "comm_msg" and data.get("method") == "update" and msg["comm_id"] in self.state:
+                self.state[msg["comm_id"]].update(data.get("state", {}))
+
+    def find(self, model: str, **match: Any) -> str:
+        hits = [cid for cid, s in self.state.items() if s.get("_model_name") == model
+                and all(s.get(k) == v for k, v in match.items())]
+        assert len(hits) == 1, f"{model} {match}: {len(hits)} found"
+        return hits[0]
+
+    def __getitem__(self, comm_id: str) -> dict[str, Any]:
+        return self.state[comm_id]
+
+
+def press(kernel: Kernel, widgets: Widgets, description: str) -> None:
+    run = kernel.comm_msg(widgets.find("ButtonModel", description=description),
+                          {"method": "custom", "content": {"event": "click"}})
+    assert run.error is None and "Traceback" not in run.stderr, run.stderr
+    widgets.feed(run.comms)
+
+
+def set_state(kernel: Kernel, widgets: Widgets, comm_id: str, **state: Any) -> None:
+    widgets.feed(kernel.comm_msg(comm_id, {"method": "update", "state": state, "buffer_paths": []}).comms)
+    widgets.state[comm_id].update(state)
+
+
+def test_the_panel_renders_the_timeline_and_its_buttons_reach_the_store(kernel: Kernel, mv_project: Path) -> None:
+    save_notebook(mv_project / "train.ipynb", ["x = 1"])
+    kernel.run("%mv snapshot -m baseline")
+    shown = kernel.run("%mv panel")
+    widgets = Widgets()
+    widgets.feed(shown.comms)
+    view = shown.results[0]["data"]["application/vnd.jupyter.widget-view+json"]
+    assert widgets[view["model_id"]]["_model_name"] == "VBoxModel"
+    timeline = widgets.find("SelectModel")
+    labels = widgets[timeline]["_options_labels"]
+    assert len(labels) == 1 and labels[0].startswith("v1 · ") and labels[0].endswith(" · baseline")
+    assert widgets[timeline]["index"] == 0
+    for button in ("Snapshot", "Tag", "Diff", "Restore", "Refresh"):
+        widgets.find("ButtonModel", description=button)
+
+    # Snapshot: the message box and the button make v2, which the timeline shows, selected.
+    save_notebook(mv_project / "train.ipynb", ["x = 2"])
+    set_state(kernel, widgets, widgets.find("TextModel", placeholder="message for a new version"),
+              value="from the panel")
+    press(kernel, widgets, "Snapshot")
+    with Store.open(mv_project) as store:
+        v2 = store.resolve("v2")
+    assert v2.message == "from the panel"
+    assert widgets[timeline]["_options_labels"][0].startswith("v2 · ") and widgets[timeline]["index"] == 0
+    assert "stored v2 " in _status(widgets)
+
+    # Tag the selected version.
+    set_state(kernel, widgets, widgets.find("TextModel", placeholder="tag name"), value="best")
+    press(kernel, widgets, "Tag")
+    with Store.open(mv_project) as store:
+        assert store.resolve("best").id == v2.id
+
+    # Diff v1 (compare with) against the selected v2: rendered HTML with both cells.
+    compare = widgets.find("DropdownModel", description="compare with")
+    assert widgets[compare]["_options_labels"][0] == "the files on disk"
+    set_state(kernel, widgets, compare, index=2)
+    press(kernel, widgets, "Diff")
+    html = max((s.get("value", "") for s in widgets.state.values() if s.get("_model_name") == "HTMLModel"), key=len)
+    assert "x = 1" in html and "x = 2" in html
+
+    # Restore the selected version into a folder.
+    set_state(kernel, widgets, widgets.find("TextModel", placeholder=_RESTORE_PLACEHOLDER), value="restored")
+    press(kernel, widgets, "Restore")
+    assert '"x = 2"' in (mv_project / "restored" / "train.ipynb").read_text()
+
+    # A refused action is one line in the panel, not a traceback.
+    set_state(kernel, widgets, widgets.find("TextModel", placeholder="tag name"), value="best")
+    press(kernel, widgets, "Tag")
+    assert "tag best already exists" in _status(widgets)
+
+
+_RESTORE_PLACEHOLDER = "restore into folder (empty: in place, after a safety version)"
+
+
+def _status(widgets: Widgets) -> str:
+    """The status line: the HTML widget holding a single span."""
+    spans = [s["value"] for s in widgets.state.values()
+             if s.get("_model_name") == "HTMLModel" and str(s.get("value", "")).startswith("<span")]
+    assert len(spans) == 1
+    return spans[0]
