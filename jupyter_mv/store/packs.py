@@ -136,19 +136,24 @@ class PackReader:
     def read(self, pack: str, digest: bytes, offset: int, length: int, size: int, codec: int) -> bytes:
         """The chunk's bytes, checked against ``digest``.
 
-        :raises IntegrityError: the pack is missing, short, or the bytes do not hash to ``digest``.
+        :raises IntegrityError: the pack is missing, unreadable, short, or the bytes do not
+            hash to ``digest``.
         """
         f = self._open.get(pack)
-        if f is None:
-            try:
-                f = open(pack_path(self._store_dir, pack), "rb")
-            except FileNotFoundError:
-                raise IntegrityError(f"pack {pack} is missing (needed by chunk {digest.hex()[:16]})") from None
-            if len(self._open) > 32:
-                self.close()
-            self._open[pack] = f
-        f.seek(offset)  # type: ignore[attr-defined]
-        payload = f.read(length)  # type: ignore[attr-defined]
+        try:
+            if f is None:
+                try:
+                    f = open(pack_path(self._store_dir, pack), "rb")
+                except FileNotFoundError:
+                    raise IntegrityError(f"pack {pack} is missing (needed by chunk {digest.hex()[:16]})") from None
+                if len(self._open) > 32:
+                    self.close()
+                self._open[pack] = f
+            f.seek(offset)  # type: ignore[attr-defined]
+            payload = f.read(length)  # type: ignore[attr-defined]
+        except OSError as exc:  # a disk error, or something other than a file in the pack's place
+            raise IntegrityError(f"pack {pack} cannot be read ({exc.strerror or exc}; needed by chunk "
+                                 f"{digest.hex()[:16]})") from None
         try:
             if len(payload) != length:
                 raise ValueError("short read")
