@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ..kernel.autoload import AUTOLOAD_ENV
 from .access import StoreAccess
-from .config import AUTOLOAD_ENV, JupyterMV
+from .autoload import set_kernel_autoload
+from .config import JupyterMV
 from .handlers import setup_handlers
 
 __all__ = ["JupyterMV", "StoreAccess", "_load_jupyter_server_extension"]
@@ -25,6 +27,7 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     config = JupyterMV(parent=serverapp)
     access = StoreAccess(serverapp.root_dir, store_dir=config.store_dir or None)
     setup_handlers(serverapp.web_app, access)
-    # Kernels inherit the server's environment; jupyter_mv.kernel.autoload reads it.
-    os.environ.setdefault(AUTOLOAD_ENV, "1" if config.autoload else "0")
+    # Kernels inherit the server's environment; a value the user set there wins.
+    if AUTOLOAD_ENV not in os.environ:
+        set_kernel_autoload(config.autoload)
     serverapp.log.info("jupyter-mv: version API at %sjupyter-mv/api/", serverapp.base_url)

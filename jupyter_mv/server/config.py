@@ -5,9 +5,6 @@ from __future__ import annotations
 from traitlets import Bool, Unicode
 from traitlets.config import Configurable
 
-#: Read by ``jupyter_mv.kernel.autoload`` in every kernel the server starts.
-AUTOLOAD_ENV = "JUPYTER_MV_AUTOLOAD"
-
 
 class JupyterMV(Configurable):
     """jupyter-mv's server settings (``c.JupyterMV.store_dir = ...``)."""

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from traitlets.config import Config
 
-from jupyter_mv.server.config import AUTOLOAD_ENV
+from jupyter_mv.kernel.autoload import AUTOLOAD_ENV
 from jupyter_mv.store import Store, Version
 
 from ..helpers import write_notebook

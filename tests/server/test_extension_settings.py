@@ -7,7 +7,7 @@ import os
 import pytest
 from traitlets.config import Config
 
-from jupyter_mv.server.config import AUTOLOAD_ENV
+from jupyter_mv.kernel.autoload import AUTOLOAD_ENV
 
 
 def test_kernels_are_asked_to_load_the_kernel_side_by_default(jp_serverapp):
@@ -31,8 +31,3 @@ class TestAutoloadFromTheEnvironment:
 
     def test_a_value_already_in_the_environment_is_kept(self, jp_serverapp):
         assert os.environ[AUTOLOAD_ENV] == "0"
-
-
-def test_the_kernel_side_reads_the_same_variable():
-    autoload = pytest.importorskip("jupyter_mv.kernel.autoload")
-    assert autoload.AUTOLOAD_ENV == AUTOLOAD_ENV
