@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import sqlite_utils
 
-from ..errors import IntegrityError
+from ..errors import IntegrityError, StoreFormatError
 from ..progress import Progress
 from . import schema
 from .model import GcReport, VerifyReport
@@ -41,7 +41,7 @@ def verify(store: Store, progress: Progress) -> VerifyReport:
 def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> VerifyReport:
     try:
         check = db.execute("PRAGMA quick_check").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
+    except (sqlite3.DatabaseError, StoreFormatError) as exc:
         check = str(exc)
     damaged: dict[bytes, dict] = {}
     count = 0

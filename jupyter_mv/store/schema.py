@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -168,6 +169,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
 def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
     """Open ``mv.db`` with WAL, a busy timeout, and migrations applied.
 
+    On the connection returned, SQLite's report of a damaged file (at any later query)
+    is a :class:`StoreFormatError` naming the database.
+
     :param path: the database file.
     :param create: create the file when missing (only ``Store.init`` does).
     :raises StoreFormatError: the file is not a jupyter-mv database, or a newer format.
@@ -176,8 +180,13 @@ def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
         raise StoreFormatError(f"store database {path.name} is missing in {path.parent}")
     try:
         conn = sqlite3.connect(
-            str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+            factory=_Connection,
         )
+    except sqlite3.DatabaseError as exc:
+        raise _damaged(path, exc) from None
+    conn.path = path
+    try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
@@ -185,12 +194,63 @@ def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
         if create:
             db.enable_wal()
         _migrate(db)
-    except sqlite3.DatabaseError as exc:
-        raise StoreFormatError(
-            f"the store database {path} cannot be read ({exc}); "
-            "run `jupyter mv verify` or restore it from a backup"
-        ) from None
+    except BaseException as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise _damaged(path, exc) from None
+        raise
     return db
+
+
+def _damaged(path: Path, exc: sqlite3.DatabaseError) -> StoreFormatError:
+    return StoreFormatError(f"the store database {path} cannot be read ({exc}); restore it from a backup")
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` of a cursor, with SQLite's report of a damaged file (CORRUPT, NOTADB:
+    the base class; busy, I/O errors, constraints and misuse have subclasses and pass
+    unchanged) raised as a :class:`StoreFormatError` naming the database."""
+
+    def guarded(self: sqlite3.Cursor, *args: Any) -> Any:
+        try:
+            return method(self, *args)
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is sqlite3.DatabaseError:
+                raise _damaged(getattr(self.connection, "path", "mv.db"), exc) from None
+            raise
+
+    guarded.__name__ = method.__name__
+    return guarded
+
+
+class _Cursor(sqlite3.Cursor):
+    """A cursor on which a damaged database file is a :class:`StoreFormatError`."""
+
+    execute = _guarded(sqlite3.Cursor.execute)
+    executemany = _guarded(sqlite3.Cursor.executemany)
+    executescript = _guarded(sqlite3.Cursor.executescript)
+    fetchone = _guarded(sqlite3.Cursor.fetchone)
+    fetchmany = _guarded(sqlite3.Cursor.fetchmany)
+    fetchall = _guarded(sqlite3.Cursor.fetchall)
+    __next__ = _guarded(sqlite3.Cursor.__next__)
+
+
+class _Connection(sqlite3.Connection):
+    """The store's connection: its cursors are :class:`_Cursor`."""
+
+    path: Path
+
+    def cursor(self, factory: Any = _Cursor) -> Any:
+        return super().cursor(factory)
+
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> _Cursor:
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, script: str, /) -> _Cursor:
+        return self.cursor().executescript(script)
 
 
 @contextmanager
