@@ -9,8 +9,10 @@ which a reader checks and refuses when it is newer than it understands.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +22,7 @@ import sqlite_utils
 
 from ..errors import StoreFormatError
 
-__all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "transaction", "insert_rows"]
+__all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "create", "transaction", "insert_rows"]
 
 #: The store format this code writes and understands (docs/store-format.md).
 FORMAT_VERSION = 1
@@ -173,7 +175,8 @@ def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
     is a :class:`StoreFormatError` naming the database.
 
     :param path: the database file.
-    :param create: create the file when missing (only ``Store.init`` does).
+    :param create: make a new database (only :func:`create` does); otherwise a file that
+        is empty or holds no jupyter-mv tables is refused, never made into a new store.
     :raises StoreFormatError: the file is not a jupyter-mv database, or a newer format.
     """
     if not create and not path.exists():
@@ -193,13 +196,37 @@ def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
         db = sqlite_utils.Database(conn)
         if create:
             db.enable_wal()
-        _migrate(db)
+        _migrate(db, create)
     except BaseException as exc:
         conn.close()
         if isinstance(exc, sqlite3.DatabaseError):
             raise _damaged(path, exc) from None
         raise
     return db
+
+
+def create(path: Path) -> None:
+    """Create the database ``path``, migrated, unless it exists.
+
+    It is built under a temporary name beside ``path`` and linked into place, so no
+    process ever opens a half-made database (:func:`connect` refuses one without
+    migrations); when another process creates it first, theirs is kept.
+    """
+    if path.exists():
+        return
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.new")
+    try:
+        connect(tmp, create=True).conn.close()
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        except OSError:  # a file system without hard links
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{tmp}{suffix}").unlink(missing_ok=True)
 
 
 def _damaged(path: Path, exc: sqlite3.DatabaseError) -> StoreFormatError:
@@ -266,12 +293,17 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         db.execute("COMMIT")
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
+def _migrate(db: sqlite_utils.Database, create: bool) -> None:
     if "migrations" in db.table_names():
         applied = {row["id"] for row in db["migrations"].rows}
         if applied and max(applied) >= MIGRATIONS[-1][0]:
             _check_format(db)
             return
+    elif not create:
+        path = getattr(db.conn, "path", "mv.db")
+        raise StoreFormatError(
+            f"the store database {path} is empty or not a jupyter-mv database; restore it from a backup"
+        )
     with transaction(db):
         db.execute(
             "CREATE TABLE IF NOT EXISTS migrations "

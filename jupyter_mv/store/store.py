@@ -89,7 +89,8 @@ class Store:
         for sub in ("packs", "tmp"):
             (store_dir / sub).mkdir(parents=True, exist_ok=True)
         (store_dir / "lock").touch()
-        db = schema.connect(store_dir / "mv.db", create=True)
+        schema.create(store_dir / "mv.db")
+        db = schema.connect(store_dir / "mv.db")
         with schema.transaction(db):
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", [uuid.uuid4().hex])
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", [str(time.time())])
