@@ -99,6 +99,11 @@ def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> Veri
 def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) -> GcReport:
     """Runs under the store's exclusive lock: no writer or reader is active."""
     db = store.db
+    # What is live is read from the index: on a damaged one, deleting is never safe.
+    check = db.execute("PRAGMA quick_check").fetchone()[0]
+    if check != "ok":
+        raise IntegrityError(f"the store database fails its check ({check}); gc deletes nothing until it is "
+                             "restored from a backup")
     cutoff = time.time() - max(0.0, grace_seconds)
     live_objects = {r[0] for r in db.execute("SELECT DISTINCT hash FROM version_files WHERE stored = 1")}
     dead_objects = [h for h, created in db.execute("SELECT hash, created FROM objects")
