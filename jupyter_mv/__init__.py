@@ -13,10 +13,11 @@ __version__ = "0.1.0"
 
 #: The Python API (``mv.snapshot(...)``, ``mv.log_metric(...)``, ``mv.save_model(...)``),
 #: imported from :mod:`jupyter_mv.api` on first use so that ``import jupyter_mv`` stays light.
+#: ``diff`` and ``store`` are subpackages' names here: use ``jupyter_mv.api.diff`` / ``.store``.
 _API = (
-    "snapshot", "log", "show", "tag", "alias", "diff", "restore", "log_metric", "log_metrics", "log_param",
+    "snapshot", "log", "show", "tag", "alias", "restore", "log_metric", "log_metrics", "log_param",
     "log_params", "track", "untrack", "save_model", "load_model", "models", "model", "set_model_alias",
-    "report", "panel", "set_notebook", "store", "session",
+    "report", "panel", "set_notebook", "session",
 )
 
 __all__ = ["__version__", *_API]

@@ -2,11 +2,11 @@
 
 An audit hook (:func:`sys.addaudithook`) sees every ``open`` event: ``open()``,
 ``io.open``, ``os.open``, and so everything built on them (pandas, numpy, joblib,
-pickle...). The hook does as little as it can: one dictionary look-up decides
-whether a path lies under the project root and outside what is never data (the
-store, the interpreter, site-packages, ``/proc``, ``/dev``, the temporary folder);
-the path is then noted with the execution count of the running cell. Everything
-else (the ignore file, sizes, existence) is decided at snapshot time.
+pickle...). The hook does as little as it can: it adds the path to a set. When the
+cell ends, each path is placed under the project root or dropped (the store, the
+interpreter, site-packages, ``/proc``, ``/dev``, the temporary folder, hidden files
+and folders), deciding once per folder, and noted with the cell's execution count.
+Everything else (the ignore file, sizes, existence) is decided at snapshot time.
 
 Reads done in C by a library (a native Parquet reader, HDF5) raise no event; the
 path literals that code cells name (:func:`literal_paths`) and ``%mv track`` cover
@@ -28,12 +28,14 @@ from typing import Any
 
 __all__ = ["FileAccess", "IgnoreRules", "literal_paths", "excluded_prefixes", "SKIP_PARTS"]
 
-#: Path parts that never hold a notebook's data.
+#: Folder names that never hold a notebook's data (hidden folders neither).
 SKIP_PARTS = frozenset({".jupyter_mv", ".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints",
                         "node_modules", ".venv", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+_SKIP_FOLDERS = frozenset({"__pycache__", "node_modules"})
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 _MAX_COUNTS = 64
-_MAX_DECIDED = 200_000
+_MAX_FOLDERS = 100_000
+_POSIX = os.sep == "/"
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR
 _MISSING = object()
 
@@ -68,104 +70,171 @@ class FileAccess:
     of the cells that opened them.
 
     Install it once with :meth:`install` (an audit hook cannot be removed: ``active``
-    turns it off). ``count`` is the running cell's execution count.
+    turns it off). ``count`` is the running cell's execution count. The hook only adds
+    the opened path to a set; :meth:`flush` (at the end of each cell, before a
+    snapshot, before a ``chdir``) decides which are project files, once per folder.
     """
 
     def __init__(self, root: Path, store_dir: Path | None = None) -> None:
-        self.reads: dict[str, list[int | None]] = {}
-        self.writes: dict[str, list[int | None]] = {}
+        # path -> the last cell's count: plain ints, so recording allocates no container
+        # per file for the garbage collector to walk.
+        self.reads: dict[str, int | None] = {}
+        self.writes: dict[str, int | None] = {}
+        # path -> every count, only for the few paths more than one cell opened.
+        self._history: dict[tuple[bool, str], list[int | None]] = {}
         self.count: int | None = None
-        self.active = True
+        self._pending_reads: set[Any] = set()
+        self._pending_writes: set[Any] = set()
+        self._active = True
         self._paused = 0
-        self._cwd: str | None = None
-        self._decided: dict[str, str | None] = {}
+        self.off = 0  # nonzero: the hook records nothing (paused, or not active)
+        self._folders: dict[str, str | None] = {}
         self.set_root(root, store_dir)
+
+    @property
+    def active(self) -> bool:
+        return self._active
+
+    @active.setter
+    def active(self, value: bool) -> None:
+        self._active = bool(value)
+        self.off = self._paused or (not self._active)
 
     def set_root(self, root: Path, store_dir: Path | None = None) -> None:
         """Watch another root (a store was created above the first guess)."""
         self.root = Path(os.path.normpath(os.path.abspath(root)))
-        self._prefix = str(self.root).rstrip(os.sep) + os.sep
+        self._root_text = str(self.root)
+        self._prefix = self._root_text.rstrip(os.sep) + os.sep
         self._excluded = tuple(p.rstrip(os.sep) + os.sep for p in excluded_prefixes(self.root, store_dir))
-        self._decided.clear()
+        self._folders.clear()
 
     def install(self) -> None:
         """Add the audit hook (once per process)."""
-        reads, writes, decided, decide = self.reads, self.writes, self._decided, self._decide
-        this = self
+        this, reads, writes = self, self._pending_reads, self._pending_writes
 
         def hook(event: str, args: tuple[Any, ...]) -> None:
             if event != "open":
-                if event == "os.chdir":
-                    this._cwd = None
+                if event == "os.chdir" and (reads or writes):
+                    this.flush()  # relative paths opened so far belong to the folder we leave
                 return
-            if this._paused or not this.active:
-                return
-            path = args[0]
-            if path.__class__ is not str:
-                if isinstance(path, int):
-                    return
-                try:
-                    path = os.fsdecode(os.fspath(path))
-                except (TypeError, ValueError):
-                    return
-            if not path.startswith(os.sep):
-                cwd = this._cwd
-                if cwd is None:
-                    cwd = this._cwd = os.getcwd()
-                path = cwd + os.sep + path
-            rel = decided.get(path, _MISSING)
-            if rel is _MISSING:
-                rel = decide(path)
-            if rel is None:
+            if this.off:
                 return
             flags = args[2]
-            table = writes if flags.__class__ is int and flags & _WRITE_FLAGS else reads
-            counts = table.get(rel)
-            if counts is None:
-                table[rel] = [this.count]
-            elif counts[-1] != this.count and len(counts) < _MAX_COUNTS:
-                counts.append(this.count)
+            try:
+                (writes if flags.__class__ is int and flags & _WRITE_FLAGS else reads).add(args[0])
+            except TypeError:  # an unhashable path-like: not a file the project names
+                pass
 
         sys.addaudithook(hook)
 
-    def _decide(self, path: str) -> str | None:
-        """The path relative to the root, or None when it is not a project data file."""
-        if len(self._decided) > _MAX_DECIDED:
-            self._decided.clear()
-        full = os.path.normpath(path)
-        rel: str | None = None
-        if full.startswith(self._prefix) and not full.startswith(self._excluded):
-            rel = full[len(self._prefix):]
-            if rel.endswith(_SKIP_SUFFIXES) or not SKIP_PARTS.isdisjoint(rel.split(os.sep)):
-                rel = None
-            elif os.sep != "/":  # pragma: no cover - Windows
-                rel = rel.replace(os.sep, "/")
-        self._decided[path] = rel
-        return rel
+    def flush(self) -> None:
+        """Record the paths opened since the last flush under the current count."""
+        cwd: str | None = None
+        count, folders = self.count, self._folders
+        for written, pending, table in ((False, self._pending_reads, self.reads),
+                                        (True, self._pending_writes, self.writes)):
+            if not pending:
+                continue
+            items = list(pending)
+            pending.difference_update(items)  # not clear(): another thread may have added more
+            get = table.get
+            for raw in items:
+                if _POSIX and raw.__class__ is str and raw.startswith("/"):  # the common case, inline
+                    folder, _, name = raw.rpartition("/")
+                    base = folders.get(folder, _MISSING)
+                    if base is _MISSING:
+                        base = self._decide_folder(folder)
+                    if base is None or not name or name[0] == "." or name.endswith(_SKIP_SUFFIXES):
+                        continue
+                    rel = base + name
+                else:
+                    cwd = cwd or os.getcwd()
+                    rel = self._relative(raw, cwd)
+                    if rel is None:
+                        continue
+                last = get(rel, _MISSING)
+                if last is _MISSING:
+                    table[rel] = count
+                elif last != count:
+                    table[rel] = count
+                    history = self._history.get((written, rel))
+                    if history is None:
+                        self._history[(written, rel)] = [last, count]
+                    elif len(history) < _MAX_COUNTS:
+                        history.append(count)
+
+    def _relative(self, raw: Any, cwd: str) -> str | None:
+        if raw.__class__ is not str:
+            if isinstance(raw, int):
+                return None
+            try:
+                raw = os.fsdecode(os.fspath(raw))
+            except (TypeError, ValueError):
+                return None
+        if not os.path.isabs(raw):
+            raw = os.path.join(cwd, raw)
+        folder, _, name = raw.rpartition(os.sep)
+        base = self._folders.get(folder, _MISSING)
+        if base is _MISSING:
+            base = self._decide_folder(folder)
+        if base is None or not name or name.startswith(".") or name.endswith(_SKIP_SUFFIXES):
+            return None
+        return base + name
+
+    def _decide_folder(self, folder: str) -> str | None:
+        """The folder as a prefix relative to the root (``""``, ``"data/"``), or None
+        when its files are never project data: outside the root, under an excluded
+        folder, hidden (``.git/``, ``.venv/``: machinery, or secrets), ``__pycache__``
+        or ``node_modules``."""
+        if len(self._folders) > _MAX_FOLDERS:
+            self._folders.clear()
+        full = os.path.normpath(folder) if folder else os.sep
+        base: str | None = None
+        if full == self._root_text:
+            base = ""
+        elif full.startswith(self._prefix) and not (full + os.sep).startswith(self._excluded):
+            rel = full[len(self._prefix):].replace(os.sep, "/")
+            parts = rel.split("/")
+            if not any(p.startswith(".") or p in _SKIP_FOLDERS for p in parts):
+                base = rel + "/"
+        self._folders[folder] = base
+        return base
 
     def relative(self, path: str | os.PathLike[str]) -> str | None:
-        """``path`` (relative to the current folder) as the hook would record it."""
-        text = os.fspath(path)
-        return self._decide(text if os.path.isabs(text) else os.path.join(os.getcwd(), text))
+        """``path`` (relative to the current folder) as :meth:`flush` records it."""
+        return self._relative(path, os.getcwd())
 
     @contextmanager
     def paused(self) -> Iterator[None]:
         """Do not record: jupyter-mv's own reads and writes (a snapshot, a restore)."""
+        self.flush()
         self._paused += 1
+        self.off = 1
         try:
             yield
         finally:
             self._paused -= 1
+            self.off = self._paused or (not self._active)
+
+    def counts(self, rel: str, *, written: bool) -> list[int | None]:
+        """The execution counts of the cells that read (or wrote) ``rel``, oldest first."""
+        table = self.writes if written else self.reads
+        if rel not in table:
+            return []
+        return list(self._history.get((written, rel), [table[rel]]))
 
     def recount(self, guessed: int | None, actual: int | None) -> None:
         """Files noted under the count ``guessed`` were opened by cell ``actual``."""
         self.count = actual
-        for table in (self.reads, self.writes):
-            for counts in table.values():
-                if counts[-1] == guessed:
-                    counts[-1] = actual
-                    if len(counts) > 1 and counts[-2] == actual:
-                        counts.pop()
+        for written, table in ((False, self.reads), (True, self.writes)):
+            for rel, last in table.items():
+                if last == guessed:
+                    table[rel] = actual
+                    history = self._history.get((written, rel))
+                    if history:
+                        history[-1] = actual
+                        if len(history) > 1 and history[-2] == actual:
+                            history.pop()
 
 
 class IgnoreRules:
@@ -216,7 +285,7 @@ def literal_paths(code: str, access: FileAccess, cwd: str | None = None) -> list
             continue
         text = os.path.expanduser(text)
         full = text if os.path.isabs(text) else os.path.join(base, text)
-        rel = access._decide(full)
+        rel = access._relative(full, base)
         if rel is not None and rel not in found and os.path.isfile(full):
             found.append(rel)
     return found

@@ -185,6 +185,7 @@ class KernelSession:
 
     def cell_started(self, code: str, count: int | None, cell_id: str | None = None) -> None:
         """Called before a cell runs (IPython's ``pre_run_cell``)."""
+        self.access.flush()  # what was opened between cells belongs to the last one
         self.access.count = count
         self.record.start(code, count, cell_id)
         try:
@@ -206,6 +207,7 @@ class KernelSession:
 
     def cell_finished(self, ok: bool) -> None:
         """Called after a cell ran (IPython's ``post_run_cell``)."""
+        self.access.flush()
         self.record.finish(ok)
 
     def _count(self) -> int | None:
@@ -283,6 +285,7 @@ class KernelSession:
         ``tracked`` and ``hash_only`` paths (relative to the root), and ``too_large``."""
         store = self.store
         self._load_tracking()
+        self.access.flush()
         nb = self.notebook_path()
         nb_rel = store.relpath(nb)
         skip = self.untracked | {nb_rel}
@@ -331,6 +334,13 @@ class KernelSession:
         """Store a version of this kernel's notebook (as saved) with the files its cells
         read and wrote, the tracked files, this interpreter's environment and the
         modules imported, the metrics and params logged, and the execution record."""
+        with self.access.paused():  # what jupyter-mv itself reads is not the work's input
+            return self._snapshot(message, files, metrics=metrics, params=params, inputs=inputs,
+                                  outputs=outputs, environment=environment, kind=kind)
+
+    def _snapshot(self, message: str, files: Iterable[str | os.PathLike[str]], *,
+                  metrics: dict[str, Any] | None, params: dict[str, Any] | None, inputs: Iterable[str],
+                  outputs: Iterable[str], environment: bool, kind: str) -> Version:
         store = self.store
         nb = self.notebook_path()
         notebook_json = _read_notebook(nb)
@@ -351,8 +361,8 @@ class KernelSession:
         listed = {*plan["inputs"], *plan["outputs"], *plan["tracked"]}
         extra = {"kernel": {
             "execution": analysis,
-            "files": {rel: {k: v for k, v in (("read", self.access.reads.get(rel)),
-                                                ("written", self.access.writes.get(rel)),
+            "files": {rel: {k: v for k, v in (("read", self.access.counts(rel, written=False)),
+                                                ("written", self.access.counts(rel, written=True)),
                                                 ("named", self.named.get(rel))) if v}
                       for rel in sorted(listed)},
             "imports": imported_modules(store.root, before=self.kernel_modules),
@@ -362,13 +372,12 @@ class KernelSession:
             "max_file_size": self.max_file_size,
             "python": sys.executable,
         }}
-        with self.access.paused():
-            version = store.snapshot(
-                nb, [*plan["tracked"], *files], message=message, metrics=self.metrics, params=self.params,
-                inputs=[*plan["inputs"], *inputs], outputs=[*plan["outputs"], *outputs],
-                hash_only=plan["hash_only"], environment="auto" if environment else None, git="auto",
-                extra=extra, kind=kind,
-            )
+        version = store.snapshot(
+            nb, [*plan["tracked"], *files], message=message, metrics=self.metrics, params=self.params,
+            inputs=[*plan["inputs"], *inputs], outputs=[*plan["outputs"], *outputs],
+            hash_only=plan["hash_only"], environment="auto" if environment else None, git="auto",
+            extra=extra, kind=kind,
+        )
         self.last_version = version
         self._last_version_at = time.time()
         return version

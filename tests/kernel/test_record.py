@@ -56,7 +56,8 @@ def test_only_project_files_outside_machinery_folders_are_recorded(tmp_path: Pat
     root = tmp_path / "project"  # a project under the temporary folder is still a project
     access = FileAccess(root, root / ".jupyter_mv")
     assert access.relative(root / "data" / "x.csv") == "data/x.csv"
-    for never in (root / ".jupyter_mv" / "mv.db", root / ".git" / "HEAD", root / "pkg" / "__pycache__" / "m.pyc",
+    assert access.relative(root / "a" / ".." / "b.csv") == "b.csv"
+    for never in (root / ".env", root / ".jupyter_mv" / "mv.db", root / ".git" / "HEAD", root / "pkg" / "__pycache__" / "m.pyc",
                   tmp_path / "elsewhere.csv", Path(site.getsitepackages()[0]) / "x.py", Path("/proc/self/stat")):
         assert access.relative(never) is None, never
 
@@ -99,3 +100,13 @@ print(json.dumps({"light": light, "version": v.name, "files": sorted(f.path for 
     out = json.loads(proc.stdout)
     assert out == {"light": True, "version": "v1", "files": ["data.csv", "train.ipynb"], "metrics": {"acc": 0.9},
                    "model": "tiny:1", "linked": True, "loaded": {"weights": [1, 2]}, "log": ["v1"]}
+
+
+def test_every_lazy_api_name_stays_a_function_once_the_subpackages_are_imported() -> None:
+    import jupyter_mv
+    import jupyter_mv.diff  # noqa: F401
+    import jupyter_mv.kernel.session  # noqa: F401
+    import jupyter_mv.store  # noqa: F401
+
+    for name in jupyter_mv._API:
+        assert callable(getattr(jupyter_mv, name)), name
