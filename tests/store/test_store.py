@@ -13,7 +13,7 @@ import blake3
 import pytest
 
 from jupyter_mv.errors import Conflict, IntegrityError, InvalidInput, NotFound, StoreFormatError, StoreNotFound
-from jupyter_mv.store import Store
+from jupyter_mv.store import Store, schema
 from jupyter_mv.store.packs import pack_path
 from tests.helpers import package_env, write_notebook
 
@@ -48,7 +48,7 @@ def test_init_creates_a_wal_database_with_a_format_version(project: Path) -> Non
     assert (project / ".jupyter_mv" / "mv.db").is_file()
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("SELECT value FROM meta WHERE key='format_version'").fetchone()[0] == "1"
-    assert [r[0] for r in store.db.execute("SELECT id FROM migrations")] == [1]
+    assert [r[0] for r in store.db.execute("SELECT id FROM migrations")] == [m[0] for m in schema.MIGRATIONS]
     assert Store.init(project).dir == store.dir  # idempotent
 
 
