@@ -810,6 +810,8 @@ def _check_notebook(path: Path, rel: str) -> None:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InvalidInput(f"{rel} is not a notebook: invalid JSON at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        raise InvalidInput(f"{rel} is not a notebook: its JSON is nested too deeply") from None
     if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
         raise InvalidInput(f"{rel} is not a notebook: no nbformat version")
     major = data["nbformat"]
