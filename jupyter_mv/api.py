@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .kernel.session import KernelSession, current
-from .store import RestoreResult, Store, Version
-from .store import models as registry
-from .store.models import ModelVersion
+
+if TYPE_CHECKING:  # the store is imported on first use (see jupyter_mv.kernel.session.core)
+    from .store import RestoreResult, Store, Version
+    from .store.models import ModelVersion
 
 __all__ = [
     "session", "store", "set_notebook", "snapshot", "log", "show", "tag", "alias", "diff", "restore",
@@ -140,17 +141,20 @@ def load_model(ref: str) -> Any:
 
 def models(name: str | None = None) -> list[ModelVersion]:
     """The latest version of every model, or every version of ``name``."""
-    return registry.list_models(current().store, name)
+    s = current()
+    return s.registry.list_models(s.store, name)
 
 
 def model(ref: str) -> ModelVersion:
     """The model version ``ref`` names, without loading it."""
-    return registry.get_model(current().store, ref)
+    s = current()
+    return s.registry.get_model(s.store, ref)
 
 
 def set_model_alias(ref: str, alias: str) -> ModelVersion:
     """Point ``alias`` (e.g. ``production``) at the model version ``ref``."""
-    return registry.set_model_alias(current().store, ref, alias)
+    s = current()
+    return s.registry.set_model_alias(s.store, ref, alias)
 
 
 def report(ref: str | None = None) -> str:

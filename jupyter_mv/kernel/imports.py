@@ -7,9 +7,10 @@ import os
 import sys
 from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-__all__ = ["imported_modules", "loaded_top_level", "KERNEL_MODULES"]
+__all__ = ["imported_modules", "loaded_top_level", "referenced_top_level", "KERNEL_MODULES"]
 
 #: The kernel's own machinery (and jupyter-mv's), imported before any cell runs.
 KERNEL_MODULES = frozenset({
@@ -44,6 +45,21 @@ def _version(dist: str) -> str | None:
 def loaded_top_level() -> frozenset[str]:
     """The top-level names in ``sys.modules`` now."""
     return frozenset(name.partition(".")[0] for name in list(sys.modules))
+
+
+def referenced_top_level(namespace: dict[str, Any]) -> frozenset[str]:
+    """Top-level modules that the public names of a namespace are, or come from."""
+    found = set()
+    for name, value in list(namespace.items()):
+        if name.startswith("_"):
+            continue
+        try:
+            module = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
+        except Exception:  # an object whose attributes raise: it names nothing
+            continue
+        if isinstance(module, str):
+            found.add(module.partition(".")[0])
+    return frozenset(found)
 
 
 def imported_modules(root: Path | None = None, *, before: frozenset[str] = frozenset()) -> dict[str, dict[str, Any]]:

@@ -20,7 +20,6 @@ from IPython.core.magic import Magics, line_magic, magics_class
 
 from .. import cli
 from ..errors import InvalidInput, MVError
-from ..store import models as registry
 from .session import KernelSession, parse_size
 
 __all__ = ["MVMagics", "build_parser", "HELP"]
@@ -83,7 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("obj", metavar="OBJ", help="a name (or expression) in the notebook's namespace")
     p.add_argument("--name", required=True)
     p.add_argument("--alias", help="also point this alias (e.g. production) at the new version")
-    p.add_argument("--flavor", choices=list(registry.FLAVORS))
+    p.add_argument("--flavor", help="pickle, joblib, torch, xgboost, lightgbm or keras (default: by the object)")
     p.add_argument("--metric", action="append", type=cli._key_value, default=[], metavar="K=V")
     p.add_argument("--param", action="append", type=cli._key_value, default=[], metavar="K=V")
     p.add_argument("--no-snapshot", action="store_true", help="do not link it to a notebook version")
@@ -208,7 +207,7 @@ class MVMagics(Magics):
         return obj
 
     def _do_models(self, args: argparse.Namespace) -> None:
-        store = self.session.store
+        store, registry = self.session.store, self.session.registry
         if args.alias:
             if not args.ref:
                 raise InvalidInput("--alias needs a model version: `%mv models churn:3 --alias production`")

@@ -11,13 +11,15 @@ from __future__ import annotations
 import html
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as W
 
 from ..errors import InvalidInput, MVError
-from ..store import Version
 from .session import KernelSession
+
+if TYPE_CHECKING:
+    from ..store import Version
 
 __all__ = ["Panel", "version_label"]
 

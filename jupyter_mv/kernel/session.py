@@ -16,15 +16,18 @@ import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from ..cli import _size as _format_size
-from ..errors import InvalidInput, NotFound, StoreNotFound
-from ..store import Store, Version, find_store_dir
-from ..store import models as registry
+from ..errors import InvalidInput, MVError, NotFound, StoreNotFound
 from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
 from .execution import ExecutionRecord
-from .imports import imported_modules, loaded_top_level
+from .imports import imported_modules, loaded_top_level, referenced_top_level
+
+if TYPE_CHECKING:
+    from ..store import Store, Version
+    from ..store.models import ModelVersion
 
 __all__ = ["KernelSession", "current", "DEFAULT_MAX_FILE_SIZE", "parse_size"]
 
@@ -34,6 +37,35 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g"
           "t": 1024**4, "tb": 1024**4}
 
 _current: KernelSession | None = None
+#: Top-level modules that importing the store alone brought in (sqlite-utils imports
+#: pandas and numpy when they are installed): not the notebook's imports.
+_core_modules: frozenset[str] = frozenset()
+
+
+def core() -> ModuleType:
+    """:mod:`jupyter_mv.store`, imported on first use, noting what that import loaded.
+
+    Loading the kernel side stays light (a kernel starts fast), and the modules the
+    store's own dependencies bring in are not mistaken for the notebook's.
+    """
+    global _core_modules
+    if "jupyter_mv.store.models" not in sys.modules:
+        before = loaded_top_level()
+        import jupyter_mv.store.models  # noqa: F401
+
+        _core_modules = loaded_top_level() - before
+    from .. import store
+
+    return store
+
+
+def _find_store_dir(start: Path) -> Path | None:
+    """The store folder above ``start``, found without importing the store (as
+    :func:`jupyter_mv.store.find_store_dir` does; ``JUPYTER_MV_STORE`` asks it)."""
+    if os.environ.get("JUPYTER_MV_STORE"):
+        return core().find_store_dir(start)
+    return next((f / ".jupyter_mv" for f in (start, *start.parents) if (f / ".jupyter_mv" / "mv.db").is_file()),
+                None)
 
 
 def current() -> KernelSession:
@@ -78,7 +110,7 @@ class KernelSession:
         self.shell = shell
         self.cwd = Path(cwd or os.getcwd()).absolute()
         self._store: Store | None = None
-        store_dir = find_store_dir(self.cwd)
+        store_dir = _find_store_dir(self.cwd)
         self.root = self._root_of(store_dir) if store_dir else self.cwd
         self.access = FileAccess(self.root, store_dir)
         self.ignore = IgnoreRules(self.root)
@@ -95,16 +127,24 @@ class KernelSession:
         self.last_version: Version | None = None
         self._last_version_at = 0.0
         self.messages: list[str] = []
-        # What the kernel itself loaded: trusted only when no cell of the user's ran yet.
-        fresh = shell is not None and (getattr(shell, "execution_count", 1) or 1) <= 1
+        # What the kernel itself loaded: trusted only while no cell but this one ran
+        # (``In`` holds "" and the running cell; IPython's counters differ by version).
+        inputs = (getattr(shell, "user_ns", None) or {}).get("In", ())
+        fresh = shell is not None and len(inputs) <= 2
         self.kernel_modules = loaded_top_level() if fresh else frozenset()
 
     # -- the store and the notebook --------------------------------------------------------------
 
-    @staticmethod
-    def _root_of(store_dir: Path) -> Path:
-        with Store(store_dir) as store:
-            return store.root
+    def _root_of(self, store_dir: Path) -> Path:
+        """The project root of the store (its ``meta.root``); the current folder when the
+        store cannot be read now (the error comes, in one line, at first use)."""
+        if store_dir.parent == self.cwd or not os.environ.get("JUPYTER_MV_STORE"):
+            return store_dir.parent
+        try:
+            with core().Store(store_dir) as store:
+                return Path(store.root)
+        except MVError:
+            return self.cwd
 
     @property
     def store(self) -> Store:
@@ -112,7 +152,7 @@ class KernelSession:
         if self._store is None:
             start = self.notebook_path(required=False) or self.cwd
             try:
-                self._store = Store.open(start)
+                self._store = core().Store.open(start)
             except StoreNotFound:
                 raise StoreNotFound(f"no jupyter-mv store at or above {start.parent if start.is_file() else start}; "
                                     "run `%mv init` (or `jupyter mv init`) in the project folder") from None
@@ -124,7 +164,7 @@ class KernelSession:
         nb = self.notebook_path(required=False)
         target = Path(directory) if directory else (nb.parent if nb else self.cwd)
         with self.access.paused():
-            store = Store.init(target)
+            store = core().Store.init(target)
         if self._store is not None:
             self._store.close()
         self._store = store
@@ -365,7 +405,7 @@ class KernelSession:
                                                 ("written", self.access.counts(rel, written=True)),
                                                 ("named", self.named.get(rel))) if v}
                       for rel in sorted(listed)},
-            "imports": imported_modules(store.root, before=self.kernel_modules),
+            "imports": imported_modules(store.root, before=self.kernel_modules | self._core_only()),
             "tracked": list(self.tracked),
             "untracked": sorted(self.untracked),
             "logged_in": dict(self.logged_in),
@@ -381,6 +421,16 @@ class KernelSession:
         self.last_version = version
         self._last_version_at = time.time()
         return version
+
+    def _core_only(self) -> frozenset[str]:
+        """Modules only jupyter-mv's own imports loaded: none the notebook's names refer to."""
+        ns = getattr(self.shell, "user_ns", None)
+        return _core_modules - referenced_top_level(ns) if ns is not None else _core_modules
+
+    @property
+    def registry(self) -> ModuleType:
+        """:mod:`jupyter_mv.store.models`, the model registry."""
+        return core().models
 
     def _check_saved(self, nb: Path) -> None:
         last = self.record.last_work_ended()
@@ -403,10 +453,11 @@ class KernelSession:
 
     def save_model(self, obj: Any, name: str, *, alias: str | None = None, flavor: str | None = None,
                    metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
-                   snapshot: bool = True) -> registry.ModelVersion:
+                   snapshot: bool = True) -> ModelVersion:
         """Save ``obj`` as the next version of model ``name``, linked to the notebook
         version that made it (snapshotted first when cells ran since the last one)."""
         store = self.store
+        registry = self.registry
         registry.check_name(name, "model")
         version = self._version_for_model(name) if snapshot else None
         with self.access.paused():
@@ -415,9 +466,9 @@ class KernelSession:
                 metrics={**self.metrics, **(metrics or {})}, params={**self.params, **(params or {})}, alias=alias,
             )
 
-    def load_model(self, ref: str) -> tuple[Any, registry.ModelVersion]:
+    def load_model(self, ref: str) -> tuple[Any, ModelVersion]:
         with self.access.paused():
-            return registry.load_object(self.store, ref)
+            return self.registry.load_object(self.store, ref)
 
     # -- reading ----------------------------------------------------------------------------------
 
@@ -454,7 +505,7 @@ class KernelSession:
             lines.append("metrics: " + ", ".join(f"{k}={v}" for k, v in version.metrics.items()))
         if version.params:
             lines.append("params: " + ", ".join(f"{k}={v}" for k, v in version.params.items()))
-        for model in registry.list_models(store, version=version.id):
+        for model in self.registry.list_models(store, version=version.id):
             lines.append(f"model: {model.label} ({model.flavor}, {_format_size(model.size)})"
                          + (f" @{', @'.join(model.aliases)}" if model.aliases else ""))
         execution = kernel.get("execution") or {}

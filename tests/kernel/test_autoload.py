@@ -37,6 +37,9 @@ def test_a_kernel_the_server_asks_for_loads_jupyter_mv_at_start(mv_project: Path
     with started_kernel(mv_project, env) as k:
         cell = "rows = open('data.csv').read()"
         k.run(cell)  # the very first cell: no %load_ext anywhere
+        light = k.run("import sys\nprint(type(get_ipython().find_line_magic('mv')).__name__,"
+                      " [m for m in ('jupyter_mv.store.store', 'sqlite_utils', 'pandas') if m in sys.modules])")
+        assert light.stdout == "method []\n"  # loaded, and the kernel did not pay for the store yet
         save_notebook(mv_project / "train.ipynb", [cell])
         assert k.run("%mv snapshot").stdout.startswith("v1 ")
     assert latest(mv_project).extra["kernel"]["files"]["data.csv"] == {"read": [1], "named": [1]}

@@ -77,6 +77,22 @@ def test_scikit_learn_estimators_are_saved_with_joblib_and_load_back(store: Stor
     assert registry.detect_flavor({"plain": "dict"}) == "pickle"
 
 
+def test_a_framework_with_its_own_format_is_saved_in_it(store: Store) -> None:
+    lightgbm = pytest.importorskip("lightgbm")
+    import numpy as np
+
+    X = np.random.default_rng(0).random((60, 3))
+    y = (X[:, 0] > 0.5).astype(int)
+    booster = lightgbm.train({"objective": "binary", "verbose": -1}, lightgbm.Dataset(X, y), num_boost_round=5)
+    saved = registry.save_object(store, "gbm", booster)
+    assert saved.flavor == "lightgbm" and saved.extra["library"] == {"lightgbm": lightgbm.__version__}
+    out = Path(store.root) / "gbm.txt"
+    registry.export_model(store, "gbm", out)
+    assert out.read_text().startswith("tree")  # LightGBM's own text format, not a pickle
+    loaded, _ = registry.load_object(store, "gbm")
+    assert (loaded.predict(X) == booster.predict(X)).all()
+
+
 def test_an_object_that_cannot_be_serialized_changes_nothing(store: Store) -> None:
     before = store.db.execute("SELECT count(*) FROM objects").fetchone()[0]
     with pytest.raises(InvalidInput, match="cannot save this"):
