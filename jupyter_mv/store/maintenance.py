@@ -19,7 +19,12 @@ from .packs import PackReader, PackWriter, compress, pack_path
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["verify", "gc"]
+__all__ = ["verify", "gc", "LIVE_OBJECTS"]
+
+#: Every object something still needs: the files versions hold, the registered models' artifacts.
+LIVE_OBJECTS = (
+    "SELECT hash FROM version_files WHERE stored = 1 UNION SELECT object AS hash FROM model_versions"
+)
 
 
 def _split(chunk_list: bytes) -> list[bytes]:
@@ -71,8 +76,7 @@ def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> Veri
                 "missing_chunks": [p.hex() for p in missing],
             })
     referenced = db.execute(
-        "SELECT DISTINCT f.hash FROM version_files f LEFT JOIN objects o ON o.hash = f.hash "
-        "WHERE f.stored = 1 AND o.hash IS NULL"
+        f"SELECT DISTINCT l.hash FROM ({LIVE_OBJECTS}) l LEFT JOIN objects o ON o.hash = l.hash WHERE o.hash IS NULL"
     ).fetchall()
     bad_objects += [{"object": r[0].hex(), "damaged_chunks": [], "missing_chunks": [], "missing": True}
                     for r in referenced]
@@ -105,7 +109,7 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
         raise IntegrityError(f"the store database fails its check ({check}); gc deletes nothing until it is "
                              "restored from a backup")
     cutoff = time.time() - max(0.0, grace_seconds)
-    live_objects = {r[0] for r in db.execute("SELECT DISTINCT hash FROM version_files WHERE stored = 1")}
+    live_objects = {r[0] for r in db.execute(LIVE_OBJECTS)}
     dead_objects = [h for h, created in db.execute("SELECT hash, created FROM objects")
                     if h not in live_objects and created < cutoff]
     dead_set = set(dead_objects)

@@ -140,8 +140,6 @@ def test_the_database_refuses_to_drop_an_artifact_a_model_uses(store: Store) -> 
         store.db.execute("DELETE FROM objects WHERE hash = ?", [bytes.fromhex(saved.hash)])
 
 
-@pytest.mark.xfail(strict=True, reason="gc counts only version_files as live; maintenance.gc must add "
-                   "model_versions.object (see the kernel issue's note)")
 def test_gc_keeps_model_artifacts(store: Store, project: Path) -> None:
     saved = registry.save_object(store, "churn", {"w": 1})
     store.gc(grace_seconds=0)
