@@ -146,6 +146,11 @@ class Store:
         raw = os.fspath(path)
         if not raw or "\x00" in raw:
             raise InvalidInput("a path is required")
+        try:  # the database keeps paths as UTF-8 text
+            raw.encode("utf-8")
+        except UnicodeEncodeError:
+            shown = raw.encode("utf-8", "backslashreplace").decode("utf-8")
+            raise InvalidInput(f"{shown} is not a UTF-8 file name; rename it to keep it in a version") from None
         absolute = Path(os.path.abspath(os.path.expanduser(raw)))
         try:
             rel = absolute.relative_to(self.root)
