@@ -278,7 +278,7 @@ def _kernel_python(notebook: str) -> str | None:
     try:
         with open(notebook, encoding="utf-8") as f:
             meta = json.load(f).get("metadata", {})
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
     name = (meta.get("kernelspec") or {}).get("name") if isinstance(meta, dict) else None
     if not name:
