@@ -25,11 +25,17 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
+def _printable(text: str) -> str:
+    """``text`` with newlines and other control characters escaped, so that an error
+    naming a user's path or ref stays on one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line, not a usage block."""
 
     def error(self, message: str) -> NoReturn:
-        sys.stderr.write(f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+        sys.stderr.write(f"{self.prog}: error: {_printable(message)} (see `{self.prog} --help`)\n")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -507,7 +513,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             os.chdir(args.cwd)
         return COMMANDS[args.command](args, out)
     except MVError as exc:
-        print(f"jupyter mv {args.command}: error: {exc.message}", file=sys.stderr)
+        print(f"jupyter mv {args.command}: error: {_printable(exc.message)}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print(f"jupyter mv {args.command}: interrupted", file=sys.stderr)
@@ -515,13 +521,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        print(f"jupyter mv {args.command}: error: {exc.strerror or exc}"
-              + (f": {exc.filename}" if getattr(exc, "filename", None) else ""), file=sys.stderr)
+        print(_printable(f"jupyter mv {args.command}: error: {exc.strerror or exc}"
+                         + (f": {exc.filename}" if getattr(exc, "filename", None) else "")), file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # the one place an unexpected error is turned into one line
         if os.environ.get("JUPYTER_MV_DEBUG"):
             raise
-        print(f"jupyter mv {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+        print(f"jupyter mv {args.command}: unexpected error: {type(exc).__name__}: {_printable(str(exc))} "
               "(set JUPYTER_MV_DEBUG=1 for details)", file=sys.stderr)
         return EXIT_ERROR
 
