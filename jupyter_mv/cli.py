@@ -148,6 +148,25 @@ def _verb_env(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def _verb_report(p: argparse.ArgumentParser, in_notebook: bool) -> None:
+    p.add_argument("ref", nargs="?" if in_notebook else None, metavar="REF",
+                   help="a model (NAME, NAME:3, NAME@ALIAS), a file a notebook wrote, or a version")
+    p.add_argument("-f", "--format", choices=["html", "markdown", "json", "prov-json"],
+                   help="default: from the -o file's suffix, else " + ("markdown" if in_notebook else "html"))
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of " +
+                   ("showing it" if in_notebook else "standard output"))
+    p.add_argument("--theme", choices=["auto", "light", "dark"], default="auto", help="colours of the HTML report")
+
+
+def _verb_reproduce(p: argparse.ArgumentParser, in_notebook: bool) -> None:
+    p.add_argument("ref", nargs="?" if in_notebook else None, metavar="REF",
+                   help="a model, a file a notebook wrote, or a version")
+    p.add_argument("--kernel", metavar="NAME", help="run with this kernel (default: the notebook's, else python3)")
+    p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="longest one cell may run")
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder the notebook ran in")
+    p.add_argument("--json", action="store_true")
+
+
 #: Every verb: its one-line help and the function that adds its arguments. Other faces
 #: (the ``%mv`` magic) build their verbs from the same table, so the grammar is one.
 VERBS: dict[str, tuple[str, Callable[[argparse.ArgumentParser, bool], None]]] = {
@@ -162,6 +181,8 @@ VERBS: dict[str, tuple[str, Callable[[argparse.ArgumentParser, bool], None]]] = 
     "verify": ("re-hash every stored chunk and name what is damaged", _verb_verify),
     "gc": ("drop what no version references", _verb_gc),
     "env": ("show a version's environment, or this interpreter's", _verb_env),
+    "report": ("a provenance report of a model, a file a notebook wrote, or a version", _verb_report),
+    "reproduce": ("run a version's notebook again in a fresh kernel and compare", _verb_reproduce),
 }
 
 
@@ -489,10 +510,37 @@ def cmd_env(args: argparse.Namespace, out: _Out) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, out: _Out) -> int:
+    from .provenance import build_report, render, report_format
+
+    store = _open_store(args)
+    fmt = report_format(args.format, args.output, default="markdown" if _scope(args) else "html")
+    text = render(build_report(store, args.ref or "latest", notebook=_scope(args)), fmt, theme=args.theme)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as f:
+            f.write(text)
+        print(f"wrote {args.output} ({fmt}, {_size(len(text.encode()))})")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_reproduce(args: argparse.Namespace, out: _Out) -> int:
+    from .provenance import render_reproduce, reproduce
+
+    result = reproduce(_open_store(args), args.ref or "latest", notebook=_scope(args), kernel_name=args.kernel,
+                       timeout=args.timeout, keep=args.keep, progress=tqdm_progress(min_total=1))
+    if args.json:
+        out.json(result)
+    else:
+        sys.stdout.write(render_reproduce(result, color=out.color))
+    return 0 if result["status"] == "identical" else EXIT_ERROR
+
+
 COMMANDS = {
     "init": cmd_init, "snapshot": cmd_snapshot, "log": cmd_log, "show": cmd_show, "tag": cmd_tag,
     "alias": cmd_alias, "restore": cmd_restore, "diff": cmd_diff, "verify": cmd_verify, "gc": cmd_gc,
-    "env": cmd_env,
+    "env": cmd_env, "report": cmd_report, "reproduce": cmd_reproduce,
 }
 
 
