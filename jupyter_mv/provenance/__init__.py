@@ -107,6 +107,6 @@ def render_reproduce(result: dict[str, Any], format: str = "text", *, color: boo
         return json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n"
     if format != "text":
         raise InvalidInput(f"unknown reproduce format {format!r}: use text or json")
-    from .reproduce import render_text
+    from .render_reproduce import render_text
 
     return render_text(result, color=color)

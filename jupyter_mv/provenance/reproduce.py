@@ -33,7 +33,7 @@ from .subject import file_hash, resolve_subject
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ["reproduce", "render_text", "FORMAT", "environment_lines"]
+__all__ = ["reproduce", "FORMAT", "environment_lines"]
 
 FORMAT = "jupyter-mv-reproduce"
 _MARKER = "@@jupyter-mv-reproduce@@"
@@ -405,57 +405,3 @@ def _verdict(result: dict[str, Any]) -> tuple[str, str]:
     if same_metrics:
         counts.append(f"{len(same_metrics)} metric{'s' if len(same_metrics) != 1 else ''}")
     return "identical", "identical: " + ", ".join(counts) + " match"
-
-
-def render_text(result: dict[str, Any], *, color: bool = False) -> str:
-    """The result for a terminal or ``%mv reproduce``: environment first, then cells,
-    files, models, metrics, and the verdict last."""
-    def style(text: str, code: str) -> str:
-        return f"\x1b[{code}m{text}\x1b[0m" if color else text
-
-    marks = {"identical": style("✓", "32"), "different": style("✗", "31"), "missing": style("✗", "31"),
-             "not_saved": style("✗", "31"), "not_run": style("✗", "31"), "skipped": style("·", "2"),
-             "not_compared": style("?", "33")}
-    v = result["notebook_version"]
-    kernel = result["kernel"] or {}
-    lines = [f"Reproducing {v['label']} ({v['short_id']}) in a fresh {kernel.get('name') or 'python3'} kernel"]
-    env = result["environment"]
-    if env:
-        if env["differences"]:
-            lines.append(style(f"environment: {len(env['differences'])} difference"
-                               f"{'s' if len(env['differences']) != 1 else ''} from the recorded one", "33"))
-            lines += [f"  {d}" for d in env["differences"][:40]]
-            if len(env["differences"]) > 40:
-                lines.append(f"  … {len(env['differences']) - 40} more")
-        elif env["status"] == "unchanged":
-            lines.append("environment: the same as recorded")
-        if env["note"]:
-            lines.append(f"environment: {env['note']}")
-    for w in result["warnings"]:
-        lines.append(style(f"warning: {w['message']}", "33"))
-    if result["cells"]:
-        lines.append("cells:")
-        for c in result["cells"]:
-            count = f"[{c['execution_count']}]" if c["execution_count"] is not None else "[ ]"
-            reason = f"  ({c['reason']})" if c["reason"] else ""
-            lines.append(f"  {marks.get(c['status'], '?')} cell {c['position']:<3} {count:<6} "
-                         f"{c['status'].replace('_', ' ')}{reason}")
-            lines += [f"      {d}" for d in c["diff"]]
-    for key, title in (("files", "files written"), ("models", "models")):
-        if result[key]:
-            lines.append(f"{title}:")
-            for item in result[key]:
-                name = item.get("path") or item.get("label")
-                lines.append(f"  {marks.get(item['status'], '?')} {name}  {item['status'].replace('_', ' ')}")
-    if result["metrics"]:
-        lines.append("metrics:")
-        for m in result["metrics"]:
-            lines.append(f"  {marks.get(m['status'], '?')} {m['name']}  recorded {m['recorded']}, "
-                         f"reproduced {m['reproduced'] if m['reproduced'] is not None else '—'}")
-    verdict = {"identical": "32", "different": "31", "failed": "31"}.get(result["status"], "0")
-    lines.append(style(result["summary"], "1;" + verdict) + f"  ({result['duration']:.1f} s)")
-    if result.get("folder"):
-        lines.append(f"kept the run in {result['folder']}")
-    return "\n".join(lines) + "\n"
-
-
