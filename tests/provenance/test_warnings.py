@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from jupyter_mv.capture import capture_environment
 from jupyter_mv.kernel.execution import ExecutionRecord
@@ -91,3 +92,20 @@ def test_a_version_taken_outside_a_kernel_orders_cells_by_their_counts(store: St
     assert [(c["position"], c["run_rank"], c["not_run"]) for c in report["cells"]] == [
         (3, 1, False), (1, 2, False), (4, None, True)]
     assert [w["code"] for w in report["warnings"]] == ["out_of_order", "not_run", "no_environment"]
+
+
+def test_a_model_saved_without_a_version_says_its_origin_is_unknown(store: Store) -> None:
+    from jupyter_mv.errors import InvalidInput
+    from jupyter_mv.provenance import reproduce
+    from jupyter_mv.store.models import save_object
+
+    save_object(store, "loose", {"weights": [1, 2, 3]})
+    report = build_report(store, "loose")
+    validate(report)
+    assert report["notebook_version"] is None and report["cells"] == []
+    assert [w["code"] for w in report["warnings"]] == ["no_notebook_version"]
+    assert [n["kind"] for n in report["lineage"]["nodes"]] == ["model"]
+    for fmt in ("html", "markdown", "json", "prov-json"):
+        assert "loose:1" in render(report, fmt)
+    with pytest.raises(InvalidInput, match="^loose:1 was saved without a notebook version: there is nothing"):
+        reproduce(store, "loose")
