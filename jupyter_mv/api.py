@@ -157,9 +157,16 @@ def set_model_alias(ref: str, alias: str) -> ModelVersion:
     return s.registry.set_model_alias(s.store, ref, alias)
 
 
-def report(ref: str | None = None) -> str:
-    """A short text summary of a version (default: the latest)."""
-    return current().report(ref)
+def report(ref: str | None = None, format: str | None = None) -> Any:
+    """The provenance report of a model (``churn@production``), a file the notebook
+    wrote, or a version (default: the latest): a dict, or text in ``format`` (``html``,
+    ``markdown``, ``json``, ``prov-json``)."""
+    data = current().report(ref)
+    if format is None:
+        return data
+    from .provenance import render
+
+    return render(data, format)
 
 
 def panel() -> Any:

@@ -43,10 +43,13 @@ HELP = """\
   param K=V [K=V...]              log params for the next snapshot
   track PATH...                   always hold these files or folders
   untrack PATH...                 never hold these files, even when the code read or wrote them
-  report [REF]                    a short summary of a version: data, environment, models, run order
+  report [REF] [-o FILE]          the provenance report of a model (churn@production), a file the
+                                  notebook wrote, or a version: data, environment, cells, metrics
+  reproduce [REF]                 run a version's notebook again in a fresh kernel and compare
   panel                           an interactive panel: timeline, snapshot, tag, diff, restore
   notebook [PATH]                 show, or tell the kernel, which notebook it runs
-  config [KEY=VALUE...]           settings: max_file_size (e.g. 2GB)
+  config [KEY=VALUE...]           settings: max_file_size (e.g. 2GB); capture=off stops noting
+                                  the files cells open (capture=on again)
   init [DIR]                      create a version store (default: here)
   help                            this text
 
@@ -55,7 +58,7 @@ max_file_size are recorded by hash only. `.mvignore` (gitignore syntax) at the p
 leaves files out. The same operations exist in Python: `import jupyter_mv as mv; mv.snapshot()`.
 """
 
-_SHARED = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "init")
+_SHARED = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "init", "report", "reproduce")
 
 
 class _MagicParser(cli._Parser):
@@ -98,8 +101,6 @@ def build_parser() -> argparse.ArgumentParser:
     for verb in ("track", "untrack"):
         p = sub.add_parser(verb, help=f"{verb} files or folders")
         p.add_argument("paths", nargs="+", metavar="PATH")
-    p = sub.add_parser("report", help="a short summary of a version")
-    p.add_argument("ref", nargs="?")
     p = sub.add_parser("notebook", help="show or set the notebook this kernel runs")
     p.add_argument("path", nargs="?")
     sub.add_parser("panel", help="the interactive panel")
@@ -150,7 +151,7 @@ class MVMagics(Magics):
             args.notebook = args.scope
         cli.COMMANDS[args.command](args, cli._Out())
 
-    _do_log = _do_show = _do_tag = _do_alias = _do_restore = _cli
+    _do_log = _do_show = _do_tag = _do_alias = _do_restore = _do_reproduce = _cli
 
     def _do_init(self, args: argparse.Namespace) -> None:
         store = self.session.init(None if args.directory == "." else args.directory)
@@ -245,7 +246,19 @@ class MVMagics(Magics):
         print("not tracking " + ", ".join(self.session.untrack(args.paths)))
 
     def _do_report(self, args: argparse.Namespace) -> None:
-        print(self.session.report(args.ref))
+        if args.output or args.format in ("json", "prov-json"):
+            self._cli(args)  # a file, or text to read: the CLI's own command
+            return
+        from IPython.display import display
+
+        from ..provenance import render
+
+        report = self.session.report(args.ref)
+        markdown = render(report, "markdown")
+        if args.format == "markdown":
+            display({"text/markdown": markdown, "text/plain": markdown}, raw=True)
+        else:
+            display({"text/html": render(report, "html", theme=args.theme), "text/plain": markdown}, raw=True)
 
     def _do_notebook(self, args: argparse.Namespace) -> None:
         if args.path:
@@ -257,9 +270,12 @@ class MVMagics(Magics):
         for key, value in args.values:
             if key == "max_file_size":
                 self.session.max_file_size = parse_size(str(value))
+            elif key == "capture" and str(value).lower() in ("on", "off", "true", "false"):
+                self.session.access.active = str(value).lower() in ("on", "true")
             else:
-                raise InvalidInput(f"unknown setting {key!r}; known: max_file_size")
-        print(f"max_file_size={cli._size(self.session.max_file_size)}")
+                raise InvalidInput(f"unknown setting {key}={value}; known: max_file_size=SIZE, capture=on|off")
+        print(f"max_file_size={cli._size(self.session.max_file_size)} "
+              f"capture={'on' if self.session.access.active else 'off'}")
 
     def _do_panel(self, args: argparse.Namespace) -> Any:
         from .panel import Panel

@@ -2,7 +2,8 @@
 without the JupyterLab sidebar (Notebook 7, VS Code, Colab-like hosts).
 
 A timeline of versions; buttons to snapshot, tag, compare (the diff rendered as HTML
-by :func:`jupyter_mv.diff.render_html`) and restore. Each button calls the same
+by :func:`jupyter_mv.diff.render_html`), restore, and show a version's provenance
+report. Each button calls the same
 :class:`~jupyter_mv.kernel.session.KernelSession` and store methods as ``%mv``.
 """
 
@@ -59,6 +60,7 @@ class Panel:
         self.restore_to = W.Text(placeholder="restore into folder (empty: in place, after a safety version)",
                                  layout=W.Layout(flex="1"))
         self.restore_button = W.Button(description="Restore", icon="undo", button_style="warning")
+        self.report_button = W.Button(description="Report", icon="file-text")
         self.refresh_button = W.Button(description="Refresh", icon="refresh")
         self.status = W.HTML()
         self.diff_view = W.HTML()
@@ -66,10 +68,11 @@ class Panel:
         self.tag_button.on_click(self._guard(self.do_tag))
         self.diff_button.on_click(self._guard(self.do_diff))
         self.restore_button.on_click(self._guard(self.do_restore))
+        self.report_button.on_click(self._guard(self.do_report))
         self.refresh_button.on_click(self._guard(lambda: self.refresh()))
         row = W.HBox
         self.widget = W.VBox([
-            row([self.title, self.refresh_button]),
+            row([self.title, self.refresh_button, self.report_button]),
             self.timeline,
             row([self.message, self.snapshot_button]),
             row([self.tag_name, self.tag_button]),
@@ -146,6 +149,13 @@ class Panel:
         self.diff_view.value = render_html(result)
         a, b = (store.get(other).name if other else None), store.get(selected).name
         self.say(f"{a} → {b}" if a else f"{b} → the files on disk")
+
+    def do_report(self) -> None:
+        from ..provenance import build_report, render
+
+        version = self.session.store.get(self._selected())
+        self.diff_view.value = render(build_report(self.session.store, version.id), "html")
+        self.say(f"provenance report of {version.name}")
 
     def do_restore(self) -> None:
         target = self.restore_to.value.strip() or None

@@ -228,6 +228,8 @@ class KernelSession:
         self.access.flush()  # what was opened between cells belongs to the last one
         self.access.count = count
         self.record.start(code, count, cell_id)
+        if not self.access.active:  # `%mv config capture=off`: the run order is still kept
+            return
         try:
             for rel in literal_paths(code, self.access):
                 counts = self.named.setdefault(rel, [])
@@ -477,44 +479,13 @@ class KernelSession:
         nb = self.notebook_path(required=False)
         return str(nb) if nb is not None else None
 
-    def report(self, ref: str | None = None) -> str:
-        """A short text summary of a version (default: this notebook's latest): what it
-        holds, where its environment and data came from, how its cells ran, the models
-        it made. The provenance reports will replace it."""
-        store = self.store
-        version = store.resolve(ref or "latest", self.scope())
-        kernel = version.extra.get("kernel", {})
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(version.created))
-        lines = [f"{version.label} ({version.short_id}), {when} by {version.author}"
-                 + (f": {version.message}" if version.message else "")]
-        env = store.environment(version)
-        if env:
-            from ..capture.environment import environment_summary
+    def report(self, ref: str | None = None) -> dict[str, Any]:
+        """The provenance report (``jupyter-mv-report`` v1) of a model, a file this
+        notebook wrote, or a version (default: this notebook's latest)."""
+        from ..provenance import build_report
 
-            lines.append(f"environment: {environment_summary(env)}")
-        imports = kernel.get("imports") or {}
-        if imports:
-            shown = ", ".join(f"{m} {i.get('version') or ''}".strip() for m, i in list(imports.items())[:12])
-            lines.append(f"imported: {shown}" + (" ..." if len(imports) > 12 else ""))
-        for role, title in (("input", "data read"), ("output", "files written"), ("tracked", "tracked")):
-            files = [f for f in version.files if f.role == role]
-            for f in files:
-                note = "" if f.stored else " (hash only)"
-                lines.append(f"{title}: {f.path}  {_format_size(f.size)}  {f.hash[:12]}{note}")
-        if version.metrics:
-            lines.append("metrics: " + ", ".join(f"{k}={v}" for k, v in version.metrics.items()))
-        if version.params:
-            lines.append("params: " + ", ".join(f"{k}={v}" for k, v in version.params.items()))
-        for model in self.registry.list_models(store, version=version.id):
-            lines.append(f"model: {model.label} ({model.flavor}, {_format_size(model.size)})"
-                         + (f" @{', @'.join(model.aliases)}" if model.aliases else ""))
-        execution = kernel.get("execution") or {}
-        if execution.get("out_of_order"):
-            lines.append(f"warning: the cells ran out of order (cell order {execution.get('order')})")
-        if execution.get("edited_after_run"):
-            lines.append(f"warning: cells edited after they ran: {execution['edited_after_run']}")
-        lines.append("(a short summary; full provenance reports come with `jupyter mv report`)")
-        return "\n".join(lines)
+        with self.access.paused():
+            return build_report(self.store, ref or "latest", notebook=self.scope())
 
 
 def _read_notebook(path: Path) -> dict[str, Any] | None:

@@ -117,13 +117,17 @@ def test_ignore_file_untrack_track_and_the_size_limit(kernel: Kernel, mv_project
     kernel.run(cell)
     kernel.run("%mv untrack private.csv")
     kernel.run("%mv track refs")
-    assert kernel.run("%mv config max_file_size=1KB").stdout.strip() == "max_file_size=1.0 KB"
+    assert kernel.run("%mv config max_file_size=1KB").stdout.strip() == "max_file_size=1.0 KB capture=on"
+    kernel.run("%mv config capture=off")
+    (mv_project / "unseen.csv").write_text("x\n")
+    kernel.run("open('unseen.csv').read()")
+    kernel.run("%mv config capture=on")
     save_notebook(mv_project / "train.ipynb", [cell])
     out = kernel.run("%mv snapshot")
     assert "big.bin is 4.0 KB, over the 1.0 KB limit: recorded by hash only" in out.stderr
     version = latest(mv_project)
     by_path = {f.path: f for f in version.files}
-    assert set(by_path) == {"train.ipynb", "big.bin", "refs/a.txt", "refs/b.txt"}
+    assert set(by_path) == {"train.ipynb", "big.bin", "refs/a.txt", "refs/b.txt"}  # nor unseen.csv
     assert not by_path["big.bin"].stored and by_path["big.bin"].hash == b3(mv_project / "big.bin")
     assert by_path["refs/a.txt"].role == "tracked"
     assert version.extra["kernel"]["tracked"] == ["refs"]

@@ -3,6 +3,7 @@ metrics, and the model registry round trip."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from jupyter_mv.store import Store
@@ -33,7 +34,7 @@ def test_bad_arguments_print_one_line_and_no_traceback(kernel: Kernel) -> None:
 
 def test_help_and_the_question_mark_show_every_verb(kernel: Kernel) -> None:
     verbs = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "save", "load", "metric", "param",
-             "track", "untrack", "report", "panel", "help")
+             "track", "untrack", "report", "reproduce", "panel", "help")
     text = kernel.run("%mv help").stdout
     paged = "".join(p["data"]["text/plain"] for p in kernel.run("%mv?").payload)
     for verb in verbs:
@@ -109,15 +110,21 @@ def test_the_notebook_comes_from_the_server_or_from_the_user(mv_project: Path, t
         assert k.run("%mv snapshot").stdout.startswith("v1 ")
 
 
-def test_report_summarizes_the_latest_version(kernel: Kernel, mv_project: Path) -> None:
+def test_report_shows_the_provenance_of_a_version_or_a_model(kernel: Kernel, mv_project: Path) -> None:
     (mv_project / "data.csv").write_text("a\n1\n")
     kernel.run("rows = open('data.csv').read()")
     save_notebook(mv_project / "train.ipynb", ["rows = open('data.csv').read()"])
     kernel.run("%mv metric acc=0.7")
     kernel.run("%mv snapshot -m first")
-    report = kernel.run("%mv report").stdout
-    assert report.startswith("train.ipynb@v1") and "data read: data.csv" in report
-    assert "metrics: acc=0.7" in report and "environment: CPython" in report
+    kernel.run("%mv save rows --name churn --alias production")
+    shown = kernel.run("%mv report").results[0]["data"]
+    assert shown["text/plain"].startswith("# Provenance of notebook version train.ipynb@v1")
+    assert "data.csv" in shown["text/html"] and "churn:1" in shown["text/html"]
+    model = json.loads(kernel.run("%mv report churn@production -f json").stdout)
+    assert model["subject"]["kind"] == "model" and model["subject"]["label"] == "churn:1"
+    assert model["metrics"] == {"acc": 0.7}
+    assert kernel.run("%mv report v1 -o report.md").stdout.startswith("wrote report.md (markdown")
+    assert (mv_project / "report.md").read_text().startswith("# Provenance of notebook version")
 
 
 def test_save_and_load_round_trip_a_scikit_learn_model_with_an_alias(kernel: Kernel, mv_project: Path) -> None:

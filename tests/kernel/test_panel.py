@@ -59,7 +59,7 @@ def test_the_panel_renders_the_timeline_and_its_buttons_reach_the_store(kernel: 
     labels = widgets[timeline]["_options_labels"]
     assert len(labels) == 1 and labels[0].startswith("v1 · ") and labels[0].endswith(" · baseline")
     assert widgets[timeline]["index"] == 0
-    for button in ("Snapshot", "Tag", "Diff", "Restore", "Refresh"):
+    for button in ("Snapshot", "Tag", "Diff", "Restore", "Refresh", "Report"):
         widgets.find("ButtonModel", description=button)
 
     # Snapshot: the message box and the button make v2, which the timeline shows, selected.
@@ -91,6 +91,12 @@ def test_the_panel_renders_the_timeline_and_its_buttons_reach_the_store(kernel: 
     set_state(kernel, widgets, widgets.find("TextModel", placeholder=_RESTORE_PLACEHOLDER), value="restored")
     press(kernel, widgets, "Restore")
     assert '"x = 2"' in (mv_project / "restored" / "train.ipynb").read_text()
+
+    # The selected version's provenance report, rendered where the diff was.
+    press(kernel, widgets, "Report")
+    assert "provenance report of v2" in _status(widgets)
+    report = max((s.get("value", "") for s in widgets.state.values() if s.get("_model_name") == "HTMLModel"), key=len)
+    assert "Provenance of notebook version train.ipynb@v2" in report
 
     # A refused action is one line in the panel, not a traceback.
     set_state(kernel, widgets, widgets.find("TextModel", placeholder="tag name"), value="best")

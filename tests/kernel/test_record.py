@@ -57,8 +57,9 @@ def test_only_project_files_outside_machinery_folders_are_recorded(tmp_path: Pat
     access = FileAccess(root, root / ".jupyter_mv")
     assert access.relative(root / "data" / "x.csv") == "data/x.csv"
     assert access.relative(root / "a" / ".." / "b.csv") == "b.csv"
-    for never in (root / ".env", root / ".jupyter_mv" / "mv.db", root / ".git" / "HEAD", root / "pkg" / "__pycache__" / "m.pyc",
-                  tmp_path / "elsewhere.csv", Path(site.getsitepackages()[0]) / "x.py", Path("/proc/self/stat")):
+    for never in (root / ".env", root / ".jupyter_mv" / "mv.db", root / ".git" / "HEAD",
+                  root / "pkg" / "__pycache__" / "m.pyc", tmp_path / "elsewhere.csv",
+                  Path(site.getsitepackages()[0]) / "x.py", Path("/proc/self/stat")):
         assert access.relative(never) is None, never
 
 
