@@ -7,8 +7,15 @@ import json
 import shutil
 from pathlib import Path
 
-from jupyter_mv.server.autoload import set_kernel_autoload
+import pytest
+from jupyter_client import BlockingKernelClient
+from traitlets.config import Config
 
+from jupyter_mv.kernel.autoload import AUTOLOAD_ENV
+from jupyter_mv.server.autoload import set_kernel_autoload
+from jupyter_mv.store import Store
+
+from ..helpers import package_env
 from .conftest import Kernel, kernel_env, latest, save_notebook, started_kernel
 
 SHIPPED_CONFIG = Path(__file__).parents[2] / "jupyter-config" / "ipython" / "ipython_kernel_config.json"
@@ -66,3 +73,41 @@ def test_unloading_stops_capture_and_gives_back_the_shell_alias(kernel: Kernel, 
     save_notebook(mv_project / "train.ipynb", ["x = 1"])
     kernel.run("%mv snapshot")
     assert latest(mv_project).file("data.csv") is None  # read while unloaded: not recorded
+
+
+class TestFromARealServer:
+    """The whole path: a Jupyter server with jupyter_mv enabled starts a notebook's
+    kernel through its sessions API; the kernel has ``%mv`` and knows its notebook."""
+
+    @pytest.fixture
+    def kernel_setup(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+        # What an installed jupyter-mv provides (the config under etc/ipython, the
+        # package on the path), and nothing decided yet: the server sets the variable.
+        monkeypatch.delenv(AUTOLOAD_ENV, raising=False)
+        monkeypatch.delenv("JUPYTER_MV_STORE", raising=False)
+        monkeypatch.setenv("IPYTHONDIR", str(ipython_dir_with_shipped_config(tmp_path)))
+        monkeypatch.setenv("PYTHONPATH", package_env()["PYTHONPATH"])
+        monkeypatch.setenv("JUPYTER_MV_AUTHOR", "tester")
+
+    @pytest.fixture
+    def jp_server_config(self, kernel_setup: None) -> Config:
+        return Config({"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}}})
+
+    async def test_the_notebooks_kernel_loads_jupyter_mv(self, jp_fetch, jp_serverapp, jp_root_dir: Path) -> None:
+        Store.init(jp_root_dir).close()
+        notebook = save_notebook(jp_root_dir / "train.ipynb", ["x = 1"])
+        body = {"path": "train.ipynb", "name": "train.ipynb", "type": "notebook", "kernel": {"name": "python3"}}
+        session = json.loads((await jp_fetch("api", "sessions", method="POST", body=json.dumps(body))).body)
+        kernel_id = session["kernel"]["id"]
+        kc = BlockingKernelClient()
+        kc.load_connection_info(jp_serverapp.kernel_manager.get_kernel(kernel_id).get_connection_info())
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=60)
+            k = Kernel(None, kc)
+            assert k.run("%mv notebook").stdout == f"notebook: {notebook}\n"
+            assert k.run("%mv snapshot -m 'from the server'").stdout.startswith("v1 ")
+        finally:
+            kc.stop_channels()
+            await jp_serverapp.kernel_manager.shutdown_kernel(kernel_id, now=True)
+        assert latest(jp_root_dir).message == "from the server"
