@@ -95,8 +95,8 @@ def render(report: dict[str, Any], format: str = "html", *, theme: str = "auto")
 
 def reproduce(store: Any, ref: str, **options: Any) -> dict[str, Any]:
     """Re-run the version behind ``ref`` in a fresh kernel and compare; see
-    :func:`jupyter_mv.provenance.reproduce.reproduce`."""
-    from .reproduce import reproduce as run
+    :func:`jupyter_mv.provenance.rerun.reproduce`."""
+    from .rerun import reproduce as run
 
     return run(store, ref, **options)
 

@@ -3,6 +3,7 @@ external assets; light and dark (``prefers-color-scheme``, or forced with ``them
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -12,25 +13,19 @@ from .util import cell_files, cell_notes, human_size, origin_text, plural, value
 
 __all__ = ["render_html"]
 
-_CSS = """
-:root{color-scheme:light;--bg:#ffffff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--panel:#f6f8fa;
---accent:#0969da;--accent-bg:#ddf4ff;--warn:#9a6700;--warn-bg:#fff8c5;--warn-line:#d4a72c;--info-bg:#eef2f6;
---ok:#1a7f37;--mark:#8250df;--mark-bg:#fbefff;--code-bg:#f6f8fa;
---node:#ffffff;--node-line:#8c959f;--node-version:#ddf4ff;--node-model:#fbefff;--node-input:#dafbe1;
---node-output:#fff1e5;--node-env:#eef2f6}
-@media (prefers-color-scheme:dark){:root:not([data-theme=light]){color-scheme:dark;--bg:#0d1117;--fg:#e6edf3;
---muted:#9198a1;--line:#3d444d;--panel:#151b23;--accent:#4493f8;--accent-bg:#0c2d6b;--warn:#d29922;
---warn-bg:#272115;--warn-line:#9e6a03;--info-bg:#1c232c;--ok:#3fb950;--mark:#ab7df8;--mark-bg:#2a1f3d;
---code-bg:#151b23;--node:#151b23;--node-line:#656c76;--node-version:#0c2d6b;--node-model:#2a1f3d;
---node-input:#0f2d1a;--node-output:#331c0c;--node-env:#1c232c}}
-:root[data-theme=dark]{color-scheme:dark;--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;
---panel:#151b23;--accent:#4493f8;--accent-bg:#0c2d6b;--warn:#d29922;--warn-bg:#272115;--warn-line:#9e6a03;
---info-bg:#1c232c;--ok:#3fb950;--mark:#ab7df8;--mark-bg:#2a1f3d;--code-bg:#151b23;--node:#151b23;
---node-line:#656c76;--node-version:#0c2d6b;--node-model:#2a1f3d;--node-input:#0f2d1a;--node-output:#331c0c;
---node-env:#1c232c}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,
-"Helvetica Neue",Arial,sans-serif}
+_LIGHT = ("color-scheme:light;--bg:#ffffff;--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--panel:#f6f8fa;"
+          "--accent:#0969da;--accent-bg:#ddf4ff;--warn:#9a6700;--warn-bg:#fff8c5;--warn-line:#d4a72c;"
+          "--info-bg:#eef2f6;--ok:#1a7f37;--mark:#8250df;--mark-bg:#fbefff;--code-bg:#f6f8fa;--node:#ffffff;"
+          "--node-line:#8c959f;--node-version:#ddf4ff;--node-model:#fbefff;--node-input:#dafbe1;"
+          "--node-output:#fff1e5;--node-env:#eef2f6")
+_DARK = ("color-scheme:dark;--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--line:#3d444d;--panel:#151b23;"
+         "--accent:#4493f8;--accent-bg:#0c2d6b;--warn:#d29922;--warn-bg:#272115;--warn-line:#9e6a03;"
+         "--info-bg:#1c232c;--ok:#3fb950;--mark:#ab7df8;--mark-bg:#2a1f3d;--code-bg:#151b23;--node:#151b23;"
+         "--node-line:#656c76;--node-version:#0c2d6b;--node-model:#2a1f3d;--node-input:#0f2d1a;"
+         "--node-output:#331c0c;--node-env:#1c232c")
+#: Every rule below applies inside ``.mv-report`` only, so the page can be shown inside
+#: another (a notebook's output, a widget, the sidebar) without restyling it.
+_RULES = """
 main{max-width:1100px;margin:0 auto;padding:28px 24px 48px}
 h1{font-size:1.6rem;margin:0 0 4px}h2{font-size:1.2rem;margin:32px 0 10px;padding-bottom:4px;
 border-bottom:1px solid var(--line)}h3{font-size:1rem;margin:0}
@@ -75,9 +70,30 @@ border-bottom:1px solid var(--line)}
 .cell .out pre{padding:6px 0;background:transparent;color:var(--muted);white-space:pre-wrap}
 details summary{cursor:pointer;color:var(--accent)}
 .cols{display:grid;grid-template-columns:1fr 1fr;gap:24px}
-@media (max-width:800px){.cols{grid-template-columns:1fr}}
 footer{margin-top:40px;color:var(--muted);font-size:.8rem}
 """
+
+
+def _scoped(rules: str) -> str:
+    out = []
+    for selectors, declarations in re.findall(r"([^{}]+)\{([^{}]*)\}", rules):
+        scoped = ",".join(f".mv-report {sel.strip()}" for sel in selectors.split(","))
+        out.append(f"{scoped}{{{' '.join(declarations.split())}}}")
+    return "\n".join(out)
+
+
+_CSS = "\n".join([
+    f'.mv-report{{{_LIGHT};background:var(--bg);color:var(--fg);font:15px/1.5 system-ui,-apple-system,'
+    '"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;text-align:left}',
+    f"@media (prefers-color-scheme:dark){{.mv-report:not([data-theme=light]){{{_DARK}}}}}",
+    # JupyterLab says which theme it shows on its body; a theme forced on the report wins
+    f".mv-report[data-theme=dark],body[data-jp-theme-light=false] .mv-report:not([data-theme=light]){{{_DARK}}}",
+    f"body[data-jp-theme-light=true] .mv-report:not([data-theme=dark]){{{_LIGHT}}}",
+    ".mv-report,.mv-report *{box-sizing:border-box}",
+    "body>.mv-report{min-height:100vh}",
+    _scoped(_RULES),
+    "@media (max-width:800px){.mv-report .cols{grid-template-columns:1fr}}",
+])
 
 
 def _e(value: Any) -> str:
@@ -243,7 +259,8 @@ def render_html(report: dict[str, Any], *, theme: str = "auto") -> str:
     parts.append(f"<footer>Generated {_e(when(report['generated']))} by {_e(report['generator'])} "
                  f"({_e(report['format'])} {report['version']}).</footer>")
     theme_attr = f' data-theme="{theme}"' if theme in ("light", "dark") else ""
-    return (f'<!DOCTYPE html>\n<html lang="en"{theme_attr}><head><meta charset="utf-8">'
+    return ('<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<meta name="generator" content="{_e(report["generator"])}"><title>{_e(title)}</title>'
-            f"<style>{_CSS}</style></head><body><main>{''.join(parts)}</main></body></html>\n")
+            f'<style>{_CSS}</style></head><body style="margin:0"><div class="mv-report"{theme_attr}>'
+            f"<main>{''.join(parts)}</main></div></body></html>\n")

@@ -14,7 +14,7 @@ import pytest
 from nbclient import NotebookClient
 
 from jupyter_mv.store import Store
-from tests.kernel.conftest import kernel_env
+from tests.kernel.conftest import kernel, kernel_env, mv_project  # noqa: F401 (kernel, mv_project: fixtures)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 OUTPUT = Path(__file__).resolve().parents[1] / "output" / "provenance"

@@ -72,15 +72,36 @@ def test_the_html_report_is_self_contained_and_readable_in_light_and_dark(
         box, frame = page.locator("svg.mv-lineage").bounding_box(), page.locator(".lineage").bounding_box()
         assert box and frame and box["width"] <= frame["width"]  # the graph fits without scrolling
         assert page.locator(".cell.marked").count() == 2
-        assert _contrast(page, "body", "color", "body", "backgroundColor") >= 7
+        assert _contrast(page, ".mv-report", "color", ".mv-report", "backgroundColor") >= 7
         assert _contrast(page, "pre", "color", ".cell pre", "backgroundColor") >= 7
         assert _contrast(page, ".mv-node-version .mv-label", "fill", ".mv-node-version rect", "fill") >= 7
         assert _contrast(page, ".mv-node-input .mv-detail", "fill", ".mv-node-input rect", "fill") >= 4.5
         assert _contrast(page, ".badge.mark", "color", ".badge.mark", "backgroundColor") >= 4.5
-        dark = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        dark = page.evaluate("getComputedStyle(document.querySelector('.mv-report')).backgroundColor")
         assert (dark == "rgb(13, 17, 23)") == (scheme == "dark")
         page.screenshot(path=str(output_dir / f"report-{scheme}.png"), full_page=True)
         page.close()
+
+
+def test_the_html_report_shown_inside_another_page_leaves_that_page_alone(trained: Trained, browser) -> None:
+    """As the ``%mv`` magic, the panel or the sidebar show it: its styles stay inside the
+    report, and JupyterLab's dark theme (``data-jp-theme-light``) darkens it."""
+    with Store.open(trained.root) as store:
+        html = render(build_report(store, "v1"), "html")
+    host = ('<style>body{font:13px serif;background:rgb(1, 2, 3)}</style>'
+            '<h2 id="host">notebook</h2><table id="cells"><tr><td>cell</td></tr></table>')
+    page = browser.new_page(color_scheme="light")
+    page.set_content(f"<body data-jp-theme-light='false'>{host}</body>")
+    before = page.evaluate(_HOST_STYLE)
+    page.evaluate("(html) => document.body.insertAdjacentHTML('beforeend', html)", html)
+    assert page.evaluate(_HOST_STYLE) == before
+    assert page.evaluate("getComputedStyle(document.querySelector('.mv-report')).backgroundColor") == "rgb(13, 17, 23)"
+    page.close()
+
+
+_HOST_STYLE = """() => [document.body, document.querySelector('#host'), document.querySelector('#cells td')]
+  .map((e) => { const s = getComputedStyle(e);
+    return [s.fontFamily, s.fontSize, s.color, s.backgroundColor, s.margin, s.padding, s.borderBottom]; })"""
 
 
 def test_the_mermaid_block_parses_and_renders_in_mermaid(trained: Trained, browser, output_dir: Path) -> None:
