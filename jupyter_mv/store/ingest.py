@@ -160,20 +160,29 @@ class Ingest:
         self.packs.clear()
         self.written.clear()
 
-    def index_rows(self) -> tuple[list[dict], list[dict], list[dict]]:
-        """Rows for ``packs``, ``chunks`` and ``objects`` (chunk rows name packs by name)."""
+    def index(self) -> None:
+        """Insert the rows for what was written: packs, chunks (or-ignore), objects
+        (or-ignore). Call after :meth:`seal`, inside the caller's write transaction."""
         import time
+
+        from . import schema
 
         now = time.time()
         packs = [{"name": p.name, "size": p.size, "created": now} for p in self.packs if p.entries]
-        chunks = [
-            {"hash": digest, "pack": name, "offset": e.offset, "length": e.length, "size": e.size, "codec": e.codec}
-            for digest, (name, e) in self.written.items()
-        ]
-        objects = [
+        if packs:
+            self.db["packs"].insert_all(packs)
+            names = [p["name"] for p in packs]
+            ids = dict(self.db.execute(
+                f"SELECT name, id FROM packs WHERE name IN ({','.join('?' * len(names))})", names
+            ).fetchall())
+            schema.insert_rows(self.db, "chunks", [
+                {"hash": digest, "pack": ids[name], "offset": e.offset, "length": e.length, "size": e.size,
+                 "codec": e.codec}
+                for digest, (name, e) in self.written.items()
+            ], ignore=True)
+        schema.insert_rows(self.db, "objects", [
             {"hash": o.hash, "size": o.size, "chunks": o.chunks, "created": now} for o in self.objects.values()
-        ]
-        return packs, chunks, objects
+        ], ignore=True)
 
 
 def _cut(data: bytes) -> _Segment:

@@ -171,7 +171,7 @@ def save_model(
             stored = ingest.add_file(path)
             ingest.seal()
             with store._db_lock, schema.transaction(store.db):
-                _index(store, ingest)
+                ingest.index()
                 row = store.db.execute("SELECT max(number) FROM model_versions WHERE name = ?", [name]).fetchone()
                 number = (row[0] or 0) + 1
                 created = time.time()
@@ -187,21 +187,6 @@ def save_model(
             ingest.abort()
             raise
     return get_model(store, f"{name}:{number}")
-
-
-def _index(store: Store, ingest: Ingest) -> None:
-    """Insert the rows for what ``ingest`` wrote: packs, chunks, objects (inside a transaction)."""
-    db = store.db
-    packs, chunks, objects = ingest.index_rows()
-    if packs:
-        db["packs"].insert_all(packs)
-        names = [p["name"] for p in packs]
-        ids = dict(db.execute(f"SELECT name, id FROM packs WHERE name IN ({','.join('?' * len(names))})",
-                              names).fetchall())
-        for row in chunks:
-            row["pack"] = ids[row["pack"]]
-        schema.insert_rows(db, "chunks", chunks, ignore=True)
-    schema.insert_rows(db, "objects", objects, ignore=True)
 
 
 def set_model_alias(store: Store, ref: str, alias: str) -> ModelVersion:

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import blake3
 import sqlite_utils
@@ -31,6 +31,15 @@ from .packs import PackReader
 from .refs import check_name, parse_ref
 
 __all__ = ["Store", "STORE_DIRNAME", "find_store_dir"]
+
+if TYPE_CHECKING:
+    from .models import ModelVersion
+
+
+def _models() -> Any:
+    from . import models
+
+    return models
 
 STORE_DIRNAME = ".jupyter_mv"
 ENV_VAR = "JUPYTER_MV_STORE"
@@ -290,18 +299,7 @@ class Store:
                 env_hash: str | None, env_data: dict[str, Any] | None, git: dict[str, Any] | None,
                 extra: dict[str, Any], started_ns: int) -> Version:
         db = self.db
-        packs, chunks, objs = ingest.index_rows()
-        if packs:
-            db["packs"].insert_all(packs)
-            names = [p["name"] for p in packs]
-            ids = dict(db.execute(
-                f"SELECT name, id FROM packs WHERE name IN ({','.join('?' * len(names))})", names
-            ).fetchall())
-            for row in chunks:
-                row["pack"] = ids[row["pack"]]
-            schema.insert_rows(db, "chunks", chunks, ignore=True)
-        if objs:
-            schema.insert_rows(db, "objects", objs, ignore=True)
+        ingest.index()
         if env_data is not None:
             env_hash = self._put_environment(env_data)
         parent_row = db.execute(
@@ -658,6 +656,44 @@ class Store:
         if not rows:
             raise NotFound(f"no alias {name}")
         return [{"version": v, "previous": p, "set_at": iso_time(t)} for v, p, t in rows]
+
+    # -- models ----------------------------------------------------------------------------
+
+    def save_model(self, name: str, artifact: str | os.PathLike[str], *, flavor: str,
+                   version: str | None = None, metrics: dict[str, Any] | None = None,
+                   params: dict[str, Any] | None = None, extra: dict[str, Any] | None = None,
+                   alias: str | None = None) -> ModelVersion:
+        """Store a serialized model file as the next version of model ``name``
+        (see :func:`jupyter_mv.store.models.save_model`)."""
+        return _models().save_model(self, name, artifact, flavor=flavor, version=version, metrics=metrics,
+                                    params=params, extra=extra, alias=alias)
+
+    def save_object(self, name: str, obj: Any, *, flavor: str | None = None, **kwargs: Any) -> ModelVersion:
+        """Serialize ``obj`` in its framework's format and store it as model ``name``."""
+        return _models().save_object(self, name, obj, flavor=flavor, **kwargs)
+
+    def load_object(self, ref: str | ModelVersion) -> tuple[Any, ModelVersion]:
+        """The object a model version (``churn``, ``churn:3``, ``churn@production``) holds."""
+        return _models().load_object(self, ref)
+
+    def model(self, ref: str) -> ModelVersion:
+        """The model version ``ref`` names."""
+        return _models().get_model(self, ref)
+
+    def models(self, name: str | None = None, *, version: str | None = None) -> list[ModelVersion]:
+        """Registered model versions: all, one model's, or those a notebook version made."""
+        return _models().list_models(self, name, version=version)
+
+    def model_alias(self, ref: str, alias: str) -> ModelVersion:
+        """Point a model alias (such as ``production``) at the model version ``ref`` names."""
+        return _models().set_model_alias(self, ref, alias)
+
+    def model_alias_history(self, name: str, alias: str) -> list[dict[str, Any]]:
+        return _models().model_alias_history(self, name, alias)
+
+    def export_model(self, ref: str | ModelVersion, dest: str | os.PathLike[str]) -> ModelVersion:
+        """Write a model version's artifact to ``dest``, checked against its hash."""
+        return _models().export_model(self, ref, dest)
 
     # -- restore ---------------------------------------------------------------------------
 
