@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 
 from .errors import InvalidInput, MVError
 from .progress import tqdm_progress
+from .units import human_size as _size
 
 __all__ = ["main", "build_parser", "add_verbs", "VERBS"]
 
@@ -219,15 +220,6 @@ class _Out:
     def json(self, data: Any) -> None:
         json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
         sys.stdout.write("\n")
-
-
-def _size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
 
 
 def _when(epoch: float) -> str:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..units import human_size as _size
+
 __all__ = ["render_text"]
 
 _CODES = {
@@ -52,17 +54,6 @@ def _num(v: Any) -> str:
 
         return json.dumps(v, sort_keys=True)
     return str(v)
-
-
-def _size(n: Any) -> str:
-    if not isinstance(n, int):
-        return "?"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if abs(size) < 1024 or unit == "GB":
-            return f"{int(size)} B" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
 
 
 def _signed(v: Any) -> str:

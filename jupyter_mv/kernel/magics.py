@@ -20,6 +20,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 
 from .. import cli
 from ..errors import InvalidInput, MVError
+from ..units import human_size as _human_size
 from .session import KernelSession, parse_size
 
 __all__ = ["MVMagics", "build_parser", "HELP"]
@@ -199,7 +200,7 @@ class MVMagics(Magics):
         made_by = ""
         if model.version:
             made_by = f" from {self.session.store.get(model.version).label}"
-        print(f"saved {model.label} ({model.flavor}, {cli._size(model.size)}){made_by}"
+        print(f"saved {model.label} ({model.flavor}, {_human_size(model.size)}){made_by}"
               + (f" @{', @'.join(model.aliases)}" if model.aliases else ""))
 
     def _do_load(self, args: argparse.Namespace) -> Any:
@@ -229,7 +230,7 @@ class MVMagics(Magics):
         for m in found:
             names = f"  @{', @'.join(m.aliases)}" if m.aliases else ""
             metrics = "  " + cli._metrics_text(m.metrics) if m.metrics else ""
-            print(f"{m.label:<20} {m.flavor:<8} {cli._size(m.size):>10}  {cli._when(m.created)}{names}{metrics}")
+            print(f"{m.label:<20} {m.flavor:<8} {_human_size(m.size):>10}  {cli._when(m.created)}{names}{metrics}")
 
     def _do_metric(self, args: argparse.Namespace) -> None:
         values = self.session.log_metrics(dict(args.values)) if args.values else self.session.metrics
@@ -274,7 +275,7 @@ class MVMagics(Magics):
                 self.session.access.active = str(value).lower() in ("on", "true")
             else:
                 raise InvalidInput(f"unknown setting {key}={value}; known: max_file_size=SIZE, capture=on|off")
-        print(f"max_file_size={cli._size(self.session.max_file_size)} "
+        print(f"max_file_size={_human_size(self.session.max_file_size)} "
               f"capture={'on' if self.session.access.active else 'off'}")
 
     def _do_panel(self, args: argparse.Namespace) -> Any:

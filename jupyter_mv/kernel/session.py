@@ -19,8 +19,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ..cli import _size as _format_size
 from ..errors import InvalidInput, MVError, NotFound, StoreNotFound
+from ..units import human_size as _format_size
 from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
 from .execution import ExecutionRecord
 from .imports import imported_modules, loaded_top_level, referenced_top_level

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..units import human_size
+
 __all__ = ["human_size", "plural", "value_text", "when", "origin_text", "cell_notes", "cell_files"]
-
-
-def human_size(n: int) -> str:
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if value < 1024 or unit == "TB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} B"
 
 
 def plural(n: int, word: str) -> str:
