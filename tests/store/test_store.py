@@ -47,7 +47,7 @@ def test_init_creates_a_wal_database_with_a_format_version(project: Path) -> Non
     store = Store.init(project)
     assert (project / ".jupyter_mv" / "mv.db").is_file()
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("SELECT value FROM meta WHERE key='format_version'").fetchone()[0] == "1"
+    assert store.db.execute("SELECT value FROM meta WHERE key='format_version'").fetchone()[0] == str(schema.FORMAT_VERSION)
     assert [r[0] for r in store.db.execute("SELECT id FROM migrations")] == [m[0] for m in schema.MIGRATIONS]
     assert Store.init(project).dir == store.dir  # idempotent
 
