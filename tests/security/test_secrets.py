@@ -11,6 +11,7 @@ tests/store has the quick version (two variables, raw bytes only).
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sqlite3
@@ -95,7 +96,7 @@ def test_no_secret_reaches_the_store_in_process(project: Path, planted: dict[str
     version = store.snapshot("train.ipynb", ["data.csv"], environment="auto", git="auto",
                              params={"lr": 0.1}, message="with secrets around")
     env = store.environment(version)
-    assert env["packages"] and env["env_vars"], "the capture recorded nothing: the test would prove nothing"
+    assert env["packages"] and env["env_vars"]["PIP_INDEX_URL"] == "<redacted>", "the capture saw no secret"
     assert version.git and version.git.get("remote"), "no git state recorded: the test would prove nothing"
     assert_no_secret(store.dir, planted)  # while open: the WAL holds the newest pages
     store.close()
@@ -105,11 +106,11 @@ def test_no_secret_reaches_the_store_in_process(project: Path, planted: dict[str
 def test_no_secret_reaches_the_store_through_the_cli(project: Path, planted: dict[str, str]) -> None:
     write_notebook(project / "train.ipynb", ["x = 1"])
     git_project(project, planted["GITHUB_TOKEN"])
-    env = dict(os.environ)
-    run_cli("init", cwd=project, env=env, check=True)
-    run_cli("snapshot", "train.ipynb", "-m", "default environment", cwd=project, env=env, check=True)
-    shown = run_cli("env", "v1", "--json", cwd=project, env=env, check=True).stdout
-    assert '"packages"' in shown
+    # run_cli passes this process's environment, the planted variables with it.
+    run_cli("init", cwd=project, check=True)
+    run_cli("snapshot", "train.ipynb", "-m", "default environment", cwd=project, check=True)
+    shown = run_cli("env", "v1", "--json", cwd=project, check=True).stdout
+    assert json.loads(shown)["env_vars"]["PIP_INDEX_URL"] == "<redacted>", "the planted variables did not arrive"
     assert not [n for n, v in planted.items() if v in shown], "jupyter mv env prints a secret"
     searched = assert_no_secret(project / ".jupyter_mv", planted)
     assert searched > 10_000
@@ -121,7 +122,7 @@ def test_no_secret_reaches_the_store_from_another_interpreter(project: Path, pla
     this environment: the same filtering must happen there."""
     write_notebook(project / "train.ipynb", ["x = 1"])
     run_cli("init", cwd=project, check=True)
-    run_cli("snapshot", "train.ipynb", "--python", "/usr/bin/python3", cwd=project, env=dict(os.environ), check=True)
+    run_cli("snapshot", "train.ipynb", "--python", "/usr/bin/python3", cwd=project, check=True)
     with Store.open(project) as store:
         env = store.environment(store.resolve("v1"))
         assert env["python"]["executable"].startswith("/usr/bin/python3")
