@@ -27,11 +27,14 @@ LAB_FLAGS := --no-browser $(ALLOW_ROOT) \
 	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	--LabApp.extension_manager=readonly
 
-.PHONY: help lab test browser clean distclean
+.PHONY: help lab test bench stress browser clean distclean
 
 help:
 	@echo "make lab        install into $(VENV) and open JupyterLab on examples/"
 	@echo "make test       install with test extras (and chromium), then run pytest over tests/"
+	@echo "make bench      jupyter-mv against DVC and git at full scale: writes BENCHMARKS.md and"
+	@echo "                benchmarks/compare.png (about 1 h and 50 GB of /tmp a run; BENCH_RUNS=2 runs it twice)"
+	@echo "make stress     the long reliability and security tests (JUPYTER_MV_STRESS=1)"
 	@echo "make clean      remove build output and stamps (keeps $(VENV) and node_modules)"
 	@echo "make distclean  clean, and remove $(VENV) and node_modules"
 
@@ -75,6 +78,21 @@ test: $(STAMPS)/install-test browser
 	@rc=0; CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/ || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "make test: FAILED: pytest collected no tests" >&2; exit 1; \
+	fi; \
+	exit $$rc
+
+# The full comparison: about an hour a run, and about 50 GB free under /tmp at its peak
+# (DVC's cache keeps a full copy of every version). DVC installs once into its own
+# virtual environment under ~/.cache/jupyter-mv-bench. Not part of `make test`, which
+# runs `compare.py --quick` once through tests/benchmarks/.
+BENCH_RUNS ?= 1
+bench: $(STAMPS)/install-test
+	$(PY) benchmarks/compare.py --runs $(BENCH_RUNS)
+
+stress: $(STAMPS)/install-test
+	@rc=0; JUPYTER_MV_STRESS=1 $(PY) -m pytest tests/reliability tests/security || rc=$$?; \
+	if [ $$rc -eq 5 ]; then \
+		echo "make stress: FAILED: pytest collected no tests" >&2; exit 1; \
 	fi; \
 	exit $$rc
 

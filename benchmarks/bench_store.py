@@ -16,10 +16,8 @@ its peak RSS is its own. Run: ``python benchmarks/bench_store.py [--quick]``.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
-import random
 import shutil
 import statistics
 import subprocess
@@ -28,8 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-MB = 1024 * 1024
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from workload import MB, build, edit_round, raw_read_seconds  # noqa: E402
 
 CHILD = r"""
 import json, resource, sys, time
@@ -41,76 +41,6 @@ elapsed = time.perf_counter() - t
 print(json.dumps({"seconds": elapsed, "version": v.name,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
-
-
-def write_csv(path: Path, size: int, seed: int = 0) -> None:
-    """A CSV of mixed columns (ids, timestamps, categories, measurements) of about ``size`` bytes."""
-    rng = random.Random(seed)
-    cities = ["Lisbon", "Oslo", "Lyon", "Kyoto", "Austin", "Pune", "Leeds", "Turin", "Quito", "Perth"]
-    header = "id,timestamp,city,segment,visits,amount,score,label\n"
-    with open(path, "w") as f:
-        f.write(header)
-        written, i, t0 = len(header), 0, 1_700_000_000
-        while written < size:
-            lines = []
-            for _ in range(10_000):
-                i += 1
-                lines.append(
-                    f"{i},{t0 + i * 7},{rng.choice(cities)},{rng.choice('ABCD')}{rng.randint(1, 40)},"
-                    f"{rng.randint(0, 500)},{rng.uniform(0, 2000):.2f},{rng.random():.4f},{rng.randint(0, 1)}\n"
-                )
-            block = "".join(lines)
-            f.write(block)
-            written += len(block)
-
-
-def write_notebook(path: Path, image_bytes: int, seed: int = 0) -> None:
-    import nbformat
-
-    rng = random.Random(seed)
-    nb = nbformat.v4.new_notebook()
-    per_image = 200 * 1024
-    for i in range(max(1, image_bytes // per_image)):
-        png = rng.randbytes(per_image)
-        cell = nbformat.v4.new_code_cell(f"plot({i})", execution_count=i + 1)
-        cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode(),
-                                                                     "text/plain": "<Figure>"})]
-        nb.cells.append(cell)
-    nbformat.write(nb, path)
-
-
-def edit_round(work: Path, rnd: int) -> None:
-    import nbformat
-
-    nb = nbformat.read(work / "analysis.ipynb", as_version=4)
-    nb.cells[rnd % len(nb.cells)].source = f"plot({rnd})  # edited in round {rnd}"
-    nbformat.write(nb, work / "analysis.ipynb")
-    csv = work / "data.csv"
-    extra = csv.stat().st_size // 100
-    tmp = work / "append.tmp"
-    write_csv(tmp, extra, seed=1000 + rnd)
-    with open(csv, "a") as out, open(tmp) as src:
-        next(src)
-        shutil.copyfileobj(src, out)
-    tmp.unlink()
-    model = work / "model.bin"
-    rng = random.Random(rnd)
-    with open(model, "r+b") as f:
-        f.seek(rng.randrange(0, model.stat().st_size - 2 * MB))
-        f.write(os.urandom(2 * MB))
-
-
-def raw_read_seconds(paths: list[Path]) -> float:
-    for p in paths:  # warm the page cache first: drop_caches is not writable here
-        with open(p, "rb") as f:
-            while f.read(16 * MB):
-                pass
-    t = time.perf_counter()
-    for p in paths:
-        with open(p, "rb") as f:
-            while f.read(16 * MB):
-                pass
-    return time.perf_counter() - t
 
 
 def snapshot(work: Path, files: list[str]) -> dict:
@@ -135,13 +65,8 @@ def main() -> int:
     work = base / "work"
     work.mkdir(parents=True, exist_ok=True)
     print(f"workload in {work} (scale {scale:g})", flush=True)
-    write_notebook(work / "analysis.ipynb", int(10 * MB * scale))
-    write_csv(work / "data.csv", int(1000 * MB * scale))
-    with open(work / "model.bin", "wb") as f:
-        for _ in range(int(200 * scale)):
-            f.write(os.urandom(MB))
+    paths = build(work, scale)
     files = ["data.csv", "model.bin"]
-    paths = [work / "analysis.ipynb", *(work / f for f in files)]
     total = sum(p.stat().st_size for p in paths)
 
     sys.path.insert(0, str(HERE.parent))
@@ -156,7 +81,7 @@ def main() -> int:
     nochange += [snapshot(work, files) for _ in range(3)]
     edits = []
     for rnd in range(1, args.rounds + 1):
-        edit_round(work, rnd)
+        edit_round(work, rnd, model_bytes=2 * MB, regions=1)
         edits.append(snapshot(work, files))
     size = store_size(work)
     peak = max(r["rss_mb"] for r in [first, *nochange, *edits])
