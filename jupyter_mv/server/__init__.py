@@ -12,6 +12,7 @@ from ..kernel.autoload import AUTOLOAD_ENV
 from .access import StoreAccess
 from .autoload import set_kernel_autoload
 from .config import JupyterMV
+from .guard import guard_contents_manager, guard_routes, store_path_check
 from .handlers import setup_handlers
 
 __all__ = ["JupyterMV", "StoreAccess", "_load_jupyter_server_extension"]
@@ -27,6 +28,13 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     config = JupyterMV(parent=serverapp)
     access = StoreAccess(serverapp.root_dir, store_dir=config.store_dir or None)
     setup_handlers(serverapp.web_app, access)
+    # The store is never served, whatever the contents manager's allow_hidden says.
+    def stores() -> list[str]:
+        return [config.store_dir, os.environ.get("JUPYTER_MV_STORE", "")]
+
+    inside_store = store_path_check(serverapp.root_dir, stores)
+    guard_contents_manager(serverapp.contents_manager, inside_store, stores)
+    guard_routes(serverapp.web_app, serverapp.base_url, inside_store)
     # Kernels inherit the server's environment; a value the user set there wins.
     if AUTOLOAD_ENV not in os.environ:
         set_kernel_autoload(config.autoload)
