@@ -95,6 +95,11 @@ class Store:
             raise NotFound(f"no such folder: {directory}")
         env = os.environ.get(ENV_VAR)
         store_dir = Path(env).expanduser().absolute() if env else root / STORE_DIRNAME
+        if not (store_dir / "mv.db").exists() and any((store_dir / "packs").glob("*/*.pack")):
+            raise Conflict(
+                f"{store_dir} holds packs but no mv.db: refusing to start a new, empty index over them "
+                "(its gc would delete them); move the folder aside or restore mv.db from a backup"
+            )
         for sub in ("packs", "tmp"):
             (store_dir / sub).mkdir(parents=True, exist_ok=True)
         (store_dir / "lock").touch()

@@ -495,3 +495,14 @@ def test_the_environment_is_captured_once_while_packages_do_not_change(store: St
     v2 = store.snapshot(notebook, environment="auto")
     assert v1.environment is not None and v1.environment == v2.environment
     assert store.db.execute("SELECT count(*) FROM environments").fetchone()[0] == 1
+
+
+def test_init_refuses_packs_without_their_database(store: Store, notebook: Path, project: Path) -> None:
+    store.snapshot(notebook)
+    store.close()
+    for name in ("mv.db", "mv.db-wal", "mv.db-shm"):
+        (store.dir / name).unlink(missing_ok=True)
+    packs = sorted(store.dir.glob("packs/*/*.pack"))
+    with pytest.raises(Conflict, match="packs but no mv.db"):
+        Store.init(project)
+    assert sorted(store.dir.glob("packs/*/*.pack")) == packs and not (store.dir / "mv.db").exists()
