@@ -6,6 +6,7 @@ import getpass
 import json
 import math
 import os
+import re
 import shutil
 import stat
 import sys
@@ -746,16 +747,19 @@ class Store:
                                        message=f"Safety copy before restoring {version.label} ({version.short_id})")
             else:
                 raise Conflict("cannot keep a safety copy of the files to overwrite; restore with `to` instead")
-        temps: list[tuple[Path, Path]] = []
+        temps = [(targets[e.path].parent / f".{targets[e.path].name}.mv-{uuid.uuid4().hex[:8]}.tmp", targets[e.path])
+                 for e in changed]
+        # A journal of the temporary files, so that a restore killed half-way leaves no
+        # stray files in the user's folders: the next open removes what it lists.
+        journal = self.dir / "tmp" / f"restore-{uuid.uuid4().hex}.json"
         try:
             with store_lock(self.dir / "lock"), PackReader(self.dir) as reader:
+                if temps:
+                    journal.write_text(json.dumps([str(t) for t, _ in temps]))
                 total = sum(e.size for e in changed)
                 with progress("restore", total, "B") as update:
-                    for e in changed:
-                        target = targets[e.path]
+                    for e, (tmp, target) in zip(changed, temps):
                         target.parent.mkdir(parents=True, exist_ok=True)
-                        tmp = target.parent / f".{target.name}.mv-{uuid.uuid4().hex[:8]}.tmp"
-                        temps.append((tmp, target))
                         with open(tmp, "xb") as out:
                             for data in self._iter_object(bytes.fromhex(e.hash), e.path, reader):
                                 out.write(data)
@@ -763,14 +767,15 @@ class Store:
                             out.flush()
                             os.fsync(out.fileno())
                         os.chmod(tmp, e.mode or 0o644)
-            for tmp, target in temps:
-                if target.is_symlink():
-                    target.unlink()
-                os.replace(tmp, target)
-            temps.clear()
+                for tmp, target in temps:
+                    if target.is_symlink():
+                        target.unlink()
+                    os.replace(tmp, target)
+                temps.clear()
         finally:
             for tmp, _ in temps:
                 tmp.unlink(missing_ok=True)
+            journal.unlink(missing_ok=True)
         return RestoreResult(version, tuple(e.path for e in changed), tuple(e.path for e in unchanged),
                              skipped, safety)
 
@@ -822,6 +827,8 @@ class Store:
             return
         try:
             for leftover in tmp.iterdir():
+                if leftover.name.startswith("restore-") and leftover.suffix == ".json":
+                    _remove_restore_temps(leftover)
                 if leftover.is_dir():
                     shutil.rmtree(leftover, ignore_errors=True)
                 else:
@@ -873,6 +880,21 @@ def _check_notebook(path: Path, rel: str) -> None:
         ok = False
     if not ok or not isinstance(data.get("metadata", {}), dict):
         raise InvalidInput(f"{rel} is not a notebook nbformat {major} can read: its cells are malformed")
+
+
+_RESTORE_TEMP = re.compile(r"\..+\.mv-[0-9a-f]{8}\.tmp", re.DOTALL)
+
+
+def _remove_restore_temps(journal: Path) -> None:
+    """Remove the temporary files an interrupted restore listed (and only files named so)."""
+    try:
+        listed = json.loads(journal.read_text())
+    except (OSError, ValueError):
+        return
+    for name in listed if isinstance(listed, list) else []:
+        path = Path(str(name))
+        if _RESTORE_TEMP.fullmatch(path.name) and path.is_file() and not path.is_symlink():
+            path.unlink(missing_ok=True)
 
 
 def _is_notebook(path: Path) -> bool:

@@ -506,3 +506,22 @@ def test_init_refuses_packs_without_their_database(store: Store, notebook: Path,
     with pytest.raises(Conflict, match="packs but no mv.db"):
         Store.init(project)
     assert sorted(store.dir.glob("packs/*/*.pack")) == packs and not (store.dir / "mv.db").exists()
+
+
+def test_a_killed_restore_leaves_no_stray_files(store: Store, notebook: Path, project: Path) -> None:
+    big = project / "big.bin"
+    with open(big, "wb") as f:
+        for _ in range(24):
+            f.write(os.urandom(16 * 1024 * 1024))
+    store.snapshot(notebook, [big])
+    code = "from jupyter_mv.store import Store; Store.open('.').restore('v1', ['big.bin'], to='out')"
+    child = subprocess.Popen([sys.executable, "-c", code], cwd=project, env=package_env())
+    deadline = __import__("time").monotonic() + 60
+    while not list((project / "out").glob(".big.bin.mv-*.tmp")) and __import__("time").monotonic() < deadline:
+        pass
+    assert list((project / "out").glob(".big.bin.mv-*.tmp")), "the restore never started writing"
+    child.kill()
+    child.wait()
+    Store.open(project).close()
+    assert not list((project / "out").glob(".*.tmp"))
+    assert not list((store.dir / "tmp").iterdir())
