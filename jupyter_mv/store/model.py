@@ -56,6 +56,8 @@ class Version:
     files: tuple[FileEntry, ...] = ()
     tags: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    #: For a light version (kind ``light``, a save): its place after full version ``number``.
+    sub: int = 0
 
     @property
     def short_id(self) -> str:
@@ -63,8 +65,9 @@ class Version:
 
     @property
     def name(self) -> str:
-        """``v3``: the third version of this notebook in this store (a name for people)."""
-        return f"v{self.number}"
+        """``v3``: the third version of this notebook in this store (a name for people);
+        ``v3.2``: the second save after v3 (a light version)."""
+        return f"v{self.number}.{self.sub}" if self.sub else f"v{self.number}"
 
     @property
     def label(self) -> str:
@@ -79,6 +82,7 @@ class Version:
             "short_id": self.short_id,
             "notebook": self.notebook,
             "number": self.number,
+            "sub": self.sub,
             "name": self.name,
             "parent": self.parent,
             "kind": self.kind,

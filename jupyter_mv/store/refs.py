@@ -1,8 +1,9 @@
 """Refs: how people name versions, and which names tags and aliases may take.
 
 A ref is, in the order tried: ``NOTEBOOK@SPEC`` (SPEC as below, scoped to that
-notebook); ``vN``; ``latest`` or ``latest~K``; a tag; an alias; a prefix of a
-version id (at least 4 hex digits).
+notebook); ``vN``, or ``vN.M`` (the M-th save after vN, a light version);
+``latest`` or ``latest~K``; a tag; an alias; a prefix of a version id (at least 4
+hex digits).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ..errors import InvalidInput
 __all__ = ["ParsedRef", "parse_ref", "check_name", "MAX_NAME"]
 
 MAX_NAME = 100
-_NUMBER = re.compile(r"v(\d{1,9})")
+_NUMBER = re.compile(r"v(\d{1,9})(?:\.(\d{1,9}))?")
 _LATEST = re.compile(r"latest(?:~(\d{1,9}))?")
 _HEX = re.compile(r"[0-9a-f]{4,64}")
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-+/]*")
@@ -27,6 +28,7 @@ class ParsedRef:
     number: int | None = None
     back: int | None = None  # latest~K
     name: str | None = None  # a tag, alias, or id prefix
+    sub: int | None = None  # vN.M: the M-th save (a light version) after vN
 
 
 def parse_ref(ref: str) -> ParsedRef:
@@ -42,7 +44,7 @@ def parse_ref(ref: str) -> ParsedRef:
         if not notebook or not ref:
             raise InvalidInput(f"cannot read ref {notebook}@{ref}: use NOTEBOOK@vN or NOTEBOOK@latest~K")
     if m := _NUMBER.fullmatch(ref):
-        return ParsedRef(notebook, number=int(m.group(1)))
+        return ParsedRef(notebook, number=int(m.group(1)), sub=int(m.group(2)) if m.group(2) else None)
     if m := _LATEST.fullmatch(ref):
         return ParsedRef(notebook, back=int(m.group(1) or 0))
     return ParsedRef(notebook, name=ref)

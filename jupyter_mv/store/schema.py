@@ -161,10 +161,24 @@ def _m002_models(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_light_versions(db: sqlite_utils.Database) -> None:
+    """Save history: light versions (the notebook at a save) are named ``v{base}.{sub}``,
+    the ``sub``-th save after full version ``base``. Their ``number`` is a negative
+    placeholder, unique per notebook, so the numbers of full versions stay 1, 2, 3..."""
+    db.executescript(
+        """
+        ALTER TABLE versions ADD COLUMN base INTEGER;
+        ALTER TABLE versions ADD COLUMN sub INTEGER NOT NULL DEFAULT 0;
+        CREATE UNIQUE INDEX versions_light ON versions(notebook, base, sub) WHERE base IS NOT NULL;
+        """
+    )
+
+
 #: Numbered migrations, applied in order; never edit one that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial", _m001_initial),
     (2, "models", _m002_models),
+    (3, "light versions", _m003_light_versions),
 ]
 
 
@@ -296,7 +310,7 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 def _migrate(db: sqlite_utils.Database, create: bool) -> None:
     if "migrations" in db.table_names():
         applied = {row["id"] for row in db["migrations"].rows}
-        if applied and max(applied) >= MIGRATIONS[-1][0]:
+        if applied >= {number for number, _, _ in MIGRATIONS}:
             _check_format(db)
             return
     elif not create:

@@ -308,11 +308,18 @@ class Store:
         ingest.index()
         if env_data is not None:
             env_hash = self._put_environment(env_data)
-        parent_row = db.execute(
-            "SELECT id, number FROM versions WHERE notebook = ? ORDER BY number DESC LIMIT 1", [nb_rel]
-        ).fetchone()
-        number = parent_row[1] + 1 if parent_row else 1
-        parent = parent_row[0] if parent_row else None
+        if kind == "light":  # v3.2: numbered apart, so full versions stay v1, v2, v3...
+            from .history import light_numbering
+
+            placeholder, number, sub, parent = light_numbering(db, nb_rel)
+        else:
+            parent_row = db.execute(
+                "SELECT id, number FROM versions WHERE notebook = ? AND number > 0 ORDER BY number DESC LIMIT 1",
+                [nb_rel],
+            ).fetchone()
+            number = parent_row[1] + 1 if parent_row else 1
+            parent = parent_row[0] if parent_row else None
+            placeholder, sub = number, 0
         author = _author()
         created = time.time()
         files = []
@@ -330,7 +337,8 @@ class Store:
         }
         vid = blake3.blake3(json.dumps(manifest, sort_keys=True, default=str).encode()).hexdigest()
         db["versions"].insert({
-            "id": vid, "notebook": nb_rel, "number": number, "parent": parent, "kind": kind,
+            "id": vid, "notebook": nb_rel, "number": placeholder, "parent": parent, "kind": kind,
+            "base": number if kind == "light" else None, "sub": sub,
             "message": message, "author": author, "created": created, "environment": env_hash,
             "git": json.dumps(git) if git is not None else None, "metrics": json.dumps(metrics),
             "params": json.dumps(params), "extra": json.dumps(extra, default=str),
@@ -348,7 +356,7 @@ class Store:
         if cache_rows:
             db["stat_cache"].upsert_all(cache_rows, pk="path")
         return Version(vid, nb_rel, number, parent, kind, message, author, created, env_hash, git,
-                       metrics, params, extra, tuple(files))
+                       metrics, params, extra, tuple(files), sub=sub)
 
     def _expand(self, item: str | os.PathLike[str]) -> Iterator[str]:
         rel = self.relpath(item, allow_root=True)
@@ -468,15 +476,16 @@ class Store:
         ).fetchall():
             aliases[vid].append(name)
         out = []
-        for vid, nb, number, parent, kind, message, author, created, env, git, metrics, params, extra in rows:
+        for vid, nb, number, parent, kind, message, author, created, env, git, metrics, params, extra, sub in rows:
             role_order = {r: i for i, r in enumerate(ROLES)}
             fs = sorted(files[vid], key=lambda f: (role_order.get(f.role, 9), f.path))
             out.append(Version(vid, nb, number, parent, kind, message, author, created, env,
                                json.loads(git) if git else None, json.loads(metrics), json.loads(params),
-                               json.loads(extra), tuple(fs), tuple(tags[vid]), tuple(aliases[vid])))
+                               json.loads(extra), tuple(fs), tuple(tags[vid]), tuple(aliases[vid]), sub))
         return out
 
-    _COLUMNS = "id, notebook, number, parent, kind, message, author, created, environment, git, metrics, params, extra"
+    _COLUMNS = ("id, notebook, coalesce(base, number), parent, kind, message, author, created, environment, git, "
+                "metrics, params, extra, sub")
 
     def log(self, notebook: str | os.PathLike[str] | None = None, *, limit: int | None = None,
             offset: int = 0, kinds: Sequence[str] | None = None) -> list[Version]:
@@ -538,11 +547,14 @@ class Store:
                     raise InvalidInput(f"{ref} is ambiguous: several notebooks have versions; "
                                        f"name one, e.g. {books[0]}@{ref}")
                 key = books[0] if len(books) == 1 else None
-            if parsed.number is not None:
+            if parsed.sub:
+                row = self.db.execute(f"SELECT {self._COLUMNS} FROM versions WHERE notebook = ? AND base = ? "
+                                      "AND sub = ?", [key, parsed.number, parsed.sub]).fetchone()
+            elif parsed.number is not None:
                 row = self.db.execute(f"SELECT {self._COLUMNS} FROM versions WHERE notebook = ? AND number = ?",
                                       [key, parsed.number]).fetchone()
-            else:
-                where, args = self._scope(key, None) if key is not None else ("", [])
+            else:  # latest~K counts snapshots, not the saves between them
+                where, args = self._scope(key, ["full", "safety"])
                 row = self.db.execute(
                     f"SELECT {self._COLUMNS} FROM versions {where} ORDER BY created DESC, number DESC "
                     "LIMIT 1 OFFSET ?", [*args, parsed.back]).fetchone()

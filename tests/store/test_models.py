@@ -11,7 +11,7 @@ import blake3
 import pytest
 
 from jupyter_mv.errors import InvalidInput, NotFound
-from jupyter_mv.store import Store
+from jupyter_mv.store import Store, schema
 from jupyter_mv.store import models as registry
 from tests.helpers import package_env
 
@@ -130,7 +130,9 @@ def test_a_store_made_before_the_registry_gains_it_on_open(project: Path) -> Non
     store.db.execute("DELETE FROM migrations WHERE id = 2")
     store.close()
     reopened = Store.open(project)
-    assert [r[0] for r in reopened.db.execute("SELECT id FROM migrations ORDER BY id")] == [1, 2]
+    assert [r[0] for r in reopened.db.execute("SELECT id FROM migrations ORDER BY id")] == [
+        number for number, _, _ in schema.MIGRATIONS
+    ]
     assert registry.save_object(reopened, "churn", 1).label == "churn:1"
 
 
