@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from traitlets import Bool, Unicode
+from traitlets import Bool, Float, Unicode
 from traitlets.config import Configurable
 
 
@@ -26,5 +26,16 @@ class JupyterMV(Configurable):
             "Load the jupyter-mv kernel extension (the %mv magic and file-access "
             "capture) in the IPython kernels this server starts. A JUPYTER_MV_AUTOLOAD "
             "already set in the server's environment is kept."
+        ),
+    )
+
+    kernel_timeout = Float(
+        10.0,
+        config=True,
+        help=(
+            "Seconds a snapshot from the sidebar waits for the notebook's kernel to tell "
+            "which files its cells read and wrote. A kernel busy running a cell answers "
+            "later; the snapshot then records the kernelspec's environment and no files, "
+            "and says so."
         ),
     )

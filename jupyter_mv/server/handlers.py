@@ -1,30 +1,45 @@
 """REST routes under ``/jupyter-mv/api/``: thin handlers over :class:`StoreAccess`.
 
 Every verb is ``@tornado.web.authenticated`` and ``@authorized`` on the resource
-``jupyter_mv``. Errors have one shape, ``{"error": code, "message": message}``,
-with the status that the :class:`~jupyter_mv.errors.MVError` carries; anything
-unexpected is a 500 with a generic message, and its traceback goes to the log.
+``jupyter_mv`` (reads need ``read``, writes ``write``); jupyter_server checks XSRF on
+cookie-authenticated writes. Errors have one shape, ``{"error": code, "message":
+message}``, with the status that the :class:`~jupyter_mv.errors.MVError` carries;
+anything unexpected is a 500 with a generic message, and its traceback goes to the
+log. Blocking work runs in worker threads; snapshot and restore run as tasks whose
+progress ``GET tasks/<id>`` reports. The routes are described in ``openapi.yaml``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import tornado.web
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
-from jupyter_server.utils import url_path_join
+from jupyter_server.utils import ensure_async, url_path_join
 
-from ..errors import InvalidInput, MVError
+from ..errors import InvalidInput, MVError, NotFound
+from . import work
 from .access import StoreAccess
+from .kernels import ask_kernel, kernel_for
+from .tasks import Task, Tasks
 
-__all__ = ["MVHandler", "VersionsHandler", "VersionHandler", "SETTINGS_KEY", "AUTH_RESOURCE", "setup_handlers"]
+__all__ = [
+    "MVHandler", "VersionsHandler", "VersionHandler", "SavesHandler", "SnapshotHandler", "TaskHandler",
+    "TagsHandler", "AliasesHandler", "DiffHandler", "RestoreHandler", "ReportHandler", "SETTINGS_KEY",
+    "AUTH_RESOURCE",
+    "ROUTES", "routes", "setup_handlers",
+]
 
 #: Where the :class:`StoreAccess` lives in the tornado settings.
 SETTINGS_KEY = "jupyter_mv"
+TASKS_KEY = "jupyter_mv_tasks"
+KERNEL_TIMEOUT_KEY = "jupyter_mv_kernel_timeout"
 #: The resource name handed to the server's authorizer.
 AUTH_RESOURCE = "jupyter_mv"
 
@@ -34,13 +49,17 @@ _HTTP_CODES = {400: "invalid_input", 403: "forbidden", 404: "not_found", 405: "m
 
 
 class MVHandler(APIHandler):
-    """Base of every jupyter-mv handler: the store access, the error shape."""
+    """Base of every jupyter-mv handler: the store access, the body, the error shape."""
 
     auth_resource = AUTH_RESOURCE
 
     @property
     def access(self) -> StoreAccess:
         return self.settings[SETTINGS_KEY]
+
+    @property
+    def tasks(self) -> Tasks:
+        return self.settings[TASKS_KEY]
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking core call in a worker thread, off the event loop."""
@@ -55,7 +74,18 @@ class MVHandler(APIHandler):
         except ValueError:
             raise InvalidInput(f"{name} must be a whole number, not {raw[:40]!r}") from None
 
-    def write_json(self, body: Any) -> None:
+    def json_body(self) -> dict[str, Any]:
+        """The request's body: a JSON object. :raises InvalidInput: anything else."""
+        try:
+            body = json.loads(self.request.body or b"null")
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput("the body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise InvalidInput("the body must be a JSON object")
+        return body
+
+    def write_json(self, body: Any, status: int = 200) -> None:
+        self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
@@ -79,9 +109,57 @@ class MVHandler(APIHandler):
             return
         super().log_exception(typ, value, tb)
 
+    async def answer_task(self, task: Task, wait: bool, created: int) -> None:
+        """202 with the task to poll; or, with ``wait``, the task's result (``created``)
+        or error once it ends."""
+        if not wait:
+            self.set_header("Location", url_path_join(self.base_url, "jupyter-mv", "api", "tasks", task.id))
+            self.write_json({"task": task.to_dict()}, 202)
+            return
+        await task.wait()
+        if task.error is not None:
+            self.write_json(task.error, task.status)
+        else:
+            self.write_json(task.result, created)
+
+
+def _text(body: dict[str, Any], name: str, *, required: bool = True, limit: int = 10_000) -> str:
+    value = body.get(name)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise InvalidInput(f"{name} is required and must be text" if required else f"{name} must be text")
+    if len(value) > limit:
+        raise InvalidInput(f"{name} is longer than {limit:,} characters")
+    return value
+
+
+def _flag(body: dict[str, Any], name: str, default: bool) -> bool:
+    value = body.get(name, default)
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{name} must be true or false")
+    return value
+
+
+def _paths(body: dict[str, Any], name: str) -> list[str]:
+    value = body.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(value) > 10_000:
+        raise InvalidInput(f"{name} must be a list of paths relative to the server root")
+    return value
+
+
+def _notebook_content(body: dict[str, Any]) -> dict[str, Any] | None:
+    content = body.get("content")
+    if content is None:
+        return None
+    if not (isinstance(content, dict) and isinstance(content.get("cells"), list)
+            and isinstance(content.get("nbformat"), int) and isinstance(content.get("metadata", {}), dict)):
+        raise InvalidInput("content must be a notebook (JSON with nbformat, metadata and cells)")
+    return content
+
 
 class VersionsHandler(MVHandler):
-    """``GET /jupyter-mv/api/versions?path=NB[&limit=&offset=]``: a notebook's versions."""
+    """``GET versions?path=NB[&limit=&offset=&kinds=]``: a notebook's versions, newest first."""
 
     @tornado.web.authenticated
     @authorized
@@ -89,11 +167,12 @@ class VersionsHandler(MVHandler):
         path = self.get_query_argument("path", "")
         limit = self.int_argument("limit", None)
         offset = self.int_argument("offset", 0) or 0
-        self.write_json(await self.call(self.access.versions, path, limit=limit, offset=offset))
+        kinds = [k for k in self.get_query_argument("kinds", "").split(",") if k.strip()]
+        self.write_json(await self.call(self.access.versions, path, limit=limit, offset=offset, kinds=kinds))
 
 
 class VersionHandler(MVHandler):
-    """``GET /jupyter-mv/api/versions/<ref>?path=NB``: one version of a notebook."""
+    """``GET versions/<ref>?path=NB``: one version of a notebook."""
 
     @tornado.web.authenticated
     @authorized
@@ -102,15 +181,200 @@ class VersionHandler(MVHandler):
         self.write_json(await self.call(self.access.version, path, ref))
 
 
+class SavesHandler(MVHandler):
+    """``GET saves?path=NB[&base=N]``: the light versions kept at saves (after vN).
+    ``POST saves`` ``{path, retention_days}``: keep the notebook as just saved."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.get_query_argument("path", "")
+        self.write_json(await self.call(self.access.saves, path, self.int_argument("base", None)))
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        retention = body.get("retention_days", 30)
+        if retention is not None and (isinstance(retention, bool) or not isinstance(retention, (int, float))
+                                      or not math.isfinite(retention) or retention <= 0):
+            raise InvalidInput("retention_days must be a number of days greater than 0, or null to keep every save")
+        result = await self.call(self.access.record_save, _text(body, "path"), retention_days=retention)
+        self.write_json(result, 201 if result["version"] else 200)
+
+
+class SnapshotHandler(MVHandler):
+    """``POST snapshot`` ``{path, message, files, content, kernel, wait}``: a version of an
+    open notebook, with what its running kernel knows. 202 with a task to poll."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        path = _text(body, "path")
+        message = _text(body, "message", required=False)
+        files = _paths(body, "files")
+        content = _notebook_content(body)
+        use_kernel = _flag(body, "kernel", True)
+        wait = _flag(body, "wait", False)
+        access = self.access
+        notebook = access.notebook_path(path)
+        for name in files:
+            access.notebook_path(name, "each of files")
+        contents, sessions, kernels = self.contents_manager, self.session_manager, self.kernel_manager
+        kernelspecs, timeout = self.kernel_spec_manager, float(self.settings.get(KERNEL_TIMEOUT_KEY, 10))
+
+        async def run(task: Task) -> dict[str, Any]:
+            if content is not None:
+                task.set_step("saving")
+                try:
+                    await ensure_async(contents.save({"type": "notebook", "format": "json", "content": content}, path))
+                except tornado.web.HTTPError as exc:
+                    raise InvalidInput(f"cannot save {path}: {exc.log_message or exc.reason}") from None
+            report, capture = None, "no_kernel"
+            kernel_id = kernel_for(await ensure_async(sessions.list_sessions()), path) if use_kernel else None
+            if kernel_id is not None:
+                # The kernel finds the store walking up as the server does: make it first.
+                await asyncio.to_thread(access.ensure_store, path)
+                task.set_step("asking the kernel")
+                report = await ask_kernel(kernels, kernel_id, str(notebook), timeout=timeout)
+                capture = "kernel_busy" if report is None else ("kernel" if report.loaded else "not_loaded")
+            return await asyncio.to_thread(
+                work.snapshot, access, path, message=message, files=files, report=report, capture=capture,
+                kernelspecs=kernelspecs, progress=task.progress,
+            )
+
+        await self.answer_task(self.tasks.start("snapshot", path, run), wait, 201)
+
+
+class RestoreHandler(MVHandler):
+    """``POST restore`` ``{path, ref, to, files, wait}``: a version written back in place
+    (after a safety version), or to the new notebook ``to``. 202 with a task to poll."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        path = _text(body, "path")
+        ref = _text(body, "ref", limit=4096)
+        to = _text(body, "to", required=False) or None
+        files = _flag(body, "files", False)
+        wait = _flag(body, "wait", False)
+        access = self.access
+        if to is not None:
+            access.notebook_path(to, "to")
+        await self.call(access.version, path, ref)  # a bad path or an unknown version: 4xx now, not in the task
+
+        async def run(task: Task) -> dict[str, Any]:
+            return await asyncio.to_thread(work.restore, access, path, ref, to=to, files=files,
+                                           progress=task.progress)
+
+        await self.answer_task(self.tasks.start("restore", path, run), wait, 200)
+
+
+class TaskHandler(MVHandler):
+    """``GET tasks/<id>[?path=NB]``: a snapshot's or restore's state and progress, then its
+    result; with ``path``, only a task of that notebook."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, task_id: str) -> None:
+        path = self.get_query_argument("path", None)
+        if path is not None:
+            self.access.notebook_path(path)
+        task = self.tasks.get(task_id)
+        if path is not None and task.path != path:
+            raise NotFound(f"task {task_id[:40]} is not one of {path}")
+        self.write_json(task.to_dict())
+
+
+class TagsHandler(MVHandler):
+    """``POST tags`` ``{path, ref, name}``: an immutable name for a version."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        args = _text(body, "path"), _text(body, "ref", limit=4096), _text(body, "name", limit=1000)
+        self.write_json(await self.call(self.access.tag, *args), 201)
+
+
+class AliasesHandler(MVHandler):
+    """``POST aliases`` ``{path, ref, name}``: point a movable name at a version."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        args = _text(body, "path"), _text(body, "ref", limit=4096), _text(body, "name", limit=1000)
+        self.write_json(await self.call(self.access.alias, *args))
+
+
+class DiffHandler(MVHandler):
+    """``GET diff?path=NB[&a=REF&b=REF&only=&metadata=]``: two versions compared (or ``a``,
+    by default the latest, with the files on disk), in the one diff format."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.get_query_argument("path", "")
+        a = self.get_query_argument("a", "") or "latest"
+        b = self.get_query_argument("b", "") or None
+        only = self.get_query_argument("only", "") or None
+        metadata = self.get_query_argument("metadata", "0")
+        if metadata not in ("0", "1", "true", "false"):
+            raise InvalidInput("metadata must be 0 or 1")
+        self.write_json(await self.call(self.access.diff, path, a, b, only=only,
+                                        include_metadata=metadata in ("1", "true")))
+
+
+class ReportHandler(MVHandler):
+    """``GET report/<ref>?path=NB[&format=html|markdown|json|prov-json&theme=]``: the
+    provenance report of a version: the notebook, data, environment, models, metrics."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, ref: str) -> None:
+        path = self.get_query_argument("path", "")
+        fmt = self.get_query_argument("format", "html")
+        theme = self.get_query_argument("theme", "auto")
+        text, media_type = await self.call(self.access.report, path, ref, fmt, theme)
+        # The page holds the user's notebook text: never let it run anything here.
+        self.set_header("Content-Security-Policy",
+                        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.finish(text, set_content_type=media_type)
+
+
+#: The API: (path under /jupyter-mv/api/ as OpenAPI writes it, handler). ``{ref}`` may
+#: hold slashes (tag names do).
+ROUTES: list[tuple[str, type[MVHandler]]] = [
+    ("/versions", VersionsHandler),
+    ("/versions/{ref}", VersionHandler),
+    ("/saves", SavesHandler),
+    ("/snapshot", SnapshotHandler),
+    ("/restore", RestoreHandler),
+    ("/tasks/{task_id}", TaskHandler),
+    ("/tags", TagsHandler),
+    ("/aliases", AliasesHandler),
+    ("/diff", DiffHandler),
+    ("/report/{ref}", ReportHandler),
+]
+_PARAMETERS = {"ref": "(?P<ref>.+)", "task_id": "(?P<task_id>[^/]+)"}
+
+
 def routes(base_url: str) -> list[tuple[str, type[MVHandler]]]:
     api = url_path_join(base_url, "jupyter-mv", "api")
-    return [
-        (url_path_join(api, "versions"), VersionsHandler),
-        (url_path_join(api, "versions", "(?P<ref>.+)"), VersionHandler),
-    ]
+    out = []
+    for path, handler in ROUTES:
+        pattern = re.sub(r"\{(\w+)\}", lambda m: _PARAMETERS[m.group(1)], path)
+        out.append((api + pattern, handler))
+    return out
 
 
-def setup_handlers(web_app: tornado.web.Application, access: StoreAccess) -> None:
-    """Register the routes and the store access on the server's tornado app."""
+def setup_handlers(web_app: tornado.web.Application, access: StoreAccess, *, kernel_timeout: float = 10) -> None:
+    """Register the routes, the store access and the task list on the server's tornado app."""
     web_app.settings[SETTINGS_KEY] = access
+    web_app.settings[TASKS_KEY] = Tasks(access.public_message)
+    web_app.settings[KERNEL_TIMEOUT_KEY] = kernel_timeout
     web_app.add_handlers(".*$", routes(web_app.settings["base_url"]))

@@ -119,12 +119,21 @@ async def test_every_route_refuses_every_verb_without_authentication(routes, fet
             assert not any(s.encode() in (response.body or b"") for s in secrets), f"{verb} {path} leaked a version"
 
 
+#: Routes whose path argument names something made at run time (a snapshot's task): the
+#: ``v1`` filled in names none, so the answer with credentials is a 404, not a 200.
+MADE_AT_RUN_TIME = {"TaskHandler"}
+
+
+def answered(handler: type, code: int) -> bool:
+    return code == (404 if handler.__name__ in MADE_AT_RUN_TIME else 200)
+
+
 async def test_every_route_answers_with_the_token(routes, fetch, jp_serverapp, served: Served) -> None:
     """The control for the test above: the same requests with credentials are not refused."""
     for path, handler in routes:
         if implements(handler, "GET"):
             response = await fetch(path, query=QUERY, headers=token(jp_serverapp))
-            assert response.code == 200, f"GET {path} with the token: {response.code} {response.body[:200]}"
+            assert answered(handler, response.code), f"GET {path} with the token: {response.code} {response.body[:200]}"
 
 
 async def login_cookie(fetch, jp_serverapp, path: str) -> str:
@@ -145,7 +154,7 @@ async def test_cookie_authenticated_writes_need_the_xsrf_token(routes, fetch, jp
     for path, handler in routes:
         if implements(handler, "GET"):
             read = await fetch(path, query=QUERY, headers=session)
-            assert read.code == 200, f"the session cookie does not authenticate GET {path}: {read.code}"
+            assert answered(handler, read.code), f"the session cookie does not authenticate GET {path}: {read.code}"
         for verb in WRITES:
             forged = await fetch(path, method=verb, query=QUERY, headers=session)
             assert forged.code == 403, f"{verb} {path} with a session and no XSRF token: {forged.code}"

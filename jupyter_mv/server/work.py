@@ -1,0 +1,151 @@
+"""The long work the server does for the sidebar: a snapshot of an open notebook, and a
+restore. Each runs in a worker thread as a task (:mod:`.tasks`); neither touches the
+event loop."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from ..errors import Conflict, InvalidInput, MVError, NotFound
+from ..progress import Progress, null_progress
+from ..units import human_size
+from .access import StoreAccess
+from .kernels import KernelReport
+
+__all__ = ["snapshot", "restore", "CAPTURES"]
+
+#: How a snapshot learned what the kernel knows: it answered, it was busy (or did not
+#: answer in time), no kernel runs for the notebook, or its kernel side is not loaded.
+CAPTURES = ("kernel", "kernel_busy", "no_kernel", "not_loaded")
+
+
+def snapshot(access: StoreAccess, api_path: str, *, message: str = "", files: list[str] | None = None,
+             report: KernelReport | None = None, capture: str = "no_kernel", kernelspecs: Any = None,
+             progress: Progress = null_progress) -> dict[str, Any]:
+    """Store a version of the notebook ``api_path`` (as saved), with what its kernel
+    reported: the files its cells read and wrote, its environment, metrics and params.
+    Without a report the environment is the kernelspec's interpreter's.
+
+    The first snapshot of a notebook without a store creates one at the server root.
+
+    :returns: ``{"version": ..., "warnings": [...]}``.
+    """
+    if capture not in CAPTURES:
+        raise ValueError(capture)
+    notebook = access.notebook_path(api_path)
+    if notebook.suffix != ".ipynb":
+        raise InvalidInput(f"{api_path} is not a notebook (.ipynb)")
+    if not notebook.is_file():
+        raise NotFound(f"no such notebook: {api_path}")
+    extra_files = [access.notebook_path(f, "each of files") for f in files or []]
+    warnings: list[str] = []
+    if capture == "kernel_busy":
+        warnings.append("the kernel did not answer in time (busy running a cell?): this version does not "
+                        "hold the files its cells read and wrote, and its environment is the kernelspec's")
+    elif capture == "not_loaded":
+        warnings.append("jupyter-mv is not loaded in this notebook's kernel: the files its cells read and wrote "
+                        "are not known (run %load_ext jupyter_mv)")
+    with access.open_store(notebook, api_path, create=True) as store:
+        if access._key(store, notebook) is None:
+            raise InvalidInput(f"{api_path} lies outside the project of its version store")
+        inputs: list[Path] = []
+        outputs: list[Path] = []
+        tracked: list[Path] = []
+        hash_only: list[Path] = []
+        metrics: dict[str, Any] = {}
+        params: dict[str, Any] = {}
+        extra: dict[str, Any] = {"capture": capture}
+        python = report.python if report is not None else None
+        if report is not None and report.error:
+            warnings.append(f"the kernel could not tell which files its cells used: {report.error}")
+        elif report is not None and report.loaded and report.root:
+            root = Path(report.root)
+            for group, names in ((inputs, report.inputs), (outputs, report.outputs), (tracked, report.tracked),
+                                 (hash_only, report.hash_only)):
+                for rel in names:
+                    if access._key(store, root / rel) is None:
+                        warnings.append(f"{rel} lies outside the project; it is not held")
+                    else:
+                        group.append(root / rel)
+            for rel, size in sorted(report.too_large.items()):
+                warnings.append(f"{rel} is {human_size(size)}, over the size limit: recorded by hash only")
+            metrics, params = report.metrics, report.params
+            extra["kernel"] = report.kernel
+        environment = None
+        with progress("environment", None, ""):
+            if python is None:
+                python = _kernelspec_python(notebook, kernelspecs)
+            if python is not None:
+                try:
+                    environment = store.current_environment(python)
+                except MVError as exc:
+                    warnings.append(f"the environment could not be captured: {exc.message}")
+        version = store.snapshot(
+            notebook, [*tracked, *extra_files], message=message, environment=environment, metrics=metrics,
+            params=params, inputs=inputs, outputs=outputs, hash_only=hash_only, git="auto", extra=extra,
+            progress=progress,
+        )
+    return {"version": version.to_dict(), "warnings": [access.public_message(w) for w in warnings]}
+
+
+def _kernelspec_python(notebook: Path, kernelspecs: Any) -> str | None:
+    """The interpreter of the kernelspec the notebook names (the default one when it
+    names none); None for a kernel that is not Python."""
+    from ..capture.environment import kernelspec_python
+
+    try:
+        metadata = json.loads(notebook.read_text(encoding="utf-8")).get("metadata") or {}
+        name = (metadata.get("kernelspec") or {}).get("name")
+    except (OSError, ValueError, AttributeError):
+        name = None
+    return kernelspec_python(name if isinstance(name, str) else None, manager=kernelspecs)
+
+
+def restore(access: StoreAccess, api_path: str, ref: str, *, to: str | None = None, files: bool = False,
+            progress: Progress = null_progress) -> dict[str, Any]:
+    """Restore a version of the notebook ``api_path``.
+
+    In place (``to`` None): the notebook (and with ``files`` every file the version
+    holds) is written back, after a safety version of what it overwrites. With ``to``,
+    the version's notebook is written to that new notebook path, which must not exist.
+
+    :returns: ``{"path", "mode", "version", "written", "unchanged", "safety"}``.
+    """
+    notebook = access.notebook_path(api_path)
+    with access.open_store(notebook, api_path) as store:
+        version = access.version_of(store, notebook, api_path, ref)
+        if to is None:
+            result = store.restore(version, None if files else [version.notebook], progress=progress)
+            return {"path": api_path, "mode": "in_place", "version": version.to_dict(),
+                    "written": list(result.written), "unchanged": list(result.unchanged),
+                    "safety": result.safety.to_dict() if result.safety else None}
+        target = access.notebook_path(to, "to")
+        if target.suffix != ".ipynb":
+            raise InvalidInput(f"{to} is not a notebook name (.ipynb)")
+        if not target.parent.is_dir():
+            raise NotFound(f"no folder for {to}")
+        with progress("restore", None, "B"):
+            data = store.read_file(version, version.notebook)
+        _write_new(target, data, to)
+        return {"path": to, "mode": "copy", "version": version.to_dict(), "written": [to], "unchanged": [],
+                "safety": None}
+
+
+def _write_new(target: Path, data: bytes, label: str) -> None:
+    """Write ``target``, which must not exist, all at once (never half a file)."""
+    tmp = target.parent / f".{target.name}.mv-{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        with open(tmp, "xb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise Conflict(f"{label} exists; choose another name") from None
+    finally:
+        tmp.unlink(missing_ok=True)
