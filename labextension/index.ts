@@ -3,93 +3,356 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  ICommandPalette,
+  IThemeManager,
+  showDialog
+} from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Menu, Widget } from '@lumino/widgets';
 
+import { Actions, IActionSettings } from './actions';
+import { answerKernelRequests } from './comm';
 import { VersionsPanel } from './components';
+import { createDiffPanel, IDiffSide } from './diff/DiffView';
+import { compareIcon, snapshotIcon, versionsIcon } from './icons';
 import { VersionsModel } from './model';
+import { ReportPanel } from './report';
+import { IVersion } from './types';
 
 export { VersionsModel } from './model';
 export * from './request';
 export * from './types';
+export * from './diff-types';
+
+const PLUGIN_ID = 'jupyter-mv:plugin';
 
 /** Command ids. */
 export namespace CommandIDs {
+  export const snapshot = 'jupyter-mv:snapshot';
+  export const showVersions = 'jupyter-mv:show-versions';
   export const refresh = 'jupyter-mv:refresh';
+  export const compareSelected = 'jupyter-mv:compare-selected';
+  export const comparePrevious = 'jupyter-mv:compare-previous';
+  export const compareDisk = 'jupyter-mv:compare-disk';
+  export const tag = 'jupyter-mv:tag';
+  export const alias = 'jupyter-mv:alias';
+  export const restore = 'jupyter-mv:restore';
+  export const restoreToNew = 'jupyter-mv:restore-to-new';
+  export const report = 'jupyter-mv:report';
 }
+
+/** The settings of the plugin (schema/plugin.json), with their defaults. */
+interface ISettings extends IActionSettings {
+  pageSize: number;
+  metricsShown: number;
+}
+
+const DEFAULTS: ISettings = {
+  saveHistory: true,
+  saveHistoryRetentionDays: 30,
+  askKernel: true,
+  pageSize: 50,
+  metricsShown: 3
+};
 
 /**
  * Follows the active notebook: the model's path is the active notebook's
- * path (null once the last notebook closes), and its versions are fetched
- * again when that notebook is saved or renamed.
+ * path (null once the last notebook closes), kept through renames.
  */
-function followNotebooks(tracker: INotebookTracker, model: VersionsModel) {
-  let context: DocumentRegistry.IContext<DocumentRegistry.IModel> | null =
-    null;
-
-  const onSaved = (
-    _: unknown,
-    state: DocumentRegistry.SaveState
-  ): void => {
-    if (state === 'completed') {
-      void model.refresh();
-    }
-  };
+function followNotebooks(tracker: INotebookTracker, model: VersionsModel): void {
+  let context: DocumentRegistry.IContext<DocumentRegistry.IModel> | null = null;
   const onRenamed = (_: unknown, path: string): void => {
     model.path = path;
   };
-
   const follow = (panel: NotebookPanel | null): void => {
     if (context) {
-      context.saveState.disconnect(onSaved);
       context.pathChanged.disconnect(onRenamed);
     }
     context = panel ? panel.context : null;
     if (context) {
-      context.saveState.connect(onSaved);
       context.pathChanged.connect(onRenamed);
     }
     model.path = context ? context.path : null;
   };
-
   tracker.currentChanged.connect((_, panel) => follow(panel));
   follow(tracker.currentWidget);
 }
 
-const sidebar: JupyterFrontEndPlugin<void> = {
-  id: 'jupyter-mv:sidebar',
-  description: "Lists the active notebook's versions in the left sidebar.",
+const plugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description:
+    'Versions of notebooks: a timeline in the left sidebar, snapshots, tags, ' +
+    'comparisons, restores, save history and provenance reports.',
   autoStart: true,
-  requires: [INotebookTracker],
-  optional: [ILayoutRestorer, ICommandPalette],
+  requires: [INotebookTracker, IRenderMimeRegistry],
+  optional: [
+    ILayoutRestorer,
+    ICommandPalette,
+    ISettingRegistry,
+    IDocumentManager,
+    IThemeManager
+  ],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
+    rendermime: IRenderMimeRegistry,
     restorer: ILayoutRestorer | null,
-    palette: ICommandPalette | null
+    palette: ICommandPalette | null,
+    settingRegistry: ISettingRegistry | null,
+    docManager: IDocumentManager | null,
+    themes: IThemeManager | null
   ): void => {
-    const model = new VersionsModel();
-    const panel = new VersionsPanel(model);
+    let settings: ISettings = { ...DEFAULTS };
+    const model = new VersionsModel({ pageSize: settings.pageSize });
+    const actions = new Actions(model, tracker, () => settings, docManager);
+    const { commands } = app;
+
+    /** The version a command acts on: its `id` argument, else the selection. */
+    const target = (args: ReadonlyPartialJSONObject): IVersion | undefined => {
+      const id = typeof args.id === 'string' ? args.id : model.selection[model.selection.length - 1];
+      return id ? model.find(id) : undefined;
+    };
+    const notebookPath = (args: ReadonlyPartialJSONObject): string | null =>
+      typeof args.path === 'string' ? args.path : tracker.currentWidget?.context.path ?? null;
+
+    const openDiff = (a: IDiffSide, b: IDiffSide): void => {
+      const path = model.path;
+      if (path === null) {
+        return;
+      }
+      const panel = createDiffPanel({ path, a, b, rendermime });
+      app.shell.add(panel, 'main');
+      app.shell.activateById(panel.id);
+    };
+
+    const menu = new Menu({ commands });
+    menu.addClass('jp-mv-VersionMenu');
+    const menuItems: (string | null)[] = [
+      CommandIDs.comparePrevious,
+      CommandIDs.compareDisk,
+      CommandIDs.compareSelected,
+      null,
+      CommandIDs.tag,
+      CommandIDs.alias,
+      null,
+      CommandIDs.restore,
+      CommandIDs.restoreToNew,
+      null,
+      CommandIDs.report
+    ];
+
+    const panel = new VersionsPanel({
+      model,
+      metricsShown: () => settings.metricsShown,
+      onSnapshot: message => (model.path ? actions.snapshot(model.path, message) : Promise.resolve(null)),
+      onCompare: () => void commands.execute(CommandIDs.compareSelected),
+      onSelect: (version, extend) => model.select(version.id, extend),
+      onOpen: version => void commands.execute(CommandIDs.comparePrevious, { id: version.id }),
+      onMenu: (version, x, y) => {
+        menu.clearItems();
+        for (const command of menuItems) {
+          if (command === null) {
+            menu.addItem({ type: 'separator' });
+          } else {
+            menu.addItem({ command, args: { id: version.id } });
+          }
+        }
+        menu.open(x, y);
+      }
+    });
     app.shell.add(panel, 'left', { rank: 600 });
     if (restorer) {
       restorer.add(panel, panel.id);
     }
 
-    app.commands.addCommand(CommandIDs.refresh, {
+    commands.addCommand(CommandIDs.snapshot, {
+      label: args => (args.isPalette ? 'Snapshot Notebook…' : 'Snapshot'),
+      caption: 'Save the notebook and store a version of it with its data, environment and metrics',
+      icon: args => (args.isPalette ? undefined : snapshotIcon),
+      isEnabled: () => notebookPath({}) !== null,
+      execute: async args => {
+        const path = notebookPath(args);
+        if (path === null) {
+          return null;
+        }
+        let message = typeof args.message === 'string' ? args.message : null;
+        if (message === null) {
+          message = await askMessage(PathExt.basename(path));
+          if (message === null) {
+            return null;
+          }
+        }
+        return actions.snapshot(path, message);
+      }
+    });
+    commands.addCommand(CommandIDs.showVersions, {
+      label: 'Show Versions',
+      caption: "Open the sidebar with the active notebook's versions",
+      icon: args => (args.isPalette ? undefined : versionsIcon),
+      execute: () => app.shell.activateById(panel.id)
+    });
+    commands.addCommand(CommandIDs.refresh, {
       label: 'Refresh Versions',
       caption: "Fetch the active notebook's versions again",
-      icon: refreshIcon,
+      icon: args => (args.isPalette ? undefined : refreshIcon),
       isEnabled: () => model.path !== null,
       execute: () => model.refresh()
     });
+    commands.addCommand(CommandIDs.compareSelected, {
+      label: () => {
+        const chosen = model.selection.map(id => model.find(id)).filter(Boolean) as IVersion[];
+        return chosen.length === 2
+          ? `Compare ${chosen[0].name} and ${chosen[1].name}`
+          : 'Compare Two Selected Versions';
+      },
+      caption: 'Open a tab with the differences of the two selected versions',
+      icon: args => (args.isPalette ? undefined : compareIcon),
+      isEnabled: () => model.selection.length === 2,
+      execute: () => {
+        const chosen = model.selection.map(id => model.find(id)).filter(Boolean) as IVersion[];
+        if (chosen.length !== 2) {
+          return;
+        }
+        chosen.sort((x, y) => x.created.localeCompare(y.created));
+        openDiff({ ref: chosen[0].id, name: chosen[0].name }, { ref: chosen[1].id, name: chosen[1].name });
+      }
+    });
+    commands.addCommand(CommandIDs.comparePrevious, {
+      label: args => {
+        const version = target(args);
+        return version ? `Compare ${version.name} with the Version Before` : 'Compare with the Version Before';
+      },
+      isEnabled: args => !!target(args)?.parent,
+      execute: args => {
+        const version = target(args);
+        if (!version || !version.parent) {
+          return;
+        }
+        const before = model.find(version.parent);
+        openDiff({ ref: version.parent, name: before?.name ?? 'before' }, { ref: version.id, name: version.name });
+      }
+    });
+    commands.addCommand(CommandIDs.compareDisk, {
+      label: args => {
+        const version = target(args);
+        return version ? `Compare ${version.name} with the Notebook Now` : 'Compare with the Notebook Now';
+      },
+      caption: 'The differences between a version and the notebook as saved now',
+      isEnabled: args => !!target(args),
+      execute: args => {
+        const version = target(args);
+        if (version) {
+          openDiff({ ref: version.id, name: version.name }, { ref: null, name: 'now' });
+        }
+      }
+    });
+    const versionCommand = (
+      id: string,
+      label: (name: string) => string,
+      run: (path: string, version: IVersion) => Promise<void> | void
+    ): void => {
+      commands.addCommand(id, {
+        label: args => label(target(args)?.name ?? 'Version'),
+        isEnabled: args => model.path !== null && !!target(args),
+        execute: async args => {
+          const version = target(args);
+          if (model.path !== null && version) {
+            await run(model.path, version);
+          }
+        }
+      });
+    };
+    versionCommand(CommandIDs.tag, name => `Tag ${name}…`, (path, v) => actions.tag(path, v));
+    versionCommand(CommandIDs.alias, name => `Set an Alias on ${name}…`, (path, v) => actions.alias(path, v));
+    versionCommand(CommandIDs.restore, name => `Restore ${name}…`, (path, v) => actions.restoreInPlace(path, v));
+    versionCommand(
+      CommandIDs.restoreToNew,
+      name => `Restore ${name} to a New Notebook…`,
+      (path, v) => actions.restoreToNew(path, v)
+    );
+    versionCommand(CommandIDs.report, name => `Provenance Report of ${name}`, (path, version) => {
+      const report = new ReportPanel({
+        path,
+        version,
+        theme: () => (themes && themes.theme ? (themes.isLight(themes.theme) ? 'light' : 'dark') : 'auto')
+      });
+      app.shell.add(report, 'main');
+      app.shell.activateById(report.id);
+    });
+
     if (palette) {
-      palette.addItem({ command: CommandIDs.refresh, category: 'Versions' });
+      for (const command of [
+        CommandIDs.snapshot,
+        CommandIDs.showVersions,
+        CommandIDs.refresh,
+        CommandIDs.compareSelected
+      ]) {
+        palette.addItem({ command, category: 'Versions', args: { isPalette: true } });
+      }
     }
 
+    tracker.widgetAdded.connect((_, notebook) => {
+      notebook.context.saveState.connect((context, state) => {
+        if (state === 'completed') {
+          void actions.saved(context.path);
+        }
+      });
+      answerKernelRequests(notebook, {
+        save: async nb => actions.saveQuietly(nb),
+        refresh: async nb => {
+          if (model.path === nb.context.path) {
+            await model.refresh();
+          }
+        }
+      });
+    });
     followNotebooks(tracker, model);
+
+    if (settingRegistry) {
+      void settingRegistry
+        .load(PLUGIN_ID)
+        .then(loaded => {
+          const update = (): void => {
+            settings = { ...DEFAULTS, ...(loaded.composite as Partial<ISettings>) };
+            model.pageSize = settings.pageSize;
+          };
+          update();
+          loaded.changed.connect(update);
+          void model.refresh();
+        })
+        .catch(reason => console.error('jupyter-mv: could not load settings', reason));
+    }
   }
 };
 
-export default [sidebar];
+/** Ask for the message of a snapshot; null when cancelled (empty is fine). */
+async function askMessage(notebook: string): Promise<string | null> {
+  const body = new Widget({ node: document.createElement('div') });
+  body.addClass('jp-mv-DialogBody');
+  const label = document.createElement('label');
+  label.textContent = 'What changed? (optional)';
+  const input = document.createElement('textarea');
+  input.className = 'jp-mod-styled jp-mv-DialogInput';
+  input.rows = 3;
+  input.placeholder = 'e.g. more trees, new features';
+  label.appendChild(input);
+  body.node.appendChild(label);
+  const result = await showDialog({
+    title: `Snapshot ${notebook}`,
+    body,
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Snapshot' })],
+    focusNodeSelector: 'textarea'
+  });
+  return result.button.accept ? input.value.trim() : null;
+}
+
+export default [plugin];

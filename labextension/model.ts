@@ -1,8 +1,8 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IListOptions, listVersions } from './request';
-import { IVersion, IVersionList } from './types';
+import { IListOptions, listSaves, listVersions } from './request';
+import { ITaskProgress, IVersion, IVersionList } from './types';
 
 /** Where the model is in fetching the versions of its notebook. */
 export type VersionsStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -13,15 +13,28 @@ export type FetchVersions = (
   options: IListOptions
 ) => Promise<IVersionList>;
 
+/** How the model fetches the saves after a version (the REST API by default). */
+export type FetchSaves = (path: string, base: number) => Promise<IVersion[]>;
+
+/** Long work the sidebar waits for (a snapshot, a restore). */
+export interface IBusy {
+  /** What runs, for people: "Snapshot", "Restoring v2". */
+  label: string;
+  progress: ITaskProgress | null;
+}
+
 /**
- * State of the sidebar: the notebook it follows and that notebook's versions.
+ * State of the sidebar: the notebook it follows, that notebook's versions
+ * (loaded a page at a time), the saves folded between them, the versions
+ * selected for a comparison, and the work in progress.
  *
  * Views listen to `stateChanged` and read the getters; they never fetch.
  */
 export class VersionsModel implements IDisposable {
   constructor(options: VersionsModel.IOptions = {}) {
     this._fetch = options.fetchVersions ?? listVersions;
-    this._pageSize = options.pageSize ?? 100;
+    this._fetchSaves = options.fetchSaves ?? listSaves;
+    this._pageSize = options.pageSize ?? 50;
   }
 
   /** Emitted whenever any of the getters may answer differently. */
@@ -41,20 +54,28 @@ export class VersionsModel implements IDisposable {
     this._path = value;
     this._versions = [];
     this._total = 0;
+    this._saves = {};
+    this._expanded.clear();
+    this._selection = [];
     this._error = null;
     this._status = 'idle';
     this._stateChanged.emit();
     void this.refresh();
   }
 
-  /** The notebook's versions, newest first (at most one page). */
+  /** The notebook's full and safety versions loaded so far, newest first. */
   get versions(): ReadonlyArray<IVersion> {
     return this._versions;
   }
 
-  /** Number of versions of the notebook, including those not loaded. */
+  /** Number of full and safety versions, including those not loaded. */
   get total(): number {
     return this._total;
+  }
+
+  /** Whether older versions remain to be loaded. */
+  get hasMore(): boolean {
+    return this._versions.length < this._total;
   }
 
   get status(): VersionsStatus {
@@ -66,12 +87,112 @@ export class VersionsModel implements IDisposable {
     return this._error;
   }
 
+  /** How many versions a page holds. */
+  get pageSize(): number {
+    return this._pageSize;
+  }
+
+  set pageSize(value: number) {
+    const size = Math.max(1, Math.floor(value));
+    if (size === this._pageSize) {
+      return;
+    }
+    this._pageSize = size;
+    // Keep one page: a refresh then loads a page of the new size.
+    this._versions = this._versions.slice(0, size);
+    this._stateChanged.emit();
+  }
+
+  /** How many saves (light versions) follow version number `base`. */
+  savesAfter(base: number): number {
+    return this._saves[String(base)] ?? 0;
+  }
+
+  /** The saves after `base` when unfolded (newest first), else null. */
+  expandedSaves(base: number): ReadonlyArray<IVersion> | null {
+    const saves = this._expanded.get(base);
+    return saves === undefined || saves === 'loading' ? null : saves;
+  }
+
+  /** Whether the saves after `base` are unfolded (or loading). */
+  isExpanded(base: number): boolean {
+    return this._expanded.has(base);
+  }
+
+  /** Unfold or fold the saves after version number `base`. */
+  async toggleSaves(base: number): Promise<void> {
+    if (this._expanded.has(base)) {
+      this._expanded.delete(base);
+      this._stateChanged.emit();
+      return;
+    }
+    await this._loadSaves(base);
+  }
+
+  /** Ids of the versions selected (at most two, the latest last). */
+  get selection(): ReadonlyArray<string> {
+    return this._selection;
+  }
+
+  /**
+   * Select a version: alone, or (`extend`) with the one selected before, so
+   * that two versions can be compared.
+   */
+  select(id: string, extend = false): void {
+    if (extend) {
+      const others = this._selection.filter(other => other !== id);
+      this._selection =
+        others.length === this._selection.length
+          ? [...others, id].slice(-2)
+          : others;
+    } else {
+      this._selection = [id];
+    }
+    this._stateChanged.emit();
+  }
+
+  /** A loaded version (or unfolded save) by id. */
+  find(id: string): IVersion | undefined {
+    const found = this._versions.find(v => v.id === id);
+    if (found) {
+      return found;
+    }
+    for (const saves of this._expanded.values()) {
+      if (saves !== 'loading') {
+        const save = saves.find(v => v.id === id);
+        if (save) {
+          return save;
+        }
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * The version before `version` in the timeline (a save's is the save or
+   * version it followed), or undefined when it is not loaded.
+   */
+  previous(version: IVersion): IVersion | undefined {
+    return this.find(version.parent ?? '') ?? undefined;
+  }
+
+  /** Work in progress, or null. */
+  get busy(): IBusy | null {
+    return this._busy;
+  }
+
+  set busy(value: IBusy | null) {
+    this._busy = value;
+    this._stateChanged.emit();
+  }
+
   get isDisposed(): boolean {
     return this._isDisposed;
   }
 
   /**
-   * Fetch the versions of the followed notebook again.
+   * Fetch the versions of the followed notebook again (as many as are
+   * loaded, at least a page), and the unfolded saves.
    *
    * Answers that arrive after a newer request was made are dropped.
    */
@@ -84,14 +205,30 @@ export class VersionsModel implements IDisposable {
     this._status = 'loading';
     this._stateChanged.emit();
     try {
-      const result = await this._fetch(path, { limit: this._pageSize });
+      const limit = Math.min(
+        1000,
+        Math.max(this._pageSize, this._versions.length)
+      );
+      const result = await this._fetch(path, { limit });
       if (request !== this._request || this._isDisposed) {
         return;
       }
       this._versions = result.versions;
       this._total = result.total;
+      this._saves = result.saves ?? {};
       this._error = null;
       this._status = 'ready';
+      const known = new Set(this._versions.map(v => v.id));
+      this._selection = this._selection.filter(
+        id => known.has(id) || this.find(id)
+      );
+      for (const base of [...this._expanded.keys()]) {
+        if (this.savesAfter(base) === 0) {
+          this._expanded.delete(base);
+        } else {
+          void this._loadSaves(base);
+        }
+      }
     } catch (reason) {
       if (request !== this._request || this._isDisposed) {
         return;
@@ -102,6 +239,38 @@ export class VersionsModel implements IDisposable {
     this._stateChanged.emit();
   }
 
+  /** Load the next page of older versions. */
+  async loadMore(): Promise<void> {
+    const path = this._path;
+    if (path === null || !this.hasMore || this._loadingMore) {
+      return;
+    }
+    this._loadingMore = true;
+    const request = this._request;
+    try {
+      const result = await this._fetch(path, {
+        limit: this._pageSize,
+        offset: this._versions.length
+      });
+      if (request !== this._request || path !== this._path) {
+        return;
+      }
+      const known = new Set(this._versions.map(v => v.id));
+      this._versions = [
+        ...this._versions,
+        ...result.versions.filter(v => !known.has(v.id))
+      ];
+      this._total = result.total;
+      this._saves = result.saves ?? this._saves;
+    } catch (reason) {
+      this._error = reason instanceof Error ? reason.message : String(reason);
+      this._status = 'error';
+    } finally {
+      this._loadingMore = false;
+      this._stateChanged.emit();
+    }
+  }
+
   dispose(): void {
     if (this._isDisposed) {
       return;
@@ -110,14 +279,41 @@ export class VersionsModel implements IDisposable {
     Signal.clearData(this);
   }
 
+  private async _loadSaves(base: number): Promise<void> {
+    const path = this._path;
+    if (path === null) {
+      return;
+    }
+    if (!this._expanded.has(base)) {
+      this._expanded.set(base, 'loading');
+      this._stateChanged.emit();
+    }
+    try {
+      const saves = await this._fetchSaves(path, base);
+      if (path === this._path && this._expanded.has(base)) {
+        this._expanded.set(base, saves);
+      }
+    } catch (reason) {
+      this._expanded.delete(base);
+      this._error = reason instanceof Error ? reason.message : String(reason);
+    }
+    this._stateChanged.emit();
+  }
+
   private _fetch: FetchVersions;
+  private _fetchSaves: FetchSaves;
   private _pageSize: number;
   private _path: string | null = null;
   private _versions: IVersion[] = [];
   private _total = 0;
+  private _saves: Record<string, number> = {};
+  private _expanded = new Map<number, IVersion[] | 'loading'>();
+  private _selection: string[] = [];
+  private _busy: IBusy | null = null;
   private _status: VersionsStatus = 'idle';
   private _error: string | null = null;
   private _request = 0;
+  private _loadingMore = false;
   private _isDisposed = false;
   private _stateChanged = new Signal<this, void>(this);
 }
@@ -126,7 +322,9 @@ export namespace VersionsModel {
   export interface IOptions {
     /** Replaces the REST call, e.g. in tests. */
     fetchVersions?: FetchVersions;
-    /** How many versions to load at most. */
+    /** Replaces the REST call for the saves after a version. */
+    fetchSaves?: FetchSaves;
+    /** How many versions to load at a time. */
     pageSize?: number;
   }
 }

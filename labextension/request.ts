@@ -1,7 +1,19 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import { IErrorBody, IVersion, IVersionList } from './types';
+import { IDiff } from './diff-types';
+import {
+  IErrorBody,
+  IRestoreResult,
+  ISaveResult,
+  ISnapshotResult,
+  ITask,
+  ITaskProgress,
+  IVersion,
+  IVersionList,
+  ReportFormat,
+  VersionKind
+} from './types';
 
 /** URL namespace of the server extension. */
 export const API_NAMESPACE = 'jupyter-mv/api';
@@ -44,6 +56,36 @@ function isErrorBody(data: unknown): data is IErrorBody {
   );
 }
 
+/** The URL of an endpoint, with its query. */
+export function apiURL(
+  endPoint: string,
+  query: Query = {},
+  settings: ServerConnection.ISettings = ServerConnection.makeSettings()
+): string {
+  return (
+    URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint) + queryString(query)
+  );
+}
+
+async function fetchAPI(
+  endPoint: string,
+  init: RequestInit,
+  query: Query,
+  settings: ServerConnection.ISettings
+): Promise<{ response: Response; text: string }> {
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(
+      apiURL(endPoint, query, settings),
+      init,
+      settings
+    );
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  return { response, text: await response.text() };
+}
+
 /**
  * Call the jupyter-mv server extension.
  *
@@ -61,18 +103,7 @@ export async function requestAPI<T>(
   query: Query = {},
   settings: ServerConnection.ISettings = ServerConnection.makeSettings()
 ): Promise<T> {
-  const url =
-    URLExt.join(settings.baseUrl, API_NAMESPACE, endPoint) +
-    queryString(query);
-
-  let response: Response;
-  try {
-    response = await ServerConnection.makeRequest(url, init, settings);
-  } catch (error) {
-    throw new ServerConnection.NetworkError(error as TypeError);
-  }
-
-  const text = await response.text();
+  const { response, text } = await fetchAPI(endPoint, init, query, settings);
   let data: unknown = text;
   if (text.length > 0) {
     try {
@@ -99,10 +130,17 @@ export async function requestAPI<T>(
   return data as T;
 }
 
+/** JSON body of a POST. */
+function post(body: Record<string, unknown>): RequestInit {
+  return { method: 'POST', body: JSON.stringify(body) };
+}
+
 /** Options for listing versions. */
 export interface IListOptions {
   limit?: number;
   offset?: number;
+  /** Default: full and safety versions (light ones are counted in `saves`). */
+  kinds?: VersionKind[];
 }
 
 /** The versions of one notebook, newest first. */
@@ -113,15 +151,185 @@ export function listVersions(
   return requestAPI<IVersionList>(
     'versions',
     { method: 'GET' },
-    { path, limit: options.limit, offset: options.offset }
+    {
+      path,
+      limit: options.limit,
+      offset: options.offset,
+      kinds: options.kinds ? options.kinds.join(',') : undefined
+    }
   );
 }
 
-/** One version of a notebook, by ref (`v3`, a tag, an id prefix…). */
+/** One version of a notebook, by ref (`v3`, `v3.2`, a tag, an id prefix…). */
 export function getVersion(path: string, ref: string): Promise<IVersion> {
   return requestAPI<IVersion>(
     `versions/${encodeURIComponent(ref)}`,
     { method: 'GET' },
     { path }
   );
+}
+
+/** The light versions kept at saves after version `base` (all when omitted). */
+export async function listSaves(
+  path: string,
+  base?: number
+): Promise<IVersion[]> {
+  const body = await requestAPI<{ versions: IVersion[] }>(
+    'saves',
+    { method: 'GET' },
+    { path, base }
+  );
+  return body.versions;
+}
+
+/** Keep the notebook as just saved in a light version (when it changed). */
+export function recordSave(
+  path: string,
+  retentionDays: number | null
+): Promise<ISaveResult> {
+  return requestAPI<ISaveResult>(
+    'saves',
+    post({ path, retention_days: retentionDays })
+  );
+}
+
+/** Options of a snapshot. */
+export interface ISnapshotOptions {
+  message?: string;
+  /** Further files or folders to hold, relative to the server root. */
+  files?: string[];
+  /** Ask the notebook's running kernel what it read (default true). */
+  kernel?: boolean;
+}
+
+/** Start a snapshot of a (saved) notebook; poll the task it answers. */
+export async function startSnapshot(
+  path: string,
+  options: ISnapshotOptions = {}
+): Promise<ITask<ISnapshotResult>> {
+  const body = await requestAPI<{ task: ITask<ISnapshotResult> }>(
+    'snapshot',
+    post({ path, ...options })
+  );
+  return body.task;
+}
+
+/** Options of a restore. */
+export interface IRestoreOptions {
+  /** A new notebook path to write the version to (default: in place). */
+  to?: string;
+  /** Also restore the data and model files the version holds. */
+  files?: boolean;
+}
+
+/** Start restoring a version; poll the task it answers. */
+export async function startRestore(
+  path: string,
+  ref: string,
+  options: IRestoreOptions = {}
+): Promise<ITask<IRestoreResult>> {
+  const body = await requestAPI<{ task: ITask<IRestoreResult> }>(
+    'restore',
+    post({ path, ref, ...options })
+  );
+  return body.task;
+}
+
+/** A task's current state. */
+export function getTask<R>(id: string): Promise<ITask<R>> {
+  return requestAPI<ITask<R>>(`tasks/${encodeURIComponent(id)}`, {
+    method: 'GET'
+  });
+}
+
+/**
+ * Poll a task until it ends.
+ *
+ * @param onProgress called with each progress report while it runs
+ * @returns the task's result
+ * @throws MVRequestError with the task's error when it failed
+ */
+export async function waitForTask<R>(
+  task: ITask<R>,
+  onProgress: (progress: ITaskProgress) => void = () => undefined,
+  intervalMs = 200
+): Promise<R> {
+  let current = task;
+  while (current.state === 'running') {
+    onProgress(current.progress);
+    await new Promise(resolve => setTimeout(resolve, intervalMs));
+    current = await getTask<R>(current.id);
+  }
+  if (current.state === 'error' || current.result === null) {
+    const error = current.error ?? {
+      error: 'error',
+      message: 'the task failed'
+    };
+    throw new MVRequestError(500, error.error, error.message);
+  }
+  return current.result;
+}
+
+/** Give a version an immutable name. */
+export function tagVersion(
+  path: string,
+  ref: string,
+  name: string
+): Promise<IVersion> {
+  return requestAPI<IVersion>('tags', post({ path, ref, name }));
+}
+
+/** Point a movable name at a version. */
+export function aliasVersion(
+  path: string,
+  ref: string,
+  name: string
+): Promise<IVersion> {
+  return requestAPI<IVersion>('aliases', post({ path, ref, name }));
+}
+
+/** Two versions compared; or `a` with the notebook on disk when `b` is null. */
+export function getDiff(
+  path: string,
+  a: string,
+  b: string | null
+): Promise<IDiff> {
+  return requestAPI<IDiff>(
+    'diff',
+    { method: 'GET' },
+    { path, a, b: b ?? undefined }
+  );
+}
+
+/** The provenance report of a version, as text in `format`. */
+export async function getReport(
+  path: string,
+  ref: string,
+  format: ReportFormat = 'html',
+  theme: 'auto' | 'light' | 'dark' = 'auto'
+): Promise<string> {
+  const settings = ServerConnection.makeSettings();
+  const { response, text } = await fetchAPI(
+    `report/${encodeURIComponent(ref)}`,
+    { method: 'GET' },
+    { path, format, theme },
+    settings
+  );
+  if (!response.ok) {
+    let body: unknown = null;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    const error = isErrorBody(body)
+      ? body
+      : { error: 'error', message: response.statusText };
+    throw new MVRequestError(
+      response.status,
+      error.error ?? 'error',
+      error.message
+    );
+  }
+  return text;
 }

@@ -1,10 +1,14 @@
 /**
  * Wire types of the jupyter-mv REST API (`/jupyter-mv/api/`).
  *
- * They mirror `Version.to_dict()` and `FileEntry` of the Python core.
+ * Each interface marked `@openapi NAME` has exactly the properties of
+ * `components.schemas.NAME` in jupyter_mv/server/openapi.yaml (which mirror
+ * `Version.to_dict()` and friends of the Python core); optional where the
+ * schema does not require them. tests/server/test_typescript_types.py checks
+ * that they stay in step. The diff format's types are in `diff-types.ts`.
  */
 
-/** A file held by a version. */
+/** A file held by a version. @openapi FileEntry */
 export interface IFileEntry {
   /** Path relative to the project root, POSIX separators. */
   path: string;
@@ -13,20 +17,26 @@ export interface IFileEntry {
   hash: string;
   size: number;
   mode: number;
+  /** False when only the hash was recorded (over the size limit). */
   stored: boolean;
 }
 
-/** One version of a notebook. */
+export type VersionKind = 'full' | 'safety' | 'light';
+
+/** One version of a notebook. @openapi Version */
 export interface IVersion {
   id: string;
   short_id: string;
   /** Notebook path relative to the project root. */
   notebook: string;
+  /** N of `vN`; for a light version (a save), the version it follows. */
   number: number;
-  /** Name for people, e.g. `v3`. */
+  /** M of `vN.M` for a light version; 0 otherwise. */
+  sub: number;
+  /** Name for people: `v3`, or `v3.2` for a save. */
   name: string;
   parent: string | null;
-  kind: 'full' | 'safety' | 'light';
+  kind: VersionKind;
   message: string;
   author: string;
   /** ISO-8601 UTC time of creation. */
@@ -42,15 +52,65 @@ export interface IVersion {
   aliases: string[];
 }
 
-/** Body of `GET /jupyter-mv/api/versions`. */
+/** Body of `GET versions`. @openapi VersionList */
 export interface IVersionList {
   versions: IVersion[];
-  /** Number of versions of the notebook, regardless of paging. */
+  /** Number of versions of the listed kinds, regardless of paging. */
   total: number;
+  /** Light versions after each version number (`"0"`: before the first); only when there are. */
+  saves?: Record<string, number>;
 }
 
-/** Body of every error answer of the API. */
+/** Body of `POST saves`. @openapi SaveResult */
+export interface ISaveResult {
+  version: IVersion | null;
+  reason: 'unchanged' | 'no_store' | 'outside_store' | null;
+}
+
+/** Result of a snapshot task. @openapi SnapshotResult */
+export interface ISnapshotResult {
+  version: IVersion;
+  warnings: string[];
+}
+
+/** Result of a restore task. @openapi RestoreResult */
+export interface IRestoreResult {
+  /** The notebook written, relative to the server root. */
+  path: string;
+  mode: 'in_place' | 'copy';
+  version: IVersion;
+  written: string[];
+  unchanged: string[];
+  /** The version that keeps what the restore overwrote. */
+  safety: IVersion | null;
+}
+
+/** Where a task is. */
+export interface ITaskProgress {
+  step: string;
+  done: number;
+  total: number | null;
+  unit: string;
+}
+
+/** A snapshot or restore running on the server. @openapi Task */
+export interface ITask<R = ISnapshotResult | IRestoreResult> {
+  id: string;
+  kind: 'snapshot' | 'restore';
+  path: string;
+  state: 'running' | 'done' | 'error';
+  progress: ITaskProgress;
+  result: R | null;
+  error: IErrorBody | null;
+  created: number;
+  finished: number | null;
+}
+
+/** Body of every error answer of the API. @openapi Error */
 export interface IErrorBody {
   error: string;
   message: string;
 }
+
+/** Provenance report formats (`GET report/<ref>?format=`). */
+export type ReportFormat = 'html' | 'markdown' | 'json' | 'prov-json';

@@ -1,41 +1,131 @@
 import { Time } from '@jupyterlab/coreutils';
+import { caretDownIcon, caretRightIcon, ellipsesIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { IVersion } from '../types';
 
-/** Properties of one row of the version list. */
-export interface IVersionItemProps {
-  version: IVersion;
+/** What a row of the timeline can ask for. */
+export interface IItemHandlers {
+  /** Select the version (`extend`: keep the one selected before, to compare). */
+  onSelect: (version: IVersion, extend: boolean) => void;
+  /** Open the version's menu at a point. */
+  onMenu: (version: IVersion, x: number, y: number) => void;
+  /** Compare the version with the one before it. */
+  onOpen: (version: IVersion) => void;
 }
 
-/** One version: its name, tags, message and time. */
-export function VersionItem(props: IVersionItemProps): JSX.Element {
-  const { version } = props;
-  const created = new Date(version.created);
+/** Properties of one row of the version list. */
+export interface IVersionItemProps extends IItemHandlers {
+  version: IVersion;
+  selected: boolean;
+  /** How many metrics to show. */
+  metricsShown: number;
+}
+
+/** A metric's value, short. */
+export function formatValue(value: unknown): string {
+  if (typeof value === 'number') {
+    return Number.isInteger(value) ? String(value) : value.toPrecision(4).replace(/\.?0+$/, '');
+  }
+  return String(value);
+}
+
+function When(props: { created: string; prefix?: string }): JSX.Element {
+  const created = new Date(props.created);
   const valid = !Number.isNaN(created.getTime());
   return (
+    <time
+      className="jp-mv-VersionItem-time"
+      dateTime={props.created}
+      title={valid ? Time.format(created) : props.created}
+    >
+      {props.prefix ?? ''}
+      {valid ? Time.formatHuman(created) : props.created}
+    </time>
+  );
+}
+
+function rowEvents(props: IVersionItemProps) {
+  const { version } = props;
+  return {
+    onClick: (event: React.MouseEvent) =>
+      props.onSelect(version, event.ctrlKey || event.metaKey || event.shiftKey),
+    onDoubleClick: () => props.onOpen(version),
+    onContextMenu: (event: React.MouseEvent) => {
+      if (!props.selected) {
+        props.onSelect(version, false);
+      }
+      event.preventDefault();
+      event.stopPropagation();
+      props.onMenu(version, event.clientX, event.clientY);
+    },
+    onKeyDown: (event: React.KeyboardEvent) => {
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        props.onSelect(version, event.ctrlKey || event.metaKey || event.shiftKey);
+      }
+    }
+  };
+}
+
+function MenuButton(props: IVersionItemProps): JSX.Element {
+  return (
+    <button
+      className="jp-mv-VersionItem-menu jp-Button jp-mod-minimal"
+      title={`Actions on ${props.version.name}`}
+      aria-label={`Actions on ${props.version.name}`}
+      onClick={event => {
+        event.stopPropagation();
+        const box = (event.currentTarget as HTMLElement).getBoundingClientRect();
+        if (!props.selected) {
+          props.onSelect(props.version, false);
+        }
+        props.onMenu(props.version, box.left, box.bottom);
+      }}
+    >
+      <ellipsesIcon.react tag="span" elementSize="small" />
+    </button>
+  );
+}
+
+/** One version: name, kind, tags and aliases, time, message, author, metrics. */
+export function VersionItem(props: IVersionItemProps): JSX.Element {
+  const { version, selected } = props;
+  const metrics = Object.entries(version.metrics).slice(0, props.metricsShown);
+  const classes = ['jp-mv-VersionItem', `jp-mv-mod-${version.kind}`];
+  if (selected) {
+    classes.push('jp-mod-selected');
+  }
+  return (
     <li
-      className="jp-mv-VersionItem"
+      className={classes.join(' ')}
       data-version-id={version.id}
+      data-version-name={version.name}
       title={`${version.name} · ${version.short_id}`}
+      tabIndex={0}
+      role="option"
+      aria-selected={selected}
+      {...rowEvents(props)}
     >
       <div className="jp-mv-VersionItem-header">
         <span className="jp-mv-VersionItem-name">{version.name}</span>
         {version.kind !== 'full' && (
-          <span className="jp-mv-VersionItem-kind">{version.kind}</span>
+          <span className="jp-mv-VersionItem-kind" title={kindHelp(version.kind)}>
+            {version.kind}
+          </span>
         )}
         {version.tags.map(tag => (
-          <span key={tag} className="jp-mv-Tag">
+          <span key={tag} className="jp-mv-Tag" title={`tag ${tag}`}>
             {tag}
           </span>
         ))}
-        <time
-          className="jp-mv-VersionItem-time"
-          dateTime={version.created}
-          title={valid ? Time.format(created) : version.created}
-        >
-          {valid ? Time.formatHuman(created) : version.created}
-        </time>
+        {version.aliases.map(alias => (
+          <span key={alias} className="jp-mv-Alias" title={`alias @${alias}`}>
+            @{alias}
+          </span>
+        ))}
+        <When created={version.created} />
+        <MenuButton {...props} />
       </div>
       <div
         className={
@@ -46,6 +136,76 @@ export function VersionItem(props: IVersionItemProps): JSX.Element {
       >
         {version.message || 'No message'}
       </div>
+      <div className="jp-mv-VersionItem-footer">
+        <span className="jp-mv-VersionItem-author">{version.author}</span>
+        {metrics.map(([key, value]) => (
+          <span key={key} className="jp-mv-Metric" title={`${key} = ${String(value)}`}>
+            <span className="jp-mv-Metric-key">{key}</span> {formatValue(value)}
+          </span>
+        ))}
+      </div>
+    </li>
+  );
+}
+
+function kindHelp(kind: string): string {
+  return kind === 'safety'
+    ? 'Kept automatically before a restore overwrote the notebook'
+    : 'Kept at a save';
+}
+
+/** A save (light version), in an unfolded group. */
+export function SaveItem(props: IVersionItemProps): JSX.Element {
+  const { version, selected } = props;
+  return (
+    <li
+      className={`jp-mv-SaveItem${selected ? ' jp-mod-selected' : ''}`}
+      data-version-id={version.id}
+      data-version-name={version.name}
+      title={`${version.name} · saved ${version.created}`}
+      tabIndex={0}
+      role="option"
+      aria-selected={selected}
+      {...rowEvents(props)}
+    >
+      <span className="jp-mv-VersionItem-name">{version.name}</span>
+      {version.tags.map(tag => (
+        <span key={tag} className="jp-mv-Tag">
+          {tag}
+        </span>
+      ))}
+      <span className="jp-mv-SaveItem-label">saved</span>
+      <When created={version.created} />
+      <MenuButton {...props} />
+    </li>
+  );
+}
+
+/** Properties of the fold that holds the saves after a version. */
+export interface ISavesFoldProps {
+  /** The version number the saves follow (0: before the first version). */
+  base: number;
+  count: number;
+  expanded: boolean;
+  onToggle: (base: number) => void;
+}
+
+/** "3 saves since v2": folds or unfolds them. */
+export function SavesFold(props: ISavesFoldProps): JSX.Element {
+  const { base, count, expanded } = props;
+  const Icon = expanded ? caretDownIcon : caretRightIcon;
+  const since = base > 0 ? `since v${base}` : 'before v1';
+  return (
+    <li className="jp-mv-SavesFold" data-base={base}>
+      <button
+        className="jp-mv-SavesFold-button"
+        aria-expanded={expanded}
+        onClick={() => props.onToggle(base)}
+        title={expanded ? 'Fold the saves' : 'Show the saves (light versions kept at each save)'}
+      >
+        <Icon.react tag="span" elementSize="small" />
+        {count} {count === 1 ? 'save' : 'saves'} {since}
+      </button>
     </li>
   );
 }

@@ -3,13 +3,13 @@ import * as React from 'react';
 
 import { versionsIcon } from '../icons';
 import { VersionsModel } from '../model';
-import { VersionsView } from './VersionsView';
+import { IVersionsViewProps, VersionsView } from './VersionsView';
 
-/** The left-area panel that lists the active notebook's versions. */
+/** The left-area panel with the active notebook's versions. */
 export class VersionsPanel extends ReactWidget {
-  constructor(model: VersionsModel) {
+  constructor(props: IVersionsViewProps) {
     super();
-    this._model = model;
+    this._props = props;
     this.id = 'jupyter-mv-versions';
     this.addClass('jp-mv-VersionsPanel');
     this.title.icon = versionsIcon;
@@ -17,12 +17,12 @@ export class VersionsPanel extends ReactWidget {
   }
 
   get model(): VersionsModel {
-    return this._model;
+    return this._props.model;
   }
 
   protected render(): JSX.Element {
-    return <VersionsView model={this._model} />;
+    return <VersionsView {...this._props} />;
   }
 
-  private _model: VersionsModel;
+  private _props: IVersionsViewProps;
 }

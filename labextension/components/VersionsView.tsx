@@ -5,8 +5,10 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { VersionsModel } from '../model';
-import { VersionItem } from './VersionItem';
+import { compareIcon } from '../icons';
+import { IBusy, VersionsModel } from '../model';
+import { IVersion } from '../types';
+import { IItemHandlers, SaveItem, SavesFold, VersionItem } from './VersionItem';
 
 /** Re-render the calling component whenever the model's state changes. */
 function useModelState(model: VersionsModel): void {
@@ -21,34 +23,165 @@ function useModelState(model: VersionsModel): void {
 }
 
 /** Properties of the sidebar's content. */
-export interface IVersionsViewProps {
+export interface IVersionsViewProps extends IItemHandlers {
   model: VersionsModel;
+  /** Store a version with this message. */
+  onSnapshot: (message: string) => Promise<unknown>;
+  /** Compare the two selected versions. */
+  onCompare: () => void;
+  /** How many metrics each version shows. */
+  metricsShown: () => number;
 }
 
-/** The sidebar's content: a header with a refresh button, then the versions. */
+/**
+ * The sidebar's content: a header, the snapshot box, then the timeline of
+ * versions with the saves folded between them.
+ */
 export function VersionsView(props: IVersionsViewProps): JSX.Element {
   const { model } = props;
   useModelState(model);
   const path = model.path;
+  const selected = model.selection
+    .map(id => model.find(id))
+    .filter((v): v is IVersion => v !== undefined)
+    .sort((x, y) => x.created.localeCompare(y.created));
 
   return (
     <div className="jp-mv-VersionsView">
       <header className="jp-mv-VersionsView-header">
         <h2 className="jp-mv-VersionsView-title">Versions</h2>
-        <ToolbarButtonComponent
-          className="jp-mv-RefreshButton"
-          icon={refreshIcon}
-          tooltip="Refresh versions"
-          enabled={path !== null && model.status !== 'loading'}
-          onClick={() => void model.refresh()}
-        />
+        <div className="jp-mv-VersionsView-actions">
+          <ToolbarButtonComponent
+            className="jp-mv-CompareButton"
+            icon={compareIcon}
+            tooltip={
+              selected.length === 2
+                ? `Compare ${selected[0].name} and ${selected[1].name}`
+                : 'Select two versions (Ctrl-click) to compare them'
+            }
+            enabled={selected.length === 2}
+            onClick={props.onCompare}
+          />
+          <ToolbarButtonComponent
+            className="jp-mv-RefreshButton"
+            icon={refreshIcon}
+            tooltip="Refresh versions"
+            enabled={path !== null && model.status !== 'loading'}
+            onClick={() => void model.refresh()}
+          />
+        </div>
       </header>
       {path !== null && (
         <div className="jp-mv-VersionsView-notebook" title={path}>
           {PathExt.basename(path)}
         </div>
       )}
-      <Body model={model} />
+      {path !== null && (
+        <SnapshotBox busy={model.busy} onSnapshot={props.onSnapshot} />
+      )}
+      {path !== null && model.versions.length > 0 && (
+        <SelectionBar selected={selected} onCompare={props.onCompare} />
+      )}
+      <Body {...props} />
+    </div>
+  );
+}
+
+/** The message box and the snapshot button; a progress bar while work runs. */
+function SnapshotBox(props: {
+  busy: IBusy | null;
+  onSnapshot: (message: string) => Promise<unknown>;
+}): JSX.Element {
+  const [message, setMessage] = React.useState('');
+  const { busy } = props;
+  const submit = async (): Promise<void> => {
+    const text = message.trim();
+    const result = await props.onSnapshot(text);
+    if (result) {
+      setMessage('');
+    }
+  };
+  return (
+    <div className="jp-mv-SnapshotBox">
+      <textarea
+        className="jp-mv-SnapshotBox-message jp-mod-styled"
+        placeholder="What changed? (message for a new version)"
+        aria-label="Message for a new version"
+        rows={2}
+        value={message}
+        disabled={busy !== null}
+        onChange={event => setMessage(event.target.value)}
+        onKeyDown={event => {
+          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+            event.preventDefault();
+            void submit();
+          }
+        }}
+      />
+      <button
+        className="jp-mv-SnapshotBox-button jp-mod-styled jp-mod-accept"
+        disabled={busy !== null}
+        title="Save the notebook and store a version of it with its data, environment and metrics"
+        onClick={() => void submit()}
+      >
+        Snapshot
+      </button>
+      {busy !== null && <Progress busy={busy} />}
+    </div>
+  );
+}
+
+function Progress(props: { busy: IBusy }): JSX.Element {
+  const { label, progress } = props.busy;
+  const share =
+    progress && progress.total ? Math.min(1, progress.done / progress.total) : null;
+  const step = progress && progress.step !== 'starting' ? ` · ${progress.step}` : '';
+  return (
+    <div className="jp-mv-Progress" role="status" aria-live="polite">
+      <div className="jp-mv-Progress-label">
+        {label}
+        {step}
+        {share !== null ? ` · ${Math.round(share * 100)}%` : '…'}
+      </div>
+      <div className="jp-mv-Progress-track">
+        <div
+          className={
+            share === null
+              ? 'jp-mv-Progress-bar jp-mod-indeterminate'
+              : 'jp-mv-Progress-bar'
+          }
+          style={share === null ? undefined : { width: `${share * 100}%` }}
+        />
+      </div>
+    </div>
+  );
+}
+
+function SelectionBar(props: {
+  selected: IVersion[];
+  onCompare: () => void;
+}): JSX.Element {
+  const { selected } = props;
+  if (selected.length === 2) {
+    return (
+      <div className="jp-mv-SelectionBar">
+        <span>
+          {selected[0].name} and {selected[1].name} selected
+        </span>
+        <button
+          className="jp-mv-SelectionBar-compare jp-mod-styled jp-mod-accept"
+          onClick={props.onCompare}
+        >
+          Compare
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="jp-mv-SelectionBar jp-mod-hint">
+      {selected.length === 1
+        ? `Ctrl-click another version to compare it with ${selected[0].name}`
+        : 'Select two versions to compare them'}
     </div>
   );
 }
@@ -64,7 +197,7 @@ function Body(props: IVersionsViewProps): JSX.Element {
     );
   }
 
-  if (model.status === 'error') {
+  if (model.status === 'error' && model.versions.length === 0) {
     return (
       <div className="jp-mv-State jp-mv-State-error" role="alert">
         <p>Could not load versions: {model.error}</p>
@@ -80,32 +213,103 @@ function Body(props: IVersionsViewProps): JSX.Element {
 
   if (model.versions.length === 0) {
     if (model.status === 'ready') {
+      const saves = model.savesAfter(0);
       return (
-        <p className="jp-mv-State jp-mv-State-empty">
-          No versions yet. Run <code>jupyter mv snapshot {model.path}</code> in
-          a terminal to make the first one.
-        </p>
+        <>
+          <p className="jp-mv-State jp-mv-State-empty">
+            No versions yet. Write what this version is about above and press
+            Snapshot: the notebook, the data it read, its environment and
+            metrics are kept.
+          </p>
+          {saves > 0 && <Timeline {...props} />}
+        </>
       );
     }
     return <p className="jp-mv-State jp-mv-State-loading">Loading versions…</p>;
   }
+  return <Timeline {...props} />;
+}
+
+/** The versions, newest first, each preceded by the saves that followed it. */
+function Timeline(props: IVersionsViewProps): JSX.Element {
+  const { model } = props;
+  const sentinel = React.useRef<HTMLDivElement>(null);
+  const metricsShown = props.metricsShown();
+
+  // Load older versions as the end of the list scrolls into view.
+  React.useEffect(() => {
+    const node = sentinel.current;
+    if (!node || typeof IntersectionObserver === 'undefined') {
+      return;
+    }
+    const observer = new IntersectionObserver(entries => {
+      if (entries.some(e => e.isIntersecting)) {
+        void model.loadMore();
+      }
+    });
+    observer.observe(node);
+    return () => observer.disconnect();
+  }, [model, model.versions.length]);
+
+  const rows: JSX.Element[] = [];
+  const selection = new Set(model.selection);
+  const rowProps = (version: IVersion) => ({
+    version,
+    selected: selection.has(version.id),
+    metricsShown,
+    onSelect: props.onSelect,
+    onMenu: props.onMenu,
+    onOpen: props.onOpen
+  });
+  const saveGroup = (base: number): void => {
+    const count = model.savesAfter(base);
+    if (count === 0) {
+      return;
+    }
+    const expanded = model.isExpanded(base);
+    rows.push(
+      <SavesFold
+        key={`fold-${base}`}
+        base={base}
+        count={count}
+        expanded={expanded}
+        onToggle={b => void model.toggleSaves(b)}
+      />
+    );
+    for (const save of model.expandedSaves(base) ?? []) {
+      rows.push(<SaveItem key={save.id} {...rowProps(save)} />);
+    }
+  };
+  for (const version of model.versions) {
+    saveGroup(version.number);
+    rows.push(<VersionItem key={version.id} {...rowProps(version)} />);
+  }
+  if (!model.hasMore) {
+    saveGroup(0);
+  }
 
   const hidden = model.total - model.versions.length;
   return (
-    <>
+    <div className="jp-mv-Timeline">
       <ul
         className="jp-mv-VersionList"
+        role="listbox"
+        aria-label="Versions"
+        aria-multiselectable={true}
         aria-busy={model.status === 'loading'}
       >
-        {model.versions.map(version => (
-          <VersionItem key={version.id} version={version} />
-        ))}
+        {rows}
       </ul>
       {hidden > 0 && (
-        <p className="jp-mv-State jp-mv-State-more">
-          {hidden} older {hidden === 1 ? 'version' : 'versions'} not shown.
-        </p>
+        <div ref={sentinel} className="jp-mv-LoadMore">
+          <button
+            className="jp-mod-styled jp-mv-LoadMore-button"
+            onClick={() => void model.loadMore()}
+          >
+            Load {Math.min(hidden, model.pageSize)} older of {hidden}
+          </button>
+        </div>
       )}
-    </>
+    </div>
   );
 }

@@ -1,21 +1,11 @@
-"""The versions sidebar in a real JupyterLab, driven by a real Chromium.
-
-The lab runs as a subprocess with this interpreter, so it serves the *installed*
-jupyter-mv: its prebuilt sidebar and its server extension (`make test` installs
-them). Screenshots go to tests/output/ui/.
-"""
+"""The versions sidebar in a real JupyterLab, driven by a real Chromium: it lists the
+active notebook's versions, follows the active notebook, pages through many versions,
+reads its settings from the settings registry, and shows errors."""
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,55 +14,43 @@ import pytest
 from jupyter_mv.store import Store
 
 from ..helpers import write_notebook
+from .conftest import (  # CHROMIUM and its flags are imported from here by other tests
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    DOCUMENT_TAB,
+    ITEMS,
+    NOTEBOOK,
+    PANEL,
+    SIDEBAR_TAB,
+    Lab,
+    open_notebook,
+    open_sidebar,
+    running_lab,
+    screenshot,
+    theme_colour,
+)
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-]
-OUTPUT = Path(__file__).resolve().parents[1] / "output" / "ui"
-SIDEBAR_TAB = '.jp-SideBar.jp-mod-left li[data-id="jupyter-mv-versions"]'
-PANEL = "#jupyter-mv-versions"
-ITEMS = f"{PANEL} .jp-mv-VersionItem"
-TIMEOUT_MS = 60_000
+__all__ = ["CHROMIUM", "CHROMIUM_FLAGS"]
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(
-            f"\n\n*** Chromium is not at {CHROMIUM}: the UI tests cannot run. ***\n"
-            "`make test` installs Debian's chromium; or run `apt-get install chromium`, "
-            "or point the CHROMIUM environment variable at a Chromium binary.\n",
-            pytrace=False,
-        )
-    return CHROMIUM
+MANY = 1200
 
 
 @pytest.fixture(scope="module")
 def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project with a store and `train.ipynb` in two versions (the second tagged)."""
+    """A project with a store and `train.ipynb` in two versions (the second tagged), and
+    `many.ipynb` with 1,200 versions."""
     root = tmp_path_factory.mktemp("lab") / "project"
     notebook = write_notebook(root / "train.ipynb", ["x = 1"])
     write_notebook(root / "scratch.ipynb", ["2 + 2"])
+    many = write_notebook(root / "many.ipynb", ["n = 0"])
     env_before = os.environ.pop("JUPYTER_MV_STORE", None)
     try:
         with Store.init(root) as store:
             store.snapshot(notebook, message="first model")
             write_notebook(notebook, ["x = 1", "y = 2 * x"])
             store.tag(store.snapshot(notebook, message="tuned model").id, "best")
+            for i in range(1, MANY + 1):
+                store.snapshot(many, message=f"run {i}", metrics={"auc": round(0.5 + i / 4000, 4)})
     finally:
         if env_before is not None:
             os.environ["JUPYTER_MV_STORE"] = env_before
@@ -80,114 +58,9 @@ def lab_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `jupyter lab` on a free loopback port; yields its base URL (with token)."""
-    port, token = free_port(), secrets.token_hex(16)
-    state = tmp_path_factory.mktemp("lab-state")
-    env = {
-        **os.environ,
-        "JUPYTER_CONFIG_DIR": str(state / "config"),
-        "JUPYTER_DATA_DIR": str(state / "data"),
-        "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
-        "IPYTHONDIR": str(state / "ipython"),
-        "JUPYTER_MV_AUTHOR": "tester",
-    }
-    env.pop("JUPYTER_MV_STORE", None)
-    # No "would you like news?" prompt over the screenshots.
-    notification = state / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
-    notification.parent.mkdir(parents=True)
-    notification.write_text(json.dumps({"fetchNews": "false"}))
-    log = (state / "lab.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "jupyterlab",
-            "--no-browser",
-            "--ServerApp.ip=127.0.0.1",
-            f"--ServerApp.port={port}",
-            "--ServerApp.port_retries=0",
-            f"--ServerApp.root_dir={lab_root}",
-            f"--IdentityProvider.token={token}",
-            "--allow-root",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-            "--LabApp.extension_manager=readonly",
-            f"--LabApp.user_settings_dir={state / 'settings'}",
-            f"--LabApp.workspaces_dir={state / 'workspaces'}",
-        ],
-        cwd=lab_root, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{(state / 'lab.log').read_text()}")
-            try:
-                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"jupyter lab did not answer within 90 s:\n{(state / 'lab.log').read_text()}")
-            time.sleep(0.25)
-        with urllib.request.urlopen(f"{base}/lab/api/extensions?token={token}", timeout=10) as response:
-            names = [ext["name"] for ext in json.load(response)]
-        assert "jupyter-mv" in names, (
-            f"the lab does not see the jupyter-mv labextension ({names}); install the package "
-            "with its prebuilt extension (`make test`)"
-        )
-        yield f"{base}/lab/tree/{{path}}?reset&token={token}"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        print(f"\njupyter lab log: {state / 'lab.log'}")
-
-
-@pytest.fixture
-def page(chromium: str, lab: str):
-    """A fresh Chromium page."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS, headless=True)
-        try:
-            context = browser.new_context(viewport={"width": 1400, "height": 900})
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context.new_page()
-        finally:
-            browser.close()
-
-
-NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
-DOCUMENT_TAB = '#jp-main-dock-panel li.lm-TabBar-tab[data-type="document-title"]'
-
-
-def open_notebook(page, lab: str, path: str) -> None:
-    """Open ``path`` (in a reset workspace) and wait until it is the current document."""
-    page.goto(lab.format(path=path))
-    page.locator(f'{DOCUMENT_TAB}.jp-mod-current[title*="{Path(path).name}"]').wait_for()
-    page.locator(NOTEBOOK).wait_for(state="visible")
-
-
-def open_sidebar(page) -> None:
-    tab = page.locator(SIDEBAR_TAB)
-    tab.wait_for(state="visible")
-    if "lm-mod-current" not in (tab.get_attribute("class") or ""):
-        tab.click()
-    page.locator(PANEL).wait_for(state="visible")
-
-
-def screenshot(page, name: str) -> Path:
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    path = OUTPUT / f"{name}.png"
-    page.screenshot(path=str(path))
-    print(f"\nscreenshot: {path}")
-    return path
+def lab(lab_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with running_lab(lab_root, tmp_path_factory.mktemp("lab-state")) as running:
+        yield running
 
 
 def test_the_sidebar_lists_the_active_notebooks_two_versions(page, lab):
@@ -208,17 +81,8 @@ def test_the_sidebar_lists_the_active_notebooks_two_versions(page, lab):
     expect(items.nth(1).locator(".jp-mv-VersionItem-message")).to_have_text("first model")
     expect(page.locator(f"{PANEL} .jp-mv-VersionsView-notebook")).to_have_text("train.ipynb")
     # The sidebar's stylesheet is shipped and paints with the theme's variables.
-    panel_background, theme_background = page.evaluate(
-        """() => {
-          const probe = document.createElement('div');
-          probe.style.background = 'var(--jp-layout-color1)';
-          document.body.appendChild(probe);
-          const theme = getComputedStyle(probe).backgroundColor;
-          probe.remove();
-          return [getComputedStyle(document.querySelector('#jupyter-mv-versions')).backgroundColor, theme];
-        }"""
-    )
-    assert panel_background == theme_background != "rgba(0, 0, 0, 0)"
+    panel_background = page.evaluate("getComputedStyle(document.querySelector('#jupyter-mv-versions')).backgroundColor")
+    assert panel_background == theme_colour(page, "--jp-layout-color1") != "rgba(0, 0, 0, 0)"
     screenshot(page, "sidebar-two-versions")
 
 
@@ -293,3 +157,39 @@ def test_a_failing_api_shows_the_error_state(page, lab, lab_root):
     expect(error.locator("button")).to_have_text("Try again")
     screenshot(page, "sidebar-error-state")
     shutil.rmtree(broken)
+
+
+def test_many_versions_load_a_page_at_a_time(page, lab):
+    from playwright.sync_api import expect
+
+    open_notebook(page, lab, "many.ipynb")
+    open_sidebar(page)
+
+    items = page.locator(ITEMS)
+    expect(items).to_have_count(50)
+    expect(items.first.locator(".jp-mv-VersionItem-name")).to_have_text(f"v{MANY}")
+    expect(items.first.locator(".jp-mv-Metric")).to_have_text("auc 0.8")
+    more = page.locator(f"{PANEL} .jp-mv-LoadMore-button")
+    expect(more).to_have_text(f"Load 50 older of {MANY - 50}")
+    more.click()
+    expect(items).to_have_count(100)
+    # Scrolling to the end of the list loads the next page by itself.
+    page.locator(f"{PANEL} .jp-mv-Timeline").evaluate("node => node.scrollTo(0, node.scrollHeight)")
+    expect(items).to_have_count(150)
+    expect(items.last.locator(".jp-mv-VersionItem-name")).to_have_text(f"v{MANY - 149}")
+
+
+def test_the_page_size_comes_from_the_settings_registry(page, lab):
+    from playwright.sync_api import expect
+
+    lab.set_user_settings("jupyter-mv:plugin", {"pageSize": 20, "metricsShown": 0})
+    try:
+        open_notebook(page, lab, "many.ipynb")
+        open_sidebar(page)
+
+        items = page.locator(ITEMS)
+        expect(items).to_have_count(20)
+        expect(page.locator(f"{PANEL} .jp-mv-LoadMore-button")).to_have_text(f"Load 20 older of {MANY - 20}")
+        expect(items.first.locator(".jp-mv-Metric")).to_have_count(0)
+    finally:
+        lab.set_user_settings("jupyter-mv:plugin", None)

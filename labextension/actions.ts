@@ -1,0 +1,345 @@
+import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import { PathExt } from '@jupyterlab/coreutils';
+import { IDocumentManager } from '@jupyterlab/docmanager';
+import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import { Widget } from '@lumino/widgets';
+
+import { VersionsModel } from './model';
+import {
+  aliasVersion,
+  recordSave,
+  startRestore,
+  startSnapshot,
+  tagVersion,
+  waitForTask
+} from './request';
+import { ITaskProgress, IVersion } from './types';
+
+/** Settings the actions follow (from the settings registry). */
+export interface IActionSettings {
+  saveHistory: boolean;
+  saveHistoryRetentionDays: number;
+  askKernel: boolean;
+}
+
+/**
+ * What the sidebar, the commands and the toolbar button do: each saves the
+ * notebook where it must, calls the API, waits for the work, refreshes the
+ * timeline and tells the user how it went.
+ */
+export class Actions {
+  constructor(
+    readonly model: VersionsModel,
+    readonly tracker: INotebookTracker,
+    readonly settings: () => IActionSettings,
+    readonly docManager: IDocumentManager | null = null
+  ) {}
+
+  /** The open notebook panel of `path`, if any. */
+  panelOf(path: string): NotebookPanel | null {
+    return this.tracker.find(panel => panel.context.path === path) ?? null;
+  }
+
+  /**
+   * Save the notebook (so the version holds what the user sees), then store
+   * a version of it with what its kernel knows.
+   *
+   * @returns the new version, or null when it failed (the user was told)
+   */
+  async snapshot(path: string, message: string): Promise<IVersion | null> {
+    const panel = this.panelOf(path);
+    const name = PathExt.basename(path);
+    return this._busyWork('Snapshot', `Snapshot of ${name} failed`, async () => {
+      if (panel) {
+        this.model.busy = { label: `Saving ${name}`, progress: null };
+        await this.saveQuietly(panel);
+        this.model.busy = { label: 'Snapshot', progress: null };
+      }
+      const task = await startSnapshot(path, {
+        message,
+        kernel: this.settings().askKernel
+      });
+      const result = await waitForTask(task, this._progress('Snapshot'));
+      Notification.success(
+        `${name}: ${result.version.name} stored` +
+          (message ? ` (${message})` : ''),
+        { autoClose: 4000 }
+      );
+      for (const warning of result.warnings) {
+        Notification.warning(`${name}: ${warning}`, { autoClose: 10000 });
+      }
+      return result.version;
+    });
+  }
+
+  /** Ask for a tag name, then tag the version. */
+  async tag(path: string, version: IVersion): Promise<void> {
+    const name = await askText(
+      `Tag ${version.name}`,
+      'A name that never moves (letters, digits, _ . - + /)',
+      'baseline'
+    );
+    if (name !== null) {
+      await this._named(path, () => tagVersion(path, version.id, name), {
+        done: `${version.name} tagged ${name}`,
+        failed: `Could not tag ${version.name}`
+      });
+    }
+  }
+
+  /** Ask for an alias name, then point it at the version. */
+  async alias(path: string, version: IVersion): Promise<void> {
+    const name = await askText(
+      `Set an alias on ${version.name}`,
+      'A movable name; it leaves the version it named before',
+      'production'
+    );
+    if (name !== null) {
+      await this._named(path, () => aliasVersion(path, version.id, name), {
+        done: `@${name} now names ${version.name}`,
+        failed: `Could not set @${name}`
+      });
+    }
+  }
+
+  /**
+   * Restore a version in place: after a confirmation, save the open
+   * notebook (so a safety version keeps even unsaved edits), write the
+   * version back, and show it in the open notebook.
+   */
+  async restoreInPlace(path: string, version: IVersion): Promise<void> {
+    const name = PathExt.basename(path);
+    const others = version.files.filter(
+      f => f.role !== 'notebook' && f.stored
+    );
+    const body = new RestoreBody(version, name, others.length);
+    const answer = await showDialog({
+      title: `Restore ${version.name} in place?`,
+      body,
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.warnButton({ label: 'Restore', ariaLabel: 'Restore' })
+      ],
+      defaultButton: 0
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+    const panel = this.panelOf(path);
+    const label = `Restoring ${version.name}`;
+    await this._busyWork(label, `${label} failed`, async () => {
+      if (panel && panel.context.model.dirty) {
+        await this.saveQuietly(panel);
+      }
+      const task = await startRestore(path, version.id, {
+        files: body.files
+      });
+      const result = await waitForTask(task, this._progress(label));
+      if (panel) {
+        await panel.context.revert();
+      }
+      const kept = result.safety
+        ? ` The state before is kept as ${result.safety.name}.`
+        : '';
+      Notification.success(`${name} is ${version.name} again.${kept}`, {
+        autoClose: 6000
+      });
+    });
+  }
+
+  /** Restore a version's notebook to a new notebook, and open it. */
+  async restoreToNew(path: string, version: IVersion): Promise<void> {
+    const folder = PathExt.dirname(path);
+    const stem = PathExt.basename(path, '.ipynb');
+    const suggested = `${stem}-${version.name}.ipynb`;
+    const chosen = await askText(
+      `Restore ${version.name} to a new notebook`,
+      `A new notebook in ${folder || 'the root folder'}`,
+      suggested,
+      suggested
+    );
+    if (chosen === null) {
+      return;
+    }
+    const target = PathExt.join(
+      folder,
+      chosen.endsWith('.ipynb') ? chosen : `${chosen}.ipynb`
+    );
+    const label = `Restoring ${version.name}`;
+    await this._busyWork(label, `${label} failed`, async () => {
+      const task = await startRestore(path, version.id, { to: target });
+      const result = await waitForTask(task, this._progress(label));
+      if (this.docManager) {
+        this.docManager.openOrReveal(result.path);
+      }
+      Notification.success(`${version.name} written to ${result.path}`, {
+        autoClose: 5000
+      });
+    });
+  }
+
+  /**
+   * After a save: keep a light version when save history is on (not for the
+   * save a snapshot makes), then refresh the timeline.
+   */
+  async saved(path: string): Promise<void> {
+    const settings = this.settings();
+    if (settings.saveHistory && !this._quiet.has(path)) {
+      try {
+        await recordSave(path, settings.saveHistoryRetentionDays);
+      } catch (reason) {
+        console.warn(`jupyter-mv: the save of ${path} was not kept`, reason);
+      }
+    }
+    if (this.model.path === path) {
+      await this.model.refresh();
+    }
+  }
+
+  /** Save a notebook without keeping the save as a light version. */
+  async saveQuietly(panel: NotebookPanel): Promise<void> {
+    const path = panel.context.path;
+    this._quiet.add(path);
+    try {
+      await panel.context.save();
+    } finally {
+      this._quiet.delete(path);
+    }
+  }
+
+  /**
+   * Run long work with the sidebar showing `label` and its progress; tell the
+   * user when it fails; refresh the timeline after.
+   *
+   * @returns what the work returned, or null when it failed
+   */
+  private async _busyWork<T>(
+    label: string,
+    failed: string,
+    work: () => Promise<T>
+  ): Promise<T | null> {
+    const path = this.model.path;
+    this.model.busy = { label, progress: null };
+    try {
+      return await work();
+    } catch (reason) {
+      Notification.error(`${failed}: ${messageOf(reason)}`, {
+        autoClose: false
+      });
+      return null;
+    } finally {
+      this.model.busy = null;
+      if (this.model.path === path) {
+        await this.model.refresh();
+      }
+    }
+  }
+
+  /** Shows a task's progress in the sidebar. */
+  private _progress(label: string): (progress: ITaskProgress) => void {
+    return progress => {
+      this.model.busy = { label, progress };
+    };
+  }
+
+  private async _named(
+    path: string,
+    call: () => Promise<IVersion>,
+    text: { done: string; failed: string }
+  ): Promise<void> {
+    try {
+      await call();
+      Notification.success(text.done, { autoClose: 3000 });
+    } catch (reason) {
+      Notification.error(`${text.failed}: ${messageOf(reason)}`, {
+        autoClose: false
+      });
+    }
+    if (this.model.path === path) {
+      await this.model.refresh();
+    }
+  }
+
+  private _quiet = new Set<string>();
+}
+
+/** The message of an error, for people. */
+export function messageOf(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
+/** Ask for one line of text; null when cancelled or left empty. */
+export async function askText(
+  title: string,
+  label: string,
+  placeholder: string,
+  text = ''
+): Promise<string | null> {
+  const body = new TextBody(label, placeholder, text);
+  const result = await showDialog({
+    title,
+    body,
+    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'OK' })],
+    focusNodeSelector: 'input'
+  });
+  const value = body.value.trim();
+  return result.button.accept && value ? value : null;
+}
+
+/** A labelled text field for a dialog. */
+class TextBody extends Widget {
+  constructor(label: string, placeholder: string, text: string) {
+    super();
+    this.addClass('jp-mv-DialogBody');
+    const caption = document.createElement('label');
+    caption.textContent = label;
+    this._input = document.createElement('input');
+    this._input.className = 'jp-mod-styled jp-mv-DialogInput';
+    this._input.placeholder = placeholder;
+    this._input.value = text;
+    caption.appendChild(this._input);
+    this.node.appendChild(caption);
+  }
+
+  get value(): string {
+    return this._input.value;
+  }
+
+  private _input: HTMLInputElement;
+}
+
+/** The restore confirmation: what happens, and whether files come back too. */
+class RestoreBody extends Widget {
+  constructor(version: IVersion, notebook: string, otherFiles: number) {
+    super();
+    this.addClass('jp-mv-DialogBody');
+    this.addClass('jp-mv-RestoreBody');
+    const what = document.createElement('p');
+    what.textContent =
+      `${notebook} will be replaced by ${version.name}` +
+      (version.message ? ` (“${version.message}”)` : '') +
+      '. Its current state, unsaved changes included, is first kept as a ' +
+      'safety version, so nothing is lost.';
+    this.node.appendChild(what);
+    this._check = document.createElement('input');
+    this._check.type = 'checkbox';
+    if (otherFiles > 0) {
+      const label = document.createElement('label');
+      label.className = 'jp-mv-RestoreFiles';
+      label.appendChild(this._check);
+      label.appendChild(
+        document.createTextNode(
+          ` Also restore the ${otherFiles} data and model ` +
+            `file${otherFiles === 1 ? '' : 's'} it holds`
+        )
+      );
+      this.node.appendChild(label);
+    }
+  }
+
+  get files(): boolean {
+    return this._check.checked;
+  }
+
+  private _check: HTMLInputElement;
+}
