@@ -119,13 +119,19 @@ def with_path(params: dict[str, str], body: dict[str, Any] | None, key: str, val
     return params, {**body, key: value}
 
 
-@pytest.mark.parametrize("bad", BAD_PATHS)
-@pytest.mark.parametrize(("route", "method", "parts", "params", "body"),
-                         [e for e in ENDPOINTS if e[0] != "/tasks/{task_id}"], ids=IDS[:6] + IDS[7:])
-async def test_paths_outside_the_root_or_into_the_store_are_400(jp_fetch, jp_root_dir, two_versions, route,
-                                                                method, parts, params, body, bad):
-    if body is None and "\x00" in bad:
-        pytest.skip("tornado turns control characters of query arguments into spaces")
+#: Every endpoint that takes a path, with every bad path. A query argument's control
+#: characters become spaces in tornado (tests/security checks what that leaves), so the
+#: NUL byte is tried in bodies only.
+PATH_CASES = [
+    pytest.param(*endpoint[1:], bad, id=f"{endpoint[1]} {endpoint[0]} {bad!r}")
+    for endpoint in ENDPOINTS if endpoint[0] != "/tasks/{task_id}"
+    for bad in BAD_PATHS if endpoint[4] is not None or "\x00" not in bad
+]
+
+
+@pytest.mark.parametrize(("method", "parts", "params", "body", "bad"), PATH_CASES)
+async def test_paths_outside_the_root_or_into_the_store_are_400(jp_fetch, jp_root_dir, two_versions, method, parts,
+                                                                params, body, bad):
     params, body = with_path(params, body, "path", bad)
 
     status, answer = await call(jp_fetch, method, *parts, params=params, body=body)
