@@ -17,10 +17,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 # What the built sidebar is made from, and what the Python package is made from.
-FRONTEND_SOURCES := $(shell find labextension style -type f 2>/dev/null) \
+FRONTEND_SOURCES := $(shell find labextension style schema -type f 2>/dev/null) \
 	package.json yarn.lock tsconfig.json .yarnrc.yml
 PACKAGE_SOURCES := $(shell find jupyter_mv -path jupyter_mv/labextension -prune -o -type f -name '*.py' -print \
-	-o -type f -name '*.json' -print 2>/dev/null) \
+	-o -type f -name '*.json' -print -o -type f -name '*.yaml' -print 2>/dev/null) \
 	pyproject.toml install.json $(shell find jupyter-config -type f 2>/dev/null)
 
 LAB_FLAGS := --no-browser $(ALLOW_ROOT) \

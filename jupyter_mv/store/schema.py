@@ -25,7 +25,7 @@ from ..errors import StoreFormatError
 __all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "create", "transaction", "insert_rows"]
 
 #: The store format this code writes and understands (docs/store-format.md).
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000
 
 
