@@ -162,10 +162,37 @@ class Tool:
     def tool_version(self) -> str: ...
 
 
+def freeze_source(dest: Path) -> tuple[Path, str]:
+    """The committed ``jupyter_mv`` package (``git archive HEAD``), byte-compiled, for the whole run,
+    and the commit it is; the working tree's copy outside a git checkout.
+
+    A run lasts an hour: measured from the live tree, an edit made meanwhile (the tree is
+    shared) could change or break the code under test halfway.
+    """
+    import compileall
+
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=True).stdout.strip()
+        archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD", "jupyter_mv"], capture_output=True,
+                                 check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        commit = "working tree"
+        shutil.copytree(REPO / "jupyter_mv", dest / "jupyter_mv",
+                        ignore=shutil.ignore_patterns("__pycache__", "labextension", "*.pyc"))
+    compileall.compile_dir(dest / "jupyter_mv", quiet=1)
+    return dest, commit
+
+
 class JupyterMV(Tool):
+    #: Where the package under test is imported from (see :func:`freeze_source`).
+    source: Path = REPO
+
     def __init__(self, work: Path, log: Path) -> None:
         env = base_env()
-        env["PYTHONPATH"] = str(REPO) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        env["PYTHONPATH"] = str(self.source) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
         bindir = str(Path(sys.executable).parent)
         env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
         super().__init__("jupyter-mv", work, log, env)
@@ -419,7 +446,7 @@ def markdown(info: dict, runs: list[dict]) -> str:
         f"- Machine: {m['cores']} cores ({m['cpu']}), {m['memory'] / GB:.0f} GiB memory, Linux {m['kernel']}, "
         f"Python {m['python']}; load average {info['load_before']} before, {info['load_after']} after "
         "(the machine is shared: other test runs were going on)",
-        f"- Tools: {', '.join(info['versions'])}",
+        f"- Tools: {', '.join(info['versions'])} (commit {info.get('commit', 'unknown')})",
         f"- Workload: {info['workload']}; {info['rounds']} rounds of edits",
         f"- Limit: reading the same {fmt_size(info['workload_bytes'])} from the page cache took "
         f"{fmt_s(info['raw_read'])} ({info['workload_bytes'] / MB / info['raw_read']:,.0f} MB/s). Cold reads "
@@ -431,7 +458,8 @@ def markdown(info: dict, runs: list[dict]) -> str:
         t = r["tools"]
         mv, dvc = t["jupyter-mv"], t["DVC"]
         title = f"## Run {i} of {len(runs)}" if len(runs) > 1 else "## Results"
-        lines += [title, "", f"{r['minutes']:.0f} min; load average {r['load_before']} at its start, "
+        lines += [title, ""] + ([r["note"], ""] if r.get("note") else [])
+        lines += [f"{r['minutes']:.0f} min; load average {r['load_before']} at its start, "
                   f"{r['load_after']} at its end. The last column is DVC's figure divided by jupyter-mv's: "
                   "above 1x, jupyter-mv is faster, smaller or leaner.", "",
                   "| figure | " + " | ".join(TOOLS) + " | jupyter-mv vs DVC |",
@@ -476,7 +504,8 @@ def markdown(info: dict, runs: list[dict]) -> str:
         "copy. (Changing single bytes scattered across the whole model would defeat any chunk-level "
         "deduplication: every tool would then store a full copy per version.)",
         "- A version: jupyter-mv `jupyter mv snapshot analysis.ipynb data.csv model.bin -m ...` (this "
-        "checkout's CLI in a subprocess; it also records the Python environment, once per change of it); "
+        "checkout's CLI in a subprocess, from its last commit, copied when the run starts; it also "
+        "records the Python environment, once per change of it); "
         "DVC `dvc add data.csv model.bin` for the first version and `dvc commit -f` after, then `git add` of "
         "the `.dvc` files and the notebook and `git commit` (DVC keeps code and notebooks in git); git `git add` "
         "of the three files and `git commit`. `git gc` once after the last round. The versions with nothing "
@@ -605,6 +634,7 @@ def main(argv: list[str] | None = None) -> int:
         info["workload"] = (f"a {fmt_size(sizes[NOTEBOOK])} notebook, a {fmt_size(sizes[DATA])} CSV and a "
                             f"{fmt_size(sizes[MODEL])} model ({fmt_size(info['workload_bytes'])})")
         hashes = file_hashes(orig)
+        JupyterMV.source, info["commit"] = freeze_source(base / "src")
         info["versions"] = [t.tool_version() for t in (JupyterMV(base, base / "versions.log"),
                                                        DVC(base, base / "versions.log", venv),
                                                        Git(base, base / "versions.log"))]
