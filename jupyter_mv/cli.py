@@ -168,6 +168,32 @@ def _verb_reproduce(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("--json", action="store_true")
 
 
+def _verb_remote(p: argparse.ArgumentParser, in_notebook: bool) -> None:
+    sub = p.add_subparsers(dest="remote_command", metavar="add|list|remove", parser_class=type(p))
+    sub.required = True
+    add = sub.add_parser("add", help="remember a remote: s3://bucket/prefix, sftp://host/path or a folder")
+    add.add_argument("name")
+    add.add_argument("url")
+    show = sub.add_parser("list", help="list the remotes (the first is the default)")
+    show.add_argument("--json", action="store_true")
+    remove = sub.add_parser("remove", help="forget a remote")
+    remove.add_argument("name")
+
+
+def _verb_push(p: argparse.ArgumentParser, in_notebook: bool) -> None:
+    p.add_argument("remote", nargs="?", help="default: the first remote added")
+    p.add_argument("refs", nargs="*", metavar="REF", help="versions, tags or aliases to push (default: all)")
+    p.add_argument("--force", action="store_true", help="move an alias that the remote moved since the last pull")
+    p.add_argument("--json", action="store_true")
+
+
+def _verb_pull(p: argparse.ArgumentParser, in_notebook: bool) -> None:
+    p.add_argument("remote", nargs="?", help="default: the first remote added")
+    p.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="only these notebooks' versions")
+    p.add_argument("--all", action="store_true", help="fetch every pack now, not when a read needs it")
+    p.add_argument("--json", action="store_true")
+
+
 #: Every verb: its one-line help and the function that adds its arguments. Other faces
 #: (the ``%mv`` magic) build their verbs from the same table, so the grammar is one.
 VERBS: dict[str, tuple[str, Callable[[argparse.ArgumentParser, bool], None]]] = {
@@ -184,6 +210,9 @@ VERBS: dict[str, tuple[str, Callable[[argparse.ArgumentParser, bool], None]]] = 
     "env": ("show a version's environment, or this interpreter's", _verb_env),
     "report": ("a provenance report of a model, a file a notebook wrote, or a version", _verb_report),
     "reproduce": ("run a version's notebook again in a fresh kernel and compare", _verb_reproduce),
+    "remote": ("add, list or remove remotes (S3, SFTP, a shared folder)", _verb_remote),
+    "push": ("send versions, their packs, tags and aliases to a remote", _verb_push),
+    "pull": ("bring in a remote's versions (their bytes when a read needs them, or --all)", _verb_pull),
 }
 
 
@@ -529,10 +558,56 @@ def cmd_reproduce(args: argparse.Namespace, out: _Out) -> int:
     return 0 if result["status"] == "identical" else EXIT_ERROR
 
 
+def cmd_remote(args: argparse.Namespace, out: _Out) -> int:
+    store = _open_store(args)
+    if args.remote_command == "add":
+        added = store.remote_add(args.name, args.url)
+        print(f"added remote {added['name']} {added['url']}")
+    elif args.remote_command == "remove":
+        store.remote_remove(args.name)
+        print(f"removed remote {args.name}")
+    else:
+        remotes = store.remotes()
+        if args.json:
+            out.json(remotes)
+        elif not remotes:
+            print("no remotes yet: `jupyter mv remote add NAME URL` adds one")
+        for r in remotes if not args.json else []:
+            print(f"{r['name']}  {r['url']}" + ("  (default)" if r["default"] else ""))
+    return 0
+
+
+def cmd_push(args: argparse.Namespace, out: _Out) -> int:
+    result = _open_store(args).push(args.remote, args.refs or None, force=args.force,
+                                    progress=tqdm_progress(min_total=1))
+    if args.json:
+        out.json(result)
+        return 0
+    print(f"pushed {result['versions']} version{'s' if result['versions'] != 1 else ''} and {result['packs']} "
+          f"pack{'s' if result['packs'] != 1 else ''} ({_size(result['bytes'])}) to {result['remote']}"
+          + (f"; {result['skipped']} already there" if result["skipped"] else ""))
+    return 0
+
+
+def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
+    result = _open_store(args).pull(args.remote, args.notebooks or None, all=args.all,
+                                    progress=tqdm_progress(min_total=1))
+    if args.json:
+        out.json(result)
+        return 0
+    print(f"pulled {result['versions']} version{'s' if result['versions'] != 1 else ''} from {result['remote']}"
+          + (f", fetched {result['packs']} pack{'s' if result['packs'] != 1 else ''}" if args.all else "")
+          + f" ({_size(result['bytes'])})")
+    for conflict in result.get("conflicts", []):
+        print(f"warning: {_printable(conflict)}", file=sys.stderr)
+    return 0
+
+
 COMMANDS = {
     "init": cmd_init, "snapshot": cmd_snapshot, "log": cmd_log, "show": cmd_show, "tag": cmd_tag,
     "alias": cmd_alias, "restore": cmd_restore, "diff": cmd_diff, "verify": cmd_verify, "gc": cmd_gc,
-    "env": cmd_env, "report": cmd_report, "reproduce": cmd_reproduce,
+    "env": cmd_env, "report": cmd_report, "reproduce": cmd_reproduce, "remote": cmd_remote, "push": cmd_push,
+    "pull": cmd_pull,
 }
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "Busy",
     "IntegrityError",
     "StoreFormatError",
+    "RemoteError",
 ]
 
 
@@ -80,3 +81,10 @@ class StoreFormatError(MVError):
 
     status = 500
     code = "store_format"
+
+
+class RemoteError(MVError):
+    """A remote could not be reached or answered with an error (network, credentials, permissions)."""
+
+    status = 502
+    code = "remote_error"

@@ -47,6 +47,9 @@ HELP = """\
   report [REF] [-o FILE]          the provenance report of a model (churn@production), a file the
                                   notebook wrote, or a version: data, environment, cells, metrics
   reproduce [REF]                 run a version's notebook again in a fresh kernel and compare
+  remote add NAME URL | list | remove NAME   remotes: s3://bucket/prefix, sftp://host/path, a folder
+  push [REMOTE] [REF...] [--force]  send versions, their packs, tags and aliases to a remote
+  pull [REMOTE] [NOTEBOOK...] [--all]  bring in a remote's versions (bytes on first read, or --all)
   panel                           an interactive panel: timeline, snapshot, tag, diff, restore
   notebook [PATH]                 show, or tell the kernel, which notebook it runs
   config [KEY=VALUE...]           settings: max_file_size (e.g. 2GB); capture=off stops noting
@@ -59,7 +62,8 @@ max_file_size are recorded by hash only. `.mvignore` (gitignore syntax) at the p
 leaves files out. The same operations exist in Python: `import jupyter_mv as mv; mv.snapshot()`.
 """
 
-_SHARED = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "init", "report", "reproduce")
+_SHARED = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "init", "report", "reproduce", "remote",
+           "push", "pull")
 
 
 class _MagicParser(cli._Parser):
@@ -153,6 +157,7 @@ class MVMagics(Magics):
         cli.COMMANDS[args.command](args, cli._Out())
 
     _do_log = _do_show = _do_tag = _do_alias = _do_restore = _do_reproduce = _cli
+    _do_remote = _do_push = _do_pull = _cli
 
     def _do_init(self, args: argparse.Namespace) -> None:
         store = self.session.init(None if args.directory == "." else args.directory)

@@ -50,11 +50,15 @@ def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> Veri
         check = str(exc)
     damaged: dict[bytes, dict] = {}
     count = 0
-    total_bytes = db.execute("SELECT coalesce(sum(size), 0) FROM chunks").fetchone()[0]
+    # Chunks in packs a lazy pull left on a remote are not here to re-hash: they are
+    # checked when a read fetches them.
+    total_bytes = db.execute(
+        "SELECT coalesce(sum(c.size), 0) FROM chunks c JOIN packs p ON p.id = c.pack WHERE p.remote IS NULL"
+    ).fetchone()[0]
     with PackReader(store.dir) as reader, progress("verify", total_bytes, "B") as update:
         rows = db.execute(
             "SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec FROM chunks c "
-            "JOIN packs p ON p.id = c.pack ORDER BY c.pack, c.offset"
+            "JOIN packs p ON p.id = c.pack WHERE p.remote IS NULL ORDER BY c.pack, c.offset"
         )
         for digest, pack, offset, length, size, codec in rows:
             count += 1
@@ -118,6 +122,9 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
         if digest not in dead_set:
             live_chunks.update(_split(chunk_list))
     packs = {pid: (name, created) for pid, name, created in db.execute("SELECT id, name, created FROM packs")}
+    # A pack still on a remote (lazy pull) has no file to rewrite: it is dropped when none
+    # of its chunks is live, and otherwise kept whole.
+    on_remote = {r[0] for r in db.execute("SELECT id FROM packs WHERE remote IS NOT NULL")}
     by_pack: dict[int, list[tuple]] = defaultdict(list)
     for row in db.execute("SELECT hash, pack, offset, length, size, codec FROM chunks"):
         by_pack[row[1]].append(row)
@@ -126,7 +133,7 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
     for pid, rows in by_pack.items():
         name, created = packs[pid]
         dead = [r for r in rows if r[0] not in live_chunks]
-        if not dead or created >= cutoff:
+        if not dead or created >= cutoff or (pid in on_remote and len(dead) < len(rows)):
             continue
         chunks_removed += len(dead)
         bytes_freed += sum(r[3] for r in dead)

@@ -25,7 +25,7 @@ from ..errors import StoreFormatError
 __all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "create", "transaction", "insert_rows"]
 
 #: The store format this code writes and understands (docs/store-format.md).
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 BUSY_TIMEOUT_MS = 60_000
 
 
@@ -174,11 +174,45 @@ def _m003_light_versions(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m004_remotes(db: sqlite_utils.Database) -> None:
+    """Remotes: where versions are pushed to and pulled from, what each is known to hold,
+    and packs whose bytes are still only on a remote (a lazy pull: ``packs.remote``)."""
+    db.executescript(
+        """
+        CREATE TABLE remotes (
+            name TEXT PRIMARY KEY,
+            url TEXT NOT NULL,
+            created REAL NOT NULL
+        );
+        ALTER TABLE packs ADD COLUMN remote TEXT;
+        CREATE TABLE remote_packs (
+            remote TEXT NOT NULL,
+            pack TEXT NOT NULL,
+            PRIMARY KEY (remote, pack)
+        ) WITHOUT ROWID;
+        CREATE TABLE remote_versions (
+            remote TEXT NOT NULL,
+            version TEXT NOT NULL,
+            PRIMARY KEY (remote, version)
+        ) WITHOUT ROWID;
+        CREATE INDEX remote_versions_version ON remote_versions(version);
+        CREATE TABLE remote_aliases (
+            remote TEXT NOT NULL,
+            name TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            version TEXT NOT NULL,
+            PRIMARY KEY (remote, name)
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 #: Numbered migrations, applied in order; never edit one that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial", _m001_initial),
     (2, "models", _m002_models),
     (3, "light versions", _m003_light_versions),
+    (4, "remotes", _m004_remotes),
 ]
 
 

@@ -597,13 +597,20 @@ class Store:
         size, chunk_list = row
         digests = [chunk_list[i : i + 32] for i in range(0, len(chunk_list), 32)]
         locations = {}
+        lazy = set()
         for i in range(0, len(digests), 900):
             batch = digests[i : i + 900]
-            for h, pack, offset, length, csize, codec in self.db.execute(
-                "SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec FROM chunks c "
+            for h, pack, offset, length, csize, codec, remote in self.db.execute(
+                "SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec, p.remote FROM chunks c "
                 f"JOIN packs p ON p.id = c.pack WHERE c.hash IN ({','.join('?' * len(batch))})", batch
             ).fetchall():
                 locations[h] = (pack, offset, length, csize, codec)
+                if remote is not None:
+                    lazy.add(pack)
+        if lazy:  # a lazy pull left these packs on their remote: fetch them now
+            from ..remote import fetch_packs
+
+            fetch_packs(self, sorted(lazy), locked=reader is not None)
         own = reader is None
         reader = reader or PackReader(self.dir)
         try:
@@ -674,6 +681,63 @@ class Store:
         if not rows:
             raise NotFound(f"no alias {name}")
         return [{"version": v, "previous": p, "set_at": iso_time(t)} for v, p, t in rows]
+
+    # -- remotes ---------------------------------------------------------------------------
+
+    def remote_add(self, name: str, url: str) -> dict[str, str]:
+        """Remember a remote (``s3://bucket/prefix``, ``sftp://host/path``, ``file:///folder``
+        or a folder path) under ``name``; nothing is contacted. Credentials are never stored.
+
+        :raises InvalidInput: a bad name or URL, or one holding a password.
+        :raises Conflict: a remote of that name exists.
+        """
+        from ..remote import add_remote
+
+        return add_remote(self, name, url)
+
+    def remote_remove(self, name: str) -> None:
+        """Forget a remote. :raises NotFound: no such remote."""
+        from ..remote import remove_remote
+
+        remove_remote(self, name)
+
+    def remotes(self) -> list[dict[str, Any]]:
+        """Every remote as ``{"name", "url", "default"}``; the oldest is the default."""
+        from ..remote import list_remotes
+
+        return list_remotes(self)
+
+    def push(self, remote: str | None = None, refs: Sequence[str] | None = None, *, force: bool = False,
+             progress: Progress = null_progress) -> dict[str, Any]:
+        """Send the versions (all, or those ``refs`` name), their packs, tags and aliases
+        that the remote lacks: packs first, then the versions' records, then names.
+
+        :returns: ``{"remote", "versions", "packs", "bytes", "skipped"}``: versions and
+            packs sent, bytes sent, versions that were there already.
+        :raises Conflict: a tag points elsewhere on the remote, or an alias moved there
+            since this store last saw it (unless ``force``).
+        """
+        from ..remote import push
+
+        return push(self, remote, refs, force=force, progress=progress)
+
+    def pull(self, remote: str | None = None, notebooks: Sequence[str] | None = None, *, all: bool = False,
+             progress: Progress = null_progress) -> dict[str, Any]:
+        """Bring in the remote's versions (of ``notebooks`` when given) with their tags and
+        aliases. Their packs stay on the remote until a read needs them, unless ``all``.
+
+        :returns: ``{"remote", "versions", "packs", "bytes", "conflicts"}``: versions new
+            here, packs fetched, bytes received, names left as they are here.
+        """
+        from ..remote import pull
+
+        return pull(self, remote, notebooks, all=all, progress=progress)
+
+    def remote_state(self, version_ids: Sequence[str]) -> dict[str, list[str]]:
+        """For each version id, the remotes it is known to be on (empty: local only)."""
+        from ..remote import remote_state
+
+        return remote_state(self, version_ids)
 
     # -- models ----------------------------------------------------------------------------
 
