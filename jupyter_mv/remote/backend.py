@@ -61,9 +61,10 @@ def normalize_url(url: Any) -> str:
         if not path.startswith("/"):
             raise InvalidInput("a file:// URL needs an absolute path, such as file:///shared/models")
         return "file://" + os.path.normpath(path)
-    import fsspec.registry
+    import fsspec
+    from fsspec.registry import known_implementations, registry
 
-    known = set(fsspec.registry.known_implementations) | set(fsspec.registry.registry)
+    known = set(known_implementations) | set(registry)
     if protocol not in known or protocol in _UNUSABLE:
         raise InvalidInput(f"unsupported remote URL scheme {protocol}://: use s3://, sftp://, file:// or a folder")
     if not parts.hostname:

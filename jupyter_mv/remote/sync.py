@@ -249,7 +249,7 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
         raise InvalidInput("notebooks must be a list of notebook paths")
     name, backend = _open(store, remote)
     db = store.db
-    wanted = {store._notebook_key(nb) for nb in notebooks} if notebooks else None
+    wanted = {_notebook_key(store, nb) for nb in notebooks} if notebooks else None
     received = 0
     conflicts: list[str] = []
     with store_lock(store.dir / "lock"), _remote_errors(name):
@@ -294,6 +294,15 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
             fetched, fetched_bytes = _fetch(store, lazy, progress)
     return {"remote": name, "versions": len(records), "packs": fetched, "bytes": received + fetched_bytes,
             "conflicts": conflicts}
+
+
+def _notebook_key(store: Store, notebook: str) -> str:
+    """A notebook as the remote's records name it: relative to the root, like here; a
+    name that is not a path under this root is taken as written."""
+    try:
+        return store._notebook_key(notebook)
+    except InvalidInput:
+        return notebook.replace(os.sep, "/").lstrip("/")
 
 
 def all_str(items: Sequence[Any]) -> bool:

@@ -1,0 +1,126 @@
+"""Two stores share versions through a remote on every back end: a folder (a plain path and
+file://), the S3 protocol served on loopback, and SFTP to a real sshd on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from jupyter_mv.store import Store
+from tests.helpers import run_cli, write_notebook
+
+from .conftest import Remote
+
+
+def make_store(folder: Path, notebook: str = "train.ipynb", data: bytes | None = None) -> Store:
+    folder.mkdir(parents=True, exist_ok=True)
+    write_notebook(folder / notebook, [f"# {notebook}", "model = fit(df)"])
+    if data is not None:
+        (folder / "data.bin").write_bytes(data)
+    return Store.init(folder)
+
+
+def snap(store: Store, notebook: str, files: list[str] = (), message: str = "") -> str:
+    return store.snapshot(store.root / notebook, [store.root / f for f in files], message=message).id
+
+
+def test_two_stores_push_and_pull_each_others_versions(remote: Remote, tmp_path: Path) -> None:
+    data = os.urandom(1_500_000) + b"tail" * 100_000
+    a = make_store(tmp_path / "a", data=data)
+    v1 = snap(a, "train.ipynb", ["data.bin"], "baseline")
+    a.tag(v1, "baseline")
+    a.alias("production", v1)
+    assert a.remote_state([v1]) == {v1: []}
+    assert a.remote_add("team", remote.url)["name"] == "team"
+
+    sent = a.push()
+    assert sent["remote"] == "team" and sent["versions"] == 1 and sent["packs"] >= 1
+    assert sent["bytes"] >= len(data) // 2  # random bytes do not compress
+    assert a.remote_state([v1]) == {v1: ["team"]}
+
+    b = make_store(tmp_path / "b", notebook="eval.ipynb")
+    b.remote_add("team", remote.url)
+    got = b.pull()
+    assert got["versions"] == 1 and got["packs"] == 0 and got["conflicts"] == []
+    pulled = b.resolve("baseline")
+    assert pulled.id == v1 and b.resolve("production").id == v1 and pulled.message == "baseline"
+    assert b.remote_state([v1]) == {v1: ["team"]}
+    # Lazy: the version's packs are indexed but their bytes are still on the remote.
+    assert not list((b.dir / "packs").glob("*/*.pack"))
+    b.restore("baseline", to=tmp_path / "restored")
+    assert (tmp_path / "restored" / "data.bin").read_bytes() == data
+    assert (tmp_path / "restored" / "train.ipynb").read_bytes() == (a.root / "train.ipynb").read_bytes()
+    assert b.verify().ok
+
+    w1 = snap(b, "eval.ipynb", message="from b")
+    b.tag(w1, "evaluated")
+    assert b.push()["versions"] == 1  # only its own: v1 came from there
+    got = a.pull("team")
+    assert got["versions"] == 1
+    assert a.resolve("evaluated").id == w1
+    assert a.read_file(w1, "eval.ipynb") == (b.root / "eval.ipynb").read_bytes()
+
+    again = a.push()
+    assert (again["versions"], again["packs"], again["bytes"], again["skipped"]) == (0, 0, 0, 2)
+    assert a.pull()["versions"] == 0
+
+
+def test_lazy_pull_fetches_on_read_and_all_fetches_everything(shared_remote: Remote, tmp_path: Path) -> None:
+    a = make_store(tmp_path / "a", data=os.urandom(400_000))
+    snap(a, "train.ipynb", ["data.bin"], "one")
+    (a.root / "data.bin").write_bytes(os.urandom(300_000))
+    second = snap(a, "train.ipynb", ["data.bin"], "two")
+    a.remote_add("team", shared_remote.url)
+    assert a.push()["packs"] == 2
+
+    b = make_store(tmp_path / "b")
+    b.remote_add("team", shared_remote.url)
+    assert b.pull()["versions"] == 2
+    assert b.db.execute("SELECT count(*) FROM packs WHERE remote = 'team'").fetchone()[0] == 2
+    assert b.gc(grace_seconds=0).packs_removed == 0  # packs still on the remote are not garbage
+    assert b.read_file(second, "data.bin") == (a.root / "data.bin").read_bytes()
+    assert b.db.execute("SELECT count(*) FROM packs WHERE remote IS NOT NULL").fetchone()[0] == 1
+    b.close()
+
+    proc = run_cli("pull", "team", "--all", "--json", cwd=b.root, env=shared_remote.env, check=True)
+    result = json.loads(proc.stdout)
+    assert result["packs"] == 1 and result["versions"] == 0
+    with Store.open(b.root) as b:
+        assert b.db.execute("SELECT count(*) FROM packs WHERE remote IS NOT NULL").fetchone()[0] == 0
+        assert len(list((b.dir / "packs").glob("*/*.pack"))) == 2
+        assert b.verify().ok and b.verify().chunks > 0
+
+
+def test_pull_of_named_notebooks_only(tmp_path: Path) -> None:
+    a = make_store(tmp_path / "a")
+    write_notebook(a.root / "other.ipynb", ["x = 1"])
+    keep = snap(a, "train.ipynb")
+    snap(a, "other.ipynb")
+    a.remote_add("team", str(tmp_path / "remote"))
+    a.push()
+    b = make_store(tmp_path / "b", notebook="mine.ipynb")
+    b.remote_add("team", str(tmp_path / "remote"))
+    assert b.pull(notebooks=["train.ipynb"])["versions"] == 1
+    assert [v.id for v in b.log()] == [keep]
+    assert b.pull()["versions"] == 1 and b.count() == 2
+
+
+def test_pushed_versions_keep_their_numbers_order_and_models(tmp_path: Path) -> None:
+    a = make_store(tmp_path / "a")
+    first = snap(a, "train.ipynb", message="one")
+    (a.root / "model.pkl").write_bytes(b"weights" * 1000)
+    second = snap(a, "train.ipynb", message="two")
+    a.save_model("churn", a.root / "model.pkl", flavor="pickle", version=second)
+    a.remote_add("team", str(tmp_path / "remote"))
+    a.push()
+    b = make_store(tmp_path / "b", notebook="mine.ipynb")
+    b.remote_add("team", str(tmp_path / "remote"))
+    b.pull()
+    assert [(v.id, v.name) for v in b.log("train.ipynb")] == [(second, "v2"), (first, "v1")]
+    model = b.model("churn")
+    assert model.version == second
+    b.export_model("churn", tmp_path / "exported.pkl")
+    assert (tmp_path / "exported.pkl").read_bytes() == b"weights" * 1000
