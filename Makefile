@@ -27,7 +27,7 @@ LAB_FLAGS := --no-browser $(ALLOW_ROOT) \
 	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	--LabApp.extension_manager=readonly
 
-.PHONY: help lab test bench stress browser clean distclean
+.PHONY: help lab test bench stress browser sshd clean distclean
 
 help:
 	@echo "make lab        install into $(VENV) and open JupyterLab on examples/"
@@ -72,9 +72,20 @@ browser:
 	fi
 	@test -x "$(CHROMIUM)" || { echo "make test: no Chromium at $(CHROMIUM)" >&2; exit 1; }
 
+# Debian's OpenSSH server for the SFTP remote tests (they start it on loopback as the
+# current user, with a configuration and keys of their own).
+SSHD ?= /usr/sbin/sshd
+sshd:
+	@if [ ! -x "$(SSHD)" ]; then \
+		echo "Installing Debian's openssh-server for the SFTP remote tests"; \
+		$(SUDO) apt-get update; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends openssh-server; \
+	fi
+	@test -x "$(SSHD)" || { echo "make test: no OpenSSH server at $(SSHD)" >&2; exit 1; }
+
 # pytest runs last, so its summary closes the output. Exit code 5 means it
 # collected no test at all: that is a failure.
-test: $(STAMPS)/install-test browser
+test: $(STAMPS)/install-test browser sshd
 	@rc=0; CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/ || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "make test: FAILED: pytest collected no tests" >&2; exit 1; \
