@@ -254,17 +254,18 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
     conflicts: list[str] = []
     with store_lock(store.dir / "lock"), _remote_errors(name):
         _check_format(name, backend, create=False)
-        listed = _listed_ids(backend.list("versions"))
+        listing = backend.list("versions")
+        listed = _listed_ids(listing)
         local = {r[0] for r in db.execute("SELECT id FROM versions").fetchall()}
         _remember(store, "remote_versions", name, "version", sorted(listed & local))
         records = []
         new_ids = sorted(listed - local)
-        with progress(f"pull from {name}", len(new_ids) or None, "versions") as update:
+        with progress(f"pull from {name}", sum(listing[f"{v}.json"] for v in new_ids), "B") as update:
             for vid in new_ids:
                 body = backend.get_bytes(version_rel(vid))
                 received += len(body)
                 record = check_record(json.loads(body), vid)
-                update(1)
+                update(len(body))
                 if wanted is None or record["version"]["notebook"] in wanted:
                     records.append(record)
         records.sort(key=lambda r: (r["version"]["created"], r["version"]["id"]))
