@@ -71,7 +71,10 @@ def baseline_copy(kind: str, url: str, data: Path) -> float:
         return elapsed
     import fsspec
 
-    fs, root = fsspec.core.url_to_fs(url, endpoint_url=os.environ["AWS_ENDPOINT_URL"], skip_instance_cache=True)
+    # A long read timeout: the local server takes a while to join a large upload's parts,
+    # and a retry after a timeout fails (the upload is complete by then).
+    fs, root = fsspec.core.url_to_fs(url, endpoint_url=os.environ["AWS_ENDPOINT_URL"], skip_instance_cache=True,
+                                     config_kwargs={"read_timeout": 900})
     fs.pipe_file(f"{root}/baseline/warm-up", b"x")  # connect first, as the push below has to as well
     t = time.perf_counter()
     fs.put_file(str(data), f"{root}/baseline/{data.name}")
