@@ -101,7 +101,9 @@ class Backend:
             tmp = f"{parent}/.{target.rsplit('/', 1)[1]}.{uuid.uuid4().hex[:12]}.tmp"
             try:
                 self.fs.put_file(str(local), tmp)
+                self._sync(tmp)
                 self.fs.mv(tmp, target)
+                self._sync(parent)
             except BaseException:
                 try:
                     self.fs.rm_file(tmp)
@@ -118,9 +120,19 @@ class Backend:
             self.fs.makedirs(parent, exist_ok=True)
             tmp = f"{parent}/.{target.rsplit('/', 1)[1]}.{uuid.uuid4().hex[:12]}.tmp"
             self.fs.pipe_file(tmp, data)
+            self._sync(tmp)
             self.fs.mv(tmp, target)
+            self._sync(parent)
         else:
             self.fs.pipe_file(target, data)
+
+    def _sync(self, path: str) -> None:
+        """On a folder remote, flush a file (or a folder's entries) to disk, as a store
+        does with its own packs: a file under its final name is never empty after a crash."""
+        if self.url.startswith("file://"):
+            from ..store.packs import _fsync_dir
+
+            _fsync_dir(Path(path))
 
     def get_bytes(self, rel: str, start: int | None = None, end: int | None = None) -> bytes:
         return self.fs.cat_file(self.path(rel), start=start, end=end)
