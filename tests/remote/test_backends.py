@@ -36,6 +36,7 @@ def test_s3_credentials_come_from_the_environment_and_are_never_stored(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "")
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("HOME", str(tmp_path))
     with Store.open(tmp_path / "a") as a, pytest.raises(RemoteError, match="^remote team: "):
         a.pull()
