@@ -38,8 +38,8 @@ from .layout import (
     pack_rel,
     tag_rel,
     unquote_name,
-    version_rel,
     version_record,
+    version_rel,
 )
 
 if TYPE_CHECKING:
@@ -245,7 +245,7 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
     their tags and alias moves. Packs stay on the remote until a read needs them, unless
     ``all``. Names that conflict with this store's are left as they are here and listed
     under ``conflicts``."""
-    if notebooks is not None and (isinstance(notebooks, str) or not all_str(notebooks)):
+    if notebooks is not None and (isinstance(notebooks, str) or not _all_str(notebooks)):
         raise InvalidInput("notebooks must be a list of notebook paths")
     name, backend = _open(store, remote)
     db = store.db
@@ -306,7 +306,7 @@ def _notebook_key(store: Store, notebook: str) -> str:
         return notebook.replace(os.sep, "/").lstrip("/")
 
 
-def all_str(items: Sequence[Any]) -> bool:
+def _all_str(items: Sequence[Any]) -> bool:
     return all(isinstance(i, str) for i in items)
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mv.store import Store
+from jupyter_mv.errors import RemoteError
+from jupyter_mv.store import Store, schema
 from tests.helpers import run_cli, write_notebook
 
 from .conftest import Remote
@@ -80,7 +81,8 @@ def test_lazy_pull_fetches_on_read_and_all_fetches_everything(shared_remote: Rem
     b.remote_add("team", shared_remote.url)
     assert b.pull()["versions"] == 2
     assert b.db.execute("SELECT count(*) FROM packs WHERE remote = 'team'").fetchone()[0] == 2
-    assert b.gc(grace_seconds=0).packs_removed == 0  # packs still on the remote are not garbage
+    assert b.verify().ok  # packs still on the remote are not missing: a read checks them
+    assert b.gc(grace_seconds=0).packs_removed == 0  # nor garbage
     assert b.read_file(second, "data.bin") == (a.root / "data.bin").read_bytes()
     assert b.db.execute("SELECT count(*) FROM packs WHERE remote IS NOT NULL").fetchone()[0] == 1
     b.close()
@@ -124,3 +126,34 @@ def test_pushed_versions_keep_their_numbers_order_and_models(tmp_path: Path) -> 
     assert model.version == second
     b.export_model("churn", tmp_path / "exported.pkl")
     assert (tmp_path / "exported.pkl").read_bytes() == b"weights" * 1000
+
+
+def test_packs_of_a_removed_remote_are_read_again_once_it_is_added_back(tmp_path: Path) -> None:
+    a = make_store(tmp_path / "a", data=b"abc" * 50_000)
+    v1 = snap(a, "train.ipynb", ["data.bin"])
+    a.remote_add("team", str(tmp_path / "remote"))
+    a.push()
+    b = make_store(tmp_path / "b", notebook="eval.ipynb")
+    b.remote_add("team", str(tmp_path / "remote"))
+    b.pull()
+    b.remote_remove("team")
+    assert b.remotes() == [] and b.remote_state([v1]) == {v1: []}
+    with pytest.raises(RemoteError, match="still on remote team, which is no longer configured"):
+        b.read_file(v1, "data.bin")
+    b.remote_add("team", f"file://{tmp_path / 'remote'}")
+    assert b.read_file(v1, "data.bin") == b"abc" * 50_000
+
+
+def test_a_format_3_store_gains_remotes_when_opened(tmp_path: Path) -> None:
+    with make_store(tmp_path / "a") as a:
+        snap(a, "train.ipynb")
+        a.db.executescript(
+            "DROP TABLE remotes; DROP TABLE remote_packs; DROP TABLE remote_versions; DROP TABLE remote_aliases; "
+            "ALTER TABLE packs DROP COLUMN remote; DELETE FROM migrations WHERE id = 4; "
+            "UPDATE meta SET value = '3' WHERE key = 'format_version';")
+    with Store.open(tmp_path / "a") as a:
+        assert a.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "4"
+        assert [r[0] for r in a.db.execute("SELECT id FROM migrations ORDER BY id")] == [
+            number for number, _, _ in schema.MIGRATIONS]
+        a.remote_add("team", str(tmp_path / "remote"))
+        assert a.push()["versions"] == 1
