@@ -4,6 +4,7 @@
 ROOT/
   jupyter-mv-remote.json            {"format": 1}: written by the first push
   packs/3f/3f9c...e1.pack           sealed packs, byte for byte as in a store
+  objects/ab/<file hash>            a file's chunk list: its chunk addresses, 32 bytes each
   versions/<version id>.json        one immutable record per version (below)
   tags/<name>/<version id>.json     one object per (tag, version): two targets are a conflict
   aliases/<name>/<time>-<rand>.json append-only moves of an alias; the newest is its head
@@ -15,8 +16,8 @@ writers never read-modify-write a shared file. Names are percent-encoded in path
 
 from __future__ import annotations
 
-import base64
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -26,11 +27,12 @@ import blake3
 
 from ..errors import IntegrityError
 
-__all__ = ["FORMAT", "MARKER", "pack_rel", "version_rel", "tag_rel", "alias_entry_rel", "version_record",
+__all__ = ["FORMAT", "MARKER", "pack_rel", "object_rel", "version_rel", "tag_rel", "alias_entry_rel", "version_record",
            "check_record", "quote_name", "unquote_name", "new_alias_entry"]
 
 FORMAT = 1
 MARKER = "jupyter-mv-remote.json"
+_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 def quote_name(name: str) -> str:
@@ -43,6 +45,10 @@ def unquote_name(part: str) -> str:
 
 def pack_rel(name: str) -> str:
     return f"packs/{name[:2]}/{name}.pack"
+
+
+def object_rel(digest: str) -> str:
+    return f"objects/{digest[:2]}/{digest}"
 
 
 def version_rel(vid: str) -> str:
@@ -71,9 +77,10 @@ def _batched(db: Any, sql: str, keys: list, size: int = 900) -> list[tuple]:
 
 
 def version_record(db: Any, vid: str) -> dict[str, Any]:
-    """Everything another store needs to hold version ``vid``, except the packs' bytes:
-    its row, files, the objects (with their chunk lists) of its stored files and of the
-    models it made, its environment, and the names of the packs holding those chunks."""
+    """Everything another store needs to hold version ``vid``, except the packs' bytes and
+    the objects' chunk lists (files of their own, shared by every version holding them):
+    its row, files, the objects (hash and size) of its stored files and of the models it
+    made, its environment, and the names of the packs holding those objects' chunks."""
     row = db.execute(
         "SELECT id, notebook, parent, kind, message, author, created, environment, git, metrics, params, extra "
         "FROM versions WHERE id = ?", [vid]).fetchone()
@@ -92,7 +99,7 @@ def version_record(db: Any, vid: str) -> dict[str, Any]:
     objects = []
     chunk_set: set[bytes] = set()
     for h, size, chunks in _batched(db, "SELECT hash, size, chunks FROM objects WHERE hash IN ({marks})", hashes):
-        objects.append({"hash": h.hex(), "size": size, "chunks": base64.b64encode(chunks).decode()})
+        objects.append({"hash": h.hex(), "size": size})
         chunk_set.update(chunks[i : i + 32] for i in range(0, len(chunks), 32))
     packs = sorted({r[0] for r in _batched(
         db, "SELECT DISTINCT p.name FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.hash IN ({marks})",
@@ -129,7 +136,8 @@ def check_record(record: Any, vid: str) -> dict[str, Any]:
         }
         digest = blake3.blake3(json.dumps(manifest, sort_keys=True, default=str).encode()).hexdigest()
         for o in record["objects"]:
-            base64.b64decode(o["chunks"], validate=True)
+            if not _HASH.fullmatch(o["hash"]) or not isinstance(o["size"], int):
+                raise ValueError("an object is malformed")
         if v["id"] != vid or digest != vid or v["kind"] not in ("full", "light", "safety"):
             raise ValueError("its content does not match its id")
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

@@ -12,7 +12,6 @@ own trailers, and leaves the packs' bytes on the remote until a read needs them
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -35,6 +34,7 @@ from .layout import (
     alias_entry_rel,
     check_record,
     new_alias_entry,
+    object_rel,
     pack_rel,
     tag_rel,
     unquote_name,
@@ -142,6 +142,9 @@ def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = N
         needed = sorted({p for rec in records.values() for p in rec["packs"]})
         remote_packs = {k.rsplit("/", 1)[-1][:-5] for k in backend.list("packs") if k.endswith(".pack")}
         to_send = [p for p in needed if p not in remote_packs]
+        objects = sorted({o["hash"] for rec in records.values() for o in rec["objects"]})
+        remote_objects = {k.rsplit("/", 1)[-1] for k in backend.list("objects")} if objects else set()
+        objects_to_send = [o for o in objects if o not in remote_objects]
         fetch_packs(store, to_send, locked=True)
         sizes = {n: s for n, s in db.execute("SELECT name, size FROM packs").fetchall()}
         sent = 0
@@ -152,6 +155,10 @@ def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = N
                 update(sizes.get(pack, 0))
                 _remember(store, "remote_packs", name, "pack", [pack])
         _remember(store, "remote_packs", name, "pack", [p for p in needed if p in remote_packs])
+        for digest in objects_to_send:  # chunk lists: after the packs they point into
+            chunks = db.execute("SELECT chunks FROM objects WHERE hash = ?", [bytes.fromhex(digest)]).fetchone()[0]
+            backend.put_bytes(chunks, object_rel(digest))
+            sent += len(chunks)
         for vid in order:
             body = json.dumps(records[vid], sort_keys=True, separators=(",", ":")).encode()
             backend.put_bytes(body, version_rel(vid))
@@ -272,6 +279,11 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
         known_packs = {r[0] for r in db.execute("SELECT name FROM packs").fetchall()}
         new_packs = sorted({p for r in records for p in r["packs"]} - known_packs)
         pack_sizes = {k.rsplit("/", 1)[-1][:-5]: s for k, s in backend.list("packs").items() if k.endswith(".pack")}
+        have = {r[0].hex() for r in db.execute("SELECT hash FROM objects").fetchall()}
+        chunk_lists: dict[str, bytes] = {}
+        for digest in sorted({o["hash"] for r in records for o in r["objects"]} - have):
+            chunk_lists[digest] = backend.get_bytes(object_rel(digest))
+            received += len(chunk_lists[digest])
         trailers = {}
         for pack in new_packs:
             if pack not in pack_sizes:
@@ -282,7 +294,7 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
             for pack in new_packs:
                 _index_pack(db, name, pack, pack_sizes[pack], trailers[pack])
             for record in records:
-                _import_version(db, record)
+                _import_version(db, record, chunk_lists)
             db.conn.executemany("INSERT OR IGNORE INTO remote_versions (remote, version) VALUES (?, ?)",
                                 [(name, r["version"]["id"]) for r in records])
             db.conn.executemany("INSERT OR IGNORE INTO remote_packs (remote, pack) VALUES (?, ?)",
@@ -335,16 +347,21 @@ def _index_pack(db: Any, remote: str, pack: str, size: int, entries: list[tuple]
         [(h, pid, offset, length, csize, codec) for h, offset, length, csize, codec in entries])
 
 
-def _import_version(db: Any, record: dict[str, Any]) -> None:
+def _import_version(db: Any, record: dict[str, Any], chunk_lists: dict[str, bytes]) -> None:
     """Insert a version (numbered after this store's versions of its notebook), its files,
-    objects, environment and models. Runs inside the pull's transaction."""
+    objects (``chunk_lists`` holds those new here), environment and models. Runs inside
+    the pull's transaction."""
     from ..store.history import light_numbering
 
     v = record["version"]
     if db.execute("SELECT 1 FROM versions WHERE id = ?", [v["id"]]).fetchone():
         return
     for o in record["objects"]:
-        chunks = base64.b64decode(o["chunks"])
+        if o["hash"] not in chunk_lists:
+            continue  # this store holds it already
+        chunks = chunk_lists[o["hash"]]
+        if len(chunks) % 32 or (o["size"] > 0 and not chunks):
+            raise IntegrityError(f"the remote's chunk list of object {o['hash'][:16]} is damaged")
         missing = [chunks[i : i + 32] for i in range(0, len(chunks), 32)
                    if not db.execute("SELECT 1 FROM chunks WHERE hash = ?", [chunks[i : i + 32]]).fetchone()]
         if missing:

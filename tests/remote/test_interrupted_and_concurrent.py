@@ -29,14 +29,17 @@ def push_process(root: Path, remote: Remote, *args: str) -> subprocess.Popen:
 
 
 def assert_consistent(url: str) -> dict[str, dict]:
-    """Every version record on the remote names only packs that are there, whole."""
+    """Every version record on the remote names only packs and chunk lists that are there, whole."""
     backend = open_backend(url)
     packs = {k.rsplit("/", 1)[-1][:-5]: size for k, size in backend.list("packs").items()}
+    objects = {k.rsplit("/", 1)[-1]: size for k, size in backend.list("objects").items()}
     records = {}
     for key in backend.list("versions"):
         record = json.loads(backend.get_bytes(f"versions/{key}"))
         missing = [p for p in record["packs"] if p not in packs]
         assert not missing, f"version {key} names packs not on the remote: {missing}"
+        for o in record["objects"]:
+            assert o["hash"] in objects and objects[o["hash"]] % 32 == 0, f"version {key} lacks an object"
         records[key[:-5]] = record
     for pack, size in packs.items():
         assert backend.get_bytes(f"packs/{pack[:2]}/{pack}.pack", size - 8, size) == b"MVPKIDX1"

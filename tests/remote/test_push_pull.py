@@ -157,3 +157,17 @@ def test_a_format_3_store_gains_remotes_when_opened(tmp_path: Path) -> None:
             number for number, _, _ in schema.MIGRATIONS]
         a.remote_add("team", str(tmp_path / "remote"))
         assert a.push()["versions"] == 1
+
+
+def test_a_file_unchanged_between_versions_is_not_sent_again(tmp_path: Path) -> None:
+    a = make_store(tmp_path / "a", data=os.urandom(24 * 1024 * 1024))
+    first = a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"])
+    a.remote_add("team", str(tmp_path / "remote"))
+    a.push()
+    chunk_list = a.db.execute("SELECT length(chunks) FROM objects WHERE hash = ?",
+                              [bytes.fromhex(first.file("data.bin").hash)]).fetchone()[0]
+    assert chunk_list > 8000  # a few hundred chunks
+    write_notebook(a.root / "train.ipynb", ["# edited", "model = fit(df)"])
+    a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"])
+    sent = a.push()
+    assert sent["versions"] == 1 and sent["bytes"] < chunk_list  # the new notebook only
