@@ -324,7 +324,7 @@ def _kernel_python(notebook: str) -> str | None:
     from .capture.environment import kernelspec_python
 
     python = kernelspec_python(name)
-    return python if python and os.path.realpath(python) != os.path.realpath(sys.executable) else None
+    return python if python and os.path.abspath(python) != os.path.abspath(sys.executable) else None
 
 
 def cmd_log(args: argparse.Namespace, out: _Out) -> int:
@@ -575,7 +575,8 @@ def _write_env_file(args: argparse.Namespace, env: dict[str, Any], version: Any)
 
     title = f"environment of {version.label} ({version.short_id})" if version else \
         f"environment of {(env.get('python') or {}).get('executable') or 'this interpreter'}"
-    text = environment_file(env, args.format, title=title)
+    name = f"{os.path.splitext(os.path.basename(version.notebook))[0]}-{version.name}" if version else None
+    text = environment_file(env, args.format, title=title, name=name)
     if not args.output:
         sys.stdout.write(text)
         return 0

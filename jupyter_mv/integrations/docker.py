@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 __all__ = ["export_dockerfile", "base_image"]
 
-#: What runs the notebook in the image; installed (within the pins) when the version lacks it.
+#: What runs the notebook in the image; installed beside the pins when the version lacks it.
 RUNNER = ("nbconvert", "ipykernel")
 _CONTEXT = "project"
 _OUT = "/out"
@@ -140,11 +140,12 @@ def _dockerfile(version: Any, image: str, missing_runner: list[str], needs_git: 
         lines += ["# VCS requirements are cloned at their recorded commits",
                   "RUN apt-get update && apt-get install -y --no-install-recommends git "
                   "&& rm -rf /var/lib/apt/lists/*"]
-    lines += ["COPY requirements.txt /tmp/requirements.txt",
-              "RUN pip install -r /tmp/requirements.txt"]
-    if missing_runner:
-        lines += ["# what runs the notebook, within the pins above",
-                  f"RUN pip install -c /tmp/requirements.txt {' '.join(missing_runner)}"]
+    lines.append("COPY requirements.txt /tmp/requirements.txt")
+    if missing_runner:  # one resolution, so that what runs the notebook fits the pins
+        lines += [f"# the pinned packages, and {' and '.join(missing_runner)} to run the notebook",
+                  f"RUN pip install -r /tmp/requirements.txt {' '.join(missing_runner)}"]
+    else:
+        lines.append("RUN pip install -r /tmp/requirements.txt")
     lines += [f"COPY {_CONTEXT}/ /work/",
               f"WORKDIR {workdir}",
               f"# the executed notebook, with its outputs, is written to {_OUT}",
@@ -169,8 +170,8 @@ def _readme(version: Any, image: str, wanted: list[str], missing_runner: list[st
         f"`jupyter nbconvert --execute`; the executed notebook, with its outputs, lands in `{_OUT}`.",
     ]
     if missing_runner:
-        lines.append(f"The version's environment had no {' or '.join(missing_runner)}: the image adds "
-                     "them, within the pinned versions.")
+        lines.append(f"The version's environment had no {' or '.join(missing_runner)}: the image installs "
+                     "them beside the pins, in one resolution that keeps every pin.")
     lines += ["", "Files in `project/` (from the store, byte for byte):", ""]
     lines += [f"- `{p}`" for p in sorted(wanted)]
     if warnings:

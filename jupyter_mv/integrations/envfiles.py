@@ -375,8 +375,11 @@ _RENDERERS: dict[str, Callable[..., str]] = {
 }
 
 
-def environment_file(env: Mapping[str, Any] | None, fmt: str, *, title: str = "environment") -> str:
+def environment_file(env: Mapping[str, Any] | None, fmt: str, *, title: str = "environment",
+                     name: str | None = None) -> str:
     """``env`` rendered as ``fmt`` (one of :data:`FORMATS`).
+
+    :param title: the first comment line; :param name: the conda environment's name
 
     :raises InvalidInput: an unknown format, or no environment
     """
@@ -384,6 +387,8 @@ def environment_file(env: Mapping[str, Any] | None, fmt: str, *, title: str = "e
         raise InvalidInput(f"unknown environment format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not isinstance(env, Mapping):
         raise InvalidInput("no environment was recorded")
+    if fmt == "environment-yml":
+        return render_environment_yml(env, title=title, name=name)
     return _RENDERERS[fmt](env, title=title)
 
 

@@ -92,7 +92,7 @@ def git_timeline(store: Store, versions: Sequence[Version], *, limit: int = 1000
     # versions made outside the shown history by their time
     entries: list[dict[str, Any]] = []
     for c in kept:
-        while floating and floating[0].created >= c["time"]:
+        while floating and int(floating[0].created) > c["time"]:  # a tie: the commit's second may be later
             entries.append(_version_entry(floating.pop(0), known))
         on = sorted(made_on.get(c["commit"], []), key=lambda v: -v.created)
         entries += [_version_entry(v, known) for v in on]

@@ -421,7 +421,12 @@ class Store:
         its packages' folders are unchanged, else a fresh capture to store."""
         from ..capture.environment import capture_environment, environment_fingerprint
 
-        exe = os.path.realpath(python or sys.executable)
+        # Keyed by the path as given, symlinks kept: two venvs of one base Python share the
+        # real executable but not their packages (and each has its own pyvenv.cfg).
+        exe = python or sys.executable
+        if os.sep not in exe:
+            exe = shutil.which(exe) or exe
+        exe = os.path.abspath(exe)
         row = self.db.execute(
             "SELECT c.fingerprint, c.env, e.data FROM env_cache c JOIN environments e ON e.hash = c.env "
             "WHERE c.python = ?", [exe]
