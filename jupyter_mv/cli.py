@@ -573,10 +573,7 @@ def cmd_env(args: argparse.Namespace, out: _Out) -> int:
 def _write_env_file(args: argparse.Namespace, env: dict[str, Any], version: Any) -> int:
     from .integrations.envfiles import environment_file, pins
 
-    title = f"environment of {version.label} ({version.short_id})" if version else \
-        f"environment of {(env.get('python') or {}).get('executable') or 'this interpreter'}"
-    name = f"{os.path.splitext(os.path.basename(version.notebook))[0]}-{version.name}" if version else None
-    text = environment_file(env, args.format, title=title, name=name)
+    text = environment_file(env, args.format, version=version)
     if not args.output:
         sys.stdout.write(text)
         return 0

@@ -375,18 +375,25 @@ _RENDERERS: dict[str, Callable[..., str]] = {
 }
 
 
-def environment_file(env: Mapping[str, Any] | None, fmt: str, *, title: str = "environment",
-                     name: str | None = None) -> str:
+def environment_file(env: Mapping[str, Any] | None, fmt: str, *, version: Any = None) -> str:
     """``env`` rendered as ``fmt`` (one of :data:`FORMATS`).
 
-    :param title: the first comment line; :param name: the conda environment's name
-
+    :param version: the :class:`~jupyter_mv.store.model.Version` that recorded it, which
+        names the file's title (and the conda environment: ``train-v3``); ``None`` for an
+        interpreter's environment
     :raises InvalidInput: an unknown format, or no environment
     """
     if fmt not in _RENDERERS:
         raise InvalidInput(f"unknown environment format {fmt!r}; choose one of {', '.join(FORMATS)}")
     if not isinstance(env, Mapping):
         raise InvalidInput("no environment was recorded")
+    if version is not None:
+        title = f"environment of {version.label} ({version.short_id})"
+        stem = version.notebook.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        name = f"{stem}-{version.name}"
+    else:
+        title = f"environment of {(env.get('python') or {}).get('executable') or 'an interpreter'}"
+        name = None
     if fmt == "environment-yml":
         return render_environment_yml(env, title=title, name=name)
     return _RENDERERS[fmt](env, title=title)
