@@ -229,9 +229,9 @@ def render_environment_yml(env: Mapping[str, Any], *, title: str = "environment"
         if "pip" not in conda_names:
             deps.append("pip")
         # distributions conda installed are in the list above; the rest came from pip
-        pip_pins = [p for p in pins(env, exclude=conda_names)
-                    if (next((q for q in env.get("packages") or [] if q.get("name") == p.name), {})
-                        .get("installer") != "conda")]
+        by_conda = {_canonical(str(q.get("name"))) for q in env.get("packages") or []
+                    if isinstance(q, Mapping) and q.get("installer") == "conda"}
+        pip_pins = pins(env, exclude=conda_names | by_conda)
     else:
         channels = ["conda-forge"]
         if py_version:

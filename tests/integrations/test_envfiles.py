@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import json
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10: jupyterlab brings tomli there
+    import tomli as tomllib
 
 from ..helpers import run_cli, tree_bytes, write_notebook
 from .conftest import SampleEnv, install_metadata, make_venv, pip, site_packages

@@ -91,7 +91,8 @@ def test_log_git_outside_a_repository_is_one_line(project: Path) -> None:
     proc = run_cli("log", "--git", cwd=project)
 
     assert proc.returncode == 1
-    assert proc.stderr.strip() == f"jupyter mv log: error: {project} is not in a git work tree (or git is not installed)"
+    assert proc.stderr.strip() == (f"jupyter mv log: error: {project} is not in a git work tree "
+                                   "(or git is not installed)")
 
 
 def test_versions_made_before_the_repository_show_without_git_state(project: Path) -> None:

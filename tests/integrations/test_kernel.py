@@ -52,7 +52,8 @@ def test_check_in_the_magic_compares_with_the_running_kernel(project: Path, tmp_
     assert "  - pip:\n      - only-recorded==1.0\n" in (project / "env.yml").read_text()
     assert "wrote a Docker build context for train.ipynb@v1 into ctx" in exported.stdout
     assert (project / "ctx" / "project" / "data.csv").read_text() == "a\n1\n"
-    assert f"FROM python:{sys.version_info[0]}.{sys.version_info[1]}-slim" in (project / "ctx" / "Dockerfile").read_text()
+    dockerfile = (project / "ctx" / "Dockerfile").read_text()
+    assert f"FROM python:{sys.version_info[0]}.{sys.version_info[1]}-slim" in dockerfile
     assert (project / "ctx" / "project" / "train.ipynb").read_bytes() == (project / "train.ipynb").read_bytes()
 
 
