@@ -432,6 +432,10 @@ def cmd_show(args: argparse.Namespace, out: _Out) -> int:
     for f in v.files:
         note = "" if f.stored else out.style("  (hash only)", "33")
         print(f"    {f.role:<9} {_size(f.size):>10}  {f.hash[:12]}  {f.path}{note}")
+        if f.dvc:
+            from .capture.dvc import dvc_check, dvc_text
+
+            print(f"    {'':<9} {'':>10}  {out.style(dvc_text(dvc_check(store.path_of(f.path), f.dvc)), '36')}")
     return 0
 
 
