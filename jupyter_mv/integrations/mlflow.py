@@ -234,10 +234,10 @@ class _Export:
         return logged
 
     def _environment_files(self, env: dict[str, Any], folder: Path) -> None:
-        from .envfiles import render_requirements
+        from .envfiles import environment_file
 
         python = str((env.get("python") or {}).get("version") or "")
-        (folder / "requirements.txt").write_text(render_requirements(env, title=self.version.label))
+        (folder / "requirements.txt").write_text(environment_file(env, "requirements", version=self.version))
         (folder / "python_env.yaml").write_text(
             (f"python: {python}\n" if python else "") + "build_dependencies:\n- pip\n"
             "dependencies:\n- -r requirements.txt\n")

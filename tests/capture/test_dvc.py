@@ -153,3 +153,24 @@ def test_without_a_dvc_repository_nothing_is_recorded(tmp_path: Path) -> None:
     assert dvc_records(tmp_path, ["data.csv"])["data.csv"]["md5"] == "0123abcd"
     (tmp_path / "data.csv.dvc").write_text("outs: [unclosed\n")  # a broken .dvc file is ignored
     assert dvc_records(tmp_path, ["data.csv"]) == {}
+
+
+def test_a_store_made_before_dvc_records_gains_them_on_open(project: Path) -> None:
+    from jupyter_mv.store import schema
+
+    (project / ".dvc").mkdir()
+    (project / "data.csv").write_text("a\n1\n")
+    (project / "data.csv.dvc").write_text(f"outs:\n- md5: {md5(project / 'data.csv')}\n  hash: md5\n  path: data.csv\n")
+    write_notebook(project / "train.ipynb", ["1"])
+    with Store.init(project) as store:
+        store.snapshot("train.ipynb", inputs=["data.csv"], environment=None)
+        store.db.executescript("ALTER TABLE version_files DROP COLUMN dvc; DELETE FROM migrations WHERE id = 5;"
+                               "UPDATE meta SET value = '3' WHERE key = 'format_version'")
+
+    with Store.open(project) as reopened:
+        assert [r[0] for r in reopened.db.execute("SELECT id FROM migrations ORDER BY id")] == [
+            number for number, _, _ in schema.MIGRATIONS]
+        assert reopened.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "5"
+        assert reopened.resolve("v1").file("data.csv").dvc is None  # made before: nothing recorded
+        v2 = reopened.snapshot("train.ipynb", inputs=["data.csv"], environment=None)
+        assert reopened.get(v2.id).file("data.csv").dvc["source"] == "data.csv.dvc"
