@@ -144,16 +144,11 @@ def git_commits(root: str | os.PathLike[str], tips: list[str] | None = None, *, 
         return None
     path = os.path.abspath(os.fspath(root))
     deadline = time.monotonic() + timeout
-    known = []
-    for tip in tips or ["HEAD"]:
-        if _run(git, ["rev-parse", "--verify", "--quiet", f"{tip}^{{commit}}"], path, deadline) is not None:
-            known.append(tip)
-    if not known:
+    # --ignore-missing: a commit that is gone (rebased away, garbage-collected) is skipped
+    raw = _run(git, ["log", "--ignore-missing", "--date-order", f"--max-count={int(limit)}", "-z",
+                     "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%s%x1f%D", *(tips or ["HEAD"]), "--"], path, deadline)
+    if raw is None:  # not a work tree, or one without any commit yet
         return [] if _run(git, ["rev-parse", "--show-toplevel"], path, deadline) is not None else None
-    raw = _run(git, ["log", "--date-order", f"--max-count={int(limit)}", "-z",
-                     "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%s%x1f%D", *known, "--"], path, deadline)
-    if raw is None:
-        return None
     commits = []
     for record in raw.decode("utf-8", "replace").split("\0"):
         fields = record.strip("\n").split("\x1f")

@@ -28,6 +28,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InvalidInput
@@ -71,19 +72,24 @@ def _valid_version(version: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
 class Pin:
     """One installed distribution as a requirement.
 
     :param name: as recorded; :param version: as recorded (may be ``None``)
     :param kind: ``index``, ``vcs``, ``archive``, ``editable`` or ``local``
+    :param origin: the recorded origin (PEP 610)
     :param line: the PEP 508 requirement (``None`` when it cannot be installed from a
         requirement, i.e. editable and local installs, or a broken record)
     :param note: why there is no line, or where the package comes from
     """
 
-    def __init__(self, name: str, version: str | None, kind: str, origin: Mapping[str, Any],
-                 line: str | None, note: str = "") -> None:
-        self.name, self.version, self.kind, self.origin, self.line, self.note = name, version, kind, origin, line, note
+    name: str
+    version: str | None
+    kind: str
+    origin: Mapping[str, Any]
+    line: str | None
+    note: str = ""
 
     @property
     def resolvable(self) -> bool:

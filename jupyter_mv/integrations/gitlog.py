@@ -9,6 +9,7 @@ between two versions and on which commit, how dirty, each version was made.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from ..store.model import Version
 
 __all__ = ["git_timeline"]
+
+_SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")  # SHA-1 or SHA-256 object names, never an option
 
 
 def _version_entry(v: Version, known: set[str]) -> dict[str, Any]:
@@ -63,7 +66,7 @@ def git_timeline(store: Store, versions: Sequence[Version], *, limit: int = 1000
     :param limit: at most this many commits
     :raises InvalidInput: the project is not in a git work tree
     """
-    recorded = [v.git["commit"] for v in versions if v.git and v.git.get("commit")]
+    recorded = [c for c in (str((v.git or {}).get("commit") or "") for v in versions) if _SHA.match(c)]
     tips = ["HEAD", *dict.fromkeys(recorded)]
     commits = git_commits(store.root, tips, limit=limit)
     if commits is None:
