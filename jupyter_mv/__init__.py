@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 _API = (
     "snapshot", "log", "show", "tag", "alias", "restore", "log_metric", "log_metrics", "log_param",
     "log_params", "track", "untrack", "save_model", "load_model", "models", "model", "set_model_alias",
-    "report", "panel", "set_notebook", "session",
+    "report", "panel", "set_notebook", "session", "env", "export",
 )
 
 __all__ = ["__version__", *_API]

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the store is imported on first use (see jupyter_mv.kernel.s
 __all__ = [
     "session", "store", "set_notebook", "snapshot", "log", "show", "tag", "alias", "diff", "restore",
     "log_metric", "log_metrics", "log_param", "log_params", "track", "untrack", "save_model", "load_model",
-    "models", "model", "set_model_alias", "report", "panel",
+    "models", "model", "set_model_alias", "report", "panel", "env", "export",
 ]
 
 
@@ -58,10 +58,19 @@ def snapshot(message: str = "", files: Iterable[str | os.PathLike[str]] = (), *,
     return current().snapshot(message, files, metrics=metrics, params=params)
 
 
-def log(limit: int | None = None, *, all: bool = False) -> list[Version]:
-    """The notebook's versions, newest first (``all``: with safety versions)."""
+def log(limit: int | None = None, *, all: bool = False, git: bool = False) -> list[Any]:
+    """The notebook's versions, newest first (``all``: with safety versions).
+
+    :param git: instead, one timeline of the versions and the git commits between them
+        (dicts, see :func:`jupyter_mv.integrations.gitlog.git_timeline`)
+    """
     s = current()
-    return s.store.log(s.notebook_path(), limit=limit, kinds=None if all else ["full"])
+    versions = s.store.log(s.notebook_path(), limit=limit, kinds=None if all else ["full"])
+    if not git:
+        return versions
+    from .integrations.gitlog import git_timeline
+
+    return git_timeline(s.store, versions)
 
 
 def show(ref: str = "latest") -> Version:
@@ -167,6 +176,51 @@ def report(ref: str | None = None, format: str | None = None) -> Any:
     from .provenance import render
 
     return render(data, format)
+
+
+def env(ref: str | None = None, *, format: str | None = None, check: bool = False) -> Any:
+    """The environment a version recorded (default: this kernel's, as a dict).
+
+    :param format: instead, the text of a file that rebuilds it: ``requirements``,
+        ``environment-yml`` or ``pylock`` (see :mod:`jupyter_mv.integrations.envfiles`)
+    :param check: instead, what differs between the version's environment and this
+        kernel's (a dict whose ``same`` is false when anything does)
+    """
+    from .capture.environment import capture_environment
+    from .errors import InvalidInput
+    from .integrations.envfiles import check_environment, environment_file
+
+    s = current()
+    version = s.store.resolve(ref, s.scope()) if ref else None
+    recorded = s.store.environment(version) if version else capture_environment()
+    if version is not None and recorded is None:
+        raise InvalidInput(f"{version.label} recorded no environment")
+    if check:
+        if version is None:
+            raise InvalidInput("check needs the version to compare with")
+        return check_environment(recorded, capture_environment())
+    if format:
+        return environment_file(recorded, format, version=version)
+    return recorded
+
+
+def export(ref: str = "latest", *, dockerfile: str | os.PathLike[str] | None = None,
+           mlflow: str | None = None) -> dict[str, Any]:
+    """Export a version: a Docker build context into the folder ``dockerfile``, or an
+    MLflow run at the tracking URI ``mlflow`` (one of them)."""
+    from .errors import InvalidInput
+
+    s = current()
+    if (dockerfile is None) == (mlflow is None):
+        raise InvalidInput("export needs one of dockerfile=DIR or mlflow=URI")
+    with s.access.paused():
+        if mlflow is not None:
+            from .integrations.mlflow import export_mlflow
+
+            return export_mlflow(s.store, ref, mlflow, notebook=s.scope())
+        from .integrations.docker import export_dockerfile
+
+        return export_dockerfile(s.store, ref, dockerfile, notebook=s.scope())
 
 
 def panel() -> Any:

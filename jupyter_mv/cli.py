@@ -96,6 +96,7 @@ def _verb_log(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("notebook", nargs="?")
     p.add_argument("-n", "--limit", type=int, default=None)
     p.add_argument("--all", action="store_true", help="include safety and save-history versions")
+    p.add_argument("--git", action="store_true", help="show the versions beside the git commits between them")
     p.add_argument("--json", action="store_true")
 
 
@@ -145,7 +146,24 @@ def _verb_gc(p: argparse.ArgumentParser, in_notebook: bool) -> None:
 
 def _verb_env(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("ref", nargs="?")
-    p.add_argument("--python", metavar="PATH", help="capture this interpreter instead")
+    if not in_notebook:
+        p.add_argument("--python", metavar="PATH",
+                       help="capture this interpreter instead (with --check: compare with it)")
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("-f", "--format", choices=["requirements", "environment-yml", "pylock"],
+                      help="write the environment as a file that rebuilds it")
+    what.add_argument("--check", action="store_true",
+                      help="compare with the running " + ("kernel" if in_notebook else "interpreter")
+                      + "; exit 1 when they differ")
+    p.add_argument("-o", "--output", metavar="FILE", help="with --format: write to FILE")
+    p.add_argument("--json", action="store_true")
+
+
+def _verb_export(p: argparse.ArgumentParser, in_notebook: bool) -> None:
+    p.add_argument("ref", nargs="?" if in_notebook else None, metavar="REF")
+    to = p.add_mutually_exclusive_group(required=True)
+    to.add_argument("--dockerfile", metavar="DIR", help="write a Dockerfile and build context into DIR")
+    to.add_argument("--mlflow", metavar="URI", help="log the version as an MLflow run at this tracking URI")
     p.add_argument("--json", action="store_true")
 
 
@@ -207,7 +225,8 @@ VERBS: dict[str, tuple[str, Callable[[argparse.ArgumentParser, bool], None]]] = 
     "diff": ("compare two versions, or a version with the files on disk", _verb_diff),
     "verify": ("re-hash every stored chunk and name what is damaged", _verb_verify),
     "gc": ("drop what no version references", _verb_gc),
-    "env": ("show a version's environment, or this interpreter's", _verb_env),
+    "env": ("show a version's environment, write it as a file, or check it against this one", _verb_env),
+    "export": ("export a version as a Docker build context or an MLflow run", _verb_export),
     "report": ("a provenance report of a model, a file a notebook wrote, or a version", _verb_report),
     "reproduce": ("run a version's notebook again in a fresh kernel and compare", _verb_reproduce),
     "remote": ("add, list or remove remotes (S3, SFTP, a shared folder)", _verb_remote),
@@ -334,13 +353,15 @@ def _kernel_python(notebook: str) -> str | None:
     from .capture.environment import kernelspec_python
 
     python = kernelspec_python(name)
-    return python if python and os.path.realpath(python) != os.path.realpath(sys.executable) else None
+    return python if python and os.path.abspath(python) != os.path.abspath(sys.executable) else None
 
 
 def cmd_log(args: argparse.Namespace, out: _Out) -> int:
     store = _open_store(args, args.notebook)
     kinds = None if args.all else ["full"]
     versions = store.log(args.notebook, limit=args.limit, kinds=kinds)
+    if args.git:
+        return _log_git(args, out, store, versions)
     if args.json:
         out.json([v.to_dict() for v in versions])
         return 0
@@ -361,6 +382,43 @@ def cmd_log(args: argparse.Namespace, out: _Out) -> int:
         if v.metrics:
             cols.append(out.style(_metrics_text(v.metrics), "34"))
         print("  ".join(cols))
+    return 0
+
+
+def _log_git(args: argparse.Namespace, out: _Out, store: Any, versions: list[Any]) -> int:
+    from .integrations.gitlog import git_timeline
+
+    timeline = git_timeline(store, versions)
+    if args.json:
+        out.json(timeline)
+        return 0
+    show_nb = args.notebook is None and len({v.notebook for v in versions}) > 1
+    for e in timeline:
+        if e["type"] == "commit":
+            refs = out.style(f" ({', '.join(e['refs'])})", "33") if e["refs"] else ""
+            print(f"{out.style('*', '33')} {out.style(e['commit'][:10], '33')}  {_when(e['time'])}  {e['author']}  "
+                  f"{_one_line(e['subject'])}{refs}")
+            continue
+        cols = ["  " + out.style(f"{e['name']:>4}", "1;32"), out.style(e["id"][:12], "2"), _when(e["time"])]
+        if show_nb:
+            cols.append(out.style(e["notebook"], "36"))
+        if e["message"]:
+            cols.append(_one_line(e["message"], 40))
+        git = e["git"]
+        if git is None:
+            cols.append(out.style("(no git state recorded)", "2"))
+        else:
+            where = f"on {str(git['commit'])[:10]}" if git["commit"] else "before the first commit"
+            if git["branch"]:
+                where += f" ({git['branch']})"
+            if git["dirty"]:
+                where += out.style(f" +{git['dirty_count']} uncommitted", "31")
+            if git["commit"] and not git["in_history"]:
+                where += out.style(" (commit no longer in the history)", "35")
+            cols.append(where)
+        print("  ".join(cols))
+    if not timeline:
+        print("no versions and no commits yet")
     return 0
 
 
@@ -403,6 +461,10 @@ def cmd_show(args: argparse.Namespace, out: _Out) -> int:
     for f in v.files:
         note = "" if f.stored else out.style("  (hash only)", "33")
         print(f"    {f.role:<9} {_size(f.size):>10}  {f.hash[:12]}  {f.path}{note}")
+        if f.dvc:
+            from .capture.dvc import dvc_check, dvc_text
+
+            print(f"    {'':<9} {'':>10}  {out.style(dvc_text(dvc_check(store.path_of(f.path), f.dvc)), '36')}")
     return 0
 
 
@@ -512,14 +574,24 @@ def cmd_gc(args: argparse.Namespace, out: _Out) -> int:
 def cmd_env(args: argparse.Namespace, out: _Out) -> int:
     from .capture.environment import capture_environment, environment_summary
 
+    python = getattr(args, "python", None)
+    if args.output and not args.format:
+        raise InvalidInput("-o/--output goes with --format")
+    version = None
     if args.ref:
         store = _open_store(args)
-        version = store.resolve(args.ref)
+        version = store.resolve(args.ref, _scope(args))
         env = store.environment(version)
         if env is None:
             raise InvalidInput(f"{version.label} recorded no environment")
+    elif args.check:
+        raise InvalidInput("--check needs the version to compare with: `env REF --check`")
     else:
-        env = capture_environment(args.python)
+        env = capture_environment(python)
+    if args.format:
+        return _write_env_file(args, env, version)
+    if args.check:
+        return _check_env(args, out, env, version, python)
     if args.json:
         out.json(env)
         return 0
@@ -528,6 +600,80 @@ def cmd_env(args: argparse.Namespace, out: _Out) -> int:
         origin = pkg.get("origin") or {}
         extra = "" if origin.get("kind", "index") == "index" else f"  ({origin.get('kind')}: {origin.get('url', '')})"
         print(f"  {pkg['name']}=={pkg['version']}{extra}")
+    return 0
+
+
+def _write_env_file(args: argparse.Namespace, env: dict[str, Any], version: Any) -> int:
+    from .integrations.envfiles import environment_file, pins
+
+    text = environment_file(env, args.format, version=version)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    with open(args.output, "w", encoding="utf-8") as f:
+        f.write(text)
+    found = pins(env)
+    local = [p.name for p in found if not p.resolvable]
+    print(f"wrote {args.output} ({args.format}, {len(found) - len(local)} packages pinned"
+          + (f"; not installable from it: {', '.join(local)}" if local else "") + ")")
+    return 0
+
+
+def _check_env(args: argparse.Namespace, out: _Out, env: dict[str, Any], version: Any, python: str | None) -> int:
+    from .capture.environment import capture_environment
+    from .integrations.envfiles import check_environment
+
+    if python is None and not getattr(args, "in_kernel", False):
+        store = _open_store(args)
+        python = _kernel_python(str(store.path_of(version.notebook)))
+    current = capture_environment(python)
+    result = check_environment(env, current)
+    result["version"] = version.label
+    result["python_executable"] = (current.get("python") or {}).get("executable")
+    if args.json:
+        out.json(result)
+        return 0 if result["same"] else EXIT_ERROR
+    against = "this kernel" if getattr(args, "in_kernel", False) else result["python_executable"]
+    if result["same"]:
+        py = env.get("python") or {}
+        print(f"{against} matches {version.label}: {py.get('implementation')} {py.get('version')}, "
+              f"{result['unchanged']} packages")
+        return 0
+    n = len(result["lines"])
+    print(f"{version.label} and {against} differ ({n} difference{'s' if n != 1 else ''}):")
+    for line in result["lines"]:
+        print("  " + line)
+    return EXIT_ERROR
+
+
+def cmd_export(args: argparse.Namespace, out: _Out) -> int:
+    store = _open_store(args)
+    ref = args.ref or "latest"
+    if args.mlflow:
+        try:
+            from .integrations.mlflow import export_mlflow
+        except ModuleNotFoundError as exc:
+            if exc.name == "mlflow":
+                raise InvalidInput("MLflow is not installed: pip install 'jupyter-mv[mlflow]'") from None
+            raise InvalidInput("export to MLflow is not available in this version of jupyter-mv") from None
+        result = export_mlflow(store, ref, args.mlflow, notebook=_scope(args), progress=tqdm_progress())
+        if args.json:
+            out.json(result)
+        else:
+            run = result.get("run_id") or result.get("run") or ""
+            print(f"{'logged' if result.get('created', True) else 'already logged'} {result.get('label') or ref} to MLflow at {args.mlflow}" + (f" as run {run}" if run else ""))
+        return 0
+    from .integrations.docker import export_dockerfile
+
+    result = export_dockerfile(store, ref, args.dockerfile, notebook=_scope(args), progress=tqdm_progress())
+    if args.json:
+        out.json(result)
+        return 0
+    print(f"wrote a Docker build context for {result['label']} into {args.dockerfile} "
+          f"({result['image']}, {len(result['files'])} files)")
+    for warning in result["warnings"]:
+        print(f"  warning: {warning}", file=sys.stderr)
+    print(f"build and run it: docker build -t IMAGE {args.dockerfile} && docker run --rm IMAGE")
     return 0
 
 
@@ -606,8 +752,8 @@ def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
 COMMANDS = {
     "init": cmd_init, "snapshot": cmd_snapshot, "log": cmd_log, "show": cmd_show, "tag": cmd_tag,
     "alias": cmd_alias, "restore": cmd_restore, "diff": cmd_diff, "verify": cmd_verify, "gc": cmd_gc,
-    "env": cmd_env, "report": cmd_report, "reproduce": cmd_reproduce, "remote": cmd_remote, "push": cmd_push,
-    "pull": cmd_pull,
+    "env": cmd_env, "export": cmd_export, "report": cmd_report, "reproduce": cmd_reproduce,
+    "remote": cmd_remote, "push": cmd_push, "pull": cmd_pull,
 }
 
 

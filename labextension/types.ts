@@ -19,6 +19,22 @@ export interface IFileEntry {
   mode: number;
   /** False when only the hash was recorded (over the size limit). */
   stored: boolean;
+  /** What DVC recorded of the file when DVC tracks it, else null. */
+  dvc: IDvcRecord | null;
+}
+
+/** What DVC recorded of a file: its md5 and the .dvc or dvc.lock file that says so. */
+export interface IDvcRecord {
+  /** Null for a file in a tracked folder whose listing is not in the local DVC cache. */
+  md5: string | null;
+  hash: 'md5' | 'md5-dos2unix';
+  size?: number;
+  /** The .dvc or dvc.lock file, relative to the project root. */
+  source: string;
+  stage?: string;
+  kind?: 'out' | 'dep';
+  folder?: string;
+  folder_md5?: string;
 }
 
 export type VersionKind = 'full' | 'safety' | 'light';

@@ -24,7 +24,7 @@ from typing import Any
 
 from jupyter_mv.capture.environment import sanitize_url
 
-__all__ = ["MAX_DIRTY_FILES", "capture_git"]
+__all__ = ["MAX_DIRTY_FILES", "capture_git", "git_commits"]
 
 #: At most this many paths are listed in ``dirty_files``.
 MAX_DIRTY_FILES = 200
@@ -125,3 +125,42 @@ def capture_git(root: str | os.PathLike[str], *, timeout: float = 10.0) -> dict[
         "dirty_count": len(files),
         "remote": sanitize_url(remote) if remote else None,
     }
+
+
+def git_commits(root: str | os.PathLike[str], tips: list[str] | None = None, *, limit: int = 1000,
+                timeout: float = 20.0) -> list[dict[str, Any]] | None:
+    """Commits reachable from ``tips`` (default ``HEAD``), newest first, or ``None``
+    outside a work tree or on any git failure.
+
+    Each is ``{"commit", "parents": [...], "time": committer epoch, "author", "subject",
+    "refs": ["main", "tag: v1", ...]}``. Tips that git does not know are left out.
+
+    :param root: a folder inside the work tree
+    :param tips: commits (or refs) to start from
+    :param limit: at most this many commits
+    """
+    git = shutil.which("git")
+    if git is None:
+        return None
+    path = os.path.abspath(os.fspath(root))
+    deadline = time.monotonic() + timeout
+    # --ignore-missing: a commit that is gone (rebased away, garbage-collected) is skipped
+    raw = _run(git, ["log", "--ignore-missing", "--date-order", f"--max-count={int(limit)}", "-z",
+                     "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%s%x1f%D", *(tips or ["HEAD"]), "--"], path, deadline)
+    if raw is None:  # not a work tree, or one without any commit yet
+        return [] if _run(git, ["rev-parse", "--show-toplevel"], path, deadline) is not None else None
+    commits = []
+    for record in raw.decode("utf-8", "replace").split("\0"):
+        fields = record.strip("\n").split("\x1f")
+        if len(fields) != 6:
+            continue
+        sha, parents, ctime, author, subject, refs = fields
+        commits.append({
+            "commit": sha,
+            "parents": parents.split(),
+            "time": int(ctime) if ctime.isdigit() else 0,
+            "author": author,
+            "subject": subject,
+            "refs": [r.strip().removeprefix("HEAD -> ") for r in refs.split(",") if r.strip()],
+        })
+    return commits

@@ -31,7 +31,8 @@ HELP = """\
   snapshot [-m MSG] [FILE...]     store a version: the saved notebook, the files its cells read
                                   (inputs) and wrote (outputs), tracked files, the environment,
                                   imported modules, metrics, params and the cells' run order
-  log [-n N] [--all]              this notebook's versions, newest first, with their metrics
+  log [-n N] [--all] [--git]      this notebook's versions, newest first, with their metrics;
+                                  --git: beside the git commits between them
   show REF                        one version: files with hashes, environment, metrics
   tag REF NAME                    an immutable name for a version
   alias NAME [REF]                a movable name (such as production); without REF, its history
@@ -47,6 +48,11 @@ HELP = """\
   report [REF] [-o FILE]          the provenance report of a model (churn@production), a file the
                                   notebook wrote, or a version: data, environment, cells, metrics
   reproduce [REF]                 run a version's notebook again in a fresh kernel and compare
+  env [REF] [--check]             a version's environment; --check: what differs in this kernel
+  env REF --format requirements|environment-yml|pylock [-o FILE]
+                                  a file that rebuilds the version's environment
+  export [REF] --dockerfile DIR   a Dockerfile and build context that rebuild and run the version
+  export [REF] --mlflow URI       log the version as an MLflow run
   remote add NAME URL | list | remove NAME   remotes: s3://bucket/prefix, sftp://host/path, a folder
   push [REMOTE] [REF...] [--force]  send versions, their packs, tags and aliases to a remote
   pull [REMOTE] [NOTEBOOK...] [--all]  bring in a remote's versions (bytes on first read, or --all)
@@ -62,8 +68,8 @@ max_file_size are recorded by hash only. `.mvignore` (gitignore syntax) at the p
 leaves files out. The same operations exist in Python: `import jupyter_mv as mv; mv.snapshot()`.
 """
 
-_SHARED = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "init", "report", "reproduce", "remote",
-           "push", "pull")
+_SHARED = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "init", "report", "reproduce", "env",
+           "export", "remote", "push", "pull")
 
 
 class _MagicParser(cli._Parser):
@@ -156,8 +162,12 @@ class MVMagics(Magics):
             args.notebook = args.scope
         cli.COMMANDS[args.command](args, cli._Out())
 
-    _do_log = _do_show = _do_tag = _do_alias = _do_restore = _do_reproduce = _cli
+    _do_log = _do_show = _do_tag = _do_alias = _do_restore = _do_reproduce = _do_export = _cli
     _do_remote = _do_push = _do_pull = _cli
+
+    def _do_env(self, args: argparse.Namespace) -> None:
+        args.in_kernel = True  # --check compares with this kernel, captured here
+        self._cli(args)
 
     def _do_init(self, args: argparse.Namespace) -> None:
         store = self.session.init(None if args.directory == "." else args.directory)

@@ -7,6 +7,7 @@ import re
 from html import escape
 from typing import Any
 
+from ..capture.dvc import dvc_text
 from .lineage import lineage_svg
 from .render_markdown import model_made_with, title_of
 from .util import cell_files, cell_notes, human_size, origin_text, plural, value_text, when
@@ -112,8 +113,9 @@ def _files(files: list[dict[str, Any]]) -> str:
         f"<tr><td class=mono>{_e(f['path'])}</td><td>{human_size(f['size'])}</td>"
         f"<td class='mono hash'>{_e(f['hash'])}</td>"
         f"<td>{'stored' if f['stored'] else _HASH_ONLY}</td>"
-        f"<td>{_e(', '.join(map(str, f['cells'])))}</td></tr>" for f in files)
-    return ("<table><thead><tr><th>path</th><th>size</th><th>BLAKE3</th><th>in store</th><th>cells</th></tr>"
+        f"<td>{_e(', '.join(map(str, f['cells'])))}</td><td>{_e(dvc_text(f['dvc']))}</td></tr>" for f in files)
+    return ("<table><thead><tr><th>path</th><th>size</th><th>BLAKE3</th><th>in store</th><th>cells</th>"
+            "<th>DVC</th></tr>"
             f"</thead><tbody>{body}</tbody></table>")
 
 

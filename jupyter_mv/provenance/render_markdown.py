@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..capture.dvc import dvc_text
 from .lineage import lineage_mermaid
 from .util import cell_files, cell_notes, human_size, origin_text, value_text, when
 
@@ -105,9 +106,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         files = report[key]
         if files:
             lines += [f"## {heading}", ""]
-            lines += _table(["path", "size", "BLAKE3", "stored", "cells"],
+            lines += _table(["path", "size", "BLAKE3", "stored", "cells", "DVC"],
                             [[f["path"], human_size(f["size"]), f"`{f['hash']}`", "yes" if f["stored"] else "hash only",
-                              ", ".join(map(str, f["cells"]))] for f in files])
+                              ", ".join(map(str, f["cells"])), dvc_text(f["dvc"])] for f in files])
     if report["models"]:
         lines += ["## Models made by this version", ""]
         lines += _table(["model", "flavor", "size", "hash", "aliases"],

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..capture.dvc import dvc_check
 from ..errors import MVError
 from ..store import models as registry
 from ..store.model import Version, iso_time
@@ -65,7 +66,7 @@ def report_for(store: Store, subject: Subject) -> dict[str, Any]:
         report["cells"] = cells
         report["execution"] = execution
         for role, key in (("input", "inputs"), ("output", "outputs"), ("tracked", "tracked")):
-            report[key] = [_file(f, files.get(f.path) or {}, cells) for f in version.files if f.role == role]
+            report[key] = [_file(store, f, files.get(f.path) or {}, cells) for f in version.files if f.role == role]
         report["environment"] = _environment(store.environment(version), kernel.get("imports"))
         report["metrics"] = dict(version.metrics)
         report["params"] = dict(version.params)
@@ -120,14 +121,15 @@ def _model_brief(model: registry.ModelVersion) -> dict[str, Any]:
             "aliases": list(model.aliases), "metrics": model.metrics}
 
 
-def _file(entry: Any, kinds: dict[str, Any], cells: list[dict[str, Any]]) -> dict[str, Any]:
+def _file(store: Store, entry: Any, kinds: dict[str, Any], cells: list[dict[str, Any]]) -> dict[str, Any]:
     def where(key: str) -> list[int]:
         return [c["position"] for c in cells if entry.path in c[key]]
 
     return {"path": entry.path, "hash": entry.hash, "size": entry.size, "stored": entry.stored,
             "read_in": [c for c in kinds.get("read") or [] if isinstance(c, int)],
             "written_in": [c for c in kinds.get("written") or [] if isinstance(c, int)],
-            "cells": sorted(set(where("reads") + where("writes")))}
+            "cells": sorted(set(where("reads") + where("writes"))),
+            "dvc": dvc_check(store.path_of(entry.path), entry.dvc) if entry.dvc else None}
 
 
 def _environment(env: dict[str, Any] | None, imports: Any) -> dict[str, Any] | None:
@@ -226,6 +228,14 @@ def _warnings(report: dict[str, Any], subject: Subject, version: Version | None)
         if not f["stored"]:
             out.append(_warning("input_not_stored", f"input {f['path']} was recorded by hash only: it is not in "
                                 "the store and cannot be restored", path=f["path"], hash=f["hash"]))
+    for key in ("inputs", "outputs", "tracked"):
+        for f in report[key]:
+            dvc = f["dvc"]
+            if dvc and dvc["matches"] is False:
+                out.append(_warning("dvc_changed", f"{f['path']} on disk no longer has the md5 {dvc['source']} "
+                                    f"recorded ({dvc['md5']}) when {version.label} was made", level="info",
+                                    path=f["path"], source=dvc["source"], md5=dvc["md5"],
+                                    current=dvc["current_md5"]))
     env = report["environment"]
     if env is None:
         out.append(_warning("no_environment", "no environment was recorded: the package versions are unknown"))

@@ -85,10 +85,11 @@ def version_record(db: Any, vid: str) -> dict[str, Any]:
         "SELECT id, notebook, parent, kind, message, author, created, environment, git, metrics, params, extra "
         "FROM versions WHERE id = ?", [vid]).fetchone()
     vid, notebook, parent, kind, message, author, created, env, git, metrics, params, extra = row
-    files = [{"path": p, "role": r, "hash": h.hex(), "size": s, "mode": m, "stored": bool(st)}
-             for p, r, h, s, m, st in db.execute(
-                 "SELECT path, role, hash, size, mode, stored FROM version_files WHERE version = ? ORDER BY path",
-                 [vid]).fetchall()]
+    files = [{"path": p, "role": r, "hash": h.hex(), "size": s, "mode": m, "stored": bool(st),
+              **({"dvc": json.loads(d)} if d else {})}
+             for p, r, h, s, m, st, d in db.execute(
+                 "SELECT path, role, hash, size, mode, stored, dvc FROM version_files WHERE version = ? "
+                 "ORDER BY path", [vid]).fetchall()]
     models = [{"name": n, "object": o.hex(), "flavor": f, "size": s, "created": c, "author": a,
                "metrics": json.loads(mt), "params": json.loads(pr), "extra": json.loads(ex)}
               for n, o, f, s, c, a, mt, pr, ex in db.execute(

@@ -388,8 +388,9 @@ def _import_version(db: Any, record: dict[str, Any], chunk_lists: dict[str, byte
          json.dumps(v["git"]) if v["git"] is not None else None, json.dumps(v["metrics"]), json.dumps(v["params"]),
          json.dumps(v["extra"], default=str), base, sub])
     db.conn.executemany(
-        "INSERT INTO version_files (version, path, role, hash, size, mode, stored) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [(v["id"], f["path"], f["role"], bytes.fromhex(f["hash"]), f["size"], f["mode"], int(f["stored"]))
+        "INSERT INTO version_files (version, path, role, hash, size, mode, stored, dvc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(v["id"], f["path"], f["role"], bytes.fromhex(f["hash"]), f["size"], f["mode"], int(f["stored"]),
+          json.dumps(f["dvc"], sort_keys=True) if isinstance(f.get("dvc"), dict) else None)
          for f in record["files"]])
     for m in record.get("models", []):
         obj = bytes.fromhex(m["object"])

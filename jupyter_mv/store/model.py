@@ -23,6 +23,8 @@ class FileEntry:
     :param role: ``notebook``, ``input`` (read by the kernel), ``output`` (written by it) or ``tracked``.
     :param hash: BLAKE3 of the whole content, 64 hex digits.
     :param stored: False when only the hash was recorded (over the size limit).
+    :param dvc: what DVC recorded of the file when DVC tracks it (its md5 and the
+        ``.dvc`` or ``dvc.lock`` file that says so; :mod:`jupyter_mv.capture.dvc`), else None.
     """
 
     path: str
@@ -31,6 +33,7 @@ class FileEntry:
     size: int
     mode: int = 0o644
     stored: bool = True
+    dvc: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

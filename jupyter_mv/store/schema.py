@@ -25,7 +25,7 @@ from ..errors import StoreFormatError
 __all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "create", "transaction", "insert_rows"]
 
 #: The store format this code writes and understands (docs/store-format.md).
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 BUSY_TIMEOUT_MS = 60_000
 
 
@@ -207,12 +207,18 @@ def _m004_remotes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m005_dvc(db: sqlite_utils.Database) -> None:
+    """What DVC recorded of a version's file (JSON: md5, the .dvc or dvc.lock file), or NULL."""
+    db.execute("ALTER TABLE version_files ADD COLUMN dvc TEXT")
+
+
 #: Numbered migrations, applied in order; never edit one that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial", _m001_initial),
     (2, "models", _m002_models),
     (3, "light versions", _m003_light_versions),
     (4, "remotes", _m004_remotes),
+    (5, "dvc", _m005_dvc),
 ]
 
 

@@ -245,6 +245,9 @@ class Store:
             plan.setdefault(rel, "input")
         started_ns = time.time_ns()
         stats = {rel: self._stat(rel) for rel in plan}
+        from ..capture.dvc import dvc_records
+
+        dvc = dvc_records(self.root, [rel for rel, role in plan.items() if role != "notebook"])
         cached = self._stat_cache_hits(stats)
         # A safety copy keeps the files as they are, a notebook that no longer parses too:
         # restoring a good version over a broken one is what restore is for.
@@ -280,7 +283,7 @@ class Store:
                 with self._db_lock, schema.transaction(self.db):
                     version = self._commit(
                         ingest, nb_rel, plan, stats, cached, objects, hashed_only,
-                        kind=kind, message=message, metrics=metrics, params=params,
+                        kind=kind, message=message, metrics=metrics, params=params, dvc=dvc,
                         env_hash=env_hash, env_data=env_data, git=git, extra=extra or {},
                         started_ns=started_ns,
                     )
@@ -302,7 +305,7 @@ class Store:
     def _commit(self, ingest: Ingest, nb_rel: str, plan: dict[str, str], stats: dict[str, os.stat_result],
                 cached: dict[str, bytes], objects: dict[str, StoredFile | bytes], hashed_only: set[str], *,
                 kind: str, message: str, metrics: dict[str, Any], params: dict[str, Any],
-                env_hash: str | None, env_data: dict[str, Any] | None, git: dict[str, Any] | None,
+                dvc: dict[str, dict[str, Any]], env_hash: str | None, env_data: dict[str, Any] | None, git: dict[str, Any] | None,
                 extra: dict[str, Any], started_ns: int) -> Version:
         db = self.db
         ingest.index()
@@ -329,7 +332,7 @@ class Store:
             digest = cached[rel] if rel in cached else (obj.hash if isinstance(obj, StoredFile) else obj)
             assert isinstance(digest, bytes)
             files.append(FileEntry(rel, role, digest.hex(), st.st_size, stat.S_IMODE(st.st_mode),
-                                   rel not in hashed_only))
+                                   rel not in hashed_only, dvc.get(rel)))
         manifest = {
             "notebook": nb_rel, "parent": parent, "kind": kind, "message": message, "author": author,
             "created": created, "environment": env_hash, "git": git, "metrics": metrics, "params": params,
@@ -345,7 +348,7 @@ class Store:
         })
         schema.insert_rows(db, "version_files", [
             {"version": vid, "path": f.path, "role": f.role, "hash": bytes.fromhex(f.hash), "size": f.size,
-             "mode": f.mode, "stored": int(f.stored)} for f in files
+             "mode": f.mode, "stored": int(f.stored), "dvc": json.dumps(f.dvc) if f.dvc else None} for f in files
         ])
         cache_rows = []
         for rel, obj in objects.items():
@@ -421,7 +424,12 @@ class Store:
         its packages' folders are unchanged, else a fresh capture to store."""
         from ..capture.environment import capture_environment, environment_fingerprint
 
-        exe = os.path.realpath(python or sys.executable)
+        # Keyed by the path as given, symlinks kept: two venvs of one base Python share the
+        # real executable but not their packages (and each has its own pyvenv.cfg).
+        exe = python or sys.executable
+        if os.sep not in exe:
+            exe = shutil.which(exe) or exe
+        exe = os.path.abspath(exe)
         row = self.db.execute(
             "SELECT c.fingerprint, c.env, e.data FROM env_cache c JOIN environments e ON e.hash = c.env "
             "WHERE c.python = ?", [exe]
@@ -460,11 +468,12 @@ class Store:
         ids = [r[0] for r in rows]
         marks = ",".join("?" * len(ids))
         files: dict[str, list[FileEntry]] = {i: [] for i in ids}
-        for vid, path, role, digest, size, mode, stored in self.db.execute(
-            f"SELECT version, path, role, hash, size, mode, stored FROM version_files WHERE version IN ({marks})",
+        for vid, path, role, digest, size, mode, stored, dvc in self.db.execute(
+            f"SELECT version, path, role, hash, size, mode, stored, dvc FROM version_files WHERE version IN ({marks})",
             ids,
         ).fetchall():
-            files[vid].append(FileEntry(path, role, digest.hex(), size, mode, bool(stored)))
+            files[vid].append(FileEntry(path, role, digest.hex(), size, mode, bool(stored),
+                                        json.loads(dvc) if dvc else None))
         tags: dict[str, list[str]] = {i: [] for i in ids}
         for name, vid in self.db.execute(
             f"SELECT name, version FROM tags WHERE version IN ({marks}) ORDER BY created", ids
