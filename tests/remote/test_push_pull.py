@@ -149,10 +149,11 @@ def test_a_format_3_store_gains_remotes_when_opened(tmp_path: Path) -> None:
         snap(a, "train.ipynb")
         a.db.executescript(
             "DROP TABLE remotes; DROP TABLE remote_packs; DROP TABLE remote_versions; DROP TABLE remote_aliases; "
-            "ALTER TABLE packs DROP COLUMN remote; DELETE FROM migrations WHERE id = 4; "
+            "ALTER TABLE packs DROP COLUMN remote; ALTER TABLE version_files DROP COLUMN dvc; "
+            "DELETE FROM migrations WHERE id >= 4; "
             "UPDATE meta SET value = '3' WHERE key = 'format_version';")
     with Store.open(tmp_path / "a") as a:
-        assert a.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "4"
+        assert a.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == str(schema.FORMAT_VERSION)
         assert [r[0] for r in a.db.execute("SELECT id FROM migrations ORDER BY id")] == [
             number for number, _, _ in schema.MIGRATIONS]
         a.remote_add("team", str(tmp_path / "remote"))
