@@ -215,9 +215,9 @@ def export(ref: str = "latest", *, dockerfile: str | os.PathLike[str] | None = N
         raise InvalidInput("export needs one of dockerfile=DIR or mlflow=URI")
     with s.access.paused():
         if mlflow is not None:
-            from .integrations.mlflow import export_mlflow
+            from .integrations import mlflow_exporter
 
-            return export_mlflow(s.store, ref, mlflow, notebook=s.scope())
+            return mlflow_exporter()(s.store, ref, mlflow, notebook=s.scope())
         from .integrations.docker import export_dockerfile
 
         return export_dockerfile(s.store, ref, dockerfile, notebook=s.scope())

@@ -650,13 +650,9 @@ def cmd_export(args: argparse.Namespace, out: _Out) -> int:
     store = _open_store(args)
     ref = args.ref or "latest"
     if args.mlflow:
-        try:
-            from .integrations.mlflow import export_mlflow
-        except ModuleNotFoundError as exc:
-            if exc.name == "mlflow":
-                raise InvalidInput("MLflow is not installed: pip install 'jupyter-mv[mlflow]'") from None
-            raise InvalidInput("export to MLflow is not available in this version of jupyter-mv") from None
-        result = export_mlflow(store, ref, args.mlflow, notebook=_scope(args), progress=tqdm_progress())
+        from .integrations import mlflow_exporter
+
+        result = mlflow_exporter()(store, ref, args.mlflow, notebook=_scope(args), progress=tqdm_progress())
         if args.json:
             out.json(result)
         else:

@@ -236,3 +236,28 @@ def test_a_version_without_an_environment_says_so(project: Path) -> None:
     proc = run_cli("env", "v1", "--format", "requirements", cwd=project)
 
     assert proc.returncode == 1 and proc.stderr.strip() == "jupyter mv env: error: nb.ipynb@v1 recorded no environment"
+
+
+def test_check_without_python_compares_with_the_notebooks_kernelspec(project: Path, tmp_path: Path) -> None:
+    python = make_venv(tmp_path / "kernel-venv", with_pip=False)
+    site = site_packages(python)
+    install_metadata(site, "alpha", "1.0")
+    spec = tmp_path / "jupyter" / "kernels" / "ml"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "ML", "language": "python"}))
+    nb = write_notebook(project / "nb.ipynb", ["1"])
+    data = json.loads(nb.read_text())
+    data["metadata"]["kernelspec"] = {"name": "ml", "display_name": "ML", "language": "python"}
+    nb.write_text(json.dumps(data))
+    env = {"JUPYTER_PATH": str(tmp_path / "jupyter")}
+    run_cli("init", cwd=project, check=True)
+    run_cli("snapshot", "nb.ipynb", cwd=project, env=env, check=True)  # records the kernelspec's interpreter
+    install_metadata(site, "beta", "2.0")
+
+    proc = run_cli("env", "v1", "--check", cwd=project, env=env)
+
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines() == [f"nb.ipynb@v1 and {python} differ (1 difference):",
+                                        "  + beta 2.0 (installed now, not recorded)"]
