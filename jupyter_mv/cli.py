@@ -657,7 +657,8 @@ def cmd_export(args: argparse.Namespace, out: _Out) -> int:
             out.json(result)
         else:
             run = result.get("run_id") or result.get("run") or ""
-            print(f"{'logged' if result.get('created', True) else 'already logged'} {result.get('label') or ref} to MLflow at {args.mlflow}" + (f" as run {run}" if run else ""))
+            verb = "logged" if result.get("created", True) else "already logged"
+            print(f"{verb} {result.get('label') or ref} to MLflow at {args.mlflow}" + (f" as run {run}" if run else ""))
         return 0
     from .integrations.docker import export_dockerfile
 
