@@ -72,3 +72,30 @@ def test_mv_snapshot_saves_the_notebook_first_and_the_sidebar_shows_it(page, lab
     stored = json.loads((tmp_path / "v1" / "work.ipynb").read_text())
     assert "".join(stored["cells"][0]["source"]) == f"x = 2  {EDIT}"
     assert "".join(stored["cells"][1]["source"]) == "%mv snapshot -m x"
+
+
+def test_after_a_kernel_restart_the_front_end_still_saves_first(page, lab, project, tmp_path):
+    from playwright.sync_api import expect
+
+    open_notebook(page, lab, "work.ipynb")
+    open_sidebar(page)
+    before = page.locator(ITEMS).count()
+    page.locator(".lm-MenuBar-item", has_text="Kernel").click()
+    page.locator('.lm-Menu-item[data-command="kernelmenu:restart"]').click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    expect(page.locator(".jp-Dialog")).to_have_count(0)
+    type_in_cell(page, 0, "restarted = 1")
+    page.keyboard.press("Shift+Enter")  # runs in the restarted kernel, which then knows this front end
+    expect(page.locator(f"{NOTEBOOK} .jp-Cell").nth(0).locator(".jp-InputPrompt")).to_contain_text("[1]",
+                                                                                                   timeout=90_000)
+
+    type_in_cell(page, 0, "restarted = 2  # after the restart, unsaved")
+    type_in_cell(page, 1, "%mv snapshot -m after-restart")
+    page.keyboard.press("Shift+Enter")
+
+    expect(page.locator(ITEMS)).to_have_count(before + 1, timeout=90_000)
+    expect(page.locator(ITEMS).first.locator(".jp-mv-VersionItem-message")).to_have_text("after-restart")
+    run_cli("restore", "work.ipynb@latest", "--to", str(tmp_path / "latest"), cwd=project, env=NO_STORE_ENV,
+            check=True)
+    stored = json.loads((tmp_path / "latest" / "work.ipynb").read_text())
+    assert "".join(stored["cells"][0]["source"]) == "restarted = 2  # after the restart, unsaved"
