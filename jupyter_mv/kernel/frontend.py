@@ -8,7 +8,9 @@ jupyter-mv's extension, reached through comms on the ``jupyter-mv`` target.
   That travels on IOPub, which front ends read while the kernel runs the cell; their reply
   would come back on the shell channel, which the running cell blocks. So the kernel waits
   for the notebook file itself to change (a save writes it even when nothing changed), up
-  to :attr:`FrontEnds.save_timeout` seconds.
+  to :attr:`FrontEnds.save_timeout` seconds. A front end answers between cells; until one
+  answers a save that timed out (a browser tab closed without a word), the next
+  snapshots ask but do not wait.
 - After a snapshot: ``{"action": "refresh"}``, so the sidebar lists the new version.
 
 Without such a front end (plain ``jupyter_client``, VS Code, classic Notebook, a terminal
@@ -54,6 +56,9 @@ class FrontEnds:
             self.save_timeout = float(os.environ.get("JUPYTER_MV_SAVE_TIMEOUT") or DEFAULT_SAVE_TIMEOUT)
         except ValueError:
             self.save_timeout = DEFAULT_SAVE_TIMEOUT
+        #: False once a save went unanswered, until a front end speaks again.
+        self.answering = True
+        self.waited = 0.0
         self._manager: Any = None
 
     # -- the kernel's comm target -----------------------------------------------------------------
@@ -92,6 +97,7 @@ class FrontEnds:
     def _opened(self, comm: Any, msg: dict[str, Any]) -> None:
         comm_id = comm.comm_id
         self.attached[comm_id] = comm
+        self.answering = True
         self._note_path(comm_id, msg)
 
         def closed(_: Any) -> None:
@@ -102,6 +108,7 @@ class FrontEnds:
         comm.on_msg(lambda m: self._note_path(comm_id, m))  # the notebook was renamed
 
     def _note_path(self, comm_id: str, msg: dict[str, Any]) -> None:
+        self.answering = True
         data = (msg.get("content") or {}).get("data") or {}
         if isinstance(data.get("path"), str) and data["path"].endswith(".ipynb"):
             self.paths[comm_id] = data["path"]
@@ -113,10 +120,14 @@ class FrontEnds:
         import comm
 
         try:
-            comm.create_comm(target_name=TARGET, data=data)
+            request = comm.create_comm(target_name=TARGET, data=data)
         except Exception:  # noqa: BLE001 - no IOPub to send on: no front end to ask
             return False
+        request.on_msg(self._answered)
         return True
+
+    def _answered(self, msg: dict[str, Any]) -> None:
+        self.answering = True
 
     # -- what a snapshot asks ---------------------------------------------------------------------
 
@@ -134,8 +145,10 @@ class FrontEnds:
 
         :returns: None when no front end is attached (nothing asked, nothing waited),
             True once the file changed (and reads as complete JSON), False after
-            :attr:`save_timeout` seconds without a save.
+            :attr:`save_timeout` seconds without a save, or at once when the front ends
+            did not answer the last save (:attr:`waited` says how long it waited).
         """
+        self.waited = 0.0
         if not self.present:
             return None
         from .session import _read_notebook
@@ -143,16 +156,21 @@ class FrontEnds:
         before = _stamp(notebook)
         if not self._send({"action": "save"}):
             return None
-        deadline = time.monotonic() + self.save_timeout
+        if not self.answering:
+            return False
+        started = time.monotonic()
         seen = None
-        while time.monotonic() < deadline:
+        while time.monotonic() < started + self.save_timeout:
             time.sleep(_POLL)
             now = _stamp(notebook)
             if now is None or now == before:
                 continue
             if now == seen and _read_notebook(notebook) is not None:  # written, no longer being written
+                self.waited = time.monotonic() - started
                 return True
             seen = now
+        self.waited = time.monotonic() - started
+        self.answering = False
         return False
 
     def refresh(self) -> None:

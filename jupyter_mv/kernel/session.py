@@ -397,8 +397,9 @@ class KernelSession:
         if saved is None:
             self._check_saved(nb)
         elif not saved:
-            self.warn(f"the front end did not save {nb.name} within {self.front_ends.save_timeout:g} s: the "
-                      "version holds the notebook as last saved")
+            why = (f"did not save {nb.name} within {self.front_ends.save_timeout:g} s" if self.front_ends.waited
+                   else f"did not answer the last request to save, so {nb.name} was not waited for")
+            self.warn(f"the front end {why}: the version holds the notebook as last saved")
         notebook_json = _read_notebook(nb)
         plan = self.plan()
         for rel, size in sorted(plan["too_large"].items()):

@@ -54,8 +54,8 @@ def detach(kernel: Kernel, comm_id: str) -> None:
 def run_answering(kernel: Kernel, code: str, on_save: Callable[[], None] | None,
                   timeout: float = 120) -> tuple[list[dict[str, Any]], str, float]:
     """Run ``code`` while a front end answers the kernel's requests: ``on_save`` when
-    asked to save (None: a front end that never saves). The requests the kernel made,
-    its stderr, and the seconds the cell took."""
+    asked to save (None: a front end that is gone, which never answers). The requests
+    the kernel made, its stderr, and the seconds the cell took."""
     msg = kernel.kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
                                                     "user_expressions": {}, "allow_stdin": False})
     started = time.monotonic()
@@ -72,7 +72,9 @@ def run_answering(kernel: Kernel, code: str, on_save: Callable[[], None] | None,
         kind, content = got["msg_type"], got["content"]
         if kind == "comm_open" and content["target_name"] == "jupyter-mv":
             requests.append(content["data"])
-            if content["data"].get("action") == "save" and on_save is not None:
+            if on_save is None:
+                continue
+            if content["data"].get("action") == "save":
                 on_save()
             reply = kernel.kc.session.msg("comm_msg", {"comm_id": content["comm_id"], "data": {"saved": True}})
             kernel.kc.shell_channel.send(reply)  # handled after the cell, as in JupyterLab
@@ -120,17 +122,29 @@ def test_the_python_api_saves_first_too(slow_kernel: Kernel, mv_project: Path) -
     assert "# seen" in notebook_in(mv_project, latest(mv_project))
 
 
-def test_a_front_end_that_does_not_save_is_waited_for_the_timeout_only(
-        slow_kernel: Kernel, mv_project: Path) -> None:
-    save_notebook(mv_project / "train.ipynb", ["x = 1"])
-    attach(slow_kernel)
-    slow_kernel.run("%mv config save_timeout=1.5")
+def test_a_front_end_that_never_answers_is_waited_for_once(slow_kernel: Kernel, mv_project: Path) -> None:
+    notebook = mv_project / "train.ipynb"
+    save_notebook(notebook, ["x = 1"])
+    attach(slow_kernel)  # then its browser tab crashes: it never closes its comm
+    slow_kernel.run("%mv config save_timeout=4")
+
     requests, stderr, took = run_answering(slow_kernel, "%mv snapshot -m late", None)
     assert [r.get("action") for r in requests] == ["save", "refresh"]
-    assert "the front end did not save train.ipynb within 1.5 s: the version holds the notebook as last saved" \
+    assert "the front end did not save train.ipynb within 4 s: the version holds the notebook as last saved" \
         in stderr
-    assert 1.5 <= took < TIMEOUT
+    assert 4 <= took < TIMEOUT
     assert latest(mv_project).message == "late"
+
+    requests, stderr, took = run_answering(slow_kernel, "%mv snapshot -m again", None)
+    assert [r.get("action") for r in requests] == ["save", "refresh"]  # asked, but not waited for
+    assert "did not answer the last request to save, so train.ipynb was not waited for" in stderr
+    assert took < 4
+
+    attach(slow_kernel)  # a front end speaks again: it is waited for again
+    requests, stderr, _ = run_answering(slow_kernel, "%mv snapshot -m back",
+                                        lambda: save_notebook(notebook, ["x = 1", "# back"]))
+    assert "jupyter-mv:" not in stderr, stderr
+    assert "# back" in notebook_in(mv_project, latest(mv_project))
 
 
 def test_without_a_front_end_a_snapshot_does_not_wait_and_warns(slow_kernel: Kernel, mv_project: Path) -> None:
