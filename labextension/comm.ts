@@ -18,7 +18,7 @@ export interface IKernelRequests {
  * The front end tells the kernel it is here: it opens a comm on `jupyter-mv`
  * with `{"path": ...}` when it connects to the kernel (again once a restarted
  * kernel is idle, and when the kernel says `{"action": "hello"}`), and
- * closes it when the notebook closes. The kernel opens a comm on `jupyter-mv` with
+ * closes it when the notebook or the browser tab closes. The kernel opens a comm on `jupyter-mv` with
  * `{"action": "save"}` (then waits for the notebook's file to change) or
  * `{"action": "refresh"}`. A kernel is busy while `%mv snapshot` runs, but
  * its comm messages reach the front end on the IOPub channel all the same.
@@ -97,9 +97,9 @@ export function answerKernelRequests(
       here.send({ path });
     }
   });
-  // Closing the notebook leaves its kernel running: it must not wait for this
-  // front end any more (the kernel connection is still open at this point).
-  panel.sessionContext.disposed.connect(() => {
+  // Closing the notebook, or the browser tab, leaves its kernel running: it
+  // must not wait for this front end any more (the connection is still open).
+  const goodbye = (): void => {
     if (here && !here.isDisposed) {
       try {
         here.close();
@@ -107,5 +107,10 @@ export function answerKernelRequests(
         // the connection is already gone
       }
     }
+  };
+  window.addEventListener('pagehide', goodbye);
+  panel.sessionContext.disposed.connect(() => {
+    window.removeEventListener('pagehide', goodbye);
+    goodbye();
   });
 }
