@@ -15,10 +15,8 @@ import pytest
 from ..helpers import run_cli, write_notebook
 from .conftest import DOCUMENT_TAB, ITEMS, NOTEBOOK, Lab, open_notebook, open_sidebar, running_lab, screenshot
 
-EDIT = "# edited in the browser, never saved by hand"
 #: Notebooks opened in the browser, then left: closed, or their browser tab gone.
 LEFT = ("closed.ipynb", "tab.ipynb")
-DIRTY_TAB = '.jp-mod-current[title*="work.ipynb"].jp-mod-dirty'
 
 
 NO_STORE_ENV = {"JUPYTER_MV_STORE": ""}  # the project's own store, whatever the test run's environment says
@@ -26,9 +24,10 @@ NO_STORE_ENV = {"JUPYTER_MV_STORE": ""}  # the project's own store, whatever the
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project with a store and `work.ipynb` (two cells, no version yet)."""
+    """A project with a store and notebooks (no version yet)."""
     root = tmp_path_factory.mktemp("save-first") / "project"
-    write_notebook(root / "work.ipynb", ["x = 1", "x + 1"], outputs=False)
+    for name in ("work.ipynb", "hello.ipynb"):
+        write_notebook(root / name, ["x = 1", "x + 1"], outputs=False)
     for name in LEFT:
         write_notebook(root / name, ["x = 1"], outputs=False)
     run_cli("init", str(root), env=NO_STORE_ENV, check=True)
@@ -72,6 +71,37 @@ def run_in_cell(page, index: int, code: str) -> None:
     expect(output.first).to_contain_text(code.split("'")[1], timeout=90_000)
 
 
+def snapshot_with_an_unsaved_edit(page, project: Path, tmp_path: Path, notebook: str, edit: str,
+                                  message: str) -> None:
+    """Edit cell 1 without saving, run `%mv snapshot -m MESSAGE` in cell 2; the version
+    holds the edit and the sidebar lists it without a manual refresh."""
+    from playwright.sync_api import expect
+
+    items = page.locator(ITEMS)
+    before = items.count()
+    type_in_cell(page, 0, edit)
+    type_in_cell(page, 1, f"%mv snapshot -m {message}")
+    expect(page.locator(f'.jp-mod-current[title*="{notebook}"].jp-mod-dirty')).to_have_count(1)
+    assert edit not in (project / notebook).read_text()  # the edit is only in the browser
+
+    page.keyboard.press("Shift+Enter")
+
+    # Listed without a manual refresh: the kernel told the sidebar once the version was stored.
+    expect(items).to_have_count(before + 1, timeout=90_000)
+    expect(items.first.locator(".jp-mv-VersionItem-message")).to_have_text(message)
+    output = page.locator(f"{NOTEBOOK} .jp-Cell").nth(1).locator(".jp-OutputArea-output")
+    expect(output.first).to_contain_text(f"v{before + 1}")
+    assert "jupyter-mv:" not in output.all_inner_texts()[-1]  # no "older than the last cell run" warning
+    assert edit in (project / notebook).read_text()  # the front end saved it (the output came after)
+
+    # The stored version holds the edit, read back through the command line.
+    restored = tmp_path / message
+    run_cli("restore", f"{notebook}@latest", "--to", str(restored), cwd=project, env=NO_STORE_ENV, check=True)
+    stored = json.loads((restored / notebook).read_text())
+    assert "".join(stored["cells"][0]["source"]) == edit
+    assert "".join(stored["cells"][1]["source"]) == f"%mv snapshot -m {message}"
+
+
 def test_mv_snapshot_saves_the_notebook_first_and_the_sidebar_shows_it(page, lab, project, tmp_path):
     from playwright.sync_api import expect
 
@@ -79,29 +109,8 @@ def test_mv_snapshot_saves_the_notebook_first_and_the_sidebar_shows_it(page, lab
     open_sidebar(page)
     expect(page.locator(ITEMS)).to_have_count(0)
     wait_for_kernel(page)
-
-    type_in_cell(page, 0, f"x = 2  {EDIT}")
-    type_in_cell(page, 1, "%mv snapshot -m x")
-    expect(page.locator(DIRTY_TAB)).to_have_count(1)
-    assert EDIT not in (project / "work.ipynb").read_text()  # the edit is only in the browser
-
-    page.keyboard.press("Shift+Enter")
-
-    # Listed without a manual refresh: the kernel told the sidebar once the version was stored.
-    items = page.locator(ITEMS)
-    expect(items).to_have_count(1, timeout=90_000)
-    expect(items.first.locator(".jp-mv-VersionItem-message")).to_have_text("x")
-    output = page.locator(f"{NOTEBOOK} .jp-Cell").nth(1).locator(".jp-OutputArea-output")
-    expect(output.first).to_contain_text("v1")
-    assert "jupyter-mv:" not in output.all_inner_texts()[-1]  # no "older than the last cell run" warning
-    assert EDIT in (project / "work.ipynb").read_text()  # the front end saved it (the output came after)
+    snapshot_with_an_unsaved_edit(page, project, tmp_path, "work.ipynb", "x = 2  # edited, never saved by hand", "x")
     screenshot(page, "save-first")
-
-    # The stored version holds the edit, read back through the command line.
-    run_cli("restore", "work.ipynb@v1", "--to", str(tmp_path / "v1"), cwd=project, env=NO_STORE_ENV, check=True)
-    stored = json.loads((tmp_path / "v1" / "work.ipynb").read_text())
-    assert "".join(stored["cells"][0]["source"]) == f"x = 2  {EDIT}"
-    assert "".join(stored["cells"][1]["source"]) == "%mv snapshot -m x"
 
 
 def test_after_a_kernel_restart_the_front_end_still_saves_first(page, lab, project, tmp_path):
@@ -109,23 +118,22 @@ def test_after_a_kernel_restart_the_front_end_still_saves_first(page, lab, proje
 
     open_notebook(page, lab, "work.ipynb")
     open_sidebar(page)
-    before = page.locator(ITEMS).count()
     page.locator(".lm-MenuBar-item", has_text="Kernel").click()
     page.locator('.lm-Menu-item[data-command="kernelmenu:restart"]').click()
     page.locator(".jp-Dialog .jp-mod-accept").click()
     expect(page.locator(".jp-Dialog")).to_have_count(0)
     run_in_cell(page, 0, "print('restarted')")  # in the restarted kernel, which then knows this front end
+    snapshot_with_an_unsaved_edit(page, project, tmp_path, "work.ipynb", "restarted = 2  # unsaved",
+                                  "after-restart")
 
-    type_in_cell(page, 0, "restarted = 2  # after the restart, unsaved")
-    type_in_cell(page, 1, "%mv snapshot -m after-restart")
-    page.keyboard.press("Shift+Enter")
 
-    expect(page.locator(ITEMS)).to_have_count(before + 1, timeout=90_000)
-    expect(page.locator(ITEMS).first.locator(".jp-mv-VersionItem-message")).to_have_text("after-restart")
-    run_cli("restore", "work.ipynb@latest", "--to", str(tmp_path / "latest"), cwd=project, env=NO_STORE_ENV,
-            check=True)
-    stored = json.loads((tmp_path / "latest" / "work.ipynb").read_text())
-    assert "".join(stored["cells"][0]["source"]) == "restarted = 2  # after the restart, unsaved"
+def test_loaded_by_hand_the_kernel_finds_the_front_end(page, lab, project, tmp_path):
+    open_notebook(page, lab, "hello.ipynb")
+    open_sidebar(page)
+    wait_for_kernel(page)
+    # Unloading forgets the front end; loading again says hello, and the front end answers.
+    run_in_cell(page, 0, "%unload_ext jupyter_mv\n%load_ext jupyter_mv\nprint('reloaded')")
+    snapshot_with_an_unsaved_edit(page, project, tmp_path, "hello.ipynb", "y = 1  # unsaved", "by-hand")
 
 
 def kernel_of(lab: Lab, state: Path, notebook: str):
