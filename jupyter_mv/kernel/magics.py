@@ -28,9 +28,9 @@ __all__ = ["MVMagics", "build_parser", "HELP"]
 HELP = """\
 %mv VERB [ARGS]: version this notebook with its data, environment, models and metrics.
 
-  snapshot [-m MSG] [FILE...]     store a version: the saved notebook, the files its cells read
-                                  (inputs) and wrote (outputs), tracked files, the environment,
-                                  imported modules, metrics, params and the cells' run order
+  snapshot [-m MSG] [FILE...]     store a version: the notebook (JupyterLab saves it first), the
+                                  files its cells read (inputs) and wrote (outputs), tracked files,
+                                  the environment, imported modules, metrics, params, the run order
   log [-n N] [--all] [--git]      this notebook's versions, newest first, with their metrics;
                                   --git: beside the git commits between them
   show REF                        one version: files with hashes, environment, metrics
