@@ -18,10 +18,12 @@ export interface IKernelRequests {
  * The front end tells the kernel it is here: it opens a comm on `jupyter-mv`
  * with `{"path": ...}` when it connects to the kernel (again once a restarted
  * kernel is idle, and when the kernel says `{"action": "hello"}`), and
- * closes it when the notebook or the browser tab closes. The kernel opens a comm on `jupyter-mv` with
- * `{"action": "save"}` (then waits for the notebook's file to change) or
- * `{"action": "refresh"}`. A kernel is busy while `%mv snapshot` runs, but
- * its comm messages reach the front end on the IOPub channel all the same.
+ * closes it when the notebook or the browser tab closes.
+ *
+ * The kernel opens a comm on `jupyter-mv` with `{"action": "save"}` (then
+ * waits for the notebook's file to change) or `{"action": "refresh"}`. A
+ * kernel is busy while `%mv snapshot` runs, but its comm messages reach the
+ * front end on the IOPub channel all the same. See docs/kernel-comm.md.
  */
 export function answerKernelRequests(
   panel: NotebookPanel,
