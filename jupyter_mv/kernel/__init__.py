@@ -56,6 +56,7 @@ def load_ipython_extension(ipython: Any) -> None:
 
     session = KernelSession(ipython)
     session.access.install()
+    session.front_ends.install()
     hooks = _Hooks(ipython, session)
     # IPython defines `%mv` as a shell alias for the mv command; keep it to give back.
     hooks.shadowed = ipython.magics_manager.magics["line"].get("mv")
@@ -82,5 +83,6 @@ def unload_ipython_extension(ipython: Any) -> None:
     if hooks.shadowed is not None:
         line_magics["mv"] = hooks.shadowed
     session.access.active = False
+    session.front_ends.uninstall()
     session.close()
     _set_current(None)

@@ -28,9 +28,9 @@ __all__ = ["MVMagics", "build_parser", "HELP"]
 HELP = """\
 %mv VERB [ARGS]: version this notebook with its data, environment, models and metrics.
 
-  snapshot [-m MSG] [FILE...]     store a version: the saved notebook, the files its cells read
-                                  (inputs) and wrote (outputs), tracked files, the environment,
-                                  imported modules, metrics, params and the cells' run order
+  snapshot [-m MSG] [FILE...]     store a version: the notebook (JupyterLab saves it first), the
+                                  files its cells read (inputs) and wrote (outputs), tracked files,
+                                  the environment, imported modules, metrics, params, the run order
   log [-n N] [--all] [--git]      this notebook's versions, newest first, with their metrics;
                                   --git: beside the git commits between them
   show REF                        one version: files with hashes, environment, metrics
@@ -59,7 +59,8 @@ HELP = """\
   panel                           an interactive panel: timeline, snapshot, tag, diff, restore
   notebook [PATH]                 show, or tell the kernel, which notebook it runs
   config [KEY=VALUE...]           settings: max_file_size (e.g. 2GB); capture=off stops noting
-                                  the files cells open (capture=on again)
+                                  the files cells open (capture=on again); save_timeout (seconds
+                                  a snapshot waits for JupyterLab to save the notebook, 10)
   init [DIR]                      create a version store (default: here)
   help                            this text
 
@@ -288,10 +289,14 @@ class MVMagics(Magics):
                 self.session.max_file_size = parse_size(str(value))
             elif key == "capture" and str(value).lower() in ("on", "off", "true", "false"):
                 self.session.access.active = str(value).lower() in ("on", "true")
+            elif key == "save_timeout":
+                self.session.front_ends.save_timeout = _seconds(value)
             else:
-                raise InvalidInput(f"unknown setting {key}={value}; known: max_file_size=SIZE, capture=on|off")
+                raise InvalidInput(f"unknown setting {key}={value}; known: max_file_size=SIZE, capture=on|off, "
+                                   "save_timeout=SECONDS")
         print(f"max_file_size={_human_size(self.session.max_file_size)} "
-              f"capture={'on' if self.session.access.active else 'off'}")
+              f"capture={'on' if self.session.access.active else 'off'} "
+              f"save_timeout={self.session.front_ends.save_timeout:g}")
 
     def _do_panel(self, args: argparse.Namespace) -> Any:
         from .panel import Panel
@@ -300,6 +305,16 @@ class MVMagics(Magics):
 
     def _do_help(self, args: argparse.Namespace) -> None:  # pragma: no cover - answered before parsing
         print(HELP)
+
+
+def _seconds(value: Any) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise InvalidInput(f"save_timeout={value}: give seconds, from 0 to 3600")
+    return seconds
 
 
 def _fail(verb: str, message: str) -> None:

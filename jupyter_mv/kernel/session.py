@@ -23,6 +23,7 @@ from ..errors import InvalidInput, MVError, NotFound, StoreNotFound
 from ..units import human_size as _format_size
 from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
 from .execution import ExecutionRecord
+from .frontend import FrontEnds
 from .imports import imported_modules, loaded_top_level, referenced_top_level
 
 if TYPE_CHECKING:
@@ -127,6 +128,7 @@ class KernelSession:
         self.last_version: Version | None = None
         self._last_version_at = 0.0
         self.messages: list[str] = []
+        self.front_ends = FrontEnds(shell)
         # What the kernel itself loaded: trusted only while no cell but this one ran
         # (``In`` holds "" and the running cell; IPython's counters differ by version).
         inputs = (getattr(shell, "user_ns", None) or {}).get("In", ())
@@ -199,14 +201,16 @@ class KernelSession:
 
     def notebook_path(self, *, required: bool = True) -> Path | None:
         """The notebook this kernel runs: set by :meth:`set_notebook`, else VS Code's
-        ``__vsc_ipynb_file__``, else ``JPY_SESSION_NAME`` (set by Jupyter Server).
+        ``__vsc_ipynb_file__``, else ``JPY_SESSION_NAME`` (set by Jupyter Server), else
+        the notebook the attached front ends show.
 
         :raises InvalidInput: ``required`` and it is not known.
         """
         if self.notebook_override is not None:
             return self.notebook_override
         ns = getattr(self.shell, "user_ns", None) or {}
-        for raw in (ns.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME"), ns.get("__session__")):
+        for raw in (ns.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME"), ns.get("__session__"),
+                    self.front_ends.notebook()):
             found = self._existing_notebook(raw)
             if found is not None:
                 return found
@@ -373,9 +377,13 @@ class KernelSession:
                  metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
                  inputs: Iterable[str] = (), outputs: Iterable[str] = (), environment: bool = True,
                  kind: str = "full") -> Version:
-        """Store a version of this kernel's notebook (as saved) with the files its cells
-        read and wrote, the tracked files, this interpreter's environment and the
-        modules imported, the metrics and params logged, and the execution record."""
+        """Store a version of this kernel's notebook with the files its cells read and
+        wrote, the tracked files, this interpreter's environment and the modules
+        imported, the metrics and params logged, and the execution record.
+
+        When a front end that can save (JupyterLab with jupyter-mv) is attached, it saves
+        the notebook first, so the version holds what the user sees; otherwise the
+        notebook as last saved."""
         with self.access.paused():  # what jupyter-mv itself reads is not the work's input
             return self._snapshot(message, files, metrics=metrics, params=params, inputs=inputs,
                                   outputs=outputs, environment=environment, kind=kind)
@@ -385,8 +393,14 @@ class KernelSession:
                   outputs: Iterable[str], environment: bool, kind: str) -> Version:
         store = self.store
         nb = self.notebook_path()
+        saved = self.front_ends.save(nb)
+        if saved is None:
+            self._check_saved(nb)
+        elif not saved:
+            why = (f"did not save {nb.name} within {self.front_ends.save_timeout:g} s" if self.front_ends.waited
+                   else f"did not answer the last request to save, so {nb.name} was not waited for")
+            self.warn(f"the front end {why}: the version holds the notebook as last saved")
         notebook_json = _read_notebook(nb)
-        self._check_saved(nb)
         plan = self.plan()
         for rel, size in sorted(plan["too_large"].items()):
             self.warn(f"{rel} is {_format_size(size)}, over the {_format_size(self.max_file_size)} limit: "
@@ -422,6 +436,7 @@ class KernelSession:
         )
         self.last_version = version
         self._last_version_at = time.time()
+        self.front_ends.refresh()
         return version
 
     def _core_only(self) -> frozenset[str]:

@@ -117,7 +117,8 @@ def test_ignore_file_untrack_track_and_the_size_limit(kernel: Kernel, mv_project
     kernel.run(cell)
     kernel.run("%mv untrack private.csv")
     kernel.run("%mv track refs")
-    assert kernel.run("%mv config max_file_size=1KB").stdout.strip() == "max_file_size=1.0 KB capture=on"
+    settings = kernel.run("%mv config max_file_size=1KB").stdout.strip()
+    assert settings == "max_file_size=1.0 KB capture=on save_timeout=10"
     kernel.run("%mv config capture=off")
     (mv_project / "unseen.csv").write_text("x\n")
     kernel.run("open('unseen.csv').read()")
