@@ -97,12 +97,12 @@ class Backend:
         target = self.path(rel)
         parent = target.rsplit("/", 1)[0]
         if self.renames:
-            self.fs.makedirs(parent, exist_ok=True)
+            self._makedirs(parent)
             tmp = f"{parent}/.{target.rsplit('/', 1)[1]}.{uuid.uuid4().hex[:12]}.tmp"
             try:
                 self.fs.put_file(str(local), tmp)
                 self._sync(tmp)
-                self.fs.mv(tmp, target)
+                self._rename(tmp, target)
                 self._sync(parent)
             except BaseException:
                 try:
@@ -117,14 +117,42 @@ class Backend:
         target = self.path(rel)
         parent = target.rsplit("/", 1)[0]
         if self.renames:
-            self.fs.makedirs(parent, exist_ok=True)
+            self._makedirs(parent)
             tmp = f"{parent}/.{target.rsplit('/', 1)[1]}.{uuid.uuid4().hex[:12]}.tmp"
-            self.fs.pipe_file(tmp, data)
-            self._sync(tmp)
-            self.fs.mv(tmp, target)
-            self._sync(parent)
+            try:
+                self.fs.pipe_file(tmp, data)
+                self._sync(tmp)
+                self._rename(tmp, target)
+                self._sync(parent)
+            except BaseException:
+                try:
+                    self.fs.rm_file(tmp)
+                except Exception:
+                    pass
+                raise
         else:
             self.fs.pipe_file(target, data)
+
+    def _makedirs(self, folder: str) -> None:
+        """Make ``folder``; another writer making it at the same moment is no error (SFTP's
+        mkdir of a folder that appeared since the check fails with a bare "Failure")."""
+        try:
+            self.fs.makedirs(folder, exist_ok=True)
+        except OSError:
+            self.invalidate()
+            self.fs.makedirs(folder, exist_ok=True)  # the parts made meanwhile are now seen
+
+    def _rename(self, tmp: str, target: str) -> None:
+        """Move an upload into place. Every file a push writes is immutable and named by
+        what it holds (or uniquely), so when another writer put ``target`` there first
+        (SFTP's rename refuses to replace a file), the upload is simply not needed."""
+        try:
+            self.fs.mv(tmp, target)
+        except OSError:
+            self.invalidate()
+            if not self.fs.exists(target):
+                raise
+            self.fs.rm_file(tmp)
 
     def _sync(self, path: str) -> None:
         """On a folder remote, flush a file (or a folder's entries) to disk, as a store
@@ -174,6 +202,8 @@ def open_backend(url: str) -> Backend:
     """Open the file system ``url`` names, credentials from the back end's usual places."""
     import fsspec
 
+    if "://" not in url:  # a folder path, as remote add stores it: file://
+        url = "file://" + os.path.abspath(url)
     if url.startswith("file://"):
         fs = fsspec.filesystem("file")
         return Backend(fs, url[len("file://"):].rstrip("/") or "/", url, True)
