@@ -318,6 +318,9 @@ export class Actions {
           : `${plural(result.versions, 'new version')} from ${chosen}`,
         { autoClose: 5000 }
       );
+      for (const conflict of result.conflicts ?? []) {
+        Notification.warning(conflict, { autoClose: 10000 });
+      }
     });
   }
 

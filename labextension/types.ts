@@ -139,6 +139,8 @@ export interface IPullResult {
   versions: number;
   packs: number;
   bytes: number;
+  /** The remote's names left as they are here, each in a sentence. */
+  conflicts?: string[];
 }
 
 /** Where a task is. */
