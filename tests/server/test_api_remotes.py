@@ -4,7 +4,6 @@ listings; and what the API refuses (403, XSRF, 404 and 400 are in test_api_secur
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from jupyter_mv.store import Store
@@ -146,8 +145,8 @@ async def test_two_stores_push_and_pull_each_others_versions(jp_fetch, jp_root_d
     assert pulled["kind"] == "pull"
     assert pulled["result"]["versions"] == 2
     assert await listing(jp_fetch, LAPTOP_NOTEBOOK) == {"v2": ["origin"], "v1": ["origin"]}
-    laptop_ids = [v["id"] for v in (await ok(jp_fetch, "GET", "versions", params={"path": LAPTOP_NOTEBOOK}))["versions"]]
-    assert laptop_ids == [two_versions["v2"].id, two_versions["v1"].id]
+    laptop = await ok(jp_fetch, "GET", "versions", params={"path": LAPTOP_NOTEBOOK})
+    assert [v["id"] for v in laptop["versions"]] == [two_versions["v2"].id, two_versions["v1"].id]
     # The pulled versions' bytes come from the remote when a restore needs them.
     restored = await finish(jp_fetch, await ok(jp_fetch, "POST", "restore", body={
         "path": LAPTOP_NOTEBOOK, "ref": "v1", "to": f"{LAPTOP}/experiments/v1.ipynb"}))
