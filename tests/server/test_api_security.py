@@ -102,6 +102,9 @@ async def login_cookie(jp_fetch) -> str:
 async def test_a_cookie_authenticated_write_needs_the_xsrf_token(jp_fetch, jp_root_dir, two_versions, origin,
                                                                  tmp_path, route, method, parts, params, body):
     body = fill_body(body, tmp_path / "backup")
+    if route == "/pull":  # a remote with versions to pull
+        with Store.open(jp_root_dir) as store:
+            store.push("origin")
     cookie = await login_cookie(jp_fetch)
     before = store_state(jp_root_dir)
 
