@@ -2,7 +2,7 @@
 remote, push, see each version's badge turn from local only to pushed; pick among
 several remotes; pull a colleague's version; a refused remote is a notification.
 
-The screenshot `sidebar-remotes.png` written here is the README's `docs/images/remotes.png`.
+The screenshot `sidebar-remote-picker.png` written here is the README's `docs/images/remotes.png`.
 """
 
 from __future__ import annotations
