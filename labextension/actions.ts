@@ -4,16 +4,22 @@ import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { Widget } from '@lumino/widgets';
 
+import { size } from './diff/dom';
 import { VersionsModel } from './model';
 import {
+  addRemote,
   aliasVersion,
+  MVRequestError,
   recordSave,
+  removeRemote,
+  startPull,
+  startPush,
   startRestore,
   startSnapshot,
   tagVersion,
   waitForTask
 } from './request';
-import { ITaskProgress, IVersion } from './types';
+import { IRemote, ITaskProgress, IVersion } from './types';
 
 /** Settings the actions follow (from the settings registry). */
 export interface IActionSettings {
@@ -179,6 +185,191 @@ export class Actions {
   }
 
   /**
+   * Ask for a remote's name and URL, then add it to the notebook's project.
+   *
+   * @returns the remote added, or null when cancelled or refused (the user
+   *   was told)
+   */
+  async addRemote(path: string): Promise<IRemote | null> {
+    const body = new RemoteBody(this.model.remotes.length === 0 ? 'origin' : '');
+    const answer = await showDialog({
+      title: 'Add a remote',
+      body,
+      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Add' })],
+      focusNodeSelector: 'input'
+    });
+    if (!answer.button.accept) {
+      return null;
+    }
+    const { name, url } = body.value;
+    try {
+      const remote = await addRemote(path, name, url);
+      Notification.success(`Remote ${remote.name} added`, { autoClose: 3000 });
+      return remote;
+    } catch (reason) {
+      Notification.error(`Could not add the remote: ${messageOf(reason)}`, {
+        autoClose: false
+      });
+      return null;
+    } finally {
+      if (this.model.path === path) {
+        await this.model.refresh();
+      }
+    }
+  }
+
+  /** Pick one of the project's remotes, then forget it. */
+  async removeRemote(path: string): Promise<void> {
+    const remote = await this._pickRemote('Remove a remote', 'Remove', true);
+    if (remote === null) {
+      return;
+    }
+    try {
+      await removeRemote(path, remote);
+      Notification.success(
+        `Remote ${remote} removed (what it holds stays there)`,
+        { autoClose: 4000 }
+      );
+    } catch (reason) {
+      Notification.error(
+        `Could not remove ${remote}: ${messageOf(reason)}`,
+        { autoClose: false }
+      );
+    }
+    if (this.model.path === path) {
+      await this.model.refresh();
+    }
+  }
+
+  /**
+   * Push the project's versions (or `refs`, versions of the notebook) to a
+   * remote: the one given, else the only one, else one the user picks; with
+   * no remote yet, the user adds one first. A refused alias move may be
+   * forced after a confirmation.
+   */
+  async push(path: string, refs?: string[], remote?: string): Promise<void> {
+    const chosen = remote ?? (await this._remoteFor(path, 'Push to'));
+    if (chosen === null) {
+      return;
+    }
+    const label = `Pushing to ${chosen}`;
+    const run = async (force: boolean): Promise<void> => {
+      const task = await startPush(path, { remote: chosen, refs, force });
+      const result = await waitForTask(task, this._progress(label));
+      Notification.success(
+        result.versions === 0
+          ? `${chosen} already has every version`
+          : `${plural(result.versions, 'version')} pushed to ${chosen} ` +
+              `(${size(result.bytes)})`,
+        { autoClose: 5000 }
+      );
+    };
+    const conflict = await this._busyWork(
+      label,
+      `Push to ${chosen} failed`,
+      async () => {
+        try {
+          await run(false);
+          return null;
+        } catch (reason) {
+          if (reason instanceof MVRequestError && reason.code === 'conflict') {
+            return reason;
+          }
+          throw reason;
+        }
+      }
+    );
+    if (conflict === null) {
+      return;
+    }
+    const answer = await showDialog({
+      title: `${chosen} refused the push`,
+      body:
+        `${conflict.message}. A tag never moves; an alias that someone ` +
+        `moved on ${chosen} since your last pull can be moved back by ` +
+        'pushing anyway.',
+      buttons: [
+        Dialog.cancelButton(),
+        Dialog.warnButton({ label: 'Push anyway', ariaLabel: 'Push anyway' })
+      ],
+      defaultButton: 0
+    });
+    if (answer.button.accept) {
+      await this._busyWork(label, `Push to ${chosen} failed`, () => run(true));
+    }
+  }
+
+  /**
+   * Pull into the project the versions a remote holds that it lacks (their
+   * bytes come when a restore or a comparison needs them).
+   */
+  async pull(path: string, remote?: string): Promise<void> {
+    const chosen = remote ?? (await this._remoteFor(path, 'Pull from'));
+    if (chosen === null) {
+      return;
+    }
+    const label = `Pulling from ${chosen}`;
+    await this._busyWork(label, `Pull from ${chosen} failed`, async () => {
+      const task = await startPull(path, { remote: chosen });
+      const result = await waitForTask(task, this._progress(label));
+      Notification.success(
+        result.versions === 0
+          ? `Nothing new on ${chosen}`
+          : `${plural(result.versions, 'new version')} from ${chosen}`,
+        { autoClose: 5000 }
+      );
+      for (const conflict of result.conflicts ?? []) {
+        Notification.warning(conflict, { autoClose: 10000 });
+      }
+    });
+  }
+
+  /**
+   * The remote a push or pull uses: the only one; one the user picks among
+   * several (the default first); with none, one the user adds now.
+   */
+  private async _remoteFor(path: string, verb: string): Promise<string | null> {
+    if (this.model.path === path) {
+      await this.model.refresh();
+    }
+    const remotes = this.model.remotes;
+    if (remotes.length === 0) {
+      const added = await this.addRemote(path);
+      return added ? added.name : null;
+    }
+    if (remotes.length === 1) {
+      return remotes[0].name;
+    }
+    return this._pickRemote(`${verb} which remote?`, verb.split(' ')[0]);
+  }
+
+  /** Ask which of the project's remotes; null when cancelled or none. */
+  private async _pickRemote(
+    title: string,
+    action: string,
+    warn = false
+  ): Promise<string | null> {
+    const remotes = this.model.remotes;
+    if (remotes.length === 0) {
+      Notification.info('This project has no remote.', { autoClose: 3000 });
+      return null;
+    }
+    const body = new RemotePicker(remotes, this.model.defaultRemote);
+    const answer = await showDialog({
+      title,
+      body,
+      buttons: [
+        Dialog.cancelButton(),
+        warn
+          ? Dialog.warnButton({ label: action, ariaLabel: action })
+          : Dialog.okButton({ label: action, ariaLabel: action })
+      ],
+      focusNodeSelector: 'select'
+    });
+    return answer.button.accept ? body.value : null;
+  }
+
+  /**
    * After a save: keep a light version when save history is on (not for the
    * save a snapshot makes), then refresh the timeline.
    */
@@ -306,6 +497,79 @@ class TextBody extends Widget {
   }
 
   private _input: HTMLInputElement;
+}
+
+/** `n thing` or `n things`. */
+function plural(n: number, thing: string): string {
+  return `${n} ${thing}${n === 1 ? '' : 's'}`;
+}
+
+/** A labelled field of a dialog. */
+function field(
+  parent: HTMLElement,
+  label: string,
+  control: HTMLInputElement | HTMLSelectElement
+): void {
+  const caption = document.createElement('label');
+  caption.textContent = label;
+  caption.appendChild(control);
+  parent.appendChild(caption);
+}
+
+/** The "add a remote" form: a name and an fsspec URL. */
+class RemoteBody extends Widget {
+  constructor(name: string) {
+    super();
+    this.addClass('jp-mv-DialogBody');
+    this.addClass('jp-mv-RemoteBody');
+    this._name = document.createElement('input');
+    this._name.className = 'jp-mod-styled jp-mv-DialogInput jp-mv-RemoteName';
+    this._name.placeholder = 'origin';
+    this._name.value = name;
+    this._url = document.createElement('input');
+    this._url.className = 'jp-mod-styled jp-mv-DialogInput jp-mv-RemoteURL';
+    this._url.placeholder = 's3://bucket/prefix';
+    field(this.node, 'Name (letters, digits, _ . -)', this._name);
+    field(this.node, 'URL', this._url);
+    const help = document.createElement('p');
+    help.className = 'jp-mv-DialogHelp';
+    help.textContent =
+      'file:///shared/folder, s3://bucket/prefix or sftp://host/path. ' +
+      'No passwords here: credentials come from the usual AWS and SSH ' +
+      'configuration of the server.';
+    this.node.appendChild(help);
+  }
+
+  get value(): { name: string; url: string } {
+    return { name: this._name.value.trim(), url: this._url.value.trim() };
+  }
+
+  private _name: HTMLInputElement;
+  private _url: HTMLInputElement;
+}
+
+/** A choice among the project's remotes, the default one first chosen. */
+class RemotePicker extends Widget {
+  constructor(remotes: ReadonlyArray<IRemote>, chosen: string | null) {
+    super();
+    this.addClass('jp-mv-DialogBody');
+    this._select = document.createElement('select');
+    this._select.className = 'jp-mod-styled jp-mv-DialogInput jp-mv-RemotePicker';
+    for (const remote of remotes) {
+      const option = document.createElement('option');
+      option.value = remote.name;
+      option.textContent = `${remote.name}${remote.default ? ' (default)' : ''} · ${remote.url}`;
+      option.selected = remote.name === chosen;
+      this._select.appendChild(option);
+    }
+    field(this.node, 'Remote', this._select);
+  }
+
+  get value(): string {
+    return this._select.value;
+  }
+
+  private _select: HTMLSelectElement;
 }
 
 /** The restore confirmation: what happens, and whether files come back too. */

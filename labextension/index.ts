@@ -23,7 +23,7 @@ import { Actions, IActionSettings } from './actions';
 import { answerKernelRequests } from './comm';
 import { VersionsPanel } from './components';
 import { createDiffPanel, IDiffSide } from './diff/DiffView';
-import { compareIcon, snapshotIcon, versionsIcon } from './icons';
+import { compareIcon, pullIcon, pushIcon, snapshotIcon, versionsIcon } from './icons';
 import { VersionsModel } from './model';
 import { ReportPanel } from './report';
 import { IVersion } from './types';
@@ -48,6 +48,11 @@ export namespace CommandIDs {
   export const restore = 'jupyter-mv:restore';
   export const restoreToNew = 'jupyter-mv:restore-to-new';
   export const report = 'jupyter-mv:report';
+  export const push = 'jupyter-mv:push';
+  export const pull = 'jupyter-mv:pull';
+  export const pushVersion = 'jupyter-mv:push-version';
+  export const addRemote = 'jupyter-mv:add-remote';
+  export const removeRemote = 'jupyter-mv:remove-remote';
 }
 
 /** The settings of the plugin (schema/plugin.json), with their defaults. */
@@ -91,7 +96,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
   description:
     'Versions of notebooks: a timeline in the left sidebar, snapshots, tags, ' +
-    'comparisons, restores, save history and provenance reports.',
+    'comparisons, restores, save history, provenance reports, and push and ' +
+    'pull to team remotes.',
   autoStart: true,
   requires: [INotebookTracker, IRenderMimeRegistry],
   optional: [
@@ -147,6 +153,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.restore,
       CommandIDs.restoreToNew,
       null,
+      CommandIDs.pushVersion,
       CommandIDs.report
     ];
 
@@ -155,6 +162,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       metricsShown: () => settings.metricsShown,
       onSnapshot: message => (model.path ? actions.snapshot(model.path, message) : Promise.resolve(null)),
       onCompare: () => void commands.execute(CommandIDs.compareSelected),
+      onPush: () => void commands.execute(CommandIDs.push),
+      onPull: () => void commands.execute(CommandIDs.pull),
+      onAddRemote: () => void commands.execute(CommandIDs.addRemote),
       onSelect: (version, extend) => model.select(version.id, extend),
       onOpen: version => void commands.execute(CommandIDs.comparePrevious, { id: version.id }),
       onMenu: (version, x, y) => {
@@ -289,12 +299,70 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.activateById(report.id);
     });
 
+    versionCommand(
+      CommandIDs.pushVersion,
+      name => `Push ${name} to a Remote`,
+      (path, version) => actions.push(path, [version.id])
+    );
+    const remoteCommand = (
+      id: string,
+      options: { label: string; caption: string; icon?: typeof pushIcon },
+      run: (path: string) => Promise<unknown>
+    ): void => {
+      commands.addCommand(id, {
+        label: options.label,
+        caption: options.caption,
+        icon: args => (args.isPalette ? undefined : options.icon),
+        isEnabled: () => model.path !== null && model.busy === null,
+        execute: async () => {
+          if (model.path !== null) {
+            await run(model.path);
+          }
+        }
+      });
+    };
+    remoteCommand(
+      CommandIDs.push,
+      {
+        label: 'Push Versions to a Remote…',
+        caption: "Send a remote the project's versions it lacks",
+        icon: pushIcon
+      },
+      path => actions.push(path)
+    );
+    remoteCommand(
+      CommandIDs.pull,
+      {
+        label: 'Pull Versions from a Remote…',
+        caption: 'Bring in the versions a remote holds that the project lacks',
+        icon: pullIcon
+      },
+      path => actions.pull(path)
+    );
+    remoteCommand(
+      CommandIDs.addRemote,
+      {
+        label: 'Add a Remote…',
+        caption: 'A shared folder, an S3 bucket or an SFTP server to push versions to'
+      },
+      path => actions.addRemote(path)
+    );
+    remoteCommand(
+      CommandIDs.removeRemote,
+      { label: 'Remove a Remote…', caption: 'Forget a remote (what it holds stays there)' },
+      path => actions.removeRemote(path)
+    );
+
     if (palette) {
       for (const command of [
         CommandIDs.snapshot,
         CommandIDs.showVersions,
         CommandIDs.refresh,
-        CommandIDs.compareSelected
+        CommandIDs.compareSelected,
+        CommandIDs.push,
+        CommandIDs.pull,
+        CommandIDs.addRemote,
+        CommandIDs.removeRemote
       ]) {
         palette.addItem({ command, category: 'Versions', args: { isPalette: true } });
       }

@@ -1,8 +1,8 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IListOptions, listSaves, listVersions } from './request';
-import { ITaskProgress, IVersion, IVersionList } from './types';
+import { IListOptions, listRemotes, listSaves, listVersions } from './request';
+import { IRemote, ITaskProgress, IVersion, IVersionList } from './types';
 
 /** Where the model is in fetching the versions of its notebook. */
 export type VersionsStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -16,7 +16,10 @@ export type FetchVersions = (
 /** How the model fetches the saves after a version (the REST API by default). */
 export type FetchSaves = (path: string, base: number) => Promise<IVersion[]>;
 
-/** Long work the sidebar waits for (a snapshot, a restore). */
+/** How the model fetches the remotes of its notebook's project. */
+export type FetchRemotes = (path: string) => Promise<IRemote[]>;
+
+/** Long work the sidebar waits for (a snapshot, a restore, a push, a pull). */
 export interface IBusy {
   /** What runs, for people: "Snapshot", "Restoring v2". */
   label: string;
@@ -26,7 +29,8 @@ export interface IBusy {
 /**
  * State of the sidebar: the notebook it follows, that notebook's versions
  * (loaded a page at a time), the saves folded between them, the versions
- * selected for a comparison, and the work in progress.
+ * selected for a comparison, the remotes of its project, and the work in
+ * progress.
  *
  * Views listen to `stateChanged` and read the getters; they never fetch.
  */
@@ -34,6 +38,7 @@ export class VersionsModel implements IDisposable {
   constructor(options: VersionsModel.IOptions = {}) {
     this._fetch = options.fetchVersions ?? listVersions;
     this._fetchSaves = options.fetchSaves ?? listSaves;
+    this._fetchRemotes = options.fetchRemotes ?? listRemotes;
     this._pageSize = options.pageSize ?? 50;
   }
 
@@ -55,6 +60,7 @@ export class VersionsModel implements IDisposable {
     this._versions = [];
     this._total = 0;
     this._saves = {};
+    this._remotes = [];
     this._expanded.clear();
     this._selection = [];
     this._error = null;
@@ -66,6 +72,17 @@ export class VersionsModel implements IDisposable {
   /** The notebook's full and safety versions loaded so far, newest first. */
   get versions(): ReadonlyArray<IVersion> {
     return this._versions;
+  }
+
+  /** The remotes of the notebook's project (the default one flagged). */
+  get remotes(): ReadonlyArray<IRemote> {
+    return this._remotes;
+  }
+
+  /** The name of the remote push and pull use by default, or null. */
+  get defaultRemote(): string | null {
+    const chosen = this._remotes.find(r => r.default) ?? this._remotes[0];
+    return chosen ? chosen.name : null;
   }
 
   /** Number of full and safety versions, including those not loaded. */
@@ -209,10 +226,18 @@ export class VersionsModel implements IDisposable {
         1000,
         Math.max(this._pageSize, this._versions.length)
       );
-      const result = await this._fetch(path, { limit });
+      const [result, remotes] = await Promise.all([
+        this._fetch(path, { limit }),
+        // The timeline still shows when the remotes cannot be listed.
+        this._fetchRemotes(path).catch(reason => {
+          console.warn(`jupyter-mv: the remotes of ${path} are unknown`, reason);
+          return [] as IRemote[];
+        })
+      ]);
       if (request !== this._request || this._isDisposed) {
         return;
       }
+      this._remotes = remotes;
       this._versions = result.versions;
       this._total = result.total;
       this._saves = result.saves ?? {};
@@ -302,6 +327,8 @@ export class VersionsModel implements IDisposable {
 
   private _fetch: FetchVersions;
   private _fetchSaves: FetchSaves;
+  private _fetchRemotes: FetchRemotes;
+  private _remotes: IRemote[] = [];
   private _pageSize: number;
   private _path: string | null = null;
   private _versions: IVersion[] = [];
@@ -324,6 +351,8 @@ export namespace VersionsModel {
     fetchVersions?: FetchVersions;
     /** Replaces the REST call for the saves after a version. */
     fetchSaves?: FetchSaves;
+    /** Replaces the REST call for the project's remotes. */
+    fetchRemotes?: FetchRemotes;
     /** How many versions to load at a time. */
     pageSize?: number;
   }

@@ -4,6 +4,10 @@ import { ServerConnection } from '@jupyterlab/services';
 import { IDiff } from './diff-types';
 import {
   IErrorBody,
+  IPullResult,
+  IPushResult,
+  IRemote,
+  IRemoteList,
   IRestoreResult,
   ISaveResult,
   ISnapshotResult,
@@ -286,6 +290,78 @@ export function aliasVersion(
   name: string
 ): Promise<IVersion> {
   return requestAPI<IVersion>('aliases', post({ path, ref, name }));
+}
+
+/** The remotes of the project that holds the notebook `path`. */
+export async function listRemotes(path: string): Promise<IRemote[]> {
+  const body = await requestAPI<IRemoteList>(
+    'remotes',
+    { method: 'GET' },
+    { path }
+  );
+  return body.remotes;
+}
+
+/** Add a remote (an fsspec URL without credentials) to the notebook's project. */
+export function addRemote(
+  path: string,
+  name: string,
+  url: string
+): Promise<IRemote> {
+  return requestAPI<IRemote>('remotes', post({ path, name, url }));
+}
+
+/** Forget a remote of the notebook's project. */
+export async function removeRemote(path: string, name: string): Promise<void> {
+  await requestAPI<unknown>(
+    `remotes/${encodeURIComponent(name)}`,
+    { method: 'DELETE' },
+    { path }
+  );
+}
+
+/** Options of a push. */
+export interface IPushOptions {
+  /** The remote's name; the default remote when omitted. */
+  remote?: string;
+  /** Versions of the notebook to send; every version of the project when omitted. */
+  refs?: string[];
+  /** Move aliases the remote moved since the last pull. */
+  force?: boolean;
+}
+
+/** Start a push of the notebook's project; poll the task it answers. */
+export async function startPush(
+  path: string,
+  options: IPushOptions = {}
+): Promise<ITask<IPushResult>> {
+  const body = await requestAPI<{ task: ITask<IPushResult> }>(
+    'push',
+    post({ path, ...options })
+  );
+  return body.task;
+}
+
+/** Options of a pull. */
+export interface IPullOptions {
+  /** The remote's name; the default remote when omitted. */
+  remote?: string;
+  /** Only these notebooks' versions (paths relative to the server root). */
+  notebooks?: string[];
+  /** Fetch every byte now rather than when a restore or diff needs it. */
+  all?: boolean;
+}
+
+/** Start a pull into the notebook's project; poll the task it answers. */
+export async function startPull(
+  path: string,
+  options: IPullOptions = {}
+): Promise<ITask<IPullResult>> {
+  const body = await requestAPI<{ task: ITask<IPullResult> }>(
+    'pull',
+    post({ path, ...options })
+  );
+  return body.task;
 }
 
 /** Two versions compared; or `a` with the notebook on disk when `b` is null. */

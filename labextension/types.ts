@@ -66,6 +66,11 @@ export interface IVersion {
   files: IFileEntry[];
   tags: string[];
   aliases: string[];
+  /**
+   * In listings: the remotes the version is known to be on (empty: only in
+   * this project's store).
+   */
+  remotes?: string[];
 }
 
 /** Body of `GET versions`. @openapi VersionList */
@@ -101,6 +106,43 @@ export interface IRestoreResult {
   safety: IVersion | null;
 }
 
+/** A place a project's versions are pushed to and pulled from. @openapi Remote */
+export interface IRemote {
+  /** Letters, digits, `_ . -`. */
+  name: string;
+  /** An fsspec URL: `file:///shared/folder`, `s3://bucket/prefix`, `sftp://host/path`. */
+  url: string;
+  /** Push and pull use it when no remote is named. */
+  default?: boolean;
+}
+
+/** Body of `GET remotes`. @openapi RemoteList */
+export interface IRemoteList {
+  remotes: IRemote[];
+}
+
+/** Result of a push task. @openapi PushResult */
+export interface IPushResult {
+  remote: string;
+  /** Versions sent. */
+  versions: number;
+  packs: number;
+  bytes: number;
+  /** Versions the remote held already. */
+  skipped: number;
+}
+
+/** Result of a pull task. @openapi PullResult */
+export interface IPullResult {
+  remote: string;
+  /** New versions. */
+  versions: number;
+  packs: number;
+  bytes: number;
+  /** The remote's names left as they are here, each in a sentence. */
+  conflicts?: string[];
+}
+
 /** Where a task is. */
 export interface ITaskProgress {
   step: string;
@@ -109,10 +151,12 @@ export interface ITaskProgress {
   unit: string;
 }
 
-/** A snapshot or restore running on the server. @openapi Task */
-export interface ITask<R = ISnapshotResult | IRestoreResult> {
+/** A snapshot, restore, push or pull running on the server. @openapi Task */
+export interface ITask<
+  R = ISnapshotResult | IRestoreResult | IPushResult | IPullResult
+> {
   id: string;
-  kind: 'snapshot' | 'restore';
+  kind: 'snapshot' | 'restore' | 'push' | 'pull';
   path: string;
   state: 'running' | 'done' | 'error';
   progress: ITaskProgress;

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InvalidInput, NotFound, StoreNotFound
 from ..store import STORE_DIRNAME, Store, Version, find_store_dir, history
 
-__all__ = ["StoreAccess", "MAX_PAGE", "KINDS"]
+__all__ = ["StoreAccess", "MAX_PAGE", "KINDS", "with_remotes"]
 
 #: The most versions one request lists.
 MAX_PAGE = 1000
@@ -27,6 +27,13 @@ KINDS = ("full", "safety", "light")
 
 #: An absolute POSIX path inside a message (not the tail of a relative one).
 _ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/[^\s'\"()\[\]{},;]+")
+
+
+def with_remotes(store: Store, versions: Sequence[Version]) -> list[dict[str, Any]]:
+    """``versions`` as the API lists them: each with ``remotes``, the names of the remotes
+    it is known to be on (empty: only in this store)."""
+    state = store.remote_state([v.id for v in versions]) if versions else {}
+    return [{**v.to_dict(), "remotes": sorted(state.get(v.id, []))} for v in versions]
 
 
 class StoreAccess:
@@ -160,7 +167,7 @@ class StoreAccess:
                 # The core takes absolute paths as they are; relative ones are read from its cwd.
                 total = store.count(notebook, kinds=kinds)
                 page = store.log(notebook, limit=limit if limit is not None else MAX_PAGE, offset=offset, kinds=kinds)
-                body: dict[str, Any] = {"versions": [v.to_dict() for v in page], "total": total}
+                body: dict[str, Any] = {"versions": with_remotes(store, page), "total": total}
                 counts = {} if "light" in kinds else history.save_counts(store, notebook)
                 if counts:
                     body["saves"] = {str(k): n for k, n in sorted(counts.items())}
@@ -173,7 +180,7 @@ class StoreAccess:
         an alias or an id prefix)."""
         notebook = self.notebook_path(api_path)
         with self.open_store(notebook, api_path) as store:
-            return self.version_of(store, notebook, api_path, ref).to_dict()
+            return with_remotes(store, [self.version_of(store, notebook, api_path, ref)])[0]
 
     def saves(self, api_path: str, base: int | None) -> dict[str, Any]:
         """A notebook's light versions (saves), newest first; those after ``vBASE`` when given."""
@@ -184,7 +191,7 @@ class StoreAccess:
             with self.open_store(notebook, api_path) as store:
                 if self._key(store, notebook) is None:
                     return {"versions": []}
-                return {"versions": [v.to_dict() for v in history.saves(store, notebook, base, limit=MAX_PAGE)]}
+                return {"versions": with_remotes(store, history.saves(store, notebook, base, limit=MAX_PAGE))}
         except StoreNotFound:
             return {"versions": []}
 
@@ -240,3 +247,56 @@ class StoreAccess:
         with self.open_store(notebook, api_path) as store:
             version = self.version_of(store, notebook, api_path, ref)
             return render(build_report(store, version.id), key, theme=theme), MEDIA_TYPES[key]
+
+    # -- remotes ---------------------------------------------------------------------------
+
+    def remotes(self, api_path: str) -> dict[str, Any]:
+        """The remotes of the store that holds ``api_path``'s versions: ``{"remotes": [...]}``,
+        each ``{"name", "url", "default"}``; none when the notebook has no store yet."""
+        notebook = self.notebook_path(api_path)
+        try:
+            with self.open_store(notebook, api_path) as store:
+                return {"remotes": store.remotes()}
+        except StoreNotFound:
+            return {"remotes": []}
+
+    def remote_add(self, api_path: str, name: str, url: str) -> dict[str, Any]:
+        """Add a remote to the store of ``api_path`` (made at the server root when there is
+        none, as the first snapshot does)."""
+        notebook = self.notebook_path(api_path)
+        with self.open_store(notebook, api_path, create=True) as store:
+            return store.remote_add(name, url)
+
+    def remote_remove(self, api_path: str, name: str) -> None:
+        """Forget a remote of the store of ``api_path`` (what it holds stays there)."""
+        notebook = self.notebook_path(api_path)
+        with self.open_store(notebook, api_path) as store:
+            self.check_remote(store, name)
+            store.remote_remove(name)
+
+    def require_remote(self, api_path: str, name: str | None) -> None:
+        """:raises NotFound: the store of ``api_path`` has no remote ``name`` (None: no
+        remote at all to default to), or there is no store."""
+        notebook = self.notebook_path(api_path)
+        with self.open_store(notebook, api_path) as store:
+            self.check_remote(store, name)
+
+    @staticmethod
+    def check_remote(store: Store, name: str | None) -> None:
+        """:raises NotFound: ``name`` is not one of the store's remotes (None: the store
+        must have a remote to default to)."""
+        known = store.remotes()
+        if name is None:
+            if not known:
+                raise NotFound("this project has no remote yet; add one first")
+        elif name not in {r["name"] for r in known}:
+            raise NotFound(f"no remote named {name[:64]!r}")
+
+    def version_ids(self, api_path: str, refs: Sequence[str]) -> list[str]:
+        """The ids of the versions of ``api_path`` that ``refs`` name.
+
+        :raises NotFound: a ref names no version of the notebook.
+        """
+        notebook = self.notebook_path(api_path)
+        with self.open_store(notebook, api_path) as store:
+            return [self.version_of(store, notebook, api_path, ref).id for ref in refs]

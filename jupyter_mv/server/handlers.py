@@ -5,8 +5,8 @@ Every verb is ``@tornado.web.authenticated`` and ``@authorized`` on the resource
 cookie-authenticated writes. Errors have one shape, ``{"error": code, "message":
 message}``, with the status that the :class:`~jupyter_mv.errors.MVError` carries;
 anything unexpected is a 500 with a generic message, and its traceback goes to the
-log. Blocking work runs in worker threads; snapshot and restore run as tasks whose
-progress ``GET tasks/<id>`` reports. The routes are described in ``openapi.yaml``.
+log. Blocking work runs in worker threads; snapshot, restore, push and pull run as
+tasks whose progress ``GET tasks/<id>`` reports. The routes are described in ``openapi.yaml``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from .tasks import Task, Tasks
 
 __all__ = [
     "MVHandler", "VersionsHandler", "VersionHandler", "SavesHandler", "SnapshotHandler", "TaskHandler",
-    "TagsHandler", "AliasesHandler", "DiffHandler", "RestoreHandler", "ReportHandler", "SETTINGS_KEY",
+    "TagsHandler", "AliasesHandler", "DiffHandler", "RestoreHandler", "ReportHandler", "RemotesHandler",
+    "RemoteHandler", "PushHandler", "PullHandler", "SETTINGS_KEY",
     "AUTH_RESOURCE",
     "ROUTES", "routes", "setup_handlers",
 ]
@@ -141,10 +142,22 @@ def _flag(body: dict[str, Any], name: str, default: bool) -> bool:
     return value
 
 
-def _paths(body: dict[str, Any], name: str) -> list[str]:
+def _paths(body: dict[str, Any], name: str, what: str = "paths relative to the server root") -> list[str]:
     value = body.get(name, [])
+    if value is None:
+        return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(value) > 10_000:
-        raise InvalidInput(f"{name} must be a list of paths relative to the server root")
+        raise InvalidInput(f"{name} must be a list of {what}")
+    return value
+
+
+def _remote(body: dict[str, Any]) -> str | None:
+    """The optional ``remote`` of a push or pull: a remote's name, or None for the default."""
+    value = body.get("remote")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or len(value) > 1000:
+        raise InvalidInput("remote must be the name of one of the project's remotes")
     return value
 
 
@@ -273,8 +286,8 @@ class RestoreHandler(MVHandler):
 
 
 class TaskHandler(MVHandler):
-    """``GET tasks/<id>[?path=NB]``: a snapshot's or restore's state and progress, then its
-    result; with ``path``, only a task of that notebook."""
+    """``GET tasks/<id>[?path=NB]``: a snapshot's, restore's, push's or pull's state and
+    progress, then its result; with ``path``, only a task of that notebook."""
 
     @tornado.web.authenticated
     @authorized
@@ -346,6 +359,86 @@ class ReportHandler(MVHandler):
         self.finish(text, set_content_type=media_type)
 
 
+class RemotesHandler(MVHandler):
+    """``GET remotes?path=NB``: the remotes of the store that holds the notebook's
+    versions. ``POST remotes`` ``{path, name, url}``: add one (no credentials in ``url``)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        self.write_json(await self.call(self.access.remotes, self.get_query_argument("path", "")))
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        args = _text(body, "path"), _text(body, "name", limit=1000), _text(body, "url", limit=4096)
+        self.write_json(await self.call(self.access.remote_add, *args), 201)
+
+
+class RemoteHandler(MVHandler):
+    """``DELETE remotes/<name>?path=NB``: forget a remote (what it holds stays there)."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def delete(self, name: str) -> None:
+        await self.call(self.access.remote_remove, self.get_query_argument("path", ""), name)
+        self.set_status(204)
+        self.finish()
+
+
+class PushHandler(MVHandler):
+    """``POST push`` ``{path, remote, refs, force, wait}``: send a remote the versions it
+    lacks (those ``refs`` name among the notebook's, or every version of the project).
+    202 with a task to poll."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        path = _text(body, "path")
+        remote = _remote(body)
+        refs = _paths(body, "refs", "refs (v3, a tag, an alias, a version id)")
+        force = _flag(body, "force", False)
+        wait = _flag(body, "wait", False)
+        access = self.access
+        # An unknown ref or remote: 4xx now, not in the task.
+        ids = await self.call(access.version_ids, path, refs) if refs else None
+        await self.call(access.require_remote, path, remote)
+
+        async def run(task: Task) -> dict[str, Any]:
+            return await asyncio.to_thread(work.push, access, path, remote=remote, refs=ids, force=force,
+                                           progress=task.progress)
+
+        await self.answer_task(self.tasks.start("push", path, run), wait, 200)
+
+
+class PullHandler(MVHandler):
+    """``POST pull`` ``{path, remote, notebooks, all, wait}``: bring in the versions a
+    remote holds that the project lacks (of ``notebooks``, or of every notebook); their
+    bytes when needed, or with ``all`` now. 202 with a task to poll."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def post(self) -> None:
+        body = self.json_body()
+        path = _text(body, "path")
+        remote = _remote(body)
+        notebooks = _paths(body, "notebooks", "notebook paths relative to the server root")
+        everything = _flag(body, "all", False)
+        wait = _flag(body, "wait", False)
+        access = self.access
+        for name in notebooks:
+            access.notebook_path(name, "each of notebooks")
+        await self.call(access.require_remote, path, remote)
+
+        async def run(task: Task) -> dict[str, Any]:
+            return await asyncio.to_thread(work.pull, access, path, remote=remote, notebooks=notebooks,
+                                           all=everything, progress=task.progress)
+
+        await self.answer_task(self.tasks.start("pull", path, run), wait, 200)
+
+
 #: The API: (path under /jupyter-mv/api/ as OpenAPI writes it, handler). ``{ref}`` may
 #: hold slashes (tag names do).
 ROUTES: list[tuple[str, type[MVHandler]]] = [
@@ -359,8 +452,12 @@ ROUTES: list[tuple[str, type[MVHandler]]] = [
     ("/aliases", AliasesHandler),
     ("/diff", DiffHandler),
     ("/report/{ref}", ReportHandler),
+    ("/remotes", RemotesHandler),
+    ("/remotes/{name}", RemoteHandler),
+    ("/push", PushHandler),
+    ("/pull", PullHandler),
 ]
-_PARAMETERS = {"ref": "(?P<ref>.+)", "task_id": "(?P<task_id>[^/]+)"}
+_PARAMETERS = {"ref": "(?P<ref>.+)", "task_id": "(?P<task_id>[^/]+)", "name": "(?P<name>[^/]+)"}
 
 
 def routes(base_url: str) -> list[tuple[str, type[MVHandler]]]:

@@ -1,6 +1,6 @@
-"""The long work the server does for the sidebar: a snapshot of an open notebook, and a
-restore. Each runs in a worker thread as a task (:mod:`.tasks`); neither touches the
-event loop."""
+"""The long work the server does for the sidebar: a snapshot of an open notebook, a
+restore, a push and a pull. Each runs in a worker thread as a task (:mod:`.tasks`);
+none touches the event loop."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ..units import human_size
 from .access import StoreAccess
 from .kernels import KernelReport
 
-__all__ = ["snapshot", "restore", "CAPTURES"]
+__all__ = ["snapshot", "restore", "push", "pull", "CAPTURES"]
 
 #: How a snapshot learned what the kernel knows: it answered, it was busy (or did not
 #: answer in time), no kernel runs for the notebook, or its kernel side is not loaded.
@@ -149,3 +149,32 @@ def _write_new(target: Path, data: bytes, label: str) -> None:
             raise Conflict(f"{label} exists; choose another name") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def push(access: StoreAccess, api_path: str, *, remote: str | None = None, refs: list[str] | None = None,
+         force: bool = False, progress: Progress = null_progress) -> dict[str, Any]:
+    """Send to ``remote`` (the default one when None) the versions of the store that holds
+    ``api_path``'s versions that it lacks: those ``refs`` name (version ids), or all.
+
+    :returns: ``{"remote", "versions", "packs", "bytes", "skipped"}``.
+    :raises Conflict: a tag on the remote names another version, or an alias moved there
+        since the last pull (without ``force``).
+    """
+    notebook = access.notebook_path(api_path)
+    with access.open_store(notebook, api_path) as store:
+        return store.push(remote, refs or None, force=force, progress=progress)
+
+
+def pull(access: StoreAccess, api_path: str, *, remote: str | None = None, notebooks: list[str] | None = None,
+         all: bool = False, progress: Progress = null_progress) -> dict[str, Any]:  # noqa: A002 - the core's name
+    """Bring in from ``remote`` (the default one when None) the versions the store that
+    holds ``api_path``'s versions lacks: of ``notebooks`` (paths relative to the server
+    root), or of every notebook. Lazily (metadata now, bytes when a restore or diff needs
+    them), or with ``all`` every byte now.
+
+    :returns: ``{"remote", "versions", "packs", "bytes"}``.
+    """
+    notebook = access.notebook_path(api_path)
+    paths = [str(access.notebook_path(n, "each of notebooks")) for n in notebooks or []]
+    with access.open_store(notebook, api_path) as store:
+        return store.pull(remote, paths or None, all=all, progress=progress)

@@ -2,6 +2,7 @@ import { Time } from '@jupyterlab/coreutils';
 import { caretDownIcon, caretRightIcon, ellipsesIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { localIcon, pushedIcon } from '../icons';
 import { IVersion } from '../types';
 
 /** What a row of the timeline can ask for. */
@@ -20,6 +21,8 @@ export interface IVersionItemProps extends IItemHandlers {
   selected: boolean;
   /** How many metrics to show. */
   metricsShown: number;
+  /** Whether the project has remotes (then versions not on one say so). */
+  withRemotes: boolean;
 }
 
 /** A metric's value, short. */
@@ -88,6 +91,35 @@ function MenuButton(props: IVersionItemProps): JSX.Element {
   );
 }
 
+/**
+ * Where a version is beyond this store: a cloud badge naming the remotes it
+ * is on, or (when the project has remotes) a crossed-out cloud: local only.
+ */
+export function RemoteState(props: {
+  version: IVersion;
+  withRemotes: boolean;
+}): JSX.Element | null {
+  const remotes = props.version.remotes ?? [];
+  if (remotes.length === 0 && !props.withRemotes) {
+    return null;
+  }
+  const pushed = remotes.length > 0;
+  const Icon = pushed ? pushedIcon : localIcon;
+  const text = pushed
+    ? `Pushed to ${remotes.join(', ')}`
+    : 'Local only: not pushed to a remote yet';
+  return (
+    <span
+      className={`jp-mv-RemoteState ${pushed ? 'jp-mod-pushed' : 'jp-mod-local'}`}
+      title={text}
+      aria-label={text}
+      data-remotes={remotes.join(' ')}
+    >
+      <Icon.react tag="span" elementSize="small" />
+    </span>
+  );
+}
+
 /** One version: name, kind, tags and aliases, time, message, author, metrics. */
 export function VersionItem(props: IVersionItemProps): JSX.Element {
   const { version, selected } = props;
@@ -124,6 +156,7 @@ export function VersionItem(props: IVersionItemProps): JSX.Element {
             @{alias}
           </span>
         ))}
+        <RemoteState version={version} withRemotes={props.withRemotes} />
         <When created={version.created} />
         <MenuButton {...props} />
       </div>

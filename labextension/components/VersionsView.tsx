@@ -5,7 +5,8 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { compareIcon } from '../icons';
+import { size } from '../diff/dom';
+import { compareIcon, pullIcon, pushIcon } from '../icons';
 import { IBusy, VersionsModel } from '../model';
 import { IVersion } from '../types';
 import { IItemHandlers, SaveItem, SavesFold, VersionItem } from './VersionItem';
@@ -29,6 +30,12 @@ export interface IVersionsViewProps extends IItemHandlers {
   onSnapshot: (message: string) => Promise<unknown>;
   /** Compare the two selected versions. */
   onCompare: () => void;
+  /** Push the project's versions to a remote. */
+  onPush: () => void;
+  /** Pull a remote's versions into the project. */
+  onPull: () => void;
+  /** Add a remote to the project. */
+  onAddRemote: () => void;
   /** How many metrics each version shows. */
   metricsShown: () => number;
 }
@@ -63,6 +70,24 @@ export function VersionsView(props: IVersionsViewProps): JSX.Element {
             onClick={props.onCompare}
           />
           <ToolbarButtonComponent
+            className="jp-mv-PushButton"
+            icon={pushIcon}
+            tooltip={
+              model.remotes.length
+                ? 'Push the versions to a remote'
+                : 'Push the versions to a remote (add one first)'
+            }
+            enabled={path !== null && model.busy === null}
+            onClick={props.onPush}
+          />
+          <ToolbarButtonComponent
+            className="jp-mv-PullButton"
+            icon={pullIcon}
+            tooltip="Pull new versions from a remote"
+            enabled={path !== null && model.busy === null}
+            onClick={props.onPull}
+          />
+          <ToolbarButtonComponent
             className="jp-mv-RefreshButton"
             icon={refreshIcon}
             tooltip="Refresh versions"
@@ -77,12 +102,57 @@ export function VersionsView(props: IVersionsViewProps): JSX.Element {
         </div>
       )}
       {path !== null && (
+        <RemoteBar model={model} onAddRemote={props.onAddRemote} />
+      )}
+      {path !== null && (
         <SnapshotBox busy={model.busy} onSnapshot={props.onSnapshot} />
       )}
       {path !== null && model.versions.length > 0 && (
         <SelectionBar selected={selected} onCompare={props.onCompare} />
       )}
       <Body {...props} />
+    </div>
+  );
+}
+
+/** The project's remotes (the default one first), and a way to add one. */
+function RemoteBar(props: {
+  model: VersionsModel;
+  onAddRemote: () => void;
+}): JSX.Element {
+  const { model } = props;
+  const chosen = model.defaultRemote;
+  const remotes = [...model.remotes].sort(
+    (x, y) => Number(y.name === chosen) - Number(x.name === chosen)
+  );
+  return (
+    <div className="jp-mv-RemoteBar">
+      <span className="jp-mv-RemoteBar-label">
+        {remotes.length ? 'Remotes' : 'No remote: versions stay here'}
+      </span>
+      {remotes.map(remote => (
+        <span
+          key={remote.name}
+          className={
+            remote.name === chosen
+              ? 'jp-mv-Remote jp-mod-default'
+              : 'jp-mv-Remote'
+          }
+          title={`${remote.name}: ${remote.url}${
+            remote.name === chosen ? ' (push and pull use it by default)' : ''
+          }`}
+        >
+          {remote.name}
+        </span>
+      ))}
+      <button
+        className="jp-mv-RemoteBar-add jp-Button jp-mod-minimal"
+        title="Add a remote: a shared folder, an S3 bucket, an SFTP server"
+        disabled={model.busy !== null}
+        onClick={props.onAddRemote}
+      >
+        + Add remote
+      </button>
     </div>
   );
 }
@@ -136,11 +206,16 @@ function Progress(props: { busy: IBusy }): JSX.Element {
   const share =
     progress && progress.total ? Math.min(1, progress.done / progress.total) : null;
   const step = progress && progress.step !== 'starting' ? ` · ${progress.step}` : '';
+  const bytes =
+    progress && progress.unit === 'B' && progress.total
+      ? ` · ${size(progress.done)} of ${size(progress.total)}`
+      : '';
   return (
     <div className="jp-mv-Progress" role="status" aria-live="polite">
       <div className="jp-mv-Progress-label">
         {label}
         {step}
+        {bytes}
         {share !== null ? ` · ${Math.round(share * 100)}%` : '…'}
       </div>
       <div className="jp-mv-Progress-track">
@@ -253,9 +328,11 @@ function Timeline(props: IVersionsViewProps): JSX.Element {
 
   const rows: JSX.Element[] = [];
   const selection = new Set(model.selection);
+  const withRemotes = model.remotes.length > 0;
   const rowProps = (version: IVersion) => ({
     version,
     selected: selection.has(version.id),
+    withRemotes,
     metricsShown,
     onSelect: props.onSelect,
     onMenu: props.onMenu,

@@ -49,3 +49,14 @@ def two_versions(jp_root_dir: Path) -> dict[str, Version]:
         v2 = store.snapshot(notebook, message="more trees")
         v2 = store.tag(v2.id, "best")
     return {"v1": v1, "v2": v2}
+
+
+@pytest.fixture
+def origin(tmp_path: Path, two_versions: dict[str, Version], jp_root_dir: Path) -> Path:
+    """A folder remote ``origin`` (outside the server root) of the store of
+    ``two_versions``; the folder."""
+    folder = tmp_path / "remotes" / "origin"
+    folder.mkdir(parents=True)
+    with Store.open(jp_root_dir) as store:
+        store.remote_add("origin", folder.as_uri())
+    return folder

@@ -31,14 +31,22 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], dict[str, str], dict[str, Any] 
     ("/aliases", "POST", ("aliases",), {}, {"path": NOTEBOOK, "ref": "v1", "name": "production"}),
     ("/diff", "GET", ("diff",), {"path": NOTEBOOK, "a": "v1", "b": "v2"}, None),
     ("/report/{ref}", "GET", ("report", "v1"), {"path": NOTEBOOK, "format": "json"}, None),
+    ("/remotes", "GET", ("remotes",), {"path": NOTEBOOK}, None),
+    ("/remotes", "POST", ("remotes",), {}, {"path": NOTEBOOK, "name": "backup", "url": "{remote_url}"}),
+    ("/remotes/{name}", "DELETE", ("remotes", "origin"), {"path": NOTEBOOK}, None),
+    ("/push", "POST", ("push",), {}, {"path": NOTEBOOK, "remote": "origin", "refs": ["v1"]}),
+    ("/pull", "POST", ("pull",), {}, {"path": NOTEBOOK, "remote": "origin"}),
 ]
 IDS = [f"{method} {route}" for route, method, *_ in ENDPOINTS]
 POSTS = [e for e in ENDPOINTS if e[1] == "POST"]
 POST_IDS = [f"POST {e[0]}" for e in POSTS]
+WRITES = [e for e in ENDPOINTS if e[1] in ("POST", "DELETE")]
+WRITE_IDS = [f"{e[1]} {e[0]}" for e in WRITES]
+VERBS = ("GET", "POST", "DELETE")
 
 
 def test_every_route_and_verb_is_checked_here():
-    implemented = {(path, verb) for path, handler in ROUTES for verb in ("GET", "POST")
+    implemented = {(path, verb) for path, handler in ROUTES for verb in VERBS
                    if getattr(handler, verb.lower()).__module__.startswith("jupyter_mv.")}
     assert implemented == {(route, method) for route, method, *_ in ENDPOINTS}
 
@@ -51,17 +59,26 @@ def fill(parts: tuple[str, ...], task: str) -> tuple[str, ...]:
     return tuple(task if p == "{task}" else p for p in parts)
 
 
-def store_state(root: Path) -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+def fill_body(body: dict[str, Any] | None, folder: Path) -> dict[str, Any] | None:
+    """``body`` with ``{remote_url}`` made the URL of a real folder."""
+    if body is None or body.get("url") != "{remote_url}":
+        return body
+    folder.mkdir(parents=True, exist_ok=True)
+    return {**body, "url": folder.as_uri()}
+
+
+def store_state(root: Path) -> tuple[list[tuple[str, tuple[str, ...], tuple[str, ...]]], list[dict[str, Any]]]:
     with Store.open(root) as store:
-        return [(v.id, v.tags, v.aliases) for v in store.log()]
+        return [(v.id, v.tags, v.aliases) for v in store.log()], store.remotes()
 
 
 # -- authentication and XSRF ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("route", "method", "parts", "params", "body"), ENDPOINTS, ids=IDS)
-async def test_without_authentication_every_endpoint_is_403(jp_fetch, jp_root_dir, two_versions, route, method,
-                                                             parts, params, body):
+async def test_without_authentication_every_endpoint_is_403(jp_fetch, jp_root_dir, two_versions, origin, tmp_path,
+                                                             route, method, parts, params, body):
+    body = fill_body(body, tmp_path / "backup")
     task_id = await a_task(jp_fetch)
     before = store_state(jp_root_dir)
 
@@ -81,21 +98,28 @@ async def login_cookie(jp_fetch) -> str:
     return cookies[0]
 
 
-@pytest.mark.parametrize(("route", "method", "parts", "params", "body"), POSTS, ids=POST_IDS)
-async def test_a_cookie_authenticated_write_needs_the_xsrf_token(jp_fetch, jp_root_dir, two_versions, route,
-                                                                 method, parts, params, body):
+@pytest.mark.parametrize(("route", "method", "parts", "params", "body"), WRITES, ids=WRITE_IDS)
+async def test_a_cookie_authenticated_write_needs_the_xsrf_token(jp_fetch, jp_root_dir, two_versions, origin,
+                                                                 tmp_path, route, method, parts, params, body):
+    body = fill_body(body, tmp_path / "backup")
+    if route == "/pull":  # a remote with versions to pull
+        with Store.open(jp_root_dir) as store:
+            store.push("origin")
     cookie = await login_cookie(jp_fetch)
     before = store_state(jp_root_dir)
 
-    status, _ = await call(jp_fetch, method, *parts, body=body, headers={"Authorization": "", "Cookie": cookie})
+    status, _ = await call(jp_fetch, method, *parts, params=params, body=body,
+                           headers={"Authorization": "", "Cookie": cookie})
 
     assert status == 403
     assert store_state(jp_root_dir) == before
     # The same request with the token that JupyterLab sends is answered.
     xsrf = "a1b2c3d4" * 4
-    status, answer = await call(jp_fetch, method, *parts, body=body, headers={
+    status, answer = await call(jp_fetch, method, *parts, params=params, body=body, headers={
         "Authorization": "", "Cookie": f"{cookie}; _xsrf={xsrf}", "X-XSRFToken": xsrf})
     assert status < 300, answer
+    if isinstance(answer, dict) and "task" in answer:
+        assert (await finish(jp_fetch, answer))["state"] == "done"
 
 
 async def test_a_cookie_authenticated_read_needs_no_xsrf_token(jp_fetch, two_versions):
@@ -130,8 +154,8 @@ PATH_CASES = [
 
 
 @pytest.mark.parametrize(("method", "parts", "params", "body", "bad"), PATH_CASES)
-async def test_paths_outside_the_root_or_into_the_store_are_400(jp_fetch, jp_root_dir, two_versions, method, parts,
-                                                                params, body, bad):
+async def test_paths_outside_the_root_or_into_the_store_are_400(jp_fetch, jp_root_dir, two_versions, origin, method,
+                                                                parts, params, body, bad):
     params, body = with_path(params, body, "path", bad)
 
     status, answer = await call(jp_fetch, method, *parts, params=params, body=body)
@@ -163,11 +187,15 @@ UNKNOWN = [
     ("POST", ("aliases",), {}, {"path": NOTEBOOK, "ref": "latest~5", "name": "x"}),
     ("GET", ("tasks", "feedface"), {}, None),
     ("GET", ("report", "v9"), {"path": NOTEBOOK}, None),
+    ("POST", ("push",), {}, {"path": NOTEBOOK, "refs": ["v9"]}),
+    ("POST", ("push",), {}, {"path": NOTEBOOK, "remote": "nowhere"}),
+    ("POST", ("pull",), {}, {"path": NOTEBOOK, "remote": "nowhere"}),
+    ("DELETE", ("remotes", "nowhere"), {"path": NOTEBOOK}, None),
 ]
 
 
 @pytest.mark.parametrize(("method", "parts", "params", "body"), UNKNOWN, ids=[" ".join(u[1]) for u in UNKNOWN])
-async def test_an_unknown_version_is_404(jp_fetch, two_versions, method, parts, params, body):
+async def test_an_unknown_version_or_remote_is_404(jp_fetch, two_versions, origin, method, parts, params, body):
     status, answer = await call(jp_fetch, method, *parts, params=params, body=body)
 
     assert status == 404, answer
@@ -181,7 +209,8 @@ MALFORMED = [b"{not json", b"[1, 2]", b"", b'"text"', b'{"path": 5}', b'{"messag
 
 @pytest.mark.parametrize("raw", MALFORMED)
 @pytest.mark.parametrize(("route", "method", "parts", "params", "body"), POSTS, ids=POST_IDS)
-async def test_a_malformed_body_is_400(jp_fetch, jp_root_dir, two_versions, route, method, parts, params, body, raw):
+async def test_a_malformed_body_is_400(jp_fetch, jp_root_dir, two_versions, origin, route, method, parts, params,
+                                       body, raw):
     before = store_state(jp_root_dir)
 
     status, answer = await call(jp_fetch, method, *parts, raw=raw)
@@ -202,8 +231,17 @@ async def test_a_malformed_body_is_400(jp_fetch, jp_root_dir, two_versions, rout
     (("restore",), {"path": NOTEBOOK, "ref": "v1", "to": "experiments/copy.txt", "wait": True}),
     (("tags",), {"path": NOTEBOOK, "ref": "v1"}),
     (("aliases",), {"path": NOTEBOOK, "name": "x"}),
+    (("remotes",), {"path": NOTEBOOK, "name": "backup"}),
+    (("remotes",), {"path": NOTEBOOK, "name": "backup", "url": 5}),
+    (("remotes",), {"path": NOTEBOOK, "name": ["backup"], "url": "file:///tmp/x"}),
+    (("push",), {"path": NOTEBOOK, "remote": 5}),
+    (("push",), {"path": NOTEBOOK, "refs": "v1"}),
+    (("push",), {"path": NOTEBOOK, "force": "yes"}),
+    (("pull",), {"path": NOTEBOOK, "notebooks": NOTEBOOK}),
+    (("pull",), {"path": NOTEBOOK, "all": 1}),
+    (("pull",), {"path": NOTEBOOK, "notebooks": ["../outside.ipynb"]}),
 ], ids=lambda v: json.dumps(v)[:60] if isinstance(v, dict) else "/".join(v))
-async def test_fields_of_the_wrong_type_are_400(jp_fetch, two_versions, parts, body):
+async def test_fields_of_the_wrong_type_are_400(jp_fetch, two_versions, origin, parts, body):
     status, answer = await call(jp_fetch, "POST", *parts, body=body)
 
     assert status == 400, answer

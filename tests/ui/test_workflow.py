@@ -234,6 +234,8 @@ def test_the_kernel_side_can_ask_the_front_end_to_save(page, lab, project):
                                "note = 'unsaved edit'")
     expect(page.locator('.jp-mod-current[title*="scratch.ipynb"].jp-mod-dirty')).to_have_count(1)
     assert "unsaved edit" not in (project / "scratch.ipynb").read_text()
+    # A cell run while the kernel is still starting can be dropped: wait until it is idle.
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
 
     page.keyboard.press("Shift+Enter")
 
