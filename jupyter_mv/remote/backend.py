@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,46 +93,34 @@ class Backend:
         return f"{self.root}/{rel}" if self.root else rel
 
     def put_file(self, local: Path, rel: str) -> None:
-        """Upload ``local`` to ``rel``: under a temporary name then renamed where the back
-        end can rename (a folder, SFTP); S3's PUT is atomic by itself."""
-        target = self.path(rel)
-        parent = target.rsplit("/", 1)[0]
-        if self.renames:
-            self._makedirs(parent)
-            tmp = f"{parent}/.{target.rsplit('/', 1)[1]}.{uuid.uuid4().hex[:12]}.tmp"
-            try:
-                self.fs.put_file(str(local), tmp)
-                self._sync(tmp)
-                self._rename(tmp, target)
-                self._sync(parent)
-            except BaseException:
-                try:
-                    self.fs.rm_file(tmp)
-                except Exception:
-                    pass
-                raise
-        else:
-            self.fs.put_file(str(local), target)
+        """Upload ``local`` to ``rel`` (see :meth:`_put`)."""
+        self._put(lambda path: self.fs.put_file(str(local), path), rel)
 
     def put_bytes(self, data: bytes, rel: str) -> None:
+        """Write ``data`` to ``rel`` (see :meth:`_put`)."""
+        self._put(lambda path: self.fs.pipe_file(path, data), rel)
+
+    def _put(self, write: Callable[[str], None], rel: str) -> None:
+        """Write ``rel`` with ``write``: under a temporary name then renamed where the back
+        end can rename (a folder, SFTP); S3's PUT is atomic by itself."""
         target = self.path(rel)
-        parent = target.rsplit("/", 1)[0]
-        if self.renames:
-            self._makedirs(parent)
-            tmp = f"{parent}/.{target.rsplit('/', 1)[1]}.{uuid.uuid4().hex[:12]}.tmp"
+        if not self.renames:
+            write(target)
+            return
+        parent, name = target.rsplit("/", 1)
+        self._makedirs(parent)
+        tmp = f"{parent}/.{name}.{uuid.uuid4().hex[:12]}.tmp"
+        try:
+            write(tmp)
+            self._sync(tmp)
+            self._rename(tmp, target)
+            self._sync(parent)
+        except BaseException:
             try:
-                self.fs.pipe_file(tmp, data)
-                self._sync(tmp)
-                self._rename(tmp, target)
-                self._sync(parent)
-            except BaseException:
-                try:
-                    self.fs.rm_file(tmp)
-                except Exception:
-                    pass
-                raise
-        else:
-            self.fs.pipe_file(target, data)
+                self.fs.rm_file(tmp)
+            except Exception:
+                pass
+            raise
 
     def _makedirs(self, folder: str) -> None:
         """Make ``folder``; another writer making it at the same moment is no error (SFTP's
