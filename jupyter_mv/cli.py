@@ -299,7 +299,12 @@ def _open_store(args: argparse.Namespace, start: str | None = None) -> Any:
         return store
     from .store import Store
 
-    return Store.open(start or ".")
+    opened = Store.open(start or ".")
+    owner = opened.owner()
+    if owner is not None:
+        print(f"warning: the version store {opened.dir} belongs to another user ({owner}); "
+              "what you do here is written into their store", file=sys.stderr)
+    return opened
 
 
 def _scope(args: argparse.Namespace) -> str | None:

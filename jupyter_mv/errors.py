@@ -12,6 +12,7 @@ __all__ = [
     "MVError",
     "InvalidInput",
     "NotFound",
+    "Forbidden",
     "StoreNotFound",
     "Conflict",
     "Busy",
@@ -47,6 +48,14 @@ class NotFound(MVError):
 
     status = 404
     code = "not_found"
+
+
+class Forbidden(MVError):
+    """The request is well formed but not allowed here: a store that does not belong to
+    the server's root, a remote scheme or host the deployment forbids."""
+
+    status = 403
+    code = "forbidden"
 
 
 class StoreNotFound(NotFound):

@@ -15,18 +15,40 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from ..errors import InvalidInput, NotFound, StoreNotFound
+from ..errors import Conflict, Forbidden, InvalidInput, NotFound, StoreNotFound
 from ..store import STORE_DIRNAME, Store, Version, find_store_dir, history
+from ..store.store import ENV_VAR, store_owner
 
-__all__ = ["StoreAccess", "MAX_PAGE", "KINDS", "with_remotes"]
+__all__ = ["StoreAccess", "MAX_PAGE", "KINDS", "DEFAULT_REMOTE_SCHEMES", "with_remotes", "check_text"]
 
 #: The most versions one request lists.
 MAX_PAGE = 1000
 #: Version kinds a listing may ask for; light versions (saves) are folded by default.
 KINDS = ("full", "safety", "light")
 
-#: An absolute POSIX path inside a message (not the tail of a relative one).
-_ABSOLUTE_PATH = re.compile(r"(?<![\w.~/-])/[^\s'\"()\[\]{},;]+")
+#: The remote URL schemes a server accepts unless configured otherwise (a folder path is ``file``).
+DEFAULT_REMOTE_SCHEMES = ("s3", "sftp", "file")
+#: The longest file or folder name, in UTF-8 bytes, and the longest path a request may name.
+NAME_MAX = 255
+PATH_MAX = 4096
+
+#: An absolute POSIX path inside a message (not the tail of a relative one, not a URL's
+#: ``scheme://``), without the punctuation that ends a sentence or a clause.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~/:-])/(?!/)(?:[^\s'\"()\[\]{},;]*[^\s'\"()\[\]{},;:.!?])?")
+
+
+def check_text(value: str, what: str) -> str:
+    """``value`` when it can be stored and written as UTF-8 text.
+
+    :raises InvalidInput: it holds lone surrogates (JSON's ``"\\ud800"``) or NUL.
+    """
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{what} is not valid Unicode text (it holds a lone surrogate)") from None
+    if "\x00" in value:
+        raise InvalidInput(f"{what} holds a NUL character")
+    return value
 
 
 def with_remotes(store: Store, versions: Sequence[Version]) -> list[dict[str, Any]]:
@@ -41,12 +63,24 @@ class StoreAccess:
 
     :param root_dir: the server's root folder; request paths are relative to it.
     :param store_dir: a store folder to use for every notebook instead of walking up.
+    :param remote_schemes: the URL schemes a remote may have (a folder path is ``file``).
+    :param remote_hosts: the hosts (or buckets) a remote may name; None: any.
+
+    A store found by walking up from a notebook is used only when it lies inside the
+    root, belongs to the user the server runs as, and its project root lies inside the
+    root too; a store configured explicitly (``store_dir`` or ``JUPYTER_MV_STORE``) is
+    the administrator's choice and is used as it is, but even then no version's file
+    outside the root is read, compared or written.
     """
 
-    def __init__(self, root_dir: str | os.PathLike[str], *, store_dir: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, root_dir: str | os.PathLike[str], *, store_dir: str | os.PathLike[str] | None = None,
+                 remote_schemes: Sequence[str] = DEFAULT_REMOTE_SCHEMES,
+                 remote_hosts: Sequence[str] | None = None) -> None:
         self.root = Path(root_dir).expanduser().absolute()
         self._real_root = Path(os.path.realpath(self.root))
         self.store_dir = Path(store_dir).expanduser().absolute() if store_dir else None
+        self.remote_schemes = tuple(s.lower() for s in remote_schemes)
+        self.remote_hosts = tuple(h.lower() for h in remote_hosts) if remote_hosts is not None else None
 
     # -- paths -----------------------------------------------------------------------------
 
@@ -66,8 +100,11 @@ class StoreAccess:
         """
         if not isinstance(api_path, str) or not api_path.strip():
             raise InvalidInput(f"{what} is required: a path relative to the server root")
+        check_text(api_path, what)
         if "\x00" in api_path or any(ord(c) < 32 for c in api_path):
             raise InvalidInput("the path holds control characters")
+        if len(api_path.encode("utf-8")) > PATH_MAX:
+            raise InvalidInput(f"{what} is longer than {PATH_MAX} bytes")
         if PurePosixPath(api_path).is_absolute() or PureWindowsPath(api_path).is_absolute() \
                 or PureWindowsPath(api_path).drive:
             raise InvalidInput(f"{api_path} is absolute; give a path relative to the server root")
@@ -78,11 +115,30 @@ class StoreAccess:
             raise InvalidInput(f"{api_path} is inside a version store")
         if not parts:
             raise InvalidInput("the path parameter names the server root, not a notebook")
+        if any(len(p.encode("utf-8")) > NAME_MAX for p in parts):
+            raise InvalidInput(f"a name in {api_path[:80]}... is longer than {NAME_MAX} bytes")
         full = self.root.joinpath(*parts)
         real = Path(os.path.realpath(full))
         if not real.is_relative_to(self._real_root):
             raise InvalidInput(f"{api_path} resolves outside the server root")
+        if self._in_store(real):
+            raise InvalidInput(f"{api_path} leads into a version store")
         return full
+
+    def inside_root(self, path: Path) -> bool:
+        """Whether ``path``, symlinks followed, lies inside the server root."""
+        return Path(os.path.realpath(path)).is_relative_to(self._real_root)
+
+    def _configured_stores(self) -> list[Path]:
+        dirs = [self.store_dir, os.environ.get(ENV_VAR) or None]
+        return [Path(os.path.realpath(Path(d).expanduser())) for d in dirs if d]
+
+    def _in_store(self, real: Path) -> bool:
+        """Whether the resolved path ``real`` lies in a store: a ``.jupyter_mv`` folder
+        anywhere on it, or a configured store folder."""
+        if STORE_DIRNAME in real.parts:
+            return True
+        return any(real == s or real.is_relative_to(s) for s in self._configured_stores())
 
 
     # -- stores ----------------------------------------------------------------------------
@@ -96,17 +152,82 @@ class StoreAccess:
         :raises StoreNotFound: there is none, and ``create`` is false or the configured
             store folder does not exist.
         """
+        explicit = self.store_dir is not None or bool(os.environ.get(ENV_VAR))
         store_dir = self.store_dir or find_store_dir(notebook.parent)
         if store_dir is None or not (store_dir / "mv.db").is_file():
             if not create or self.store_dir is not None:
                 raise StoreNotFound(f"no jupyter-mv store for {api_path}; run `jupyter mv init` in the project folder")
             store = Store.init(self.root)
         else:
+            if not explicit:
+                self._check_found_store(store_dir, api_path)
             store = Store(store_dir)
+            if not explicit and not self.inside_root(store.root):
+                store.close()
+                raise Forbidden(f"the version store for {api_path} names a project root outside the server root; "
+                                "this server does not use it")
         try:
             yield store
         finally:
             store.close()
+
+    def _check_found_store(self, store_dir: Path, api_path: str) -> None:
+        """:raises Forbidden: the store found walking up lies above the server root, or
+        belongs to another user."""
+        if not self.inside_root(store_dir):
+            raise Forbidden(
+                f"the nearest version store for {api_path} lies above the server root, so this server does not "
+                "use it: run `jupyter mv init` in the server's root folder to keep versions here, or name that "
+                "store with c.JupyterMV.store_dir (or JUPYTER_MV_STORE) to use it")
+        if store_owner(store_dir) is not None:
+            raise Forbidden(f"the version store for {api_path} belongs to another user, so this server does not "
+                            "use it; name it with c.JupyterMV.store_dir to use it anyway")
+
+    def confine(self, store: Store, version: Version, what: str, paths: Sequence[str] | None = None) -> None:
+        """:raises Forbidden: one of ``version``'s files (those of ``paths`` when given)
+        lies outside the server root (a recorded path that leaves the store's project,
+        or a store configured above the root), so ``what`` (a diff with the disk, a
+        restore) cannot touch it."""
+        for entry in version.files:
+            if paths is not None and entry.path not in paths:
+                continue
+            if not self.inside_root(store.root / entry.path):
+                raise Forbidden(f"{version.label} holds a file outside the server root; {what} is not possible "
+                                "from this server")
+
+    def check_snapshot(self, api_path: str, files: Sequence[str]) -> Path:
+        """Everything a snapshot of ``api_path`` can refuse, checked before anything is
+        written (the notebook's content saved, a store made): the path is a notebook
+        under the root, each of ``files`` is a path under the root, and the store that
+        would hold the version is one this server uses."""
+        notebook = self.notebook_path(api_path)
+        if notebook.suffix != ".ipynb":
+            raise InvalidInput(f"{api_path} is not a notebook (.ipynb)")
+        if notebook.exists() and not notebook.is_file():
+            raise InvalidInput(f"{api_path} is not a file")
+        for name in files:
+            self.notebook_path(name, "each of files")
+        try:
+            with self.open_store(notebook, api_path) as store:
+                if self._key(store, notebook) is None:
+                    raise InvalidInput(f"{api_path} lies outside the project of its version store")
+        except StoreNotFound:
+            pass  # the snapshot makes one at the root
+        return notebook
+
+    def check_new_notebook(self, api_path: str, what: str = "to") -> Path:
+        """A path a restore may write a new notebook to: under the root, a ``.ipynb``
+        name, in an existing folder, not taken."""
+        if not api_path.strip():
+            raise InvalidInput(f"{what} is empty: give the new notebook's path, or leave it out to restore in place")
+        target = self.notebook_path(api_path, what)
+        if target.suffix != ".ipynb":
+            raise InvalidInput(f"{api_path} is not a notebook name (.ipynb)")
+        if not target.parent.is_dir():
+            raise NotFound(f"no folder for {api_path}")
+        if target.exists() or target.is_symlink():
+            raise Conflict(f"{api_path} exists; choose another name")
+        return target
 
     def ensure_store(self, api_path: str) -> None:
         """Make the store for ``api_path`` when there is none (as a snapshot would)."""
@@ -202,6 +323,8 @@ class StoreAccess:
         with self.open_store(notebook, api_path) as store:
             va = self.version_of(store, notebook, api_path, a)
             vb = self.version_of(store, notebook, api_path, b) if b else None
+            if vb is None:
+                self.confine(store, va, "a comparison with the files on disk")
             return store.diff(va, vb, only=only or None, include_metadata=include_metadata)
 
     # -- names and saves -------------------------------------------------------------------
@@ -264,8 +387,32 @@ class StoreAccess:
         """Add a remote to the store of ``api_path`` (made at the server root when there is
         none, as the first snapshot does)."""
         notebook = self.notebook_path(api_path)
+        check_text(name, "name")
+        check_text(url, "url")
+        self.check_remote_url(url)
         with self.open_store(notebook, api_path, create=True) as store:
             return store.remote_add(name, url)
+
+    def check_remote_url(self, url: str) -> None:
+        """:raises Forbidden: the URL's scheme is not among ``remote_schemes`` or its host
+        (or bucket) not among ``remote_hosts``. A folder path is a ``file`` URL."""
+        from urllib.parse import urlsplit
+
+        if "://" not in url:
+            scheme, host = "file", ""
+        else:
+            try:
+                parts = urlsplit(url.strip())
+                scheme, host = parts.scheme.lower(), (parts.hostname or "")
+            except ValueError:
+                raise InvalidInput("the remote URL does not parse") from None
+        if scheme == "local":
+            scheme = "file"
+        if scheme not in self.remote_schemes:
+            allowed = ", ".join(f"{s}://" for s in self.remote_schemes) or "none"
+            raise Forbidden(f"this server does not allow {scheme}:// remotes (allowed: {allowed})")
+        if self.remote_hosts is not None and scheme != "file" and host.lower() not in self.remote_hosts:
+            raise Forbidden(f"this server does not allow remotes on host {host[:100]}")
 
     def remote_remove(self, api_path: str, name: str) -> None:
         """Forget a remote of the store of ``api_path`` (what it holds stays there)."""
@@ -279,18 +426,25 @@ class StoreAccess:
         remote at all to default to), or there is no store."""
         notebook = self.notebook_path(api_path)
         with self.open_store(notebook, api_path) as store:
-            self.check_remote(store, name)
+            remote = self.check_remote(store, name)
+        # A remote added from the command line is held to the server's rules too.
+        self.check_remote_url(remote["url"])
 
     @staticmethod
-    def check_remote(store: Store, name: str | None) -> None:
-        """:raises NotFound: ``name`` is not one of the store's remotes (None: the store
-        must have a remote to default to)."""
+    def check_remote(store: Store, name: str | None) -> dict[str, Any]:
+        """The remote ``name`` (None: the default one).
+
+        :raises NotFound: ``name`` is not one of the store's remotes (None: the store
+            must have a remote to default to)."""
         known = store.remotes()
         if name is None:
             if not known:
                 raise NotFound("this project has no remote yet; add one first")
-        elif name not in {r["name"] for r in known}:
-            raise NotFound(f"no remote named {name[:64]!r}")
+            return next(r for r in known if r["default"])
+        for remote in known:
+            if remote["name"] == name:
+                return remote
+        raise NotFound(f"no remote named {name[:64]!r}")
 
     def version_ids(self, api_path: str, refs: Sequence[str]) -> list[str]:
         """The ids of the versions of ``api_path`` that ``refs`` name.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from traitlets import Bool, Float, Unicode
+from traitlets import Bool, Float, List, Unicode
 from traitlets.config import Configurable
 
 
@@ -37,5 +37,26 @@ class JupyterMV(Configurable):
             "which files its cells read and wrote. A kernel busy running a cell answers "
             "later; the snapshot then records the kernelspec's environment and no files, "
             "and says so."
+        ),
+    )
+
+    remote_schemes = List(
+        Unicode(),
+        default_value=["s3", "sftp", "file"],
+        config=True,
+        help=(
+            "The URL schemes a remote added or used through this server may have "
+            "(a folder path counts as file). Others are refused with a 403."
+        ),
+    )
+
+    remote_hosts = List(
+        Unicode(),
+        default_value=None,
+        allow_none=True,
+        config=True,
+        help=(
+            "The hosts (S3 buckets, SFTP servers) a remote added or used through this "
+            "server may name. None (the default): any host. file:// remotes have no host."
         ),
     )

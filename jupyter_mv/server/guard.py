@@ -9,6 +9,7 @@ directly or through a symlink, is "not found" to every method, whatever
 
 from __future__ import annotations
 
+import errno
 import functools
 import inspect
 import os
@@ -117,6 +118,16 @@ def guard_routes(web_app: Any, base_url: str, inside_store: Callable[[Any], bool
     router.rules.insert(0, rule)
 
 
+class StorePathError(web.HTTPError, OSError):
+    """A 404 for a store path. Also an :class:`OSError` (``EACCES``) so that a folder
+    listing, which skips entries it cannot read, leaves a symlink to a store out
+    instead of failing as a whole."""
+
+    def __init__(self) -> None:
+        web.HTTPError.__init__(self, 404, "No such file or directory")
+        self.errno = errno.EACCES
+
+
 def _guarded(original: Callable[..., Any], arg_names: tuple[str, ...],
              inside_store: Callable[[Any], bool]) -> Callable[..., Any]:
     signature = inspect.signature(original)
@@ -128,7 +139,7 @@ def _guarded(original: Callable[..., Any], arg_names: tuple[str, ...],
             return  # the original raises its own error
         for arg in arg_names:
             if inside_store(bound.arguments.get(arg)):
-                raise web.HTTPError(404, "No such file or directory")
+                raise StorePathError()
 
     if inspect.iscoroutinefunction(original):
         @functools.wraps(original)

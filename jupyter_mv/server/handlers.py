@@ -25,7 +25,7 @@ from jupyter_server.utils import ensure_async, url_path_join
 
 from ..errors import InvalidInput, MVError, NotFound
 from . import work
-from .access import StoreAccess
+from .access import StoreAccess, check_text
 from .kernels import ask_kernel, kernel_for
 from .tasks import Task, Tasks
 
@@ -33,7 +33,7 @@ __all__ = [
     "MVHandler", "VersionsHandler", "VersionHandler", "SavesHandler", "SnapshotHandler", "TaskHandler",
     "TagsHandler", "AliasesHandler", "DiffHandler", "RestoreHandler", "ReportHandler", "RemotesHandler",
     "RemoteHandler", "PushHandler", "PullHandler", "SETTINGS_KEY",
-    "AUTH_RESOURCE",
+    "AUTH_RESOURCE", "REMOTES_RESOURCE",
     "ROUTES", "routes", "setup_handlers",
 ]
 
@@ -41,8 +41,16 @@ __all__ = [
 SETTINGS_KEY = "jupyter_mv"
 TASKS_KEY = "jupyter_mv_tasks"
 KERNEL_TIMEOUT_KEY = "jupyter_mv_kernel_timeout"
-#: The resource name handed to the server's authorizer.
+#: The resource names handed to the server's authorizer: versions (``read`` for GETs,
+#: ``write`` for snapshot, restore, tag, alias, saves, push and pull), and the project's
+#: remotes (adding or removing one is ``execute``: it sends the server's traffic to a
+#: new place), so a deployment can hold users to reading, or to the remotes it chose.
 AUTH_RESOURCE = "jupyter_mv"
+REMOTES_RESOURCE = "jupyter_mv_remotes"
+#: How deep a request body's JSON may nest (a notebook needs far fewer levels).
+MAX_DEPTH = 100
+#: The range of a whole number a query may carry (SQLite's integers).
+_INT_RANGE = (-(2**63), 2**63 - 1)
 
 T = TypeVar("T")
 
@@ -71,18 +79,24 @@ class MVHandler(APIHandler):
         if raw is None or raw.strip() == "":
             return default
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             raise InvalidInput(f"{name} must be a whole number, not {raw[:40]!r}") from None
+        if not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
+            raise InvalidInput(f"{name} is out of range")
+        return value
 
     def json_body(self) -> dict[str, Any]:
         """The request's body: a JSON object. :raises InvalidInput: anything else."""
         try:
-            body = json.loads(self.request.body or b"null")
+            body = json.loads(self.request.body or b"null", parse_constant=_no_constant)
+        except RecursionError:
+            raise InvalidInput(f"the body nests deeper than {MAX_DEPTH} levels") from None
         except (ValueError, UnicodeDecodeError):
             raise InvalidInput("the body is not valid JSON") from None
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object")
+        _check_json(body)
         return body
 
     def write_json(self, body: Any, status: int = 200) -> None:
@@ -122,6 +136,33 @@ class MVHandler(APIHandler):
             self.write_json(task.error, task.status)
         else:
             self.write_json(task.result, created)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_json(body: Any) -> None:
+    """:raises InvalidInput: ``body`` nests deeper than :data:`MAX_DEPTH`, holds text that
+    is not valid Unicode (lone surrogates), or a whole number past SQLite's range."""
+    stack: list[tuple[Any, int]] = [(body, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise InvalidInput(f"the body nests deeper than {MAX_DEPTH} levels")
+        if isinstance(value, str):
+            check_text(value, "a text in the body")
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
+                raise InvalidInput("a number in the body is out of range")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                check_text(key, "a key in the body")
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
 
 
 def _text(body: dict[str, Any], name: str, *, required: bool = True, limit: int = 10_000) -> str:
@@ -231,9 +272,8 @@ class SnapshotHandler(MVHandler):
         use_kernel = _flag(body, "kernel", True)
         wait = _flag(body, "wait", False)
         access = self.access
-        notebook = access.notebook_path(path)
-        for name in files:
-            access.notebook_path(name, "each of files")
+        # Everything that can be refused is refused now, before the content is saved.
+        notebook = await self.call(access.check_snapshot, path, files)
         contents, sessions, kernels = self.contents_manager, self.session_manager, self.kernel_manager
         kernelspecs, timeout = self.kernel_spec_manager, float(self.settings.get(KERNEL_TIMEOUT_KEY, 10))
 
@@ -270,12 +310,12 @@ class RestoreHandler(MVHandler):
         body = self.json_body()
         path = _text(body, "path")
         ref = _text(body, "ref", limit=4096)
-        to = _text(body, "to", required=False) or None
+        to = None if body.get("to") is None else _text(body, "to", required=False, limit=4096)
         files = _flag(body, "files", False)
         wait = _flag(body, "wait", False)
         access = self.access
         if to is not None:
-            access.notebook_path(to, "to")
+            await self.call(access.check_new_notebook, to)
         await self.call(access.version, path, ref)  # a bad path or an unknown version: 4xx now, not in the task
 
         async def run(task: Task) -> dict[str, Any]:
@@ -369,7 +409,7 @@ class RemotesHandler(MVHandler):
         self.write_json(await self.call(self.access.remotes, self.get_query_argument("path", "")))
 
     @tornado.web.authenticated
-    @authorized
+    @authorized("execute", resource=REMOTES_RESOURCE)
     async def post(self) -> None:
         body = self.json_body()
         args = _text(body, "path"), _text(body, "name", limit=1000), _text(body, "url", limit=4096)
@@ -380,7 +420,7 @@ class RemoteHandler(MVHandler):
     """``DELETE remotes/<name>?path=NB``: forget a remote (what it holds stays there)."""
 
     @tornado.web.authenticated
-    @authorized
+    @authorized("execute", resource=REMOTES_RESOURCE)
     async def delete(self, name: str) -> None:
         await self.call(self.access.remote_remove, self.get_query_argument("path", ""), name)
         self.set_status(204)

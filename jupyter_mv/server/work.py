@@ -67,7 +67,7 @@ def snapshot(access: StoreAccess, api_path: str, *, message: str = "", files: li
             for group, names in ((inputs, report.inputs), (outputs, report.outputs), (tracked, report.tracked),
                                  (hash_only, report.hash_only)):
                 for rel in names:
-                    if access._key(store, root / rel) is None:
+                    if access._key(store, root / rel) is None or not access.inside_root(root / rel):
                         warnings.append(f"{rel} lies outside the project; it is not held")
                     else:
                         group.append(root / rel)
@@ -119,15 +119,12 @@ def restore(access: StoreAccess, api_path: str, ref: str, *, to: str | None = No
     with access.open_store(notebook, api_path) as store:
         version = access.version_of(store, notebook, api_path, ref)
         if to is None:
+            access.confine(store, version, "a restore in place", None if files else [version.notebook])
             result = store.restore(version, None if files else [version.notebook], progress=progress)
             return {"path": api_path, "mode": "in_place", "version": version.to_dict(),
                     "written": list(result.written), "unchanged": list(result.unchanged),
                     "safety": result.safety.to_dict() if result.safety else None}
-        target = access.notebook_path(to, "to")
-        if target.suffix != ".ipynb":
-            raise InvalidInput(f"{to} is not a notebook name (.ipynb)")
-        if not target.parent.is_dir():
-            raise NotFound(f"no folder for {to}")
+        target = access.check_new_notebook(to)
         with progress("restore", None, "B"):
             data = store.read_file(version, version.notebook)
         _write_new(target, data, to)

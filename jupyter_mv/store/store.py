@@ -31,7 +31,7 @@ from .model import ROLES, FileEntry, GcReport, RestoreResult, VerifyReport, Vers
 from .packs import PackReader
 from .refs import check_name, parse_ref
 
-__all__ = ["Store", "STORE_DIRNAME", "find_store_dir"]
+__all__ = ["Store", "STORE_DIRNAME", "find_store_dir", "store_owner"]
 
 if TYPE_CHECKING:
     from .models import ModelVersion
@@ -62,6 +62,26 @@ def find_store_dir(start: str | os.PathLike[str] | None = None) -> Path | None:
         candidate = folder / STORE_DIRNAME
         if (candidate / "mv.db").is_file():
             return candidate
+    return None
+
+
+def store_owner(store_dir: str | os.PathLike[str]) -> str | None:
+    """The name (or uid) of the user who owns the store folder or its ``mv.db``, when
+    that is not the user running this process; None when both are ours (or unknown)."""
+    if not hasattr(os, "geteuid"):
+        return None
+    for part in (Path(store_dir), Path(store_dir) / "mv.db"):
+        try:
+            uid = os.stat(part).st_uid
+        except OSError:
+            continue
+        if uid != os.geteuid():
+            try:
+                import pwd
+
+                return pwd.getpwuid(uid).pw_name
+            except (ImportError, KeyError):
+                return str(uid)
     return None
 
 
@@ -136,6 +156,11 @@ class Store:
         where = store_dir or Path(path or os.getcwd()).absolute()
         raise StoreNotFound(f"no jupyter-mv store at or above {where}; run `jupyter mv init` in the project folder")
 
+    def owner(self) -> str | None:
+        """The user the store belongs to when that is not the user running this process
+        (see :func:`store_owner`); None when it is ours."""
+        return store_owner(self.dir)
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown()
@@ -176,7 +201,7 @@ class Store:
                 rel = Path(os.path.realpath(absolute.parent)).relative_to(self._real_root) / absolute.name
             except ValueError:
                 raise InvalidInput(f"{raw} is outside the project root {self.root}") from None
-        if rel.parts and rel.parts[0] == STORE_DIRNAME or (self.root / rel).is_relative_to(self.dir):
+        if rel.parts and rel.parts[0] == STORE_DIRNAME or self.in_store(self.root / rel):
             raise InvalidInput(f"{raw} is inside the version store")
         if must_exist:
             if not (self.root / rel).exists() and not (self.root / rel).is_symlink():
@@ -189,6 +214,15 @@ class Store:
                 return "."
             raise InvalidInput(f"{raw} is the project root, not a file")
         return rel.as_posix()
+
+    def in_store(self, path: str | os.PathLike[str]) -> bool:
+        """Whether ``path``, however it is named (symlinks followed), lies inside this
+        store's folder or any ``.jupyter_mv`` folder."""
+        absolute = Path(os.path.abspath(path))
+        if absolute.is_relative_to(self.dir):
+            return True
+        real = Path(os.path.realpath(absolute))
+        return real.is_relative_to(os.path.realpath(self.dir)) or STORE_DIRNAME in real.parts
 
     def path_of(self, rel: str) -> Path:
         return self.root / rel
@@ -370,7 +404,9 @@ class Store:
         for folder, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
             for name in sorted(names):
-                yield self.relpath(os.path.join(folder, name))
+                # a symlink into the store is left out of a folder, never followed into it
+                if not self.in_store(os.path.join(folder, name)):
+                    yield self.relpath(os.path.join(folder, name))
 
     def _stat(self, rel: str) -> os.stat_result:
         path = self.path_of(rel)
@@ -702,7 +738,27 @@ class Store:
         """
         from ..remote import add_remote
 
+        self._check_remote_location(url)
         return add_remote(self, name, url)
+
+    def _check_remote_location(self, url: str) -> None:
+        """:raises InvalidInput: ``url`` is a folder that is this store, lies inside it,
+        or holds it (a push would write the remote's layout into the store or the project)."""
+        from ..remote.backend import normalize_url
+
+        normal = normalize_url(url)
+        if not normal.startswith("file://"):
+            return
+        folder = Path(os.path.realpath(normal[len("file://"):]))
+        store = Path(os.path.realpath(self.dir))
+        if folder.is_relative_to(store) or store.is_relative_to(folder):
+            raise InvalidInput("a remote cannot be the version store, a folder inside it, or a folder that holds it: "
+                               "choose a folder outside the project")
+
+    def _remote_checked(self, name: str | None) -> None:
+        from ..remote.admin import remote_url
+
+        self._check_remote_location(remote_url(self, name)[1])
 
     def remote_remove(self, name: str) -> None:
         """Forget a remote. :raises NotFound: no such remote."""
@@ -728,6 +784,7 @@ class Store:
         """
         from ..remote import push
 
+        self._remote_checked(remote)
         return push(self, remote, refs, force=force, progress=progress)
 
     def pull(self, remote: str | None = None, notebooks: Sequence[str] | None = None, *, all: bool = False,
@@ -740,6 +797,7 @@ class Store:
         """
         from ..remote import pull
 
+        self._remote_checked(remote)
         return pull(self, remote, notebooks, all=all, progress=progress)
 
     def remote_state(self, version_ids: Sequence[str]) -> dict[str, list[str]]:
