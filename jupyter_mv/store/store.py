@@ -220,7 +220,8 @@ class Store:
         :param outputs: files the notebook wrote, such as models (role ``output``).
         :param hash_only: files to record by hash and size only (too large to store).
         :param environment: a dict from :func:`jupyter_mv.capture.capture_environment`,
-            ``"auto"`` for this interpreter (cached while its packages do not change),
+            ``"auto"`` for this interpreter (cached while its packages and the variables a
+            capture records do not change),
             a path to another interpreter, or None.
         :param git: a dict from :func:`jupyter_mv.capture.capture_git`, ``"auto"``, or None.
         :param kind: ``full``, ``light`` (the notebook only, at a save) or ``safety``.
@@ -312,7 +313,8 @@ class Store:
     def _commit(self, ingest: Ingest, nb_rel: str, plan: dict[str, str], stats: dict[str, os.stat_result],
                 cached: dict[str, bytes], objects: dict[str, StoredFile | bytes], hashed_only: set[str], *,
                 kind: str, message: str, metrics: dict[str, Any], params: dict[str, Any],
-                dvc: dict[str, dict[str, Any]], env_hash: str | None, env_data: dict[str, Any] | None, git: dict[str, Any] | None,
+                dvc: dict[str, dict[str, Any]], env_hash: str | None, env_data: dict[str, Any] | None,
+                git: dict[str, Any] | None,
                 extra: dict[str, Any], started_ns: int) -> Version:
         db = self.db
         ingest.index()

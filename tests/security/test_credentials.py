@@ -301,7 +301,8 @@ def test_an_unknown_url_variable_with_a_password_is_secret(monkeypatch: pytest.M
 def remote_urls() -> list[tuple[str, str, str]]:
     """``(url, its secret, what the refusal must name)``."""
     out = []
-    for template, named in [("s3://bucket/p?token={}", "token"), ("s3://bucket/p?X-Amz-Signature={}", "X-Amz-Signature"),
+    for template, named in [("s3://bucket/p?token={}", "token"),
+                            ("s3://bucket/p?X-Amz-Signature={}", "X-Amz-Signature"),
                             ("s3://bucket/p?region=eu&access_token={}", "access_token"),
                             ("sftp://u:{}@host/p", "password"), ("s3://{}@bucket/p", "key"),
                             ("file:///tmp/mv-remote?api_key={}", "api_key")]:
