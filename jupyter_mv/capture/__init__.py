@@ -12,6 +12,7 @@ from jupyter_mv.capture.environment import (
     environment_summary,
     kernelspec_python,
     sanitize_url,
+    strip_credentials,
 )
 from jupyter_mv.capture.git import capture_git
 
@@ -22,4 +23,5 @@ __all__ = [
     "environment_summary",
     "kernelspec_python",
     "sanitize_url",
+    "strip_credentials",
 ]

@@ -21,10 +21,15 @@ The dict holds no timestamps, so capturing an unchanged environment twice gives 
 dicts and the store can keep one copy.
 
 Secrets never enter a capture: an environment variable whose *name* looks secret
-(``TOKEN``, ``SECRET``, ``PASSWORD``, ``KEY``, ``AUTH``...) is never included, and the
-*value* of every such variable (when it is at least :data:`MIN_SECRET_LENGTH`
-characters long) is hunted in every string of the result: an allowed variable whose
-value contains it reads ``"<redacted>"``, and other strings have it cut out.
+(``TOKEN``, ``SECRET``, ``PASSWORD``, ``PASSWD``, ``PASSPHRASE``, ``PWD``, ``PASS``,
+``CREDENTIAL``, ``KEY``, ``AUTH``, ``PRIVATE``, ``SESSION``, ``COOKIE``, ``SIGNATURE``,
+``SALT``), and any other ``*_URL``/``*_URI`` variable whose URL holds ``user:password@``,
+is never included, and the *value* of every such variable (when it is at least
+:data:`MIN_SECRET_LENGTH` characters long) is hunted in every string of the result: an
+allowed variable whose value contains it reads ``"<redacted>"``, and other strings have
+it cut out. Every URL in every string of the result, wherever it sits (a list separated
+by spaces or tabs, ``--index-url=URL``, pip's ``name @ URL``), loses its credentials
+(see :func:`sanitize_url`), and the passwords and tokens so removed are hunted as well.
 
 Another interpreter (a kernelspec's, a venv's) is captured by running this very file's
 source in it (``python -c`` reading the source from stdin), so everything at module
@@ -54,6 +59,8 @@ __all__ = [
     "environment_summary",
     "kernelspec_python",
     "sanitize_url",
+    "strip_credentials",
+    "find_credentials",
     "is_secret_name",
 ]
 
@@ -102,10 +109,30 @@ _ENV_PREFIXES = (
 
 _SITE_DIR_NAMES = ("site-packages", "dist-packages")
 _FINGERPRINT_SUFFIXES = (".dist-info", ".egg-info", ".pth", ".egg-link")
+#: Query (or fragment) parameters whose names look like credentials: ``token``,
+#: ``access_token``, ``api_key``, ``sig`` (Azure SAS), ``X-Amz-Signature``...
 _CREDENTIAL_QUERY = re.compile(
-    r"token|secret|passw|key|sig|signature|credential|auth|session|x-amz-|x-goog-",
+    r"token|secret|pass|pwd|key|sig|credential|auth|session|cookie|jwt|bearer|private"
+    r"|x-amz-|x-goog-",
     re.IGNORECASE,
 )
+
+# A URL in any text: a scheme and "://" up to whitespace, a quote or a bracket. pip's
+# "name @ URL", "--index-url=URL" and lists separated by blanks all hold one or more.
+_URL_SPAN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>`]*")
+
+# The userinfo after a scheme: up to the last "@" before the path; or a "user:password"
+# whose password holds an unencoded "/", "?" or "#" (the part after ":" not a port).
+_USERINFO = re.compile(
+    r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://"
+    r"(?:(?P<info>[^\s/?#]*)@|(?P<odd>[^\s/?#@:\[\]]+:(?!\d*(?:[/?#]|$))[^\s@]*)@)"
+)
+
+# One query or fragment parameter: its delimiter, name and value.
+_PARAM = re.compile(r"(?P<delim>[?&;#])(?P<name>[^=&;#?/]*)=(?P<value>[^&;#]*)")
+
+# Any variable named like a URL (not allow-listed) whose URL holds a password is secret.
+_URL_NAME = re.compile(r"(?:^|_)UR[LI]S?$", re.IGNORECASE)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -121,40 +148,91 @@ def is_secret_name(name: str) -> bool:
     return bool(_SECRET_NAME.search(name))
 
 
+def _clean_url(url: str, found: list[tuple[str, str, str]] | None) -> str:
+    """One URL without credentials; what was removed goes to ``found`` as
+    ``(kind, name, value)``: ``("userinfo", user, password)`` or ``("param", name, value)``."""
+
+    def userinfo(match: re.Match[str]) -> str:
+        scheme = match.group("scheme")
+        info = match.group("info")
+        if info is None:
+            info = match.group("odd")
+        user, colon, password = info.partition(":")
+        if "ssh" in scheme.lower() and not colon and user:
+            return scheme + "://" + user + "@"  # a user name, no secret
+        if found is not None:
+            found.append(("userinfo", user, password if colon else user))
+        return scheme + "://"
+
+    url = _USERINFO.sub(userinfo, url)
+    if "=" not in url:
+        return url
+
+    def param(match: re.Match[str]) -> str:
+        from urllib.parse import unquote
+
+        name = match.group("name")
+        if not _CREDENTIAL_QUERY.search(unquote(name)):
+            return match.group(0)
+        if found is not None:
+            found.append(("param", unquote(name), match.group("value")))
+        delim = match.group("delim")
+        return delim if delim in "?#" else ""
+
+    cleaned = _PARAM.sub(param, url)
+    if cleaned != url:  # "?&v=2" -> "?v=2", a trailing "?" or "#" left alone goes
+        cleaned = re.sub(r"([?#])[&;]+", r"\1", cleaned)
+        cleaned = re.sub(r"[?#]+(?=#|$)", "", cleaned)
+    return cleaned
+
+
 def sanitize_url(url: str) -> str:
-    """Return ``url`` without the credentials it may carry.
+    """Return ``url`` (or any text holding URLs) without the credentials it may carry.
 
-    Drops ``user:password@`` (and a bare ``token@``) from the authority of any URL with a
-    scheme; an ``ssh`` URL keeps its user name (``ssh://git@host/...``) but never a
-    password. Query parameters whose names look like credentials (``token``, ``sig``,
-    ``X-Amz-...``) are removed. scp-like ``git@host:org/repo`` has no password and is
-    kept. Anything that does not parse is returned unchanged.
+    Every URL in the text is cleaned, wherever it sits: a list separated by spaces or
+    tabs, ``--index-url=URL``, pip's ``name @ URL``, one URL inside another's path.
+    Drops ``user:password@`` (and a bare ``token@``) from the authority of any URL with
+    a scheme; an ``ssh`` URL keeps its user name (``ssh://git@host/...``) but never a
+    password. Query and fragment parameters whose names look like credentials
+    (``token``, ``access_token``, ``api_key``, ``sig``, ``X-Amz-...``), wherever they are
+    in the query, are removed; the other parameters are kept as written. scp-like
+    ``git@host:org/repo`` has no password and is kept.
 
-    :param url: any URL-ish string
+    :param url: any string; what is not a string is returned as is
     """
     if not isinstance(url, str) or "://" not in url:
         return url
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+    return _URL_SPAN.sub(lambda m: _clean_url(m.group(0), None), url)
 
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, _, hostport = netloc.rpartition("@")
-            user = userinfo.split(":", 1)[0]
-            if "ssh" in parts.scheme.lower() and ":" not in userinfo and user:
-                netloc = user + "@" + hostport
-            else:
-                netloc = hostport
-        query = parts.query
-        if query:
-            pairs = parse_qsl(query, keep_blank_values=True)
-            kept = [(k, v) for k, v in pairs if not _CREDENTIAL_QUERY.search(k)]
-            if len(kept) != len(pairs):
-                query = urlencode(kept)
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-    except ValueError:
-        return url
+
+def find_credentials(text: str) -> list[tuple[str, str, str]]:
+    """The credentials :func:`sanitize_url` would remove from ``text``, as
+    ``(kind, name, value)``: ``("userinfo", user, password)`` (the password is the user
+    name itself for a bare ``token@``) or ``("param", parameter name, value)``.
+
+    :param text: any string
+    """
+    found: list[tuple[str, str, str]] = []
+    if isinstance(text, str) and "://" in text:
+        for match in _URL_SPAN.finditer(text):
+            _clean_url(match.group(0), found)
+    return found
+
+
+def strip_credentials(value: Any) -> Any:
+    """``value`` (a string, or lists and dicts of them, as JSON) with every URL in every
+    string, dict keys included, passed through :func:`sanitize_url`. The one cleaning
+    every URL-bearing field of a capture (environment, git, kernel record) goes through.
+
+    :param value: any JSON-able value
+    """
+    if isinstance(value, str):
+        return sanitize_url(value)
+    if isinstance(value, (list, tuple)):
+        return [strip_credentials(v) for v in value]
+    if isinstance(value, dict):
+        return {strip_credentials(k): strip_credentials(v) for k, v in value.items()}
+    return value
 
 
 def _sanitize_conda_channel(channel: str) -> str:
@@ -385,21 +463,53 @@ def _conda_packages(prefix: str) -> list[dict[str, Any]]:
     return packages
 
 
+def _has_password(value: str) -> bool:
+    return any(kind == "userinfo" and password for kind, _, password in find_credentials(value))
+
+
+def _is_secret_var(name: str, value: str) -> bool:
+    """Named like a secret, or an unknown ``*_URL``/``*_URI`` whose URL holds a password."""
+    if is_secret_name(name):
+        return True
+    return not _env_allowed(name) and bool(_URL_NAME.search(name)) and _has_password(value)
+
+
+def _named_secrets(environ: Mapping[str, str]) -> set[str]:
+    return {v for k, v in environ.items() if len(v) >= MIN_SECRET_LENGTH and _is_secret_var(k, v)}
+
+
 def _secret_values(environ: Mapping[str, str]) -> list[str]:
-    values = {v for k, v in environ.items() if is_secret_name(k) and len(v) >= MIN_SECRET_LENGTH}
+    """Every value to hunt: those of secret variables, and each password, bare token and
+    credential parameter value found in a URL of any variable (decoded too)."""
+    from urllib.parse import unquote
+
+    values = _named_secrets(environ)
+    for value in environ.values():
+        for _, _, secret in find_credentials(value):
+            for form in (secret, unquote(secret)):
+                if len(form) >= MIN_SECRET_LENGTH:
+                    values.add(form)
     return sorted(values, key=len, reverse=True)
 
 
-def _env_vars(environ: Mapping[str, str], secrets: list[str]) -> dict[str, str]:
+def _env_vars(environ: Mapping[str, str], secrets: list[str] | None = None) -> dict[str, str]:
+    """The allow-listed variables as captured: a value holding a secret variable's value
+    reads ``<redacted>``; else its URLs lose their credentials, and what is left must hold
+    no hunted value either (``secrets``, default :func:`_secret_values`)."""
+    if secrets is None:
+        secrets = _secret_values(environ)
+    named = _named_secrets(environ)
     result = {}
     for name in sorted(environ):
-        if not _env_allowed(name) or is_secret_name(name):
-            continue
         value = environ[name]
-        if any(secret in value for secret in secrets):
+        if not _env_allowed(name) or _is_secret_var(name, value):
+            continue
+        if any(secret in value for secret in named):
             value = REDACTED
-        elif "://" in value:
-            value = " ".join(sanitize_url(part) for part in value.split(" "))
+        else:
+            value = sanitize_url(value)
+            if any(secret in value for secret in secrets):
+                value = REDACTED
         result[name] = value
     return result
 
@@ -417,6 +527,8 @@ def _paths() -> list[str]:
 
 def _scrub(value: Any, secrets: list[str]) -> Any:
     """Cut every secret value out of every string in ``value``."""
+    if not secrets:
+        return value
     if isinstance(value, str):
         for secret in secrets:
             if secret in value:
@@ -444,7 +556,7 @@ def _capture_here(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "env_vars": _env_vars(environ, secrets),
         "paths": _paths(),
     }
-    return _scrub(result, secrets) if secrets else result
+    return _scrub(strip_credentials(result), secrets)
 
 
 def _main() -> None:
@@ -600,7 +712,7 @@ def environment_fingerprint(
                 entries = []
             parts.append(entries)
     if env is not None:
-        parts.append(sorted(_env_vars(env, _secret_values(env)).items()))
+        parts.append(sorted(_env_vars(env).items()))
     blob = json.dumps(parts, separators=(",", ":"), default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 

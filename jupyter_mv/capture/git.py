@@ -22,7 +22,7 @@ import subprocess
 import time
 from typing import Any
 
-from jupyter_mv.capture.environment import sanitize_url
+from jupyter_mv.capture.environment import strip_credentials
 
 __all__ = ["MAX_DIRTY_FILES", "capture_git", "git_commits"]
 
@@ -123,7 +123,7 @@ def capture_git(root: str | os.PathLike[str], *, timeout: float = 10.0) -> dict[
         "dirty": bool(files),
         "dirty_files": files[:MAX_DIRTY_FILES],
         "dirty_count": len(files),
-        "remote": sanitize_url(remote) if remote else None,
+        "remote": strip_credentials(remote) if remote else None,
     }
 
 

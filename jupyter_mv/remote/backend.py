@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..errors import InvalidInput, NotFound
 
@@ -29,6 +29,8 @@ _UNUSABLE = {"http", "https", "github", "git", "zip", "tar", "libarchive", "refe
              "filecache", "simplecache", "dir", "data", "jupyter", "memory", "hf"}
 #: Back ends where a file is written under a temporary name and renamed into place.
 _RENAMES = {"file", "local", "sftp", "ssh"}
+#: Object stores: no user name is ever part of their URLs, only a key could stand there.
+_OBJECT_STORES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oss"}
 #: The package that brings a protocol, for the message when it is missing.
 _EXTRAS = {"s3": "s3", "s3a": "s3", "sftp": "sftp", "ssh": "sftp"}
 
@@ -42,19 +44,22 @@ def check_remote_name(name: Any) -> str:
 def normalize_url(url: Any) -> str:
     """The URL as kept in the store: a plain path becomes an absolute ``file://`` URL.
 
-    :raises InvalidInput: empty, holds a password, an unknown or unusable protocol, or
-        no bucket or host where one is needed.
+    :raises InvalidInput: empty, holds a credential (a password, a key before the ``@``
+        of an object store's URL, a ``token``, ``sig`` or ``X-Amz-...`` parameter), an
+        unknown or unusable protocol, or no bucket or host where one is needed.
     """
     if not isinstance(url, str) or not url.strip() or any(ord(c) < 32 for c in url) or len(url) > 4096:
         raise InvalidInput("a remote URL is required, such as s3://bucket/prefix, sftp://host/path or a folder")
     url = url.strip()
     if "://" not in url:
         return "file://" + os.path.abspath(os.path.expanduser(url))
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises on a port that is not a number)
+    except ValueError:
+        raise InvalidInput("the remote URL does not parse: check its host and port") from None
+    _refuse_credentials(url, parts)
     protocol = parts.scheme.lower()
-    if parts.password is not None:
-        raise InvalidInput("a remote URL must not hold a password: credentials come from the back end's own "
-                           "configuration (AWS_* variables and ~/.aws for s3://, ssh keys for sftp://)")
     if protocol in ("file", "local"):
         if parts.netloc not in ("", "localhost"):
             raise InvalidInput(f"a file:// URL names a folder on this machine, not host {parts.netloc}")
@@ -78,6 +83,30 @@ def normalize_url(url: Any) -> str:
         hint = f"pip install 'jupyter-mv[{extra}]'" if extra else "install the fsspec back end for it"
         raise InvalidInput(f"{protocol}:// remotes need a package that is not installed: {hint}") from None
     return url.rstrip("/")
+
+
+_CREDENTIALS_HINT = ("credentials come from the back end's own configuration (AWS_* variables and ~/.aws "
+                     "for s3://, ssh keys and ~/.ssh/config for sftp://)")
+
+
+def _refuse_credentials(url: str, parts: SplitResult) -> None:
+    """Refuse a URL that holds a credential, naming what (never its value): a password,
+    a user name on an object store (only a key can stand there), or a credential query
+    or fragment parameter (``token``, ``X-Amz-Signature``, ``sig``...). The same rules
+    as the capture's cleaning (:func:`jupyter_mv.capture.environment.find_credentials`)."""
+    from ..capture.environment import find_credentials
+
+    found = find_credentials(url)
+    if parts.password is not None or any(kind == "userinfo" and value != user for kind, user, value in found):
+        raise InvalidInput(f"a remote URL must not hold a password: {_CREDENTIALS_HINT}")
+    if parts.username is not None and parts.scheme.lower() in _OBJECT_STORES:
+        raise InvalidInput(f"a remote URL must not hold a user name or key before the @ in "
+                           f"{parts.scheme.lower()}://: {_CREDENTIALS_HINT}")
+    params = sorted({name[:40] for kind, name, _ in found if kind == "param"})
+    if params:
+        named = ", ".join(params)
+        raise InvalidInput(f"a remote URL must not hold credentials: remove the {named} parameter"
+                           f"{'s' if len(params) > 1 else ''}; {_CREDENTIALS_HINT}")
 
 
 @dataclass

@@ -254,7 +254,8 @@ class Store:
         :param outputs: files the notebook wrote, such as models (role ``output``).
         :param hash_only: files to record by hash and size only (too large to store).
         :param environment: a dict from :func:`jupyter_mv.capture.capture_environment`,
-            ``"auto"`` for this interpreter (cached while its packages do not change),
+            ``"auto"`` for this interpreter (cached while its packages and the variables a
+            capture records do not change),
             a path to another interpreter, or None.
         :param git: a dict from :func:`jupyter_mv.capture.capture_git`, ``"auto"``, or None.
         :param kind: ``full``, ``light`` (the notebook only, at a save) or ``safety``.
@@ -300,6 +301,13 @@ class Store:
             git = capture_git(self.root)
         if git is not None and not isinstance(git, dict):
             raise InvalidInput("git must be a dict, 'auto' or None")
+        # What was captured (git state, the kernel's record, DVC's) holds no credential:
+        # every URL in it goes through the one cleaning the environment capture uses.
+        from ..capture.environment import strip_credentials
+
+        git = strip_credentials(git)
+        extra = strip_credentials(extra or {})
+        dvc = strip_credentials(dvc)
 
         with store_lock(self.dir / "lock"):
             ingest = Ingest(self.db, self.dir, self._workers())
@@ -339,7 +347,8 @@ class Store:
     def _commit(self, ingest: Ingest, nb_rel: str, plan: dict[str, str], stats: dict[str, os.stat_result],
                 cached: dict[str, bytes], objects: dict[str, StoredFile | bytes], hashed_only: set[str], *,
                 kind: str, message: str, metrics: dict[str, Any], params: dict[str, Any],
-                dvc: dict[str, dict[str, Any]], env_hash: str | None, env_data: dict[str, Any] | None, git: dict[str, Any] | None,
+                dvc: dict[str, dict[str, Any]], env_hash: str | None, env_data: dict[str, Any] | None,
+                git: dict[str, Any] | None,
                 extra: dict[str, Any], started_ns: int) -> Version:
         db = self.db
         ingest.index()
@@ -448,7 +457,9 @@ class Store:
     # -- environments ----------------------------------------------------------------------
 
     def _put_environment(self, data: dict[str, Any]) -> str:
-        body = json.dumps(data, sort_keys=True, default=str)
+        from ..capture.environment import strip_credentials
+
+        body = json.dumps(strip_credentials(data), sort_keys=True, default=str)
         digest = blake3.blake3(body.encode()).hexdigest()
         self.db.execute(
             "INSERT OR IGNORE INTO environments (hash, data, created) VALUES (?, ?, ?)", [digest, body, time.time()]
@@ -457,7 +468,9 @@ class Store:
 
     def _environment_for(self, python: str | None) -> tuple[str | None, dict[str, Any] | None]:
         """The environment of ``python`` (this interpreter when None): the cached hash while
-        its packages' folders are unchanged, else a fresh capture to store."""
+        its packages' folders and the captured environment variables are unchanged, else
+        a fresh capture to store. The variables are this process's: those the capture
+        records (and another interpreter is run with)."""
         from ..capture.environment import capture_environment, environment_fingerprint
 
         # Keyed by the path as given, symlinks kept: two venvs of one base Python share the
@@ -466,16 +479,17 @@ class Store:
         if os.sep not in exe:
             exe = shutil.which(exe) or exe
         exe = os.path.abspath(exe)
+        environ = dict(os.environ)
         row = self.db.execute(
             "SELECT c.fingerprint, c.env, e.data FROM env_cache c JOIN environments e ON e.hash = c.env "
             "WHERE c.python = ?", [exe]
         ).fetchone()
         if row is not None:
             paths = json.loads(row[2]).get("paths", [])
-            if environment_fingerprint(exe, paths) == row[0]:
+            if environment_fingerprint(exe, paths, env=environ) == row[0]:
                 return row[1], None
-        data = capture_environment(python)
-        fingerprint = environment_fingerprint(exe, data.get("paths", []))
+        data = capture_environment(python, env=environ)
+        fingerprint = environment_fingerprint(exe, data.get("paths", []), env=environ)
         with self._db_lock, schema.transaction(self.db):
             digest = self._put_environment(data)
             self.db["env_cache"].upsert({"python": exe, "fingerprint": fingerprint, "env": digest}, pk="python")
