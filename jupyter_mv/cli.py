@@ -330,6 +330,8 @@ def cmd_snapshot(args: argparse.Namespace, out: _Out) -> int:
         inputs=args.input, outputs=args.output, environment=environment, git="auto",
         progress=tqdm_progress(),
     )
+    for warning in version.warnings:
+        print(f"warning: {_printable(warning)}", file=sys.stderr)
     if args.json:
         out.json(version.to_dict())
         return 0

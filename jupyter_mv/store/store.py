@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import getpass
 import json
+import logging
 import math
 import os
 import re
@@ -21,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 import blake3
 import sqlite_utils
 
-from ..errors import Conflict, InvalidInput, NotFound, StoreNotFound
+from ..errors import Conflict, InvalidInput, NotFound, StoreNotFound, StoreReadOnly
 from ..errors import IntegrityError as MVIntegrity
 from ..progress import Progress, null_progress
 from . import schema
+from .failures import check_writable, writing
 from .ingest import Ingest, StoredFile
 from .lock import store_lock, try_exclusive
 from .model import ROLES, FileEntry, GcReport, RestoreResult, VerifyReport, Version
@@ -41,6 +45,9 @@ def _models() -> Any:
     from . import models
 
     return models
+
+_log = logging.getLogger("jupyter_mv")
+_log.addHandler(logging.NullHandler())  # the faces say it their way (the CLI: on stderr)
 
 STORE_DIRNAME = ".jupyter_mv"
 ENV_VAR = "JUPYTER_MV_STORE"
@@ -101,10 +108,11 @@ class Store:
                 f"{store_dir} holds packs but no mv.db: refusing to start a new, empty index over them "
                 "(its gc would delete them); move the folder aside or restore mv.db from a backup"
             )
-        for sub in ("packs", "tmp"):
-            (store_dir / sub).mkdir(parents=True, exist_ok=True)
-        (store_dir / "lock").touch()
-        schema.create(store_dir / "mv.db")
+        with writing(store_dir):
+            for sub in ("packs", "tmp"):
+                (store_dir / sub).mkdir(parents=True, exist_ok=True)
+            (store_dir / "lock").touch()
+            schema.create(store_dir / "mv.db")
         db = schema.connect(store_dir / "mv.db")
         with schema.transaction(db):
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", [uuid.uuid4().hex])
@@ -112,11 +120,12 @@ class Store:
             if store_dir != root / STORE_DIRNAME:
                 db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('root', ?)", [str(root)])
         db.close()
-        (store_dir / ".gitignore").write_text("*\n")
-        (store_dir / "README").write_text(
-            "This folder is a jupyter-mv version store (docs/store-format.md).\n"
-            "Do not edit it by hand; use `jupyter mv`.\n"
-        )
+        with writing(store_dir):
+            (store_dir / ".gitignore").write_text("*\n")
+            (store_dir / "README").write_text(
+                "This folder is a jupyter-mv version store (docs/store-format.md).\n"
+                "Do not edit it by hand; use `jupyter mv`.\n"
+            )
         _ignore_in_git(root)
         return cls(store_dir)
 
@@ -233,6 +242,7 @@ class Store:
             raise InvalidInput("the message must be text of at most 10,000 characters")
         metrics = _clean_values(metrics, "metric")
         params = _clean_values(params, "param")
+        check_writable(self.dir)
         nb_rel = self.relpath(notebook)
         plan: dict[str, str] = {}
         for role, group in (("output", outputs), ("input", inputs), ("tracked", files)):
@@ -270,6 +280,13 @@ class Store:
         with store_lock(self.dir / "lock"):
             ingest = Ingest(self.db, self.dir, self._workers())
             try:
+                # A file the stat cache vouches for is read again when its stored copy lies
+                # in a damaged pack: the new version must not lean on chunks that are gone.
+                unsound = ingest.unsound(set(cached.values())) if cached else set()
+                for rel in [r for r, digest in cached.items() if digest in unsound]:
+                    del cached[rel]
+                    if rel == nb_rel and kind != "safety":
+                        _check_notebook(self.path_of(nb_rel), nb_rel)
                 to_read = [r for r in plan if r not in cached and r not in hashed_only]
                 total = sum(stats[r].st_size for r in to_read)
                 objects: dict[str, StoredFile | bytes] = {}
@@ -290,7 +307,10 @@ class Store:
             except BaseException:
                 ingest.abort()
                 raise
-        return version
+        repairs = ingest.repairs()
+        for line in repairs:
+            _log.warning("%s", line)
+        return dataclasses.replace(version, warnings=tuple(repairs)) if repairs else version
 
     def _ingest(self, ingest: Ingest, rel: str) -> StoredFile:
         try:
@@ -840,7 +860,11 @@ class Store:
         try:
             with store_lock(self.dir / "lock"), PackReader(self.dir) as reader:
                 if temps:
-                    journal.write_text(json.dumps([str(t) for t, _ in temps]))
+                    try:
+                        with writing(self.dir):
+                            journal.write_text(json.dumps([str(t) for t, _ in temps]))
+                    except StoreReadOnly:  # a read-only store restoring elsewhere: no journal
+                        pass
                 total = sum(e.size for e in changed)
                 with progress("restore", total, "B") as update:
                     for e, (tmp, target) in zip(changed, temps):
@@ -860,7 +884,8 @@ class Store:
         finally:
             for tmp, _ in temps:
                 tmp.unlink(missing_ok=True)
-            journal.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                journal.unlink(missing_ok=True)
         return RestoreResult(version, tuple(e.path for e in changed), tuple(e.path for e in unchanged),
                              skipped, safety)
 
@@ -907,7 +932,10 @@ class Store:
         except FileNotFoundError:
             tmp.mkdir(parents=True, exist_ok=True)
             return
-        fd = try_exclusive(self.dir / "lock")
+        try:
+            fd = try_exclusive(self.dir / "lock")
+        except StoreReadOnly:  # a read-only store: its leftovers stay, harmless, until it is writable
+            return
         if fd is None:
             return
         try:
@@ -918,6 +946,8 @@ class Store:
                     shutil.rmtree(leftover, ignore_errors=True)
                 else:
                     leftover.unlink(missing_ok=True)
+        except OSError:  # the folder is read-only, or a file vanished: cleaning is best effort
+            pass
         finally:
             os.close(fd)
 
