@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import DiskFull, StoreReadOnly, StoreWriteError
 
-__all__ = ["os_write_error", "sqlite_write_error", "writing", "read_only_folder", "check_writable"]
+__all__ = ["os_write_error", "sqlite_write_error", "writing", "read_only_folder", "check_writable", "shown_text"]
 
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _DENIED = {errno.EACCES, errno.EPERM}
@@ -137,3 +137,12 @@ def sqlite_write_error(exc: sqlite3.Error, db_path: Path) -> StoreWriteError | N
             return StoreReadOnly(f"the store database's {side.name} file ({side}) is read-only; {_READING}; "
                                  f"{_TO_WRITE} (chmod u+w {side})")
     return None
+
+
+def shown_text(text: str) -> str:
+    """``text`` as UTF-8 text a person can read: a byte that was not UTF-8 (a surrogate
+    escape, as in a file name from ``os.fsdecode``) as ``\\xNN``, another lone surrogate
+    as ``\\uNNNN``."""
+    return "".join(c if not 0xD800 <= ord(c) <= 0xDFFF else
+                   (f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else f"\\u{ord(c):04x}")
+                   for c in text)

@@ -20,8 +20,8 @@ from typing import Any
 
 import sqlite_utils
 
-from ..errors import DiskFull, MVError, StoreFormatError, StoreReadOnly
-from .failures import sqlite_write_error
+from ..errors import DiskFull, InvalidInput, MVError, StoreFormatError, StoreReadOnly
+from .failures import shown_text, sqlite_write_error
 
 __all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "create", "transaction", "insert_rows"]
 
@@ -353,6 +353,9 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     def guarded(self: sqlite3.Cursor, *args: Any) -> Any:
         try:
             return method(self, *args)
+        except UnicodeEncodeError as exc:  # a parameter with a lone surrogate: not UTF-8 text
+            raise InvalidInput(f"{shown_text(str(exc.object))} is not UTF-8 text; the store keeps names, paths "
+                               "and messages as UTF-8") from None
         except sqlite3.DatabaseError as exc:
             path = getattr(self.connection, "path", None)
             if type(exc) is sqlite3.DatabaseError:

@@ -28,7 +28,7 @@ from ..errors import Conflict, InvalidInput, NotFound, StoreNotFound, StoreReadO
 from ..errors import IntegrityError as MVIntegrity
 from ..progress import Progress, null_progress
 from . import schema
-from .failures import check_writable, writing
+from .failures import check_writable, shown_text, writing
 from .ingest import Ingest, StoredFile
 from .lock import store_lock, try_exclusive
 from .model import ROLES, FileEntry, GcReport, RestoreResult, VerifyReport, Version
@@ -173,8 +173,7 @@ class Store:
         try:  # the database keeps paths as UTF-8 text
             raw.encode("utf-8")
         except UnicodeEncodeError:
-            shown = raw.encode("utf-8", "backslashreplace").decode("utf-8")
-            raise InvalidInput(f"{shown} is not a UTF-8 file name; rename it to keep it in a version") from None
+            raise InvalidInput(f"{shown_text(raw)} is not a UTF-8 file name; rename it to keep it in a version") from None
         absolute = Path(os.path.abspath(os.path.expanduser(raw)))
         try:
             rel = absolute.relative_to(self.root)
@@ -240,6 +239,7 @@ class Store:
             raise InvalidInput(f"unknown version kind {kind!r}")
         if not isinstance(message, str) or len(message) > 10_000:
             raise InvalidInput("the message must be text of at most 10,000 characters")
+        _check_utf8(message, "the message")
         metrics = _clean_values(metrics, "metric")
         params = _clean_values(params, "param")
         check_writable(self.dir)
@@ -545,6 +545,8 @@ class Store:
 
     def _notebook_key(self, notebook: str | os.PathLike[str]) -> str:
         raw = os.fspath(notebook)
+        if not _is_utf8(raw):  # no version can have it: relpath says why
+            return self.relpath(raw, must_exist=False)
         known = self.db.execute("SELECT 1 FROM versions WHERE notebook = ? LIMIT 1", [raw]).fetchone()
         return raw if known else self.relpath(raw, must_exist=False)
 
@@ -1041,8 +1043,21 @@ def _author() -> str:
                 name = getpass.getuser()
             except Exception:
                 name = "unknown"
-        _author_cache.append(name)
+        _author_cache.append(name if _is_utf8(name) else shown_text(name))
     return _author_cache[0]
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_utf8(text: str, what: str) -> None:
+    if not _is_utf8(text):
+        raise InvalidInput(f"{what} is not UTF-8 text ({shown_text(text)}); the store keeps text as UTF-8")
 
 
 def _clean_values(values: dict[str, Any] | None, what: str) -> dict[str, Any]:
@@ -1055,6 +1070,7 @@ def _clean_values(values: dict[str, Any] | None, what: str) -> dict[str, Any]:
     for key, value in values.items():
         if not isinstance(key, str) or not key.strip() or len(key) > 200:
             raise InvalidInput(f"{what} names must be non-empty text of at most 200 characters")
+        _check_utf8(key, f"the {what} name")
         if isinstance(value, bool) or value is None or isinstance(value, str):
             out[key] = value
         elif isinstance(value, (int, float)) or hasattr(value, "item"):
@@ -1067,6 +1083,8 @@ def _clean_values(values: dict[str, Any] | None, what: str) -> dict[str, Any]:
             raise InvalidInput(f"{what} {key} must be a number, text or boolean, not {type(value).__name__}")
         if isinstance(out[key], str) and len(out[key]) > 10_000:
             raise InvalidInput(f"{what} {key} is longer than 10,000 characters")
+        if isinstance(out[key], str):
+            _check_utf8(out[key], f"{what} {key}")
     return out
 
 
