@@ -173,7 +173,8 @@ class Store:
         try:  # the database keeps paths as UTF-8 text
             raw.encode("utf-8")
         except UnicodeEncodeError:
-            raise InvalidInput(f"{shown_text(raw)} is not a UTF-8 file name; rename it to keep it in a version") from None
+            raise InvalidInput(f"{shown_text(raw)} is not a UTF-8 file name; rename it to keep it in a version"
+                               ) from None
         absolute = Path(os.path.abspath(os.path.expanduser(raw)))
         try:
             rel = absolute.relative_to(self.root)

@@ -117,8 +117,10 @@ def test_text_that_is_not_utf8_is_refused_in_one_line_or_kept_readable(repo_with
     project = repo_with_a_bad_name
     bad = os.fsdecode(b"caf\xe9")
     for args, said in (
-        (["snapshot", "train.ipynb", "--no-env", "-m", f"{bad} message"], "the message is not UTF-8 text (caf\\xe9 message)"),
-        (["snapshot", "train.ipynb", "--no-env", "--metric", f"{bad}=1"], "the metric name is not UTF-8 text (caf\\xe9)"),
+        (["snapshot", "train.ipynb", "--no-env", "-m", f"{bad} message"],
+         "the message is not UTF-8 text (caf\\xe9 message)"),
+        (["snapshot", "train.ipynb", "--no-env", "--metric", f"{bad}=1"],
+         "the metric name is not UTF-8 text (caf\\xe9)"),
         (["snapshot", f"{bad}.ipynb", "--no-env"], "caf\\xe9.ipynb is not a UTF-8 file name"),
         (["log", f"{bad}.ipynb", "--json"], "caf\\xe9.ipynb is not a UTF-8 file name"),
         (["show", bad], "caf\\xe9 is not UTF-8 text"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mv.errors import DiskFull, StoreReadOnly
+from jupyter_mv.errors import DiskFull
 from jupyter_mv.store import Store
 from tests.helpers import run_cli, tree_bytes, write_notebook
 
@@ -110,7 +110,8 @@ def test_the_api_raises_the_read_only_error_with_its_own_code(two_versions: Path
     assert proc.returncode == 0, proc.stderr
     names, error = proc.stdout.splitlines()
     assert names == "v2 v1"
-    assert error.startswith(f"StoreReadOnly 403 store_read_only the store folder {project / '.jupyter_mv'} is read-only")
+    store_dir = project / ".jupyter_mv"
+    assert error.startswith(f"StoreReadOnly 403 store_read_only the store folder {store_dir} is read-only")
 
 
 # -- a full disk ----------------------------------------------------------------------------------
