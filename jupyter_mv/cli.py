@@ -266,8 +266,30 @@ class _Out:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
 
     def json(self, data: Any) -> None:
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False, default=str)
-        sys.stdout.write("\n")
+        """``data`` as JSON in UTF-8, whatever the locale says, and valid UTF-8 always."""
+        text = _utf8_safe(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n"
+        buffer = getattr(sys.stdout, "buffer", None)
+        if buffer is None:  # a text stream another face gave (the %mv magic's capture)
+            sys.stdout.write(text)
+            return
+        sys.stdout.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8_safe(text: str) -> str:
+    """``text`` (JSON) with each lone surrogate, which UTF-8 cannot encode, spelled out: a
+    byte of a file name that is not UTF-8 (Python's surrogate escape, ``os.fsdecode``) as a
+    backslash, ``x`` and its two hex digits, any other as a backslash, ``u`` and four."""
+
+    def spelled(m: re.Match[str]) -> str:
+        code = ord(m.group())
+        return f"\\\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\\\u{code:04x}"
+
+    return _SURROGATE.sub(spelled, text)
 
 
 def _when(epoch: float) -> str:
@@ -335,6 +357,8 @@ def cmd_snapshot(args: argparse.Namespace, out: _Out) -> int:
         inputs=args.input, outputs=args.output, environment=environment, git="auto",
         progress=tqdm_progress(),
     )
+    for warning in version.warnings:
+        print(f"warning: {_printable(warning)}", file=sys.stderr)
     if args.json:
         out.json(version.to_dict())
         return 0

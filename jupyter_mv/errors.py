@@ -19,6 +19,9 @@ __all__ = [
     "IntegrityError",
     "StoreFormatError",
     "RemoteError",
+    "StoreWriteError",
+    "DiskFull",
+    "StoreReadOnly",
 ]
 
 
@@ -97,3 +100,26 @@ class RemoteError(MVError):
 
     status = 502
     code = "remote_error"
+
+
+class StoreWriteError(MVError):
+    """The store could not be written (its disk is full, or its folder or database is
+    read-only): the operation changed nothing, and what was stored before is intact."""
+
+    status = 503
+    code = "store_write_error"
+
+
+class DiskFull(StoreWriteError):
+    """No space is left on the disk (or in the quota) that holds the store."""
+
+    status = 507
+    code = "disk_full"
+
+
+class StoreReadOnly(StoreWriteError):
+    """The store's folder, one of its files, or ``mv.db`` cannot be written (permissions, a
+    read-only file system). Reading verbs (log, show, diff, verify) still work."""
+
+    status = 403
+    code = "store_read_only"

@@ -12,6 +12,7 @@ place and appends cost only the chunks they touch.
 from __future__ import annotations
 
 import os
+import stat
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -23,7 +24,7 @@ import blake3
 import sqlite_utils
 from pyfastcdc import FastCDC
 
-from .packs import PACK_TARGET, PackEntry, PackWriter, chunk_hash, compress
+from .packs import PACK_TARGET, PackEntry, PackWriter, chunk_hash, compress, pack_path
 
 __all__ = ["Ingest", "StoredFile", "AVG_CHUNK", "SEGMENT"]
 
@@ -70,6 +71,12 @@ class Ingest:
     #: digest -> (pack name, entry) for chunks written by this ingest, not yet indexed.
     written: dict[bytes, tuple[str, PackEntry]] = field(default_factory=dict)
     objects: dict[bytes, StoredFile] = field(default_factory=dict)
+    #: pack name -> why it cannot give back its chunks (None: sound); each pack is looked
+    #: at once per ingest, with one open and fstat.
+    pack_damage: dict[str, str | None] = field(default_factory=dict)
+    #: digest -> the damaged pack its indexed copy lies in: stored again by this ingest,
+    #: and its index row pointed at the new copy by :meth:`index`.
+    repaired: dict[bytes, str] = field(default_factory=dict)
 
     def add_file(self, path: Path) -> StoredFile:
         """Store the file's content (only chunks not already stored) and return its object."""
@@ -127,13 +134,61 @@ class Ingest:
         return self.pool.submit(_compress_all, todo)
 
     def _known(self, digests: list[bytes]) -> set[bytes]:
+        """Those of ``digests`` the store holds in a sound pack (or in a pack a lazy pull left
+        on a remote, which a read fetches). A chunk whose pack is missing, short or unreadable
+        is not deduplicated against: it is stored again from this file (self-healing)."""
         found: set[bytes] = set()
         for i in range(0, len(digests), 900):
             batch = digests[i : i + 900]
             marks = ",".join("?" * len(batch))
-            rows = self.db.execute(f"SELECT hash FROM chunks WHERE hash IN ({marks})", batch).fetchall()
-            found.update(r[0] for r in rows)
+            rows = self.db.execute(
+                "SELECT c.hash, p.name, p.remote, p.size, c.offset + c.length FROM chunks c "
+                f"LEFT JOIN packs p ON p.id = c.pack WHERE c.hash IN ({marks})", batch
+            ).fetchall()
+            for digest, pack, remote, pack_size, end in rows:
+                if pack is None:
+                    self.repaired[digest] = ""
+                    self.pack_damage.setdefault("", "is not in the index")
+                elif remote is None and self._damage(pack, pack_size, end) is not None:
+                    self.repaired[digest] = pack
+                else:
+                    found.add(digest)
         return found
+
+    def unsound(self, objects: set[bytes]) -> set[bytes]:
+        """Those of ``objects`` (stored files the stat cache vouches for) with a chunk that is
+        missing or lies in a damaged pack: their files must be read again."""
+        bad = set()
+        for digest in objects:
+            row = self.db.execute("SELECT chunks FROM objects WHERE hash = ?", [digest]).fetchone()
+            if row is None:
+                bad.add(digest)
+                continue
+            parts = list({row[0][i : i + 32] for i in range(0, len(row[0]), 32)})
+            if len(self._known(parts)) < len(parts):
+                bad.add(digest)
+        return bad
+
+    def _damage(self, pack: str, recorded_size: int, end: int) -> str | None:
+        """Why ``pack`` cannot give back a chunk ending at ``end``, or None."""
+        if pack not in self.pack_damage:
+            self.pack_damage[pack] = _pack_damage(pack_path(self.store_dir, pack), recorded_size)
+        damage = self.pack_damage[pack]
+        if damage is None and end > recorded_size:
+            return "is shorter than its index says"
+        return damage
+
+    def repairs(self) -> list[str]:
+        """One line per damaged pack this ingest stored chunks again for (empty: none)."""
+        counts: dict[str, int] = {}
+        for pack in self.repaired.values():
+            counts[pack] = counts.get(pack, 0) + 1
+        return [
+            f"repaired the store: pack {pack or '(unknown)'} {self.pack_damage.get(pack) or 'is damaged'}; "
+            f"{n} chunk{'s' if n != 1 else ''} of this snapshot stored again from the files"
+            f"{'' if not pack else '; other versions may still need its chunks: run `jupyter mv verify`'}"
+            for pack, n in sorted(counts.items())
+        ]
 
     def _write(self, seg: _Segment) -> None:
         assert seg.new is not None
@@ -155,10 +210,23 @@ class Ingest:
             pack.seal()
 
     def abort(self) -> None:
+        """Drop this ingest's packs: unsealed ones, and sealed ones the index never took
+        (the disk filled up or the database refused the write), which nothing can use."""
         for pack in self.packs:
             pack.abort()
+            if pack.sealed and not self._indexed(pack.name):
+                try:
+                    pack.final_path.unlink(missing_ok=True)
+                except OSError:
+                    pass  # an orphan pack, which gc removes
         self.packs.clear()
         self.written.clear()
+
+    def _indexed(self, name: str) -> bool:
+        try:
+            return self.db.execute("SELECT 1 FROM packs WHERE name = ?", [name]).fetchone() is not None
+        except Exception:  # the database cannot tell: keep the pack
+            return True
 
     def index(self) -> None:
         """Insert the rows for what was written: packs, chunks (or-ignore), objects
@@ -175,14 +243,42 @@ class Ingest:
             ids = dict(self.db.execute(
                 f"SELECT name, id FROM packs WHERE name IN ({','.join('?' * len(names))})", names
             ).fetchall())
-            schema.insert_rows(self.db, "chunks", [
-                {"hash": digest, "pack": ids[name], "offset": e.offset, "length": e.length, "size": e.size,
-                 "codec": e.codec}
-                for digest, (name, e) in self.written.items()
-            ], ignore=True)
+            rows = [{"hash": digest, "pack": ids[name], "offset": e.offset, "length": e.length, "size": e.size,
+                     "codec": e.codec} for digest, (name, e) in self.written.items()]
+            schema.insert_rows(self.db, "chunks", [r for r in rows if r["hash"] not in self.repaired], ignore=True)
+            # A chunk whose indexed copy is in a damaged pack: its row now points at the new copy.
+            self.db.conn.executemany(
+                "INSERT INTO chunks (hash, pack, offset, length, size, codec) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(hash) DO UPDATE SET pack = excluded.pack, offset = excluded.offset, "
+                "length = excluded.length, size = excluded.size, codec = excluded.codec",
+                [[r["hash"], r["pack"], r["offset"], r["length"], r["size"], r["codec"]]
+                 for r in rows if r["hash"] in self.repaired],
+            )
         schema.insert_rows(self.db, "objects", [
             {"hash": o.hash, "size": o.size, "chunks": o.chunks, "created": now} for o in self.objects.values()
         ], ignore=True)
+
+
+def _pack_damage(path: Path, recorded_size: int) -> str | None:
+    """Why the pack file ``path`` cannot be read back whole, or None: missing, not a file,
+    unreadable (permissions, a disk error), or shorter than when it was written."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        return "is missing"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    try:
+        st = os.fstat(fd)
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    finally:
+        os.close(fd)
+    if not stat.S_ISREG(st.st_mode):
+        return "is not a file"
+    if st.st_size < recorded_size:
+        return f"is truncated ({st.st_size} of {recorded_size} bytes)"
+    return None
 
 
 def _cut(data: bytes) -> _Segment:

@@ -7,6 +7,7 @@ chunk that a running snapshot deduplicated against, nor a pack being read.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 from collections.abc import Iterator
@@ -29,7 +30,7 @@ def store_lock(path: Path, *, exclusive: bool = False, wait: float = 300.0) -> I
 
     :raises Busy: not granted within ``wait`` seconds.
     """
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock(path)
     try:
         if fcntl is not None:
             mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
@@ -52,10 +53,26 @@ def try_exclusive(path: Path) -> int | None:
     """Take the lock exclusive without waiting; return the fd to close, or None when busy."""
     if fcntl is None:
         return None
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    fd = _open_lock(path)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
         return None
     return fd
+
+
+def _open_lock(path: Path) -> int:
+    """The lock file, opened for ``flock`` (which needs no write access): in a read-only
+    store it is opened for reading, so that readers still take their shared lock."""
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise
+        try:
+            return os.open(path, os.O_RDONLY)
+        except OSError:
+            from .failures import read_only_folder
+
+            raise read_only_folder(path.parent, path) from None

@@ -61,6 +61,9 @@ class Version:
     aliases: tuple[str, ...] = ()
     #: For a light version (kind ``light``, a save): its place after full version ``number``.
     sub: int = 0
+    #: What the snapshot that made this version found and did about it, such as damaged
+    #: packs it repaired; only on the version a snapshot returns, never stored.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     @property
     def short_id(self) -> str:
@@ -100,6 +103,7 @@ class Version:
             "files": [f.to_dict() for f in self.files],
             "tags": list(self.tags),
             "aliases": list(self.aliases),
+            **({"warnings": list(self.warnings)} if self.warnings else {}),
         }
 
 

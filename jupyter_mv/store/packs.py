@@ -22,6 +22,7 @@ import blake3
 import zstandard
 
 from ..errors import IntegrityError
+from .failures import writing
 
 __all__ = ["CODEC_NONE", "CODEC_ZSTD", "PackWriter", "PackReader", "compress", "chunk_hash"]
 
@@ -76,37 +77,53 @@ class PackWriter:
         self._store_dir = store_dir
         self.tmp_path = store_dir / "tmp" / f"{self.name}.pack"
         self.final_path = pack_path(store_dir, self.name)
-        self._file = open(self.tmp_path, "xb")
-        self._file.write(HEADER)
+        with writing(store_dir):
+            self._file = open(self.tmp_path, "xb")
+            self._file.write(HEADER)
         self.size = len(HEADER)
         self.entries: list[PackEntry] = []
+        self.sealed = False
 
     def append(self, digest: bytes, size: int, codec: int, payload: bytes | memoryview) -> PackEntry:
+        """Add one chunk. :raises DiskFull: no space is left for it."""
         entry = PackEntry(digest, self.size, len(payload), size, codec)
-        self._file.write(payload)
+        with writing(self._store_dir):
+            self._file.write(payload)
         self.size += len(payload)
         self.entries.append(entry)
         return entry
 
     def seal(self) -> None:
-        """Write the trailer, fsync, and move the pack to its final place."""
+        """Write the trailer, fsync, and move the pack to its final place.
+
+        :raises StoreWriteError: the disk is full or ``packs/`` cannot be written.
+        """
         trailer = b"".join(_ENTRY.pack(e.hash, e.offset, e.length, e.size, e.codec) for e in self.entries)
-        self._file.write(trailer)
-        self._file.write(struct.pack("<I", len(self.entries)))
-        self._file.write(TRAILER_MAGIC)
-        self._file.flush()
-        os.fsync(self._file.fileno())
-        self._file.close()
-        self.size = self.tmp_path.stat().st_size
-        self.final_path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(self.tmp_path, self.final_path)
+        with writing(self._store_dir):
+            self._file.write(trailer)
+            self._file.write(struct.pack("<I", len(self.entries)))
+            self._file.write(TRAILER_MAGIC)
+            self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            self.size = self.tmp_path.stat().st_size
+            self.final_path.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(self.tmp_path, self.final_path)
+        self.sealed = True
         _fsync_dir(self.final_path.parent)
 
     def abort(self) -> None:
+        """Drop the unsealed pack. Never raises for the disk's sake: it runs while another
+        error (a full disk, often) is on its way to the user."""
         try:
             self._file.close()
+        except OSError:  # the buffered tail could not be flushed: it is thrown away anyway
+            pass
         finally:
-            self.tmp_path.unlink(missing_ok=True)
+            try:
+                self.tmp_path.unlink(missing_ok=True)
+            except OSError:
+                pass
 
 
 def pack_path(store_dir: Path, name: str) -> Path:

@@ -20,7 +20,8 @@ from typing import Any
 
 import sqlite_utils
 
-from ..errors import StoreFormatError
+from ..errors import DiskFull, InvalidInput, MVError, StoreFormatError, StoreReadOnly
+from .failures import shown_text, sqlite_write_error
 
 __all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "create", "transaction", "insert_rows"]
 
@@ -236,13 +237,41 @@ def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
     if not create and not path.exists():
         raise StoreFormatError(f"store database {path.name} is missing in {path.parent}")
     try:
+        return _open(path, create)
+    except (StoreReadOnly, DiskFull) as exc:
+        # A store folder nobody may write to (chmod -R a-w, a read-only mount), or a disk
+        # with no block left: SQLite cannot make the -shm file WAL readers need. With no
+        # changes waiting in a -wal file the database file is complete, and no writer can
+        # change it (it could not write its -wal): it is read as immutable, so log, show,
+        # diff and verify still work. Every write on it is refused with ``exc``'s reason.
+        full = isinstance(exc, DiskFull)
+        if create or (not full and _writable_folder(path.parent)):
+            raise
+        if _wal_pending(path):
+            cure = "free some space" if full else f"make the folder writable (chmod -R u+w {path.parent})"
+            raise type(exc)(
+                f"{exc.message.split(';')[0]}; its database has changes not yet merged into {path.name} "
+                f"(in {path.name}-wal), which cannot be read before you {cure}"
+            ) from None
+        return _open(path, create, immutable=exc)
+
+
+def _open(path: Path, create: bool, *, immutable: MVError | None = None) -> sqlite_utils.Database:
+    """``path`` opened and migrated; ``immutable``: read only, as a file nobody changes,
+    every write refused with that error."""
+    try:
+        if immutable:
+            target, uri = path.absolute().as_uri() + "?mode=ro&immutable=1", True
+        else:
+            target, uri = str(path), False
         conn = sqlite3.connect(
-            str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
-            factory=_Connection,
+            target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
+            factory=_Connection, uri=uri,
         )
     except sqlite3.DatabaseError as exc:
-        raise _damaged(path, exc) from None
+        raise _translated(path, exc) from None
     conn.path = path
+    conn.read_only = immutable
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -254,9 +283,23 @@ def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
     except BaseException as exc:
         conn.close()
         if isinstance(exc, sqlite3.DatabaseError):
-            raise _damaged(path, exc) from None
+            raise _translated(path, exc) from None
         raise
     return db
+
+
+def _writable_folder(folder: Path) -> bool:
+    try:
+        return os.access(folder, os.W_OK) and not os.statvfs(folder).f_flag & os.ST_RDONLY
+    except (OSError, AttributeError):
+        return True
+
+
+def _wal_pending(path: Path) -> bool:
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def create(path: Path) -> None:
@@ -287,17 +330,42 @@ def _damaged(path: Path, exc: sqlite3.DatabaseError) -> StoreFormatError:
     return StoreFormatError(f"the store database {path} cannot be read ({exc}); restore it from a backup")
 
 
+def _translated(path: Path, exc: sqlite3.DatabaseError) -> MVError:
+    """SQLite's ``exc`` on opening ``path`` as what it is: a damaged file (CORRUPT, NOTADB:
+    the base class), a full disk or a read-only file, or another trouble named as such."""
+    if type(exc) is sqlite3.DatabaseError:
+        return _damaged(path, exc)
+    translated = sqlite_write_error(exc, path)
+    if translated is not None:
+        return translated
+    if not os.access(path, os.R_OK):
+        return StoreFormatError(f"the store database {path} cannot be opened: permission denied "
+                                f"(check its permissions: chmod u+r {path})")
+    return StoreFormatError(f"the store database {path} cannot be opened ({exc})")
+
+
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
     """``method`` of a cursor, with SQLite's report of a damaged file (CORRUPT, NOTADB:
-    the base class; busy, I/O errors, constraints and misuse have subclasses and pass
-    unchanged) raised as a :class:`StoreFormatError` naming the database."""
+    the base class) raised as a :class:`StoreFormatError` naming the database, and a full
+    disk or a read-only file as the :class:`~jupyter_mv.errors.StoreWriteError` that says
+    so; busy, other I/O errors, constraints and misuse pass unchanged."""
 
     def guarded(self: sqlite3.Cursor, *args: Any) -> Any:
         try:
             return method(self, *args)
+        except UnicodeEncodeError as exc:  # a parameter with a lone surrogate: not UTF-8 text
+            raise InvalidInput(f"{shown_text(str(exc.object))} is not UTF-8 text; the store keeps names, paths "
+                               "and messages as UTF-8") from None
         except sqlite3.DatabaseError as exc:
+            path = getattr(self.connection, "path", None)
             if type(exc) is sqlite3.DatabaseError:
-                raise _damaged(getattr(self.connection, "path", "mv.db"), exc) from None
+                raise _damaged(path or Path("mv.db"), exc) from None
+            reason = getattr(self.connection, "read_only", None)
+            if reason is not None and "readonly" in str(exc).lower():
+                raise type(reason)(reason.message) from None
+            translated = sqlite_write_error(exc, Path(path)) if path is not None else None
+            if translated is not None:
+                raise translated from None
             raise
 
     guarded.__name__ = method.__name__
@@ -320,6 +388,8 @@ class _Connection(sqlite3.Connection):
     """The store's connection: its cursors are :class:`_Cursor`."""
 
     path: Path
+    #: Set when the database was opened read-only as immutable: why it cannot be written.
+    read_only: MVError | None = None
 
     def cursor(self, factory: Any = _Cursor) -> Any:
         return super().cursor(factory)
@@ -340,11 +410,16 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    else:
         db.execute("COMMIT")
+    except BaseException:
+        # SQLite may have rolled back already (a full disk does): the error that ended the
+        # transaction is the one to report, not a ROLLBACK with no transaction to undo.
+        if db.conn.in_transaction:
+            try:
+                db.execute("ROLLBACK")
+            except (sqlite3.Error, MVError):
+                pass
+        raise
 
 
 def _migrate(db: sqlite_utils.Database, create: bool) -> None:

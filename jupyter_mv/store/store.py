@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import getpass
 import json
+import logging
 import math
 import os
 import re
@@ -21,10 +24,11 @@ from typing import TYPE_CHECKING, Any
 import blake3
 import sqlite_utils
 
-from ..errors import Conflict, InvalidInput, NotFound, StoreNotFound
+from ..errors import Conflict, InvalidInput, NotFound, StoreNotFound, StoreReadOnly
 from ..errors import IntegrityError as MVIntegrity
 from ..progress import Progress, null_progress
 from . import schema
+from .failures import check_writable, shown_text, writing
 from .ingest import Ingest, StoredFile
 from .lock import store_lock, try_exclusive
 from .model import ROLES, FileEntry, GcReport, RestoreResult, VerifyReport, Version
@@ -41,6 +45,9 @@ def _models() -> Any:
     from . import models
 
     return models
+
+_log = logging.getLogger("jupyter_mv")
+_log.addHandler(logging.NullHandler())  # the faces say it their way (the CLI: on stderr)
 
 STORE_DIRNAME = ".jupyter_mv"
 ENV_VAR = "JUPYTER_MV_STORE"
@@ -121,10 +128,11 @@ class Store:
                 f"{store_dir} holds packs but no mv.db: refusing to start a new, empty index over them "
                 "(its gc would delete them); move the folder aside or restore mv.db from a backup"
             )
-        for sub in ("packs", "tmp"):
-            (store_dir / sub).mkdir(parents=True, exist_ok=True)
-        (store_dir / "lock").touch()
-        schema.create(store_dir / "mv.db")
+        with writing(store_dir):
+            for sub in ("packs", "tmp"):
+                (store_dir / sub).mkdir(parents=True, exist_ok=True)
+            (store_dir / "lock").touch()
+            schema.create(store_dir / "mv.db")
         db = schema.connect(store_dir / "mv.db")
         with schema.transaction(db):
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", [uuid.uuid4().hex])
@@ -132,11 +140,12 @@ class Store:
             if store_dir != root / STORE_DIRNAME:
                 db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('root', ?)", [str(root)])
         db.close()
-        (store_dir / ".gitignore").write_text("*\n")
-        (store_dir / "README").write_text(
-            "This folder is a jupyter-mv version store (docs/store-format.md).\n"
-            "Do not edit it by hand; use `jupyter mv`.\n"
-        )
+        with writing(store_dir):
+            (store_dir / ".gitignore").write_text("*\n")
+            (store_dir / "README").write_text(
+                "This folder is a jupyter-mv version store (docs/store-format.md).\n"
+                "Do not edit it by hand; use `jupyter mv`.\n"
+            )
         _ignore_in_git(root)
         return cls(store_dir)
 
@@ -189,8 +198,8 @@ class Store:
         try:  # the database keeps paths as UTF-8 text
             raw.encode("utf-8")
         except UnicodeEncodeError:
-            shown = raw.encode("utf-8", "backslashreplace").decode("utf-8")
-            raise InvalidInput(f"{shown} is not a UTF-8 file name; rename it to keep it in a version") from None
+            raise InvalidInput(f"{shown_text(raw)} is not a UTF-8 file name; rename it to keep it in a version"
+                               ) from None
         absolute = Path(os.path.abspath(os.path.expanduser(raw)))
         try:
             rel = absolute.relative_to(self.root)
@@ -266,8 +275,10 @@ class Store:
             raise InvalidInput(f"unknown version kind {kind!r}")
         if not isinstance(message, str) or len(message) > 10_000:
             raise InvalidInput("the message must be text of at most 10,000 characters")
+        _check_utf8(message, "the message")
         metrics = _clean_values(metrics, "metric")
         params = _clean_values(params, "param")
+        check_writable(self.dir)
         nb_rel = self.relpath(notebook)
         plan: dict[str, str] = {}
         for role, group in (("output", outputs), ("input", inputs), ("tracked", files)):
@@ -312,6 +323,13 @@ class Store:
         with store_lock(self.dir / "lock"):
             ingest = Ingest(self.db, self.dir, self._workers())
             try:
+                # A file the stat cache vouches for is read again when its stored copy lies
+                # in a damaged pack: the new version must not lean on chunks that are gone.
+                unsound = ingest.unsound(set(cached.values())) if cached else set()
+                for rel in [r for r, digest in cached.items() if digest in unsound]:
+                    del cached[rel]
+                    if rel == nb_rel and kind != "safety":
+                        _check_notebook(self.path_of(nb_rel), nb_rel)
                 to_read = [r for r in plan if r not in cached and r not in hashed_only]
                 total = sum(stats[r].st_size for r in to_read)
                 objects: dict[str, StoredFile | bytes] = {}
@@ -332,7 +350,10 @@ class Store:
             except BaseException:
                 ingest.abort()
                 raise
-        return version
+        repairs = ingest.repairs()
+        for line in repairs:
+            _log.warning("%s", line)
+        return dataclasses.replace(version, warnings=tuple(repairs)) if repairs else version
 
     def _ingest(self, ingest: Ingest, rel: str) -> StoredFile:
         try:
@@ -575,6 +596,8 @@ class Store:
 
     def _notebook_key(self, notebook: str | os.PathLike[str]) -> str:
         raw = os.fspath(notebook)
+        if not _is_utf8(raw):  # no version can have it: relpath says why
+            return self.relpath(raw, must_exist=False)
         known = self.db.execute("SELECT 1 FROM versions WHERE notebook = ? LIMIT 1", [raw]).fetchone()
         return raw if known else self.relpath(raw, must_exist=False)
 
@@ -912,7 +935,11 @@ class Store:
         try:
             with store_lock(self.dir / "lock"), PackReader(self.dir) as reader:
                 if temps:
-                    journal.write_text(json.dumps([str(t) for t, _ in temps]))
+                    try:
+                        with writing(self.dir):
+                            journal.write_text(json.dumps([str(t) for t, _ in temps]))
+                    except StoreReadOnly:  # a read-only store restoring elsewhere: no journal
+                        pass
                 total = sum(e.size for e in changed)
                 with progress("restore", total, "B") as update:
                     for e, (tmp, target) in zip(changed, temps):
@@ -932,7 +959,8 @@ class Store:
         finally:
             for tmp, _ in temps:
                 tmp.unlink(missing_ok=True)
-            journal.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                journal.unlink(missing_ok=True)
         return RestoreResult(version, tuple(e.path for e in changed), tuple(e.path for e in unchanged),
                              skipped, safety)
 
@@ -979,7 +1007,10 @@ class Store:
         except FileNotFoundError:
             tmp.mkdir(parents=True, exist_ok=True)
             return
-        fd = try_exclusive(self.dir / "lock")
+        try:
+            fd = try_exclusive(self.dir / "lock")
+        except StoreReadOnly:  # a read-only store: its leftovers stay, harmless, until it is writable
+            return
         if fd is None:
             return
         try:
@@ -990,6 +1021,8 @@ class Store:
                     shutil.rmtree(leftover, ignore_errors=True)
                 else:
                     leftover.unlink(missing_ok=True)
+        except OSError:  # the folder is read-only, or a file vanished: cleaning is best effort
+            pass
         finally:
             os.close(fd)
 
@@ -1083,8 +1116,21 @@ def _author() -> str:
                 name = getpass.getuser()
             except Exception:
                 name = "unknown"
-        _author_cache.append(name)
+        _author_cache.append(name if _is_utf8(name) else shown_text(name))
     return _author_cache[0]
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_utf8(text: str, what: str) -> None:
+    if not _is_utf8(text):
+        raise InvalidInput(f"{what} is not UTF-8 text ({shown_text(text)}); the store keeps text as UTF-8")
 
 
 def _clean_values(values: dict[str, Any] | None, what: str) -> dict[str, Any]:
@@ -1097,6 +1143,7 @@ def _clean_values(values: dict[str, Any] | None, what: str) -> dict[str, Any]:
     for key, value in values.items():
         if not isinstance(key, str) or not key.strip() or len(key) > 200:
             raise InvalidInput(f"{what} names must be non-empty text of at most 200 characters")
+        _check_utf8(key, f"the {what} name")
         if isinstance(value, bool) or value is None or isinstance(value, str):
             out[key] = value
         elif isinstance(value, (int, float)) or hasattr(value, "item"):
@@ -1109,6 +1156,8 @@ def _clean_values(values: dict[str, Any] | None, what: str) -> dict[str, Any]:
             raise InvalidInput(f"{what} {key} must be a number, text or boolean, not {type(value).__name__}")
         if isinstance(out[key], str) and len(out[key]) > 10_000:
             raise InvalidInput(f"{what} {key} is longer than 10,000 characters")
+        if isinstance(out[key], str):
+            _check_utf8(out[key], f"{what} {key}")
     return out
 
 
