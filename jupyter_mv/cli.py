@@ -342,12 +342,12 @@ def cmd_snapshot(args: argparse.Namespace, out: _Out) -> int:
 
 def _kernel_python(notebook: str) -> str | None:
     """The interpreter the notebook's kernelspec runs, when it can be found."""
-    try:
-        with open(notebook, encoding="utf-8") as f:
-            meta = json.load(f).get("metadata", {})
-    except (OSError, ValueError, AttributeError, RecursionError):
-        return None
-    name = (meta.get("kernelspec") or {}).get("name") if isinstance(meta, dict) else None
+    from .diff.reader import kernel_name
+
+    warnings: list[str] = []
+    name = kernel_name(notebook, warnings)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if not name:
         return None
     from .capture.environment import kernelspec_python
