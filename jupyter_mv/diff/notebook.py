@@ -51,6 +51,10 @@ class Cell:
             self._outputs = [Output(o) for o in raw if isinstance(o, dict)] if isinstance(raw, list) else []
         return self._outputs
 
+    def outputs_key(self) -> tuple:
+        """What the outputs show, hashable: equal for cells whose outputs look the same."""
+        return tuple(o.key for o in self.outputs)
+
     @property
     def execution_count(self) -> int | None:
         return json_safe(self.raw.get("execution_count"))
