@@ -129,7 +129,11 @@ def _verb_diff(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("b", nargs="?")
     p.add_argument("--only", choices=["notebook", "env", "data", "metrics"], action="append")
     p.add_argument("--metadata", action="store_true", help="also show execution counts and metadata")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true",
+                   help="the diff as compact JSON; large unchanged outputs written once (output_refs)")
+    p.add_argument("--full-outputs", action="store_true", help="with --json: copy unchanged outputs on both sides")
+    p.add_argument("--width", type=int, metavar="N",
+                   help="wrap lines at N characters (default: the terminal's width; 0: no wrapping)")
     p.add_argument("--no-pager", action="store_true")
 
 
@@ -516,11 +520,16 @@ def cmd_diff(args: argparse.Namespace, out: _Out) -> int:
     only = set(args.only) if args.only else None
     result = store.diff(args.a, args.b, notebook=_scope(args), only=only, include_metadata=args.metadata)
     if args.json:
-        out.json(result)
+        if not args.full_outputs:
+            from .diff import refer_outputs
+
+            refer_outputs(result)
+        json.dump(result, sys.stdout, separators=(",", ":"), ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
         return 0
     from .diff import render_text
 
-    text = render_text(result, color=out.color)
+    text = render_text(result, color=out.color, width=args.width)
     _page(text, enabled=out.color and not args.no_pager)
     return 0
 
