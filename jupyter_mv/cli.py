@@ -134,6 +134,8 @@ def _verb_diff(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("--full-outputs", action="store_true", help="with --json: copy unchanged outputs on both sides")
     p.add_argument("--width", type=int, metavar="N",
                    help="wrap lines at N characters (default: the terminal's width; 0: no wrapping)")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                   help="colour the text (auto: on a terminal, unless NO_COLOR is set)")
     p.add_argument("--no-pager", action="store_true")
 
 
@@ -529,8 +531,11 @@ def cmd_diff(args: argparse.Namespace, out: _Out) -> int:
         return 0
     from .diff import render_text
 
-    text = render_text(result, color=out.color, width=args.width)
-    _page(text, enabled=out.color and not args.no_pager)
+    color = out.color if args.color == "auto" else args.color == "always"
+    # without colour, changed words are marked [-old-] {+new+} when NO_COLOR or --color never asks for it
+    marks = bool(os.environ.get("NO_COLOR")) or args.color == "never"
+    text = render_text(result, color=color, width=args.width, marks=marks)
+    _page(text, enabled=color and sys.stdout.isatty() and not args.no_pager)
     return 0
 
 

@@ -6,13 +6,15 @@ from __future__ import annotations
 import base64
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 from nbformat import v4
 
 from jupyter_mv.diff import load_schema, output_hash
-from tests.helpers import run_cli
+from tests.helpers import package_env, run_cli
 
 LONG = "value = compute(" + ", ".join(f"option_{k}={k}" for k in range(14)) + ")"
 
@@ -64,3 +66,19 @@ def test_diff_wraps_at_the_terminal_width(project: Path) -> None:
     rows = [row.strip() for row in wide.splitlines()]
     assert "-" + LONG.replace("option_13=13", "option_13=[-13-]") in rows
     assert run_cli("diff", "v1", "--width", "0", cwd=project, check=True).stdout == wide
+
+
+def test_diff_colour_can_be_forced_and_marks_follow_no_color(project: Path) -> None:
+    nb = project / "nb.ipynb"
+    _notebook(nb, "x\n", "fit(lr=0.1)", "")
+    run_cli("init", cwd=project, check=True)
+    run_cli("snapshot", "nb.ipynb", "--no-env", cwd=project, check=True)
+    _notebook(nb, "x\n", "fit(lr=0.01)", "")
+    forced = run_cli("diff", "v1", "--color", "always", "--no-pager", cwd=project, check=True).stdout
+    assert "\x1b[7m0.01\x1b[0m" in forced
+    marked = run_cli("diff", "v1", cwd=project, check=True).stdout  # NO_COLOR=1 in run_cli
+    assert "+fit(lr={+0.01+})" in marked and "\x1b[" not in marked
+    env = {k: v for k, v in package_env().items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    piped = subprocess.run([sys.executable, "-m", "jupyter_mv.cli", "diff", "v1"], cwd=project, capture_output=True,
+                           text=True, env=env, timeout=120, check=True).stdout
+    assert "+fit(lr=0.01)" in piped and "{+" not in piped and "\x1b[" not in piped
