@@ -129,7 +129,13 @@ def _verb_diff(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("b", nargs="?")
     p.add_argument("--only", choices=["notebook", "env", "data", "metrics"], action="append")
     p.add_argument("--metadata", action="store_true", help="also show execution counts and metadata")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true",
+                   help="the diff as compact JSON; large unchanged outputs written once (output_refs)")
+    p.add_argument("--full-outputs", action="store_true", help="with --json: copy unchanged outputs on both sides")
+    p.add_argument("--width", type=int, metavar="N",
+                   help="wrap lines at N characters (default: the terminal's width; 0: no wrapping)")
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                   help="colour the text (auto: on a terminal, unless NO_COLOR is set)")
     p.add_argument("--no-pager", action="store_true")
 
 
@@ -371,12 +377,12 @@ def cmd_snapshot(args: argparse.Namespace, out: _Out) -> int:
 
 def _kernel_python(notebook: str) -> str | None:
     """The interpreter the notebook's kernelspec runs, when it can be found."""
-    try:
-        with open(notebook, encoding="utf-8") as f:
-            meta = json.load(f).get("metadata", {})
-    except (OSError, ValueError, AttributeError, RecursionError):
-        return None
-    name = (meta.get("kernelspec") or {}).get("name") if isinstance(meta, dict) else None
+    from .diff.reader import kernel_name
+
+    warnings: list[str] = []
+    name = kernel_name(notebook, warnings)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if not name:
         return None
     from .capture.environment import kernelspec_python
@@ -545,12 +551,20 @@ def cmd_diff(args: argparse.Namespace, out: _Out) -> int:
     only = set(args.only) if args.only else None
     result = store.diff(args.a, args.b, notebook=_scope(args), only=only, include_metadata=args.metadata)
     if args.json:
-        out.json(result)
+        if not args.full_outputs:
+            from .diff import refer_outputs
+
+            refer_outputs(result)
+        json.dump(result, sys.stdout, separators=(",", ":"), ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
         return 0
     from .diff import render_text
 
-    text = render_text(result, color=out.color)
-    _page(text, enabled=out.color and not args.no_pager)
+    color = out.color if args.color == "auto" else args.color == "always"
+    # without colour, changed words are marked [-old-] {+new+} when NO_COLOR or --color never asks for it
+    marks = bool(os.environ.get("NO_COLOR")) or args.color == "never"
+    text = render_text(result, color=color, width=args.width, marks=marks)
+    _page(text, enabled=color and sys.stdout.isatty() and not args.no_pager)
     return 0
 
 

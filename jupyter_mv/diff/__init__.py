@@ -12,7 +12,7 @@ in ``docs/diff-format.md`` and ``jupyter_mv/schemas/diff.schema.json``::
 
 from __future__ import annotations
 
-from .engine import FORMAT, SECTIONS, VERSION, diff, load_schema, parse_only, validate
+from .engine import FORMAT, SECTIONS, VERSION, diff, load_schema, output_hash, parse_only, refer_outputs, validate
 from .render_html import render_html
 from .render_text import render_text
 from .side import DiffSide
@@ -25,6 +25,8 @@ __all__ = [
     "parse_only",
     "load_schema",
     "validate",
+    "refer_outputs",
+    "output_hash",
     "FORMAT",
     "VERSION",
     "SECTIONS",

@@ -40,6 +40,16 @@ THRESHOLD = 0.6
 SURE = 0.8
 #: Least similarity for pairing cells across gaps (moved and edited).
 GLOBAL_THRESHOLD = 0.75
+#: Least similarity for a lone cell between paired neighbours to pair (an edit in place).
+ANCHORED_THRESHOLD = 0.3
+#: Sources shorter than this (characters) on both sides pair when anchored, whatever
+#: their similarity (nbdime's ``shortlen``).
+SHORT_SOURCE = 10
+#: How much a pair's similarity is lowered per gap length of distance between the two
+#: cells' relative positions in their gap.
+POSITION_COST = 0.2
+#: Most pairs for which moves are chosen exactly (preferring cells kept at their index).
+EXACT_MOVES = 1000
 #: Sources up to this many tokens together compare by tokens; longer ones by lines.
 TOKEN_LIMIT = 4000
 #: Most pairs compared inside one gap before comparing only nearby positions.
@@ -231,6 +241,134 @@ class _Matcher:
                 self.add(i, j, "similar", round(-neg, 4))
 
 
+def _ordered_similar(m: _Matcher, ia: list[int], jb: list[int], budget: list[int]) -> None:
+    """Order-keeping pairing of a small gap by similarity, with a cost for position.
+
+    Needleman-Wunsch over the gap: a pair is worth its similarity (at least
+    ``THRESHOLD``, same cell type) less ``POSITION_COST`` times how far apart the
+    two cells sit in the gap (as shares of its length); the pairs kept are the
+    non-crossing set worth most. Ties go to the pair nearest the diagonal.
+    """
+    na, nb = len(ia), len(jb)
+    weight: dict[tuple[int, int], tuple[float, float]] = {}
+    for p, i in enumerate(ia):
+        x = m.a[i]
+        for q, j in enumerate(jb):
+            y = m.b[j]
+            if x.cell_type != y.cell_type:
+                continue
+            s = similarity(x, y, THRESHOLD, budget)
+            if s >= THRESHOLD:
+                dist = abs((p + 0.5) / na - (q + 0.5) / nb)
+                weight[p, q] = (s - POSITION_COST * dist, s)
+    if not weight:
+        return
+    score = [[0.0] * (nb + 1) for _ in range(na + 1)]
+    for p in range(1, na + 1):
+        row, prev = score[p], score[p - 1]
+        for q in range(1, nb + 1):
+            best = max(prev[q], row[q - 1])
+            w = weight.get((p - 1, q - 1))
+            if w is not None and prev[q - 1] + w[0] > best:
+                best = prev[q - 1] + w[0]
+            row[q] = best
+    p, q = na, nb
+    while p and q:
+        w = weight.get((p - 1, q - 1))
+        if w is not None and score[p][q] == score[p - 1][q - 1] + w[0]:
+            m.add(ia[p - 1], jb[q - 1], "similar", round(w[1], 4))
+            p, q = p - 1, q - 1
+        elif score[p][q] == score[p - 1][q]:
+            p -= 1
+        else:
+            q -= 1
+
+
+def _between(m: _Matcher, ia: list[int], jb: list[int]) -> list[tuple[list[int], list[int]]]:
+    """The unpaired cells of ``ia`` and ``jb`` in runs between consecutive pairs of the gap."""
+    inside = set(ia)
+    bounds = sorted((i, p.j) for i, p in m.a_to.items() if i in inside)
+    runs = []
+    lo_a = lo_b = -1
+    for hi_a, hi_b in [*bounds, (1 << 62, 1 << 62)]:
+        runs.append(([i for i in ia if lo_a < i < hi_a and i not in m.a_to],
+                     [j for j in jb if lo_b < j < hi_b and j not in m.b_taken]))
+        lo_a, lo_b = hi_a, max(lo_b, hi_b)
+    return runs
+
+
+def _anchored(x: CellLike, y: CellLike) -> float | None:
+    """The similarity of a lone cell pair between two paired neighbours, when they pair."""
+    if x.cell_type != y.cell_type:
+        return None
+    s = similarity(x, y)
+    if s >= ANCHORED_THRESHOLD or (len(x.source) < SHORT_SOURCE and len(y.source) < SHORT_SOURCE):
+        return round(s, 4)
+    return None
+
+
+def _pair_gap(m: _Matcher, ia: list[int], jb: list[int], budget: list[int]) -> None:
+    """Pair the cells of one gap between backbone anchors, keeping their order.
+
+    Identical cells first, by position (difflib's matching blocks over the cells'
+    type and source: repeated sources pair with the copy at the same place); then,
+    between those, similar cells (order-keeping, with a position cost); then a lone
+    cell left between two paired neighbours on each side is the same cell edited
+    when it is at least a little similar (``ANCHORED_THRESHOLD``) or short.
+    """
+    if len(ia) * len(jb) <= GAP_PAIRS * 4:
+        sm = SequenceMatcher(None, [m.a[i].skey for i in ia], [m.b[j].skey for j in jb], autojunk=False)
+        for block in sm.get_matching_blocks():
+            for k in range(block.size):
+                m.add(ia[block.a + k], jb[block.b + k], "content", 1.0)
+    else:
+        m.pair_duplicates(ia, jb)
+
+    for sub_a, sub_b in _between(m, ia, jb):
+        if not sub_a or not sub_b:
+            continue
+        if len(sub_a) * len(sub_b) <= GAP_PAIRS:
+            _ordered_similar(m, sub_a, sub_b, budget)
+        else:
+            m.pair_similar(sub_a, sub_b, THRESHOLD, budget)
+    for sub_a, sub_b in _between(m, ia, jb):
+        if len(sub_a) == 1 and len(sub_b) == 1:
+            s = _anchored(m.a[sub_a[0]], m.b[sub_b[0]])
+            if s is not None:
+                m.add(sub_a[0], sub_b[0], "similar", s)
+
+
+def _unswap(m: _Matcher) -> None:
+    """Cells of one source whose outputs were only permuted pair with their own outputs.
+
+    Identical sources pair by position; when the cells of one source, taken
+    together, hold exactly the same outputs on both sides but in another order (two
+    identical cells swapped), each pairs with the cell holding its outputs: moves,
+    not output edits on every one.
+    """
+    groups: dict[tuple, list[Pair]] = defaultdict(list)
+    for p in m.a_to.values():
+        if p.how == "content":
+            groups[m.a[p.i].skey].append(p)
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        keys_a = [_outputs_key(m.a[p.i]) for p in group]
+        keys_b = [_outputs_key(m.b[p.j]) for p in group]
+        if keys_a == keys_b or sorted(keys_a, key=repr) != sorted(keys_b, key=repr):
+            continue
+        free: dict[object, list[int]] = defaultdict(list)
+        for p, k in zip(group, keys_b):
+            free[k].append(p.j)
+        for p, k in zip(group, keys_a):
+            m.a_to[p.i] = Pair(p.i, free[k].pop(0), "content", 1.0)
+
+
+def _outputs_key(cell: CellLike) -> object:
+    key = getattr(cell, "outputs_key", None)
+    return key() if callable(key) else None
+
+
 def match_cells(a: Sequence[CellLike], b: Sequence[CellLike]) -> list[Pair]:
     """Pairs of cells (index in a, index in b), sorted by index in a."""
     m = _Matcher(a, b)
@@ -266,18 +404,46 @@ def match_cells(a: Sequence[CellLike], b: Sequence[CellLike]) -> list[Pair]:
     for gap, ia in gaps_a.items():
         jb = gaps_b.get(gap)
         if jb:
-            m.pair_duplicates(ia, jb)
-            m.pair_similar(ia, jb, THRESHOLD, budget)
+            _pair_gap(m, ia, jb, budget)
 
     rest_a, rest_b = m.free_a(), m.free_b()
     if rest_a and rest_b:
         m.pair_duplicates(rest_a, rest_b)
         m.pair_similar(rest_a, rest_b, GLOBAL_THRESHOLD, [GLOBAL_BUDGET])
-
+    _unswap(m)
     return sorted(m.a_to.values())
 
 
+def _in_order(pairs: Sequence[Pair]) -> set[int]:
+    """Indices in a of one longest in-order run of ``pairs`` (sorted by a), preferring
+    the run that keeps the most cells at their own index, then the nearest ones."""
+    js = [p.j for p in pairs]
+    n = len(js)
+    run = longest_increasing(js)
+    if len(run) == n or n > EXACT_MOVES:
+        return {pairs[k].i for k in run}
+    best: list[tuple[int, int, int]] = []
+    back = [-1] * n
+    for k in range(n):
+        same = int(pairs[k].i == pairs[k].j)
+        near = -abs(pairs[k].i - pairs[k].j)
+        score = (1, same, near)
+        for h in range(k):
+            if js[h] < js[k]:
+                cand = (best[h][0] + 1, best[h][1] + same, best[h][2] + near)
+                if cand > score:
+                    score, back[k] = cand, h
+        best.append(score)
+    k = max(range(n), key=lambda x: best[x])
+    keep = set()
+    while k != -1:
+        keep.add(pairs[k].i)
+        k = back[k]
+    return keep
+
+
 def moved_pairs(pairs: Sequence[Pair]) -> set[int]:
-    """Indices in a of the pairs that moved (not on the longest in-order run)."""
-    keep = {pairs[k].i for k in longest_increasing([p.j for p in pairs])}
-    return {p.i for p in pairs if p.i not in keep}
+    """Indices in a of the pairs that moved: off the longest in-order run, and never a
+    cell that is at its own index on both sides."""
+    keep = _in_order(pairs)
+    return {p.i for p in pairs if p.i not in keep and p.i != p.j}

@@ -12,7 +12,8 @@ from .notebook import diff_notebook
 from .side import DiffSide
 from .values import diff_values
 
-__all__ = ["FORMAT", "VERSION", "SECTIONS", "diff", "parse_only", "load_schema", "validate"]
+__all__ = ["FORMAT", "VERSION", "SECTIONS", "diff", "parse_only", "load_schema", "validate", "refer_outputs",
+           "output_hash"]
 
 FORMAT = "jupyter-mv-diff"
 VERSION = 1
@@ -87,6 +88,38 @@ def diff(
     out["params"] = diff_values(a.params, b.params) if "params" in sections else None
     out["empty"] = all(out[s] is None or out[s]["status"] in _QUIET for s in SECTIONS)
     return out
+
+
+#: Unchanged outputs at least this large (bytes of compact JSON) are referred to by hash.
+REF_MIN_BYTES = 1024
+
+
+def output_hash(output: dict) -> str:
+    """``sha256:<hex>`` of an output's canonical JSON (sorted keys, no spaces, UTF-8)."""
+    import hashlib
+
+    text = json.dumps(output, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def refer_outputs(d: dict, *, min_bytes: int = REF_MIN_BYTES) -> dict:
+    """``d`` with each large unchanged output written once: side b's copy becomes
+    ``{"output_type", "ref"}``, ``ref`` the hash of side a's output (see
+    :func:`output_hash`). Marks the document ``"output_refs": true``. In place; returns d.
+    """
+    nb = d.get("notebook") or {}
+    for cell in nb.get("cells") or []:
+        for entry in cell.get("outputs") or []:
+            if entry.get("status") != "unchanged":
+                continue
+            a, b = entry["a"]["output"], entry["b"]["output"]
+            if a != b or "ref" in b:
+                continue
+            if len(json.dumps(a, separators=(",", ":"), ensure_ascii=False)) < min_bytes:
+                continue
+            entry["b"]["output"] = {"output_type": a.get("output_type"), "ref": output_hash(a)}
+    d["output_refs"] = True
+    return d
 
 
 def load_schema() -> dict:

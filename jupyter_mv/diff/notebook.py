@@ -48,20 +48,26 @@ class Cell:
     def outputs(self) -> list[Output]:
         if self._outputs is None:
             raw = self.raw.get("outputs") if self.cell_type == "code" else None
-            self._outputs = [Output(o) for o in raw or [] if isinstance(o, dict)]
+            self._outputs = [Output(o) for o in raw if isinstance(o, dict)] if isinstance(raw, list) else []
         return self._outputs
+
+    def outputs_key(self) -> tuple:
+        """What the outputs show, hashable: equal for cells whose outputs look the same."""
+        return tuple(o.key for o in self.outputs)
 
     @property
     def execution_count(self) -> int | None:
-        return self.raw.get("execution_count")
+        return json_safe(self.raw.get("execution_count"))
 
     @property
     def metadata(self) -> dict:
-        return self.raw.get("metadata") or {}
+        meta = self.raw.get("metadata")
+        return meta if isinstance(meta, dict) else {}
 
     @property
     def attachments(self) -> dict:
-        return self.raw.get("attachments") or {}
+        att = self.raw.get("attachments")
+        return att if isinstance(att, dict) else {}
 
     def side(self, full: bool) -> dict:
         d: dict[str, Any] = {"index": self.index, "id": self.id, "cell_type": self.cell_type}
@@ -76,36 +82,23 @@ class Cell:
         return d
 
 
-def _upgrade(nb: dict) -> dict:
-    """An nbformat 3 (or older) notebook converted to nbformat 4."""
-    from jupyter_mv.errors import InvalidInput
+def load_cells(nb: dict | None, name: str | None = None) -> tuple[list[Cell], dict | None, dict]:
+    """Cells, a summary (``{"nbformat", "cells"}``) and the metadata of a parsed
+    notebook, or ([], None, {}).
 
-    try:
-        import nbformat
-
-        return nbformat.convert(nbformat.from_dict(nb), 4)
-    except Exception as exc:  # noqa: BLE001 - any failure is the notebook's fault
-        raise InvalidInput(f"cannot read notebook of nbformat {nb.get('nbformat')!r}") from exc
-
-
-def load_cells(nb: dict | None) -> tuple[list[Cell], dict | None]:
-    """Cells and a summary (``{"nbformat", "cells"}``) of a parsed notebook, or ([], None)."""
+    Any nbformat the reader takes (see :mod:`jupyter_mv.diff.reader`) is read as
+    nbformat 4; ``nbformat`` in the summary is the file's own version.
+    """
     if nb is None:
-        return [], None
-    from jupyter_mv.errors import InvalidInput
+        return [], None, {}
+    from .reader import original_version, upgrade_notebook
 
-    if not isinstance(nb, dict):
-        raise InvalidInput("notebook is not a JSON object")
-    if nb.get("nbformat", 4) != 4:
-        nb = _upgrade(nb)
-    raw_cells = nb.get("cells", [])
-    if not isinstance(raw_cells, list):
-        raise InvalidInput("notebook has no list of cells")
-    cells = [Cell(k, c) for k, c in enumerate(raw_cells) if isinstance(c, dict)]
-    for k, c in enumerate(cells):
-        c.index = k
-    info = {"nbformat": f"{nb.get('nbformat', 4)}.{nb.get('nbformat_minor', 0)}", "cells": len(cells)}
-    return cells, info
+    version = original_version(nb) if isinstance(nb, dict) else None
+    nb = upgrade_notebook(nb, name or "notebook")
+    cells = [Cell(k, c) for k, c in enumerate(nb["cells"])]
+    info = {"nbformat": version, "cells": len(cells)}
+    meta = nb.get("metadata")
+    return cells, info, meta if isinstance(meta, dict) else {}
 
 
 def _attachment_changes(a: dict, b: dict) -> dict | None:
@@ -164,8 +157,8 @@ def _pair_entry(ca: Cell, cb: Cell, moved: bool, include_metadata: bool):
 def diff_notebook(a_nb: dict | None, b_nb: dict | None, *, include_metadata: bool = False,
                   a_path: str | None = None, b_path: str | None = None) -> dict:
     """The ``notebook`` section of a diff (see docs/diff-format.md)."""
-    a_cells, a_info = load_cells(a_nb)
-    b_cells, b_info = load_cells(b_nb)
+    a_cells, a_info, a_meta = load_cells(a_nb, a_path)
+    b_cells, b_info, b_meta = load_cells(b_nb, b_path)
     if a_info is not None:
         a_info["path"] = a_path
     if b_info is not None:
@@ -222,8 +215,6 @@ def diff_notebook(a_nb: dict | None, b_nb: dict | None, *, include_metadata: boo
             keyed.append(((last_b, 1, ca.index), _single("removed", ca)))
     keyed.sort(key=lambda kv: kv[0])
 
-    a_meta = (a_nb or {}).get("metadata") or {}
-    b_meta = (b_nb or {}).get("metadata") or {}
     meta_changes = diff_mapping(a_meta, b_meta) if a_meta != b_meta else []
     if a_info and b_info and a_info["nbformat"] != b_info["nbformat"]:
         meta_changes.insert(0, {"key": "nbformat", "status": "changed",

@@ -37,13 +37,14 @@ def normalize_output(raw: dict) -> dict:
     if kind == "stream":
         return {"output_type": "stream", "name": raw.get("name", "stdout"), "text": as_text(raw.get("text"))}
     if kind in _DATA_TYPES:
+        data, meta = raw.get("data"), raw.get("metadata")
         out = {
             "output_type": kind,
-            "data": {m: _norm_data_value(m, v) for m, v in (raw.get("data") or {}).items()},
-            "metadata": json_safe(raw.get("metadata") or {}),
+            "data": {str(m): _norm_data_value(str(m), v) for m, v in data.items()} if isinstance(data, dict) else {},
+            "metadata": json_safe(meta) if isinstance(meta, dict) else {},
         }
         if kind == "execute_result":
-            out["execution_count"] = raw.get("execution_count")
+            out["execution_count"] = json_safe(raw.get("execution_count"))
         return out
     if kind == "error":
         tb = raw.get("traceback") or []

@@ -5,11 +5,14 @@ Cells are numbered from 1 here, as people count; the JSON's indices start at 0.
 
 from __future__ import annotations
 
+import re
+import shutil
+from difflib import SequenceMatcher
 from typing import Any
 
 from ..units import human_size as _size
 
-__all__ = ["render_text"]
+__all__ = ["render_text", "terminal_width"]
 
 _CODES = {
     "bold": "\x1b[1m",
@@ -28,20 +31,135 @@ _OP_STYLE = {"+": "green", "-": "red", " ": ""}
 MAX_BLOCK_LINES = 40
 
 
+#: Width used when the terminal's cannot be told (output to a file or a pipe, no COLUMNS).
+DEFAULT_WIDTH = 100
+#: Changed lines pair for within-line highlights when their words are at least this similar.
+INTRALINE_RATIO = 0.5
+#: Longest line (characters) compared for within-line highlights.
+INTRALINE_LIMIT = 2000
+_WORD = re.compile(r"\w+(?:[.']\w+)*|\s+|[^\w\s]")
+_HIGHLIGHT = "\x1b[7m"  # reverse video: the changed characters of a changed line
+_MARKS = {"-": ("[-", "-]"), "+": ("{+", "+}")}
+
+
+def terminal_width() -> int:
+    """The terminal's width (``COLUMNS`` first), or ``DEFAULT_WIDTH`` when unknown."""
+    return shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+
+
 class _Out:
-    def __init__(self, color: bool, width: int):
+    """Lines for the terminal, wrapped (never cut) to ``width``; 0 means no wrapping."""
+
+    def __init__(self, color: bool, width: int, marks: bool):
         self.color = color
-        self.width = max(int(width), 20)
+        self.marks = marks
+        self.width = max(int(width), 20) if width else 0
         self.lines: list[str] = []
 
-    def add(self, text: str = "", style: str = "", indent: int = 0) -> None:
-        text = " " * indent + text.replace("\t", "    ")
-        if len(text) > self.width:
-            text = text[: self.width - 1] + "…"
-        if self.color and style and text.strip():
-            codes = "".join(_CODES[s] for s in style.split())
-            text = f"{codes}{text}{_RESET}"
-        self.lines.append(text)
+    def add(self, text: str = "", style: str = "", indent: int = 0, *,
+            spans: list[tuple[str, bool]] | None = None, cont: str = "") -> None:
+        """One logical line: ``spans`` (text, highlighted) or ``text``, styled; wrapped
+        lines start under the first one's text, after ``cont`` (a continuation mark)."""
+        spans = [(t.replace("\t", "    "), h) for t, h in (spans if spans is not None else [(text, False)])]
+        prefix = " " * indent
+        if self.width:
+            rows = _wrap(spans, self.width - indent, cont)
+        else:
+            rows = [spans]
+        codes = "".join(_CODES[s] for s in style.split()) if self.color and style else ""
+        for row in rows:
+            plain = "".join(t for t, _ in row)
+            if not self.color or not (codes or any(h for _, h in row)) or not plain.strip():
+                self.lines.append(prefix + plain)
+                continue
+            body = "".join(f"{_HIGHLIGHT}{t}{_RESET}{codes}" if h else t for t, h in row)
+            self.lines.append(f"{prefix}{codes}{body}{_RESET}")
+
+    def diff_line(self, op: str, spans: list[tuple[str, bool]], style: str, indent: int) -> None:
+        if self.marks and not self.color and any(h for _, h in spans):
+            left, right = _MARKS.get(op, ("", ""))
+            spans = [(f"{left}{t}{right}", False) if h else (t, False) for t, h in spans]
+        self.add(style=style, indent=indent, spans=[(op, False), *spans], cont="↪")
+
+
+def _wrap(spans: list[tuple[str, bool]], width: int, cont: str) -> list[list[tuple[str, bool]]]:
+    """Spans cut into rows of at most ``width`` characters; rows after the first
+    start with ``cont`` padded to the first row's leading op/mark column."""
+    width = max(width, 10)
+    total = sum(len(t) for t, _ in spans)
+    if total <= width:
+        return [spans]
+    rows: list[list[tuple[str, bool]]] = [[]]
+    room = width
+    lead = cont.ljust(1) if cont else "  "
+    for text, high in spans:
+        while text:
+            if room <= 0:
+                rows.append([(lead, False)])
+                room = width - len(lead)
+            piece, text = text[:room], text[room:]
+            rows[-1].append((piece, high))
+            room -= len(piece)
+    return rows
+
+
+def _intraline(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]] | None:
+    """The two lines as spans with their changed words marked, or None when they are
+    too different (or too long) for marks to help."""
+    if len(old) > INTRALINE_LIMIT or len(new) > INTRALINE_LIMIT:
+        return None
+    wa, wb = _WORD.findall(old), _WORD.findall(new)
+    words = SequenceMatcher(None, [w for w in wa if not w.isspace()], [w for w in wb if not w.isspace()],
+                            autojunk=False)
+    if words.ratio() < INTRALINE_RATIO:
+        return None
+    sm = SequenceMatcher(None, wa, wb, autojunk=False)
+    sa: list[tuple[str, bool]] = []
+    sb: list[tuple[str, bool]] = []
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            sa.append(("".join(wa[i1:i2]), False))
+            sb.append(("".join(wb[j1:j2]), False))
+            continue
+        if i2 > i1:
+            sa.append(("".join(wa[i1:i2]), True))
+        if j2 > j1:
+            sb.append(("".join(wb[j1:j2]), True))
+    return _merge(sa), _merge(sb)
+
+
+def _merge(spans: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    out: list[tuple[str, bool]] = []
+    for t, h in spans:
+        if out and out[-1][1] == h:
+            out[-1] = (out[-1][0] + t, h)
+        elif t:
+            out.append((t, h))
+    return out
+
+
+def _line_spans(lines: list[dict]) -> list[list[tuple[str, bool]]]:
+    """Each hunk line's spans: a run of removed lines followed by as many added
+    lines pairs line by line, with the changed words of each similar pair marked."""
+    spans = [[(ln["text"], False)] for ln in lines]
+    k = 0
+    while k < len(lines):
+        if lines[k]["op"] != "-":
+            k += 1
+            continue
+        start = k
+        while k < len(lines) and lines[k]["op"] == "-":
+            k += 1
+        mid = k
+        while k < len(lines) and lines[k]["op"] == "+":
+            k += 1
+        removed, added = range(start, mid), range(mid, k)
+        if len(removed) == len(added):
+            for x, y in zip(removed, added):
+                marked = _intraline(lines[x]["text"], lines[y]["text"])
+                if marked:
+                    spans[x], spans[y] = marked
+    return spans
 
 
 def _num(v: Any) -> str:
@@ -75,10 +193,10 @@ def _hunks(out: _Out, hunks: list[dict], indent: int) -> None:
         if shown >= MAX_BLOCK_LINES:
             break
         out.add(f"@@ -{h['a_start']},{h['a_lines']} +{h['b_start']},{h['b_lines']} @@", "cyan", indent)
-        for line in h["lines"]:
+        for line, spans in zip(h["lines"], _line_spans(h["lines"])):
             if shown >= MAX_BLOCK_LINES:
                 break
-            out.add(line["op"] + line["text"], _OP_STYLE[line["op"]], indent)
+            out.diff_line(line["op"], spans, _OP_STYLE[line["op"]], indent)
             shown += 1
     if total > shown:
         out.add(f"… {total - shown} more lines", "dim", indent)
@@ -87,7 +205,7 @@ def _hunks(out: _Out, hunks: list[dict], indent: int) -> None:
 def _block(out: _Out, text: str, op: str, indent: int) -> None:
     lines = text.splitlines() or [""]
     for line in lines[:MAX_BLOCK_LINES]:
-        out.add(op + " " + line, _OP_STYLE.get(op, ""), indent)
+        out.add(op + " " + line, _OP_STYLE.get(op, ""), indent, cont="↪")
     if len(lines) > MAX_BLOCK_LINES:
         out.add(f"… {len(lines) - MAX_BLOCK_LINES} more lines", "dim", indent)
 
@@ -303,9 +421,17 @@ def _values(out: _Out, title: str, sec: dict) -> None:
             out.add(text, style, 2)
 
 
-def render_text(d: dict, *, color: bool = True, width: int = 100) -> str:
-    """A diff as terminal text; ANSI colours unless ``color`` is false; lines cut at ``width``."""
-    out = _Out(color, width)
+def render_text(d: dict, *, color: bool = True, width: int | None = None, marks: bool | None = None) -> str:
+    """A diff as terminal text.
+
+    :param color: ANSI colours, the changed words of a changed line in reverse video
+    :param width: lines longer than this wrap (never cut) onto continuation lines
+        marked ``↪``; None for the terminal's width (``COLUMNS`` honoured, else 100),
+        0 for no wrapping
+    :param marks: without colour, show the changed words as ``[-old-]`` and
+        ``{+new+}``; None for "when ``color`` is false"
+    """
+    out = _Out(color, terminal_width() if width is None else width, (not color) if marks is None else marks)
     out.add(f"diff {d['a']['label']} → {d['b']['label']}", "bold")
     if d.get("empty"):
         out.add("no differences", "dim")

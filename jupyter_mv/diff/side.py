@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -14,7 +13,8 @@ class DiffSide:
     """What one version (or the files on disk) holds, as plain data.
 
     :param label: how the side is named to people (``"v1 · 1a2b3c4d"``, ``"disk"``)
-    :param notebook: the notebook's parsed JSON (nbformat 4.x; 3 is converted), or None
+    :param notebook: the notebook's parsed JSON (any nbformat the reader
+        takes: :mod:`jupyter_mv.diff.reader`; older ones are upgraded to 4), or None
     :param environment: the dict ``capture_environment`` returns, or None when not recorded
     :param git: ``{commit, branch, dirty, dirty_files, remote}`` or None when not recorded
     :param files: ``[{path, role, hash, size}]`` (dicts or objects with those attributes)
@@ -49,7 +49,9 @@ class DiffSide:
         given; ``environment`` is the captured dict (``store.environment(version)``).
         """
         if notebook is None and read is not None and getattr(version, "notebook", None):
-            notebook = json.loads(read(version.notebook))
+            from .reader import parse_notebook
+
+            notebook = parse_notebook(read(version.notebook), str(version.notebook))
         if label is None:
             name = getattr(version, "name", None) or ""
             short = str(getattr(version, "short_id", "") or "")[:8]

@@ -81,11 +81,13 @@ def report_for(store: Store, subject: Subject) -> dict[str, Any]:
 
 
 def _notebook(store: Store, version: Version) -> dict[str, Any] | None:
+    """The version's notebook as nbformat 4 (older formats upgraded), or None."""
+    from ..diff.reader import read_notebook
+
     try:
-        data = json.loads(store.read_file(version, version.notebook))
-    except (MVError, ValueError):
+        return read_notebook(store.read_file(version, version.notebook), version.notebook)
+    except MVError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def _title(notebook: dict[str, Any] | None) -> str | None:
@@ -100,8 +102,9 @@ def _title(notebook: dict[str, Any] | None) -> str | None:
 
 
 def _version_dict(version: Version, notebook: dict[str, Any] | None) -> dict[str, Any]:
-    meta = (notebook or {}).get("metadata") or {}
-    kernelspec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
+    from ..diff.reader import kernelspec as notebook_kernelspec
+
+    kernelspec = notebook_kernelspec(notebook) or {}
     return {
         "id": version.id, "short_id": version.short_id, "label": version.label, "notebook": version.notebook,
         "number": version.number, "name": version.name, "kind": version.kind, "message": version.message,

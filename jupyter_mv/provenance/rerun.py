@@ -128,7 +128,9 @@ def _run(store: Store, version: Version, subject: Any, folder: Path, result: dic
     kernel, fallback = _kernel_name(nb, kernel_name)
     if fallback:
         _warn(result, "kernel_fallback", fallback)
-    language = ((nb.metadata.get("kernelspec") or {}).get("language")
+    from ..diff.reader import kernelspec
+
+    language = ((kernelspec(nb) or {}).get("language")
                 or (nb.metadata.get("language_info") or {}).get("name") or "python")
     result["kernel"] = {"name": kernel, "python": None, "jupyter_mv": False}
 
@@ -237,7 +239,9 @@ def _kernel_name(nb: Any, requested: str | None) -> tuple[str, str | None]:
         if requested not in available:
             raise InvalidInput(f"no kernel named {requested!r}; installed: {', '.join(sorted(available))}")
         return requested, None
-    name = (nb.metadata.get("kernelspec") or {}).get("name")
+    from ..diff.reader import kernel_name
+
+    name = kernel_name(nb)
     if name and name in available:
         return name, None
     if name:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidInput, NotFound
+from ..errors import NotFound
 
 if TYPE_CHECKING:
     from .model import Version
@@ -70,10 +69,7 @@ def _disk_side(store: Store, version: Version) -> Any:
 
 
 def _parse(raw: bytes, label: str) -> dict[str, Any]:
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise InvalidInput(f"{label} is not valid notebook JSON") from None
-    if not isinstance(data, dict):
-        raise InvalidInput(f"{label} is not a notebook")
-    return data
+    """The notebook's JSON object, as the one reader parses it (upgraded by the diff)."""
+    from ..diff.reader import parse_notebook
+
+    return parse_notebook(raw, label)

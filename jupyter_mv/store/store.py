@@ -1040,36 +1040,16 @@ class Store:
 
 
 def _check_notebook(path: Path, rel: str) -> None:
-    """Refuse a file that is not a notebook: JSON with an nbformat version and its cells.
+    """Refuse (one line) a file that is not a notebook nbformat can read.
 
-    A structural check, not nbformat's full schema validation: a notebook a front end
-    saved with odd metadata is still the user's work and is kept as it is.
+    The notebook reader's check (:func:`jupyter_mv.diff.reader.check_notebook`): nbformat
+    1 to 3 must upgrade through nbformat's converters, nbformat 4 (any minor) must
+    hold a list of cells; not nbformat's full schema validation: a notebook a front
+    end saved with odd metadata is still the user's work and is kept as it is.
     """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{rel} is not a notebook: it is not UTF-8 text") from None
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {rel}: {exc.strerror or exc}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(f"{rel} is not a notebook: invalid JSON at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise InvalidInput(f"{rel} is not a notebook: its JSON is nested too deeply") from None
-    if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
-        raise InvalidInput(f"{rel} is not a notebook: no nbformat version")
-    major = data["nbformat"]
-    if major >= 4:
-        cells = data.get("cells")
-        ok = isinstance(cells, list) and all(isinstance(c, dict) and "cell_type" in c for c in cells)
-    elif major == 3:
-        sheets = data.get("worksheets")
-        ok = isinstance(sheets, list) and all(isinstance(w, dict) for w in sheets)
-    else:
-        ok = False
-    if not ok or not isinstance(data.get("metadata", {}), dict):
-        raise InvalidInput(f"{rel} is not a notebook nbformat {major} can read: its cells are malformed")
+    from ..diff.reader import check_notebook
+
+    check_notebook(path, rel)
 
 
 _RESTORE_TEMP = re.compile(r"\..+\.mv-[0-9a-f]{8}\.tmp", re.DOTALL)

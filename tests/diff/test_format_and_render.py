@@ -100,8 +100,8 @@ def test_render_text_shows_every_kind_of_change(rich_pair):
     for expected in (
         "diff v1 · 1a2b3c4d → disk",
         "+ cell 1  code",
-        "-fit(df, lr=0.1)",
-        "+fit(df, lr=0.01)",
+        "-fit(df, lr=[-0.1-])",
+        "+fit(df, lr={+0.01+})",
         "- cell 5  code",
         "image/png 40×30 → 40×30, 2.08% of pixels changed (25)",
         "↑ numpy 1.26.4 → 2.0.0",

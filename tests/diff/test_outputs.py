@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import io
+import json
 
 import pytest
 from nbformat import v4
@@ -146,3 +147,25 @@ def test_output_metadata_alone_is_hidden(notebook, code, display, png, run_diff)
     assert d["empty"] is True and d["notebook"]["hidden"]["cells"] == 1
     (out,) = _only_cell(run_diff(a, b, include_metadata=True))["outputs"]
     assert out["metadata"][0]["key"] == "needs_background"
+
+
+def test_a_traceback_only_change_is_a_change(notebook, code, run_diff):
+    """Same exception, same message, raised from another line: the traceback is content."""
+    def err(line: int) -> dict:
+        return v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[
+            "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
+            f"Cell \x1b[0;32mIn[3], line {line}\x1b[0m",
+            "\x1b[0;31mZeroDivisionError\x1b[0m: division by zero",
+        ])
+
+    a = notebook(code("ratio = total / count\nratio", [err(1)]))
+    b = copy.deepcopy(a)
+    b["cells"][0]["outputs"] = [json.loads(json.dumps(err(2)))]
+    d = run_diff(a, b)
+    assert not d["empty"] and d["notebook"]["summary"]["modified"] == 1
+    cell = _only_cell(d)
+    assert cell["changes"] == ["outputs"]
+    (out,) = cell["outputs"]
+    assert out["status"] == "changed" and [p["key"] for p in out["parts"]] == ["traceback"]
+    lines = [(x["op"], x["text"]) for x in out["parts"][0]["hunks"][0]["lines"]]
+    assert ("-", "Cell In[3], line 1") in lines and ("+", "Cell In[3], line 2") in lines

@@ -1,0 +1,133 @@
+"""Cell pairing on repeated, swapped and short edited cells, against nbdime on the same pairs.
+
+nbdime (in the test extra) is run live on the same notebooks; where our choice differs
+(an edit instead of removed + added, a move instead of removed + added), the expected
+values below say so and docs/diff-format.md says why.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+
+import nbformat
+import pytest
+
+NBDIME = Path(__file__).resolve().parent.parent / "fixtures" / "nbdime"
+
+
+def _load(name: str) -> dict:
+    return json.loads((NBDIME / name).read_text())
+
+
+def _changed(d: dict) -> tuple[set[int], set[int], list[str]]:
+    """Indices in a and in b of the cells shown as changed, and how they are shown."""
+    ca, cb, kinds = set(), set(), []
+    for c in d["notebook"]["cells"]:
+        if c["a"]:
+            ca.add(c["a"]["index"])
+        if c["b"]:
+            cb.add(c["b"]["index"])
+        kinds.append(c["status"] + ("+moved" if c["status"] == "modified" and "moved" in c["changes"] else ""))
+    return ca, cb, sorted(kinds)
+
+
+def _nbdime_changed(a: dict, b: dict) -> tuple[set[int], set[int], list[str]]:
+    from nbdime import diff_notebooks
+
+    ops: dict[int, list[dict]] = {}
+    na, nb = (nbformat.reads(json.dumps(x), as_version=4) for x in (a, b))
+    for entry in diff_notebooks(na, nb):
+        if entry["key"] == "cells":
+            for op in entry["diff"]:
+                ops.setdefault(op["key"], []).append(op)
+    removed, patched, adds = set(), set(), {}
+    for key, lst in ops.items():
+        for op in lst:
+            if op["op"] == "removerange":
+                removed.update(range(key, key + op["length"]))
+            elif op["op"] == "patch":
+                patched.add(key)
+            elif op["op"] == "addrange":
+                adds[key] = len(op["valuelist"])
+    ca, cb, kinds, j = set(), set(), [], 0
+    for k in range(len(a["cells"]) + 1):
+        for _ in range(adds.get(k, 0)):
+            cb.add(j)
+            j += 1
+            kinds.append("added")
+        if k == len(a["cells"]):
+            break
+        if k in removed:
+            ca.add(k)
+            kinds.append("removed")
+            continue
+        if k in patched:
+            ca.add(k)
+            cb.add(j)
+            kinds.append("modified")
+        j += 1
+    return ca, cb, sorted(kinds)
+
+
+def test_nbdimes_multilevel_pair_is_one_edit_and_one_output_change_as_nbdime_says(run_diff) -> None:
+    """Repeated sources (`x = 3`, `f(x)` twice) pair by position: no phantom moves."""
+    a, b = _load("multilevel-test-base.ipynb"), _load("multilevel-test-local.ipynb")
+    d = run_diff(a, b, include_metadata=True)
+    assert _changed(d) == _nbdime_changed(a, b) == ({1, 2}, {1, 2}, ["modified", "modified"])
+    assert d["notebook"]["summary"]["moved"] == 0
+    first, second = d["notebook"]["cells"]
+    assert first["changes"] == ["source"] and second["changes"] == ["outputs"]
+    # nbdime's own recorded diff of the pair patches cells 1 (source) and 2 (outputs)
+    recorded = json.loads((NBDIME / "multilevel-test-base-local-diff.json").read_text())
+    assert [(op["key"], [p["key"] for p in op["diff"]]) for op in recorded[0]["diff"]] == [
+        (1, ["source"]), (2, ["outputs"])]
+
+
+def _cells_without_ids(notebook, *cells) -> dict:
+    return notebook(*cells, ids=False, minor=4)
+
+
+def test_identical_cells_swapped_are_one_move_not_four_output_edits(notebook, code, stream, run_diff) -> None:
+    a = _cells_without_ids(notebook, code("import random"), code("sample()", [stream("first\n")]),
+                           code("sample()", [stream("second\n")]), code("report()"))
+    b = copy.deepcopy(a)
+    b["cells"][1], b["cells"][2] = b["cells"][2], b["cells"][1]
+    d = run_diff(a, b)
+    nb = d["notebook"]
+    assert nb["summary"]["moved"] == 1 and nb["summary"]["modified"] == 0
+    (cell,) = nb["cells"]
+    assert cell["status"] == "moved" and "outputs" not in cell
+    assert {cell["a"]["index"], cell["b"]["index"]} == {1, 2}
+
+
+def test_a_short_edited_cell_between_unchanged_neighbours_stays_paired(notebook, code, display, png,
+                                                                       run_diff) -> None:
+    """`f(x)` → `g(y)` is under every similarity threshold, but it is the same cell."""
+    before, after = png(box=(2, 2, 10, 10)), png(box=(2, 2, 20, 20))
+    a = _cells_without_ids(notebook, code("import numpy as np\nx = np.arange(10)"),
+                           code("f(x)", [display({"image/png": before, "text/plain": "<Figure>"})]),
+                           code("print('done')"))
+    b = copy.deepcopy(a)
+    b["cells"][1]["source"] = "g(y)"
+    b["cells"][1]["outputs"][0]["data"]["image/png"] = after
+    (cell,) = run_diff(a, b)["notebook"]["cells"]
+    assert cell["status"] == "modified" and cell["changes"] == ["source", "outputs"]
+    assert [line["op"] + line["text"] for h in cell["source"] for line in h["lines"]] == ["-f(x)", "+g(y)"]
+    (out,) = cell["outputs"]
+    (part,) = out["parts"]
+    assert part["kind"] == "image" and part["image"]["changed_pixels"] > 0
+
+
+@pytest.mark.parametrize("order", [(3, 4, 2, 0, 1), (2, 1, 0), (4, 3, 2, 1, 0)])
+def test_no_cell_is_ever_moved_to_its_own_index(notebook, code, run_diff, order) -> None:
+    cells = [code(f"step_{k}(data, retries={k})") for k in range(len(order))]
+    a = _cells_without_ids(notebook, *cells)
+    b = copy.deepcopy(a)
+    b["cells"] = [copy.deepcopy(a["cells"][order.index(j)]) for j in range(len(order))]
+    nb = run_diff(a, b)["notebook"]
+    assert all(c["a"]["index"] != c["b"]["index"] for c in nb["cells"]), nb["cells"]
+    fixed = [k for k in range(len(order)) if order[k] == k]
+    assert nb["summary"]["unchanged"] >= len(fixed)
+    assert nb["summary"]["moved"] == len(order) - nb["summary"]["unchanged"]
