@@ -96,13 +96,9 @@ def _kernelspec_python(notebook: Path, kernelspecs: Any) -> str | None:
     """The interpreter of the kernelspec the notebook names (the default one when it
     names none); None for a kernel that is not Python."""
     from ..capture.environment import kernelspec_python
+    from ..diff.reader import kernel_name
 
-    try:
-        metadata = json.loads(notebook.read_text(encoding="utf-8")).get("metadata") or {}
-        name = (metadata.get("kernelspec") or {}).get("name")
-    except (OSError, ValueError, AttributeError):
-        name = None
-    return kernelspec_python(name if isinstance(name, str) else None, manager=kernelspecs)
+    return kernelspec_python(kernel_name(notebook), manager=kernelspecs)
 
 
 def restore(access: StoreAccess, api_path: str, ref: str, *, to: str | None = None, files: bool = False,
