@@ -4,7 +4,6 @@ none touches the event loop."""
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from pathlib import Path
