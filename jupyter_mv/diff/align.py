@@ -30,7 +30,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections import defaultdict
 from difflib import SequenceMatcher
-from typing import NamedTuple, Protocol, Sequence
+from typing import Any, NamedTuple, Protocol, Sequence
 
 __all__ = ["Pair", "match_cells", "moved_pairs", "longest_increasing", "similarity"]
 
@@ -66,7 +66,7 @@ class CellLike(Protocol):
     source: str
     lines: Sequence[str]
     tokens: Sequence[str]
-    skey: tuple
+    skey: tuple[Any, ...]
 
 
 class Pair(NamedTuple):
@@ -184,10 +184,10 @@ class _Matcher:
 
     def pair_duplicates(self, ia: list[int], jb: list[int]) -> None:
         """Pair identical cells in order of appearance."""
-        by_key: dict[tuple, list[int]] = defaultdict(list)
+        by_key: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for j in jb:
             by_key[self.b[j].skey].append(j)
-        taken: dict[tuple, int] = defaultdict(int)
+        taken: dict[tuple[Any, ...], int] = defaultdict(int)
         for i in ia:
             key = self.a[i].skey
             js = by_key.get(key)
@@ -346,7 +346,7 @@ def _unswap(m: _Matcher) -> None:
     identical cells swapped), each pairs with the cell holding its outputs: moves,
     not output edits on every one.
     """
-    groups: dict[tuple, list[Pair]] = defaultdict(list)
+    groups: dict[tuple[Any, ...], list[Pair]] = defaultdict(list)
     for p in m.a_to.values():
         if p.how == "content":
             groups[m.a[p.i].skey].append(p)
@@ -379,8 +379,8 @@ def match_cells(a: Sequence[CellLike], b: Sequence[CellLike]) -> list[Pair]:
         if j is not None:
             m.add(i, j, "id", 1.0)
 
-    groups_a: dict[tuple, list[int]] = defaultdict(list)
-    groups_b: dict[tuple, list[int]] = defaultdict(list)
+    groups_a: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+    groups_b: dict[tuple[Any, ...], list[int]] = defaultdict(list)
     for i in m.free_a():
         groups_a[a[i].skey].append(i)
     for j in m.free_b():

@@ -17,14 +17,14 @@ __all__ = ["diff_data", "TABLE_LIMIT"]
 TABLE_LIMIT = 16 * 1024 * 1024
 
 
-def _entry(f: Any) -> dict:
+def _entry(f: Any) -> dict[str, Any]:
     if not isinstance(f, dict):  # a FileEntry-like object
         f = {k: getattr(f, k, None) for k in ("path", "role", "hash", "size")}
     return {"path": str(f.get("path")), "role": f.get("role"), "hash": f.get("hash"), "size": f.get("size")}
 
 
-def _by_path(files) -> dict[str, dict]:
-    out: dict[str, dict] = {}
+def _by_path(files) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
     for f in files or []:
         e = _entry(f)
         if e["role"] != "notebook":
@@ -32,7 +32,7 @@ def _by_path(files) -> dict[str, dict]:
     return out
 
 
-def _stats(read: Callable[[str], bytes] | None, f: dict, fmt: str, limit: int) -> tuple[dict | None, str | None]:
+def _stats(read: Callable[[str], bytes] | None, f: dict[str, Any], fmt: str, limit: int) -> tuple[dict[str, Any] | None, str | None]:
     if read is None:
         return None, "file contents not available"
     if not isinstance(f["size"], int) or f["size"] > limit:
@@ -43,7 +43,7 @@ def _stats(read: Callable[[str], bytes] | None, f: dict, fmt: str, limit: int) -
         return None, "could not be read as a table"
 
 
-def diff_data(a_files, b_files, a_read=None, b_read=None, *, table_limit: int = TABLE_LIMIT) -> dict:
+def diff_data(a_files, b_files, a_read=None, b_read=None, *, table_limit: int = TABLE_LIMIT) -> dict[str, Any]:
     """The ``data`` section of a diff (see docs/diff-format.md)."""
     fa, fb = _by_path(a_files), _by_path(b_files)
     entries = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from .data import TABLE_LIMIT, diff_data
 from .environment import diff_environment
@@ -56,7 +56,7 @@ def diff(
     only: Iterable[str] | str | None = None,
     include_metadata: bool = False,
     table_limit: int = TABLE_LIMIT,
-) -> dict:
+) -> dict[str, Any]:
     """Compare two sides; a JSON-able dict in the ``jupyter-mv-diff`` format, version 1.
 
     :param only: sections to compute (``notebook``, ``env``, ``data``, ``metrics``);
@@ -66,7 +66,7 @@ def diff(
     :param table_limit: largest file (bytes) read for CSV/Parquet statistics
     """
     sections = parse_only(only) or set(SECTIONS)
-    out: dict = {
+    out: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
         "a": {"label": a.label},
@@ -94,7 +94,7 @@ def diff(
 REF_MIN_BYTES = 1024
 
 
-def output_hash(output: dict) -> str:
+def output_hash(output: dict[str, Any]) -> str:
     """``sha256:<hex>`` of an output's canonical JSON (sorted keys, no spaces, UTF-8)."""
     import hashlib
 
@@ -102,7 +102,7 @@ def output_hash(output: dict) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def refer_outputs(d: dict, *, min_bytes: int = REF_MIN_BYTES) -> dict:
+def refer_outputs(d: dict[str, Any], *, min_bytes: int = REF_MIN_BYTES) -> dict[str, Any]:
     """``d`` with each large unchanged output written once: side b's copy becomes
     ``{"output_type", "ref"}``, ``ref`` the hash of side a's output (see
     :func:`output_hash`). Marks the document ``"output_refs": true``. In place; returns d.
@@ -122,13 +122,13 @@ def refer_outputs(d: dict, *, min_bytes: int = REF_MIN_BYTES) -> dict:
     return d
 
 
-def load_schema() -> dict:
+def load_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the diff format."""
     path = Path(__file__).resolve().parent.parent / "schemas" / "diff.schema.json"
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def validate(d: dict) -> None:
+def validate(d: dict[str, Any]) -> None:
     """Raise ``jsonschema.ValidationError`` when ``d`` does not follow the schema (needs jsonschema)."""
     import jsonschema
 

@@ -41,8 +41,8 @@ def compare_versions(a: str, b: str) -> int | None:
     return (va > vb) - (va < vb)
 
 
-def _packages(items: list | None, conda: bool = False) -> dict[str, dict]:
-    out: dict[str, dict] = {}
+def _packages(items: list[Any] | None, conda: bool = False) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
     for p in items or []:
         if isinstance(p, dict) and p.get("name"):
             if conda:  # a conda package comes from a channel as a build
@@ -52,11 +52,11 @@ def _packages(items: list | None, conda: bool = False) -> dict[str, dict]:
     return out
 
 
-def _pkg(p: dict) -> dict:
+def _pkg(p: dict[str, Any]) -> dict[str, Any]:
     return {"name": str(p.get("name")), "version": json_safe(p.get("version")), "origin": json_safe(p.get("origin"))}
 
 
-def _diff_packages(pa: dict[str, dict], pb: dict[str, dict]) -> dict:
+def _diff_packages(pa: dict[str, dict[str, Any]], pb: dict[str, dict[str, Any]]) -> dict:
     out: dict[str, Any] = {k: [] for k in ("added", "removed", "upgraded", "downgraded", "changed", "origin_changed")}
     unchanged = 0
     for key in sorted(set(pa) | set(pb)):
@@ -83,7 +83,7 @@ def _diff_packages(pa: dict[str, dict], pb: dict[str, dict]) -> dict:
     return out
 
 
-def _field(name: str, a: Any, b: Any) -> dict:
+def _field(name: str, a: Any, b: Any) -> dict[str, Any]:
     return {"field": name, "a": json_safe(a), "b": json_safe(b)}
 
 
@@ -91,9 +91,9 @@ def _gpu_key(g: Any) -> str:
     return json.dumps(g, sort_keys=True, default=str)
 
 
-def diff_environment(a_env: dict | None, b_env: dict | None, a_git: dict | None, b_git: dict | None) -> dict:
+def diff_environment(a_env: dict[str, Any] | None, b_env: dict[str, Any] | None, a_git: dict | None, b_git: dict | None) -> dict:
     """The ``environment`` section of a diff (see docs/diff-format.md)."""
-    fields: list[dict] = []
+    fields: list[dict[str, Any]] = []
     gpu = {"added": [], "removed": []}
     packages = conda = None
     if isinstance(a_env, dict) and isinstance(b_env, dict):

@@ -11,6 +11,7 @@ import base64
 import binascii
 import io
 import struct
+from typing import Any
 
 __all__ = ["compare_images", "image_size", "decode_base64"]
 
@@ -58,7 +59,7 @@ def _libs():
     return numpy, Image
 
 
-def compare_images(a_b64: str, b_b64: str, mime: str) -> dict:
+def compare_images(a_b64: str, b_b64: str, mime: str) -> dict[str, Any]:
     """The ``image`` part of a changed image output (see docs/diff-format.md).
 
     Keys: ``a``/``b`` (``{"width", "height"}`` or null when unreadable),
@@ -66,7 +67,7 @@ def compare_images(a_b64: str, b_b64: str, mime: str) -> dict:
     ``changed_share`` (0..1) and ``diff_png`` (base64 PNG: side a faded to grey
     with the changed pixels in red); ``note`` says why a step was skipped.
     """
-    out: dict = {"a": None, "b": None, "same_size": False}
+    out: dict[str, Any] = {"a": None, "b": None, "same_size": False}
     raw_a, raw_b = decode_base64(a_b64), decode_base64(b_b64)
     size_a = image_size(raw_a) if raw_a else None
     size_b = image_size(raw_b) if raw_b else None

@@ -20,7 +20,7 @@ class Cell:
 
     __slots__ = ("index", "raw", "id", "cell_type", "source", "skey", "_lines", "_tokens", "_outputs")
 
-    def __init__(self, index: int, raw: dict):
+    def __init__(self, index: int, raw: dict[str, Any]):
         self.index = index
         self.raw = raw
         cid = raw.get("id")
@@ -51,7 +51,7 @@ class Cell:
             self._outputs = [Output(o) for o in raw if isinstance(o, dict)] if isinstance(raw, list) else []
         return self._outputs
 
-    def outputs_key(self) -> tuple:
+    def outputs_key(self) -> tuple[Any, ...]:
         """What the outputs show, hashable: equal for cells whose outputs look the same."""
         return tuple(o.key for o in self.outputs)
 
@@ -60,16 +60,16 @@ class Cell:
         return json_safe(self.raw.get("execution_count"))
 
     @property
-    def metadata(self) -> dict:
+    def metadata(self) -> dict[str, Any]:
         meta = self.raw.get("metadata")
         return meta if isinstance(meta, dict) else {}
 
     @property
-    def attachments(self) -> dict:
+    def attachments(self) -> dict[str, Any]:
         att = self.raw.get("attachments")
         return att if isinstance(att, dict) else {}
 
-    def side(self, full: bool) -> dict:
+    def side(self, full: bool) -> dict[str, Any]:
         d: dict[str, Any] = {"index": self.index, "id": self.id, "cell_type": self.cell_type}
         if self.cell_type == "code":
             d["execution_count"] = self.execution_count
@@ -82,7 +82,7 @@ class Cell:
         return d
 
 
-def load_cells(nb: dict | None, name: str | None = None) -> tuple[list[Cell], dict | None, dict]:
+def load_cells(nb: dict[str, Any] | None, name: str | None = None) -> tuple[list[Cell], dict[str, Any] | None, dict]:
     """Cells, a summary (``{"nbformat", "cells"}``) and the metadata of a parsed
     notebook, or ([], None, {}).
 
@@ -101,7 +101,7 @@ def load_cells(nb: dict | None, name: str | None = None) -> tuple[list[Cell], di
     return cells, info, meta if isinstance(meta, dict) else {}
 
 
-def _attachment_changes(a: dict, b: dict) -> dict | None:
+def _attachment_changes(a: dict[str, Any], b: dict[str, Any]) -> dict | None:
     if a == b:
         return None
     return {
@@ -154,8 +154,8 @@ def _pair_entry(ca: Cell, cb: Cell, moved: bool, include_metadata: bool):
     return entry, hidden
 
 
-def diff_notebook(a_nb: dict | None, b_nb: dict | None, *, include_metadata: bool = False,
-                  a_path: str | None = None, b_path: str | None = None) -> dict:
+def diff_notebook(a_nb: dict[str, Any] | None, b_nb: dict[str, Any] | None, *, include_metadata: bool = False,
+                  a_path: str | None = None, b_path: str | None = None) -> dict[str, Any]:
     """The ``notebook`` section of a diff (see docs/diff-format.md)."""
     a_cells, a_info, a_meta = load_cells(a_nb, a_path)
     b_cells, b_info, b_meta = load_cells(b_nb, b_path)
@@ -167,7 +167,7 @@ def diff_notebook(a_nb: dict | None, b_nb: dict | None, *, include_metadata: boo
     moved = moved_pairs(pairs)
     in_place = {p.i: p.j for p in pairs if p.i not in moved}
 
-    keyed: list[tuple[tuple, dict]] = []
+    keyed: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     hidden_cells = 0
     how_counts = {"id": 0, "content": 0, "similar": 0}
     counts = {"added": 0, "removed": 0, "modified": 0, "moved": len(moved), "unchanged": 0}
@@ -248,7 +248,7 @@ def diff_notebook(a_nb: dict | None, b_nb: dict | None, *, include_metadata: boo
     return section
 
 
-def _single(status: str, cell: Cell) -> dict:
+def _single(status: str, cell: Cell) -> dict[str, Any]:
     side = cell.side(full=True)
     return {
         "status": status,

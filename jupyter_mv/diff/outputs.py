@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from difflib import SequenceMatcher
+from typing import Any
 
 from .images import compare_images
 from .text import as_text, hunks, strip_ansi
@@ -31,7 +32,7 @@ def _norm_data_value(mime: str, value):
     return json_safe(value)
 
 
-def normalize_output(raw: dict) -> dict:
+def normalize_output(raw: dict[str, Any]) -> dict[str, Any]:
     """A plain JSON copy of one nbformat 4 output with multi-line strings joined."""
     kind = raw.get("output_type")
     if kind == "stream":
@@ -62,7 +63,7 @@ class Output:
 
     __slots__ = ("raw", "key", "cls", "meta")
 
-    def __init__(self, raw: dict):
+    def __init__(self, raw: dict[str, Any]):
         o = normalize_output(raw)
         self.raw = o
         kind = o.get("output_type")
@@ -102,7 +103,7 @@ def _json_text(value) -> str:
     return json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _mime_parts(da: dict, db: dict) -> list[dict]:
+def _mime_parts(da: dict[str, Any], db: dict[str, Any]) -> list[dict]:
     parts = []
     for mime in list(db) + [m for m in da if m not in db]:
         if mime not in da:
@@ -127,11 +128,11 @@ def _mime_parts(da: dict, db: dict) -> list[dict]:
     return parts
 
 
-def _value_part(key: str, a, b) -> dict:
+def _value_part(key: str, a, b) -> dict[str, Any]:
     return {"key": key, "status": "changed", "kind": "value", "a": a, "b": b}
 
 
-def _content_parts(a: dict, b: dict) -> list[dict]:
+def _content_parts(a: dict[str, Any], b: dict[str, Any]) -> list[dict]:
     ta, tb = a.get("output_type"), b.get("output_type")
     parts = []
     if ta != tb:
@@ -156,7 +157,7 @@ def _content_parts(a: dict, b: dict) -> list[dict]:
     return parts
 
 
-def _meta_changes(a: Output, b: Output) -> dict:
+def _meta_changes(a: Output, b: Output) -> dict[str, Any]:
     extra = {}
     ca, cb = a.meta.get("execution_count"), b.meta.get("execution_count")
     if ca != cb:
@@ -190,7 +191,7 @@ def _pair(a: list[Output], b: list[Output]) -> list[tuple[int | None, int | None
     return pairs
 
 
-def diff_outputs(a: list[Output], b: list[Output], *, include_metadata: bool) -> tuple[list[dict] | None, bool]:
+def diff_outputs(a: list[Output], b: list[Output], *, include_metadata: bool) -> tuple[list[dict[str, Any]] | None, bool]:
     """(entries, hidden) for two cells' outputs.
 
     ``entries`` is None when nothing shown differs; otherwise it lists every

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import Any
 
 __all__ = ["render_html"]
 
@@ -44,7 +45,7 @@ def _img(mime: str, b64, caption: str) -> str:
     return f'<figure><img src="{src}" alt="{_e(caption)}"><figcaption>{_e(caption)}</figcaption></figure>'
 
 
-def _hunks(hunks: list[dict]) -> str:
+def _hunks(hunks: list[dict[str, Any]]) -> str:
     rows = []
     for h in hunks:
         rows.append(f'<div class="l-hunk">@@ -{h["a_start"]},{h["a_lines"]} +{h["b_start"]},{h["b_lines"]} @@</div>')
@@ -54,7 +55,7 @@ def _hunks(hunks: list[dict]) -> str:
     return "<pre>" + "".join(rows) + "</pre>"
 
 
-def _output_html(o: dict) -> str:
+def _output_html(o: dict[str, Any]) -> str:
     kind = o.get("output_type")
     if kind == "stream":
         return f"<pre>{_e(o.get('text'))}</pre>"
@@ -70,7 +71,7 @@ def _output_html(o: dict) -> str:
     return f'<span class="dim">{_e(", ".join(data))}</span>'
 
 
-def _outputs(outputs: list[dict]) -> str:
+def _outputs(outputs: list[dict[str, Any]]) -> str:
     parts = []
     for o in outputs:
         if o["status"] == "unchanged":
@@ -103,7 +104,7 @@ def _outputs(outputs: list[dict]) -> str:
     return "".join(parts)
 
 
-def _notebook(nb: dict) -> str:
+def _notebook(nb: dict[str, Any]) -> str:
     s = nb["summary"]
     out = [f'<h3>Notebook <span class="dim">{_e(", ".join(f"{v} {k}" for k, v in s.items() if v))}</span></h3>']
     for c in nb["cells"]:
@@ -130,7 +131,7 @@ def _notebook(nb: dict) -> str:
     return "".join(out)
 
 
-def _rows(title: str, header: tuple, rows: list[tuple]) -> str:
+def _rows(title: str, header: tuple[Any, ...], rows: list[tuple[Any, ...]]) -> str:
     if not rows:
         return ""
     head = "<tr>" + "".join(f"<th>{_e(h)}</th>" for h in header) + "</tr>"
@@ -138,7 +139,7 @@ def _rows(title: str, header: tuple, rows: list[tuple]) -> str:
     return f"<h3>{_e(title)}</h3><table>{head}{body}</table>"
 
 
-def render_html(d: dict) -> str:
+def render_html(d: dict[str, Any]) -> str:
     """A diff as one self-contained HTML fragment (inline CSS, images as data URIs)."""
     out = [f"<div class='mvd'><style>{_CSS}</style>",
            f"<div class='title'>{_e(d['a']['label'])} → {_e(d['b']['label'])}</div>"]

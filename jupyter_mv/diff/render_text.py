@@ -138,7 +138,7 @@ def _merge(spans: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
     return out
 
 
-def _line_spans(lines: list[dict]) -> list[list[tuple[str, bool]]]:
+def _line_spans(lines: list[dict[str, Any]]) -> list[list[tuple[str, bool]]]:
     """Each hunk line's spans: a run of removed lines followed by as many added
     lines pairs line by line, with the changed words of each similar pair marked."""
     spans = [[(ln["text"], False)] for ln in lines]
@@ -182,11 +182,11 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _counts(summary: dict, keys: tuple[str, ...]) -> str:
+def _counts(summary: dict[str, Any], keys: tuple[str, ...]) -> str:
     return " · ".join(f"{summary[k]} {k}" for k in keys if summary.get(k))
 
 
-def _hunks(out: _Out, hunks: list[dict], indent: int) -> None:
+def _hunks(out: _Out, hunks: list[dict[str, Any]], indent: int) -> None:
     shown = 0
     total = sum(len(h["lines"]) for h in hunks)
     for h in hunks:
@@ -210,7 +210,7 @@ def _block(out: _Out, text: str, op: str, indent: int) -> None:
         out.add(f"… {len(lines) - MAX_BLOCK_LINES} more lines", "dim", indent)
 
 
-def _output_preview(o: dict) -> str:
+def _output_preview(o: dict[str, Any]) -> str:
     kind = o.get("output_type", "?")
     if kind == "stream":
         first = (o.get("text") or "").strip().splitlines()
@@ -223,7 +223,7 @@ def _output_preview(o: dict) -> str:
     return f"{kind} [{', '.join(data)}]{preview}"
 
 
-def _image(part: dict) -> str:
+def _image(part: dict[str, Any]) -> str:
     img = part.get("image") or {}
     def dims(s):
         return f"{s['width']}×{s['height']}" if s else "?"
@@ -235,7 +235,7 @@ def _image(part: dict) -> str:
     return text
 
 
-def _outputs(out: _Out, outputs: list[dict], indent: int) -> None:
+def _outputs(out: _Out, outputs: list[dict[str, Any]], indent: int) -> None:
     for o in outputs:
         status = o["status"]
         if status == "unchanged":
@@ -265,7 +265,7 @@ def _outputs(out: _Out, outputs: list[dict], indent: int) -> None:
             out.add(f"metadata {m['key']}: {_num(m['a'])} → {_num(m['b'])}", "dim", indent + 2)
 
 
-def _cell_title(c: dict) -> str:
+def _cell_title(c: dict[str, Any]) -> str:
     a, b = c.get("a"), c.get("b")
     if a and b:
         where = f"cell {a['index'] + 1}" + (f" → {b['index'] + 1}" if a["index"] != b["index"] else "")
@@ -277,7 +277,7 @@ def _cell_title(c: dict) -> str:
     return f"{where}  {c['cell_type']}" + (f"  [{', '.join(extra)}]" if extra else "")
 
 
-def _notebook(out: _Out, nb: dict) -> None:
+def _notebook(out: _Out, nb: dict[str, Any]) -> None:
     path = (nb.get("b") or nb.get("a") or {}).get("path") or ""
     status = nb["status"]
     if status == "missing":
@@ -332,7 +332,7 @@ def _origin(o: Any) -> str:
     return _num(o)
 
 
-def _packages(out: _Out, pk: dict, prefix: str) -> None:
+def _packages(out: _Out, pk: dict[str, Any], prefix: str) -> None:
     for p in pk.get("added", []):
         out.add(f"+ {prefix}{p['name']} {_num(p['version'])}", "green", 2)
     for p in pk.get("removed", []):
@@ -344,7 +344,7 @@ def _packages(out: _Out, pk: dict, prefix: str) -> None:
         out.add(f"~ {prefix}{p['name']} origin {_origin(p['a'])} → {_origin(p['b'])}", "yellow", 2)
 
 
-def _environment(out: _Out, env: dict) -> None:
+def _environment(out: _Out, env: dict[str, Any]) -> None:
     pip = env.get("packages") or {}
     conda = env.get("conda_packages") or {}
     keys = ("upgraded", "downgraded", "added", "removed", "changed")
@@ -361,7 +361,7 @@ def _environment(out: _Out, env: dict) -> None:
     _packages(out, conda, "conda ")
 
 
-def _table(t: dict) -> str:
+def _table(t: dict[str, Any]) -> str:
     bits = []
     a, b = t.get("a"), t.get("b")
     if a and b:
@@ -381,7 +381,7 @@ def _table(t: dict) -> str:
     return "; ".join(bits)
 
 
-def _data(out: _Out, data: dict) -> None:
+def _data(out: _Out, data: dict[str, Any]) -> None:
     summary = _counts(data["summary"], ("modified", "added", "removed", "unchanged"))
     out.add(f"Data  {summary}" if data["files"] else "Data  unchanged", "bold")
     for f in data["files"]:
@@ -402,7 +402,7 @@ def _data(out: _Out, data: dict) -> None:
                 out.add(_table(f["table"]), "", 6)
 
 
-def _values(out: _Out, title: str, sec: dict) -> None:
+def _values(out: _Out, title: str, sec: dict[str, Any]) -> None:
     summary = _counts(sec["summary"], ("changed", "added", "removed", "unchanged"))
     out.add(f"{title}  {summary}" if sec["entries"] else f"{title}  unchanged", "bold")
     for e in sec["entries"]:
@@ -421,7 +421,7 @@ def _values(out: _Out, title: str, sec: dict) -> None:
             out.add(text, style, 2)
 
 
-def render_text(d: dict, *, color: bool = True, width: int | None = None, marks: bool | None = None) -> str:
+def render_text(d: dict[str, Any], *, color: bool = True, width: int | None = None, marks: bool | None = None) -> str:
     """A diff as terminal text.
 
     :param color: ANSI colours, the changed words of a changed line in reverse video

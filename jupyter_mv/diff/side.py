@@ -25,12 +25,12 @@ class DiffSide:
     """
 
     label: str
-    notebook: dict | None = None
-    environment: dict | None = None
-    git: dict | None = None
-    files: list = field(default_factory=list)
-    metrics: dict = field(default_factory=dict)
-    params: dict = field(default_factory=dict)
+    notebook: dict[str, Any] | None = None
+    environment: dict[str, Any] | None = None
+    git: dict[str, Any] | None = None
+    files: list[Any] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
     read: Callable[[str], bytes] | None = None
 
     @classmethod
@@ -39,8 +39,8 @@ class DiffSide:
         version: Any,
         *,
         read: Callable[[str], bytes] | None = None,
-        environment: dict | None = None,
-        notebook: dict | None = None,
+        environment: dict[str, Any] | None = None,
+        notebook: dict[str, Any] | None = None,
         label: str | None = None,
     ) -> "DiffSide":
         """A side from a store ``Version`` (any object with its attributes).

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 __all__ = ["table_format", "table_stats", "compare_tables"]
 
@@ -55,7 +56,7 @@ def _merge(t1: str | None, t2: str | None) -> str | None:
     return "str"
 
 
-def _csv_stats(data: bytes, fmt: str) -> dict:
+def _csv_stats(data: bytes, fmt: str) -> dict[str, Any]:
     text = data.decode("utf-8-sig", errors="replace")
     delimiter = "\t" if fmt == "tsv" else ","
     if fmt == "csv":
@@ -94,7 +95,7 @@ def _arrow_dtype(t) -> str:
     return str(t)
 
 
-def _parquet_stats(data: bytes) -> dict | None:
+def _parquet_stats(data: bytes) -> dict[str, Any] | None:
     try:
         import pyarrow.parquet as pq
     except ImportError:
@@ -107,16 +108,16 @@ def _parquet_stats(data: bytes) -> dict | None:
     }
 
 
-def table_stats(data: bytes, fmt: str) -> dict | None:
+def table_stats(data: bytes, fmt: str) -> dict[str, Any] | None:
     """``{"rows", "columns": [{"name", "dtype"}]}``, or None when unavailable."""
     if fmt == "parquet":
         return _parquet_stats(data)
     return _csv_stats(data, fmt)
 
 
-def compare_tables(a: dict | None, b: dict | None) -> dict:
+def compare_tables(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict:
     """Row, column and dtype changes between two ``table_stats`` results."""
-    out: dict = {"a": a, "b": b}
+    out: dict[str, Any] = {"a": a, "b": b}
     if a is None or b is None:
         return out
     ca = {c["name"]: c["dtype"] for c in a["columns"]}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from typing import Any
 
 __all__ = ["as_text", "hunks", "strip_ansi"]
 
@@ -89,7 +90,7 @@ def _group(ops, context: int):
     return groups
 
 
-def hunks(a: str, b: str, *, context: int = CONTEXT) -> list[dict]:
+def hunks(a: str, b: str, *, context: int = CONTEXT) -> list[dict[str, Any]]:
     """Unified hunks turning text ``a`` into text ``b`` (empty when equal).
 
     Lines are compared with their line breaks, so a change of the final newline

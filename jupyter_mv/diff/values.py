@@ -32,7 +32,7 @@ def json_safe(value: Any) -> Any:
     return str(value)
 
 
-def flatten(mapping: dict | None, prefix: str = "") -> dict[str, Any]:
+def flatten(mapping: dict[str, Any] | None, prefix: str = "") -> dict[str, Any]:
     """Dotted keys to leaf values; an empty dict is kept as a leaf."""
     out: dict[str, Any] = {}
     for key, value in (mapping or {}).items():
@@ -48,7 +48,7 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _numeric_change(a: Any, b: Any) -> dict:
+def _numeric_change(a: Any, b: Any) -> dict[str, Any]:
     if not (_is_number(a) and _is_number(b)):
         return {}
     if not (math.isfinite(a) and math.isfinite(b)):
@@ -63,7 +63,7 @@ def _numeric_change(a: Any, b: Any) -> dict:
     return {"delta": delta, "relative": relative}
 
 
-def diff_values(a: dict | None, b: dict | None, *, flat: bool = True) -> dict:
+def diff_values(a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: bool = True) -> dict:
     """Section body for metrics or params: ``{"status", "entries", "summary"}``.
 
     ``entries`` lists added, removed and changed keys in key order (a's keys,
@@ -83,7 +83,7 @@ def diff_values(a: dict | None, b: dict | None, *, flat: bool = True) -> dict:
     }
 
 
-def diff_mapping(a: dict | None, b: dict | None, *, flat: bool = True, numeric: bool = False) -> list[dict]:
+def diff_mapping(a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: bool = True, numeric: bool = False) -> list[dict]:
     """Entries ``{"key", "status", "a", "b"}`` for keys added, removed or changed."""
     fa = flatten(a) if flat else dict(a or {})
     fb = flatten(b) if flat else dict(b or {})
