@@ -3,12 +3,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import {
-  Dialog,
-  ICommandPalette,
-  IThemeManager,
-  showDialog
-} from '@jupyterlab/apputils';
+import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
@@ -17,11 +12,11 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { Menu, Widget } from '@lumino/widgets';
+import { Menu } from '@lumino/widgets';
 
 import { Actions, IActionSettings } from './actions';
 import { answerKernelRequests } from './comm';
-import { VersionsPanel } from './components';
+import { askMessage, VersionsPanel } from './components';
 import { createDiffPanel, IDiffSide } from './diff/DiffView';
 import { compareIcon, pullIcon, pushIcon, snapshotIcon, versionsIcon } from './icons';
 import { VersionsModel } from './model';
@@ -376,11 +371,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
       answerKernelRequests(notebook, {
         save: async nb => actions.saveQuietly(nb),
-        refresh: async nb => {
-          if (model.path === nb.context.path) {
-            await model.refresh();
-          }
-        }
+        refresh: nb => model.refreshIfShown(nb.context.path)
       });
     });
     followNotebooks(tracker, model);
@@ -401,26 +392,5 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
   }
 };
-
-/** Ask for the message of a snapshot; null when cancelled (empty is fine). */
-async function askMessage(notebook: string): Promise<string | null> {
-  const body = new Widget({ node: document.createElement('div') });
-  body.addClass('jp-mv-DialogBody');
-  const label = document.createElement('label');
-  label.textContent = 'What changed? (optional)';
-  const input = document.createElement('textarea');
-  input.className = 'jp-mod-styled jp-mv-DialogInput';
-  input.rows = 3;
-  input.placeholder = 'e.g. more trees, new features';
-  label.appendChild(input);
-  body.node.appendChild(label);
-  const result = await showDialog({
-    title: `Snapshot ${notebook}`,
-    body,
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Snapshot' })],
-    focusNodeSelector: 'textarea'
-  });
-  return result.button.accept ? input.value.trim() : null;
-}
 
 export default [plugin];

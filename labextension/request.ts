@@ -37,6 +37,14 @@ export class MVRequestError extends Error {
   }
 }
 
+/** Told each progress report of a running task. */
+export type OnProgress = (progress: ITaskProgress) => void;
+
+/** The message of an error, for people. */
+export function messageOf(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
 /** Query parameters; undefined values are left out. */
 export type Query = Record<string, string | number | undefined>;
 
@@ -206,16 +214,13 @@ export interface ISnapshotOptions {
   kernel?: boolean;
 }
 
-/** Start a snapshot of a (saved) notebook; poll the task it answers. */
-export async function startSnapshot(
+/** Snapshot a (saved) notebook: the version stored, and any warnings. */
+export function runSnapshot(
   path: string,
-  options: ISnapshotOptions = {}
-): Promise<ITask<ISnapshotResult>> {
-  const body = await requestAPI<{ task: ITask<ISnapshotResult> }>(
-    'snapshot',
-    post({ path, ...options })
-  );
-  return body.task;
+  options: ISnapshotOptions = {},
+  onProgress?: OnProgress
+): Promise<ISnapshotResult> {
+  return runTask<ISnapshotResult>('snapshot', { path, ...options }, onProgress);
 }
 
 /** Options of a restore. */
@@ -226,17 +231,14 @@ export interface IRestoreOptions {
   files?: boolean;
 }
 
-/** Start restoring a version; poll the task it answers. */
-export async function startRestore(
+/** Restore a version (in place, or to a new notebook). */
+export function runRestore(
   path: string,
   ref: string,
-  options: IRestoreOptions = {}
-): Promise<ITask<IRestoreResult>> {
-  const body = await requestAPI<{ task: ITask<IRestoreResult> }>(
-    'restore',
-    post({ path, ref, ...options })
-  );
-  return body.task;
+  options: IRestoreOptions = {},
+  onProgress?: OnProgress
+): Promise<IRestoreResult> {
+  return runTask<IRestoreResult>('restore', { path, ref, ...options }, onProgress);
 }
 
 /** A task's current state. */
@@ -255,7 +257,7 @@ export function getTask<R>(id: string): Promise<ITask<R>> {
  */
 export async function waitForTask<R>(
   task: ITask<R>,
-  onProgress: (progress: ITaskProgress) => void = () => undefined,
+  onProgress: OnProgress = () => undefined,
   intervalMs = 200
 ): Promise<R> {
   let current = task;
@@ -272,6 +274,26 @@ export async function waitForTask<R>(
     throw new MVRequestError(500, error.error, error.message);
   }
   return current.result;
+}
+
+/** The long work the server runs as a task. */
+export type TaskEndPoint = 'snapshot' | 'restore' | 'push' | 'pull';
+
+/**
+ * Start long work and follow it to its end: POST `body` to `endPoint`,
+ * which answers a task, then poll the task.
+ *
+ * @param onProgress called with each progress report while it runs
+ * @returns the task's result
+ * @throws MVRequestError when the server refuses the work or the task fails
+ */
+export async function runTask<R>(
+  endPoint: TaskEndPoint,
+  body: Record<string, unknown>,
+  onProgress?: OnProgress
+): Promise<R> {
+  const answer = await requestAPI<{ task: ITask<R> }>(endPoint, post(body));
+  return waitForTask(answer.task, onProgress);
 }
 
 /** Give a version an immutable name. */
@@ -330,16 +352,13 @@ export interface IPushOptions {
   force?: boolean;
 }
 
-/** Start a push of the notebook's project; poll the task it answers. */
-export async function startPush(
+/** Push the notebook's project (or some of its versions) to a remote. */
+export function runPush(
   path: string,
-  options: IPushOptions = {}
-): Promise<ITask<IPushResult>> {
-  const body = await requestAPI<{ task: ITask<IPushResult> }>(
-    'push',
-    post({ path, ...options })
-  );
-  return body.task;
+  options: IPushOptions = {},
+  onProgress?: OnProgress
+): Promise<IPushResult> {
+  return runTask<IPushResult>('push', { path, ...options }, onProgress);
 }
 
 /** Options of a pull. */
@@ -352,16 +371,13 @@ export interface IPullOptions {
   all?: boolean;
 }
 
-/** Start a pull into the notebook's project; poll the task it answers. */
-export async function startPull(
+/** Pull into the notebook's project the versions a remote holds that it lacks. */
+export function runPull(
   path: string,
-  options: IPullOptions = {}
-): Promise<ITask<IPullResult>> {
-  const body = await requestAPI<{ task: ITask<IPullResult> }>(
-    'pull',
-    post({ path, ...options })
-  );
-  return body.task;
+  options: IPullOptions = {},
+  onProgress?: OnProgress
+): Promise<IPullResult> {
+  return runTask<IPullResult>('pull', { path, ...options }, onProgress);
 }
 
 /** Two versions compared; or `a` with the notebook on disk when `b` is null. */
