@@ -55,27 +55,31 @@ export class Actions {
   async snapshot(path: string, message: string): Promise<IVersion | null> {
     const panel = this.panelOf(path);
     const name = PathExt.basename(path);
-    return this._busyWork('Snapshot', `Snapshot of ${name} failed`, async () => {
-      if (panel) {
-        this.model.busy = { label: `Saving ${name}`, progress: null };
-        await this.saveQuietly(panel);
-        this.model.busy = { label: 'Snapshot', progress: null };
+    return this._busyWork(
+      'Snapshot',
+      `Snapshot of ${name} failed`,
+      async () => {
+        if (panel) {
+          this.model.busy = { label: `Saving ${name}`, progress: null };
+          await this.saveQuietly(panel);
+          this.model.busy = { label: 'Snapshot', progress: null };
+        }
+        const result = await runSnapshot(
+          path,
+          { message, kernel: this.settings().askKernel },
+          this._progress('Snapshot')
+        );
+        Notification.success(
+          `${name}: ${result.version.name} stored` +
+            (message ? ` (${message})` : ''),
+          { autoClose: 4000 }
+        );
+        for (const warning of result.warnings) {
+          Notification.warning(`${name}: ${warning}`, { autoClose: 10000 });
+        }
+        return result.version;
       }
-      const result = await runSnapshot(
-        path,
-        { message, kernel: this.settings().askKernel },
-        this._progress('Snapshot')
-      );
-      Notification.success(
-        `${name}: ${result.version.name} stored` +
-          (message ? ` (${message})` : ''),
-        { autoClose: 4000 }
-      );
-      for (const warning of result.warnings) {
-        Notification.warning(`${name}: ${warning}`, { autoClose: 10000 });
-      }
-      return result.version;
-    });
+    );
   }
 
   /** Ask for a tag name, then tag the version. */
@@ -115,9 +119,7 @@ export class Actions {
    */
   async restoreInPlace(path: string, version: IVersion): Promise<void> {
     const name = PathExt.basename(path);
-    const others = version.files.filter(
-      f => f.role !== 'notebook' && f.stored
-    );
+    const others = version.files.filter(f => f.role !== 'notebook' && f.stored);
     const answer = await confirmRestore(version, name, others.length);
     if (answer === null) {
       return;
@@ -222,10 +224,9 @@ export class Actions {
         { autoClose: 4000 }
       );
     } catch (reason) {
-      Notification.error(
-        `Could not remove ${remote}: ${messageOf(reason)}`,
-        { autoClose: false }
-      );
+      Notification.error(`Could not remove ${remote}: ${messageOf(reason)}`, {
+        autoClose: false
+      });
     }
     await this.model.refreshIfShown(path);
   }

@@ -236,7 +236,10 @@ export class VersionsModel implements IDisposable {
         this._fetch(path, { limit }),
         // The timeline still shows when the remotes cannot be listed.
         this._fetchRemotes(path).catch(reason => {
-          console.warn(`jupyter-mv: the remotes of ${path} are unknown`, reason);
+          console.warn(
+            `jupyter-mv: the remotes of ${path} are unknown`,
+            reason
+          );
           return [] as IRemote[];
         })
       ]);

@@ -55,9 +55,7 @@ function queryString(query: Query): string {
       defined[key] = String(value);
     }
   }
-  return Object.keys(defined).length
-    ? URLExt.objectToQueryString(defined)
-    : '';
+  return Object.keys(defined).length ? URLExt.objectToQueryString(defined) : '';
 }
 
 function isErrorBody(data: unknown): data is IErrorBody {
@@ -238,7 +236,11 @@ export function runRestore(
   options: IRestoreOptions = {},
   onProgress?: OnProgress
 ): Promise<IRestoreResult> {
-  return runTask<IRestoreResult>('restore', { path, ref, ...options }, onProgress);
+  return runTask<IRestoreResult>(
+    'restore',
+    { path, ref, ...options },
+    onProgress
+  );
 }
 
 /** A task's current state. */

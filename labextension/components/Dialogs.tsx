@@ -217,9 +217,7 @@ export async function askMessage(notebook: string): Promise<string | null> {
     buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Snapshot' })],
     focusNodeSelector: 'textarea'
   });
-  return answer.button.accept && answer.value
-    ? answer.value.text.trim()
-    : null;
+  return answer.button.accept && answer.value ? answer.value.text.trim() : null;
 }
 
 /**
