@@ -13,10 +13,7 @@ import {
   MVRequestError,
   recordSave,
   removeRemote,
-  runPull,
-  runPush,
-  runRestore,
-  runSnapshot,
+  runTask,
   tagVersion
 } from './request';
 import { IRemote, ITaskProgress, IVersion } from './types';
@@ -64,7 +61,8 @@ export class Actions {
           await this.saveQuietly(panel);
           this.model.busy = { label: 'Snapshot', progress: null };
         }
-        const result = await runSnapshot(
+        const result = await runTask(
+          'snapshot',
           path,
           { message, kernel: this.settings().askKernel },
           this._progress('Snapshot')
@@ -130,10 +128,10 @@ export class Actions {
       if (panel && panel.context.model.dirty) {
         await this.saveQuietly(panel);
       }
-      const result = await runRestore(
+      const result = await runTask(
+        'restore',
         path,
-        version.id,
-        { files: answer.files },
+        { ref: version.id, files: answer.files },
         this._progress(label)
       );
       if (panel) {
@@ -168,10 +166,10 @@ export class Actions {
     );
     const label = `Restoring ${version.name}`;
     await this._busyWork(label, `${label} failed`, async () => {
-      const result = await runRestore(
+      const result = await runTask(
+        'restore',
         path,
-        version.id,
-        { to: target },
+        { ref: version.id, to: target },
         this._progress(label)
       );
       if (this.docManager) {
@@ -244,7 +242,8 @@ export class Actions {
     }
     const label = `Pushing to ${chosen}`;
     const run = async (force: boolean): Promise<void> => {
-      const result = await runPush(
+      const result = await runTask(
+        'push',
         path,
         { remote: chosen, refs, force },
         this._progress(label)
@@ -303,7 +302,8 @@ export class Actions {
     }
     const label = `Pulling from ${chosen}`;
     await this._busyWork(label, `Pull from ${chosen} failed`, async () => {
-      const result = await runPull(
+      const result = await runTask(
+        'pull',
         path,
         { remote: chosen },
         this._progress(label)

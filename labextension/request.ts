@@ -212,35 +212,14 @@ export interface ISnapshotOptions {
   kernel?: boolean;
 }
 
-/** Snapshot a (saved) notebook: the version stored, and any warnings. */
-export function runSnapshot(
-  path: string,
-  options: ISnapshotOptions = {},
-  onProgress?: OnProgress
-): Promise<ISnapshotResult> {
-  return runTask<ISnapshotResult>('snapshot', { path, ...options }, onProgress);
-}
-
 /** Options of a restore. */
 export interface IRestoreOptions {
+  /** The version to restore (`v3`, a tag, an id…). */
+  ref: string;
   /** A new notebook path to write the version to (default: in place). */
   to?: string;
   /** Also restore the data and model files the version holds. */
   files?: boolean;
-}
-
-/** Restore a version (in place, or to a new notebook). */
-export function runRestore(
-  path: string,
-  ref: string,
-  options: IRestoreOptions = {},
-  onProgress?: OnProgress
-): Promise<IRestoreResult> {
-  return runTask<IRestoreResult>(
-    'restore',
-    { path, ref, ...options },
-    onProgress
-  );
 }
 
 /** A task's current state. */
@@ -276,26 +255,6 @@ export async function waitForTask<R>(
     throw new MVRequestError(500, error.error, error.message);
   }
   return current.result;
-}
-
-/** The long work the server runs as a task. */
-export type TaskEndPoint = 'snapshot' | 'restore' | 'push' | 'pull';
-
-/**
- * Start long work and follow it to its end: POST `body` to `endPoint`,
- * which answers a task, then poll the task.
- *
- * @param onProgress called with each progress report while it runs
- * @returns the task's result
- * @throws MVRequestError when the server refuses the work or the task fails
- */
-export async function runTask<R>(
-  endPoint: TaskEndPoint,
-  body: Record<string, unknown>,
-  onProgress?: OnProgress
-): Promise<R> {
-  const answer = await requestAPI<{ task: ITask<R> }>(endPoint, post(body));
-  return waitForTask(answer.task, onProgress);
 }
 
 /** Give a version an immutable name. */
@@ -354,15 +313,6 @@ export interface IPushOptions {
   force?: boolean;
 }
 
-/** Push the notebook's project (or some of its versions) to a remote. */
-export function runPush(
-  path: string,
-  options: IPushOptions = {},
-  onProgress?: OnProgress
-): Promise<IPushResult> {
-  return runTask<IPushResult>('push', { path, ...options }, onProgress);
-}
-
 /** Options of a pull. */
 export interface IPullOptions {
   /** The remote's name; the default remote when omitted. */
@@ -373,13 +323,40 @@ export interface IPullOptions {
   all?: boolean;
 }
 
-/** Pull into the notebook's project the versions a remote holds that it lacks. */
-export function runPull(
+/**
+ * The long work the server runs as a task, by end point: the options it
+ * takes besides the notebook's path, and what it answers.
+ */
+export interface ITaskKinds {
+  /** Snapshot a (saved) notebook: the version stored, and any warnings. */
+  snapshot: { options: ISnapshotOptions; result: ISnapshotResult };
+  /** Restore a version in place, or to a new notebook. */
+  restore: { options: IRestoreOptions; result: IRestoreResult };
+  /** Send a remote the project's versions (or some of them) it lacks. */
+  push: { options: IPushOptions; result: IPushResult };
+  /** Bring in the versions a remote holds that the project lacks. */
+  pull: { options: IPullOptions; result: IPullResult };
+}
+
+/**
+ * Run long work on the notebook `path` and follow it to its end: POST the
+ * options to the end point `kind`, which answers a task, then poll the task.
+ *
+ * @param onProgress called with each progress report while it runs
+ * @returns the task's result
+ * @throws MVRequestError when the server refuses the work or the task fails
+ */
+export async function runTask<K extends keyof ITaskKinds>(
+  kind: K,
   path: string,
-  options: IPullOptions = {},
+  options: ITaskKinds[K]['options'],
   onProgress?: OnProgress
-): Promise<IPullResult> {
-  return runTask<IPullResult>('pull', { path, ...options }, onProgress);
+): Promise<ITaskKinds[K]['result']> {
+  const answer = await requestAPI<{ task: ITask<ITaskKinds[K]['result']> }>(
+    kind,
+    post({ path, ...options })
+  );
+  return waitForTask(answer.task, onProgress);
 }
 
 /** Two versions compared; or `a` with the notebook on disk when `b` is null. */
