@@ -27,7 +27,7 @@ LAB_FLAGS := --no-browser $(ALLOW_ROOT) \
 	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	--LabApp.extension_manager=readonly
 
-.PHONY: help lab test bench stress browser sshd clean distclean
+.PHONY: help lab test lint-frontend bench stress browser sshd clean distclean
 
 help:
 	@echo "make lab        install into $(VENV) and open JupyterLab on examples/"
@@ -91,6 +91,16 @@ test: $(STAMPS)/install-test browser sshd
 		echo "make test: FAILED: pytest collected no tests" >&2; exit 1; \
 	fi; \
 	exit $$rc
+
+# ESLint, Prettier and Stylelint over the front end (labextension/, style/), as the
+# JupyterLab extension template configures them: checks only, rewrites nothing (`jlpm lint`
+# in the tree applies the fixes). jlpm comes with jupyterlab (jupyter-builder); the package
+# scripts call `jlpm` again, hence the venv's bin first on PATH.
+JLPM := $(VENV)/bin/jlpm
+lint-frontend: $(STAMPS)/venv
+	@test -x $(JLPM) || $(PIP) install "jupyter-builder>=1.3"
+	@test -d node_modules || $(JLPM) install --immutable
+	PATH="$(abspath $(VENV))/bin:$$PATH" $(JLPM) lint:check
 
 # The full comparison: about an hour a run, and about 50 GB free under /tmp at its peak
 # (DVC's cache keeps a full copy of every version). DVC installs once into its own

@@ -2,22 +2,19 @@ import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
-import { Widget } from '@lumino/widgets';
 
+import { askRemote, askText, confirmRestore, pickRemote } from './components';
 import { size } from './diff/dom';
 import { VersionsModel } from './model';
 import {
   addRemote,
   aliasVersion,
+  messageOf,
   MVRequestError,
   recordSave,
   removeRemote,
-  startPull,
-  startPush,
-  startRestore,
-  startSnapshot,
-  tagVersion,
-  waitForTask
+  runTask,
+  tagVersion
 } from './request';
 import { IRemote, ITaskProgress, IVersion } from './types';
 
@@ -55,27 +52,32 @@ export class Actions {
   async snapshot(path: string, message: string): Promise<IVersion | null> {
     const panel = this.panelOf(path);
     const name = PathExt.basename(path);
-    return this._busyWork('Snapshot', `Snapshot of ${name} failed`, async () => {
-      if (panel) {
-        this.model.busy = { label: `Saving ${name}`, progress: null };
-        await this.saveQuietly(panel);
-        this.model.busy = { label: 'Snapshot', progress: null };
+    return this._busyWork(
+      'Snapshot',
+      `Snapshot of ${name} failed`,
+      async () => {
+        if (panel) {
+          this.model.busy = { label: `Saving ${name}`, progress: null };
+          await this.saveQuietly(panel);
+          this.model.busy = { label: 'Snapshot', progress: null };
+        }
+        const result = await runTask(
+          'snapshot',
+          path,
+          { message, kernel: this.settings().askKernel },
+          this._progress('Snapshot')
+        );
+        Notification.success(
+          `${name}: ${result.version.name} stored` +
+            (message ? ` (${message})` : ''),
+          { autoClose: 4000 }
+        );
+        for (const warning of result.warnings) {
+          Notification.warning(`${name}: ${warning}`, { autoClose: 10000 });
+        }
+        return result.version;
       }
-      const task = await startSnapshot(path, {
-        message,
-        kernel: this.settings().askKernel
-      });
-      const result = await waitForTask(task, this._progress('Snapshot'));
-      Notification.success(
-        `${name}: ${result.version.name} stored` +
-          (message ? ` (${message})` : ''),
-        { autoClose: 4000 }
-      );
-      for (const warning of result.warnings) {
-        Notification.warning(`${name}: ${warning}`, { autoClose: 10000 });
-      }
-      return result.version;
-    });
+    );
   }
 
   /** Ask for a tag name, then tag the version. */
@@ -115,20 +117,9 @@ export class Actions {
    */
   async restoreInPlace(path: string, version: IVersion): Promise<void> {
     const name = PathExt.basename(path);
-    const others = version.files.filter(
-      f => f.role !== 'notebook' && f.stored
-    );
-    const body = new RestoreBody(version, name, others.length);
-    const answer = await showDialog({
-      title: `Restore ${version.name} in place?`,
-      body,
-      buttons: [
-        Dialog.cancelButton(),
-        Dialog.warnButton({ label: 'Restore', ariaLabel: 'Restore' })
-      ],
-      defaultButton: 0
-    });
-    if (!answer.button.accept) {
+    const others = version.files.filter(f => f.role !== 'notebook' && f.stored);
+    const answer = await confirmRestore(version, name, others.length);
+    if (answer === null) {
       return;
     }
     const panel = this.panelOf(path);
@@ -137,10 +128,12 @@ export class Actions {
       if (panel && panel.context.model.dirty) {
         await this.saveQuietly(panel);
       }
-      const task = await startRestore(path, version.id, {
-        files: body.files
-      });
-      const result = await waitForTask(task, this._progress(label));
+      const result = await runTask(
+        'restore',
+        path,
+        { ref: version.id, files: answer.files },
+        this._progress(label)
+      );
       if (panel) {
         await panel.context.revert();
       }
@@ -173,8 +166,12 @@ export class Actions {
     );
     const label = `Restoring ${version.name}`;
     await this._busyWork(label, `${label} failed`, async () => {
-      const task = await startRestore(path, version.id, { to: target });
-      const result = await waitForTask(task, this._progress(label));
+      const result = await runTask(
+        'restore',
+        path,
+        { ref: version.id, to: target },
+        this._progress(label)
+      );
       if (this.docManager) {
         this.docManager.openOrReveal(result.path);
       }
@@ -191,17 +188,13 @@ export class Actions {
    *   was told)
    */
   async addRemote(path: string): Promise<IRemote | null> {
-    const body = new RemoteBody(this.model.remotes.length === 0 ? 'origin' : '');
-    const answer = await showDialog({
-      title: 'Add a remote',
-      body,
-      buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Add' })],
-      focusNodeSelector: 'input'
-    });
-    if (!answer.button.accept) {
+    const answer = await askRemote(
+      this.model.remotes.length === 0 ? 'origin' : ''
+    );
+    if (answer === null) {
       return null;
     }
-    const { name, url } = body.value;
+    const { name, url } = answer;
     try {
       const remote = await addRemote(path, name, url);
       Notification.success(`Remote ${remote.name} added`, { autoClose: 3000 });
@@ -212,9 +205,7 @@ export class Actions {
       });
       return null;
     } finally {
-      if (this.model.path === path) {
-        await this.model.refresh();
-      }
+      await this.model.refreshIfShown(path);
     }
   }
 
@@ -231,14 +222,11 @@ export class Actions {
         { autoClose: 4000 }
       );
     } catch (reason) {
-      Notification.error(
-        `Could not remove ${remote}: ${messageOf(reason)}`,
-        { autoClose: false }
-      );
+      Notification.error(`Could not remove ${remote}: ${messageOf(reason)}`, {
+        autoClose: false
+      });
     }
-    if (this.model.path === path) {
-      await this.model.refresh();
-    }
+    await this.model.refreshIfShown(path);
   }
 
   /**
@@ -254,8 +242,12 @@ export class Actions {
     }
     const label = `Pushing to ${chosen}`;
     const run = async (force: boolean): Promise<void> => {
-      const task = await startPush(path, { remote: chosen, refs, force });
-      const result = await waitForTask(task, this._progress(label));
+      const result = await runTask(
+        'push',
+        path,
+        { remote: chosen, refs, force },
+        this._progress(label)
+      );
       Notification.success(
         result.versions === 0
           ? `${chosen} already has every version`
@@ -310,8 +302,12 @@ export class Actions {
     }
     const label = `Pulling from ${chosen}`;
     await this._busyWork(label, `Pull from ${chosen} failed`, async () => {
-      const task = await startPull(path, { remote: chosen });
-      const result = await waitForTask(task, this._progress(label));
+      const result = await runTask(
+        'pull',
+        path,
+        { remote: chosen },
+        this._progress(label)
+      );
       Notification.success(
         result.versions === 0
           ? `Nothing new on ${chosen}`
@@ -329,9 +325,7 @@ export class Actions {
    * several (the default first); with none, one the user adds now.
    */
   private async _remoteFor(path: string, verb: string): Promise<string | null> {
-    if (this.model.path === path) {
-      await this.model.refresh();
-    }
+    await this.model.refreshIfShown(path);
     const remotes = this.model.remotes;
     if (remotes.length === 0) {
       const added = await this.addRemote(path);
@@ -354,19 +348,7 @@ export class Actions {
       Notification.info('This project has no remote.', { autoClose: 3000 });
       return null;
     }
-    const body = new RemotePicker(remotes, this.model.defaultRemote);
-    const answer = await showDialog({
-      title,
-      body,
-      buttons: [
-        Dialog.cancelButton(),
-        warn
-          ? Dialog.warnButton({ label: action, ariaLabel: action })
-          : Dialog.okButton({ label: action, ariaLabel: action })
-      ],
-      focusNodeSelector: 'select'
-    });
-    return answer.button.accept ? body.value : null;
+    return pickRemote(title, action, remotes, this.model.defaultRemote, warn);
   }
 
   /**
@@ -382,9 +364,7 @@ export class Actions {
         console.warn(`jupyter-mv: the save of ${path} was not kept`, reason);
       }
     }
-    if (this.model.path === path) {
-      await this.model.refresh();
-    }
+    await this.model.refreshIfShown(path);
   }
 
   /** Save a notebook without keeping the save as a light version. */
@@ -420,9 +400,7 @@ export class Actions {
       return null;
     } finally {
       this.model.busy = null;
-      if (this.model.path === path) {
-        await this.model.refresh();
-      }
+      await this.model.refreshIfShown(path);
     }
   }
 
@@ -446,164 +424,13 @@ export class Actions {
         autoClose: false
       });
     }
-    if (this.model.path === path) {
-      await this.model.refresh();
-    }
+    await this.model.refreshIfShown(path);
   }
 
   private _quiet = new Set<string>();
 }
 
-/** The message of an error, for people. */
-export function messageOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
-}
-
-/** Ask for one line of text; null when cancelled or left empty. */
-export async function askText(
-  title: string,
-  label: string,
-  placeholder: string,
-  text = ''
-): Promise<string | null> {
-  const body = new TextBody(label, placeholder, text);
-  const result = await showDialog({
-    title,
-    body,
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'OK' })],
-    focusNodeSelector: 'input'
-  });
-  const value = body.value.trim();
-  return result.button.accept && value ? value : null;
-}
-
-/** A labelled text field for a dialog. */
-class TextBody extends Widget {
-  constructor(label: string, placeholder: string, text: string) {
-    super();
-    this.addClass('jp-mv-DialogBody');
-    const caption = document.createElement('label');
-    caption.textContent = label;
-    this._input = document.createElement('input');
-    this._input.className = 'jp-mod-styled jp-mv-DialogInput';
-    this._input.placeholder = placeholder;
-    this._input.value = text;
-    caption.appendChild(this._input);
-    this.node.appendChild(caption);
-  }
-
-  get value(): string {
-    return this._input.value;
-  }
-
-  private _input: HTMLInputElement;
-}
-
 /** `n thing` or `n things`. */
 function plural(n: number, thing: string): string {
   return `${n} ${thing}${n === 1 ? '' : 's'}`;
-}
-
-/** A labelled field of a dialog. */
-function field(
-  parent: HTMLElement,
-  label: string,
-  control: HTMLInputElement | HTMLSelectElement
-): void {
-  const caption = document.createElement('label');
-  caption.textContent = label;
-  caption.appendChild(control);
-  parent.appendChild(caption);
-}
-
-/** The "add a remote" form: a name and an fsspec URL. */
-class RemoteBody extends Widget {
-  constructor(name: string) {
-    super();
-    this.addClass('jp-mv-DialogBody');
-    this.addClass('jp-mv-RemoteBody');
-    this._name = document.createElement('input');
-    this._name.className = 'jp-mod-styled jp-mv-DialogInput jp-mv-RemoteName';
-    this._name.placeholder = 'origin';
-    this._name.value = name;
-    this._url = document.createElement('input');
-    this._url.className = 'jp-mod-styled jp-mv-DialogInput jp-mv-RemoteURL';
-    this._url.placeholder = 's3://bucket/prefix';
-    field(this.node, 'Name (letters, digits, _ . -)', this._name);
-    field(this.node, 'URL', this._url);
-    const help = document.createElement('p');
-    help.className = 'jp-mv-DialogHelp';
-    help.textContent =
-      'file:///shared/folder, s3://bucket/prefix or sftp://host/path. ' +
-      'No passwords here: credentials come from the usual AWS and SSH ' +
-      'configuration of the server.';
-    this.node.appendChild(help);
-  }
-
-  get value(): { name: string; url: string } {
-    return { name: this._name.value.trim(), url: this._url.value.trim() };
-  }
-
-  private _name: HTMLInputElement;
-  private _url: HTMLInputElement;
-}
-
-/** A choice among the project's remotes, the default one first chosen. */
-class RemotePicker extends Widget {
-  constructor(remotes: ReadonlyArray<IRemote>, chosen: string | null) {
-    super();
-    this.addClass('jp-mv-DialogBody');
-    this._select = document.createElement('select');
-    this._select.className = 'jp-mod-styled jp-mv-DialogInput jp-mv-RemotePicker';
-    for (const remote of remotes) {
-      const option = document.createElement('option');
-      option.value = remote.name;
-      option.textContent = `${remote.name}${remote.default ? ' (default)' : ''} · ${remote.url}`;
-      option.selected = remote.name === chosen;
-      this._select.appendChild(option);
-    }
-    field(this.node, 'Remote', this._select);
-  }
-
-  get value(): string {
-    return this._select.value;
-  }
-
-  private _select: HTMLSelectElement;
-}
-
-/** The restore confirmation: what happens, and whether files come back too. */
-class RestoreBody extends Widget {
-  constructor(version: IVersion, notebook: string, otherFiles: number) {
-    super();
-    this.addClass('jp-mv-DialogBody');
-    this.addClass('jp-mv-RestoreBody');
-    const what = document.createElement('p');
-    what.textContent =
-      `${notebook} will be replaced by ${version.name}` +
-      (version.message ? ` (“${version.message}”)` : '') +
-      '. Its current state, unsaved changes included, is first kept as a ' +
-      'safety version, so nothing is lost.';
-    this.node.appendChild(what);
-    this._check = document.createElement('input');
-    this._check.type = 'checkbox';
-    if (otherFiles > 0) {
-      const label = document.createElement('label');
-      label.className = 'jp-mv-RestoreFiles';
-      label.appendChild(this._check);
-      label.appendChild(
-        document.createTextNode(
-          ` Also restore the ${otherFiles} data and model ` +
-            `file${otherFiles === 1 ? '' : 's'} it holds`
-        )
-      );
-      this.node.appendChild(label);
-    }
-  }
-
-  get files(): boolean {
-    return this._check.checked;
-  }
-
-  private _check: HTMLInputElement;
 }

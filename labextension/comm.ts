@@ -45,7 +45,9 @@ export function answerKernelRequests(
       console.warn('jupyter-mv: cannot reach the kernel', reason);
     }
   };
-  const register = (kernel: Kernel.IKernelConnection | null | undefined): void => {
+  const register = (
+    kernel: Kernel.IKernelConnection | null | undefined
+  ): void => {
     if (!kernel) {
       return;
     }
@@ -92,7 +94,9 @@ export function answerKernelRequests(
       }
     );
   };
-  panel.sessionContext.kernelChanged.connect((_, change) => register(change.newValue));
+  panel.sessionContext.kernelChanged.connect((_, change) =>
+    register(change.newValue)
+  );
   register(panel.sessionContext.session?.kernel);
   panel.context.pathChanged.connect((_, path) => {
     if (here && !here.isDisposed) {

@@ -228,7 +228,12 @@ export interface IPackagesDiff {
 export interface IDataDiff {
   status: 'unchanged' | 'changed';
   files: IFileDiff[];
-  summary: { added: number; removed: number; modified: number; unchanged: number };
+  summary: {
+    added: number;
+    removed: number;
+    modified: number;
+    unchanged: number;
+  };
 }
 
 /** @schema file_side */
@@ -273,5 +278,10 @@ export interface ITableDiff {
 export interface IValuesDiff {
   status: 'unchanged' | 'changed';
   entries: IKeyChange[];
-  summary: { added: number; removed: number; changed: number; unchanged: number };
+  summary: {
+    added: number;
+    removed: number;
+    changed: number;
+    unchanged: number;
+  };
 }

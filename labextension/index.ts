@@ -3,12 +3,7 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import {
-  Dialog,
-  ICommandPalette,
-  IThemeManager,
-  showDialog
-} from '@jupyterlab/apputils';
+import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
@@ -17,13 +12,19 @@ import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { Menu, Widget } from '@lumino/widgets';
+import { Menu } from '@lumino/widgets';
 
 import { Actions, IActionSettings } from './actions';
 import { answerKernelRequests } from './comm';
-import { VersionsPanel } from './components';
+import { askMessage, VersionsPanel } from './components';
 import { createDiffPanel, IDiffSide } from './diff/DiffView';
-import { compareIcon, pullIcon, pushIcon, snapshotIcon, versionsIcon } from './icons';
+import {
+  compareIcon,
+  pullIcon,
+  pushIcon,
+  snapshotIcon,
+  versionsIcon
+} from './icons';
 import { VersionsModel } from './model';
 import { ReportPanel } from './report';
 import { IVersion } from './types';
@@ -73,7 +74,10 @@ const DEFAULTS: ISettings = {
  * Follows the active notebook: the model's path is the active notebook's
  * path (null once the last notebook closes), kept through renames.
  */
-function followNotebooks(tracker: INotebookTracker, model: VersionsModel): void {
+function followNotebooks(
+  tracker: INotebookTracker,
+  model: VersionsModel
+): void {
   let context: DocumentRegistry.IContext<DocumentRegistry.IModel> | null = null;
   const onRenamed = (_: unknown, path: string): void => {
     model.path = path;
@@ -124,11 +128,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     /** The version a command acts on: its `id` argument, else the selection. */
     const target = (args: ReadonlyPartialJSONObject): IVersion | undefined => {
-      const id = typeof args.id === 'string' ? args.id : model.selection[model.selection.length - 1];
+      const id =
+        typeof args.id === 'string'
+          ? args.id
+          : model.selection[model.selection.length - 1];
       return id ? model.find(id) : undefined;
     };
     const notebookPath = (args: ReadonlyPartialJSONObject): string | null =>
-      typeof args.path === 'string' ? args.path : tracker.currentWidget?.context.path ?? null;
+      typeof args.path === 'string'
+        ? args.path
+        : (tracker.currentWidget?.context.path ?? null);
 
     const openDiff = (a: IDiffSide, b: IDiffSide): void => {
       const path = model.path;
@@ -160,13 +169,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const panel = new VersionsPanel({
       model,
       metricsShown: () => settings.metricsShown,
-      onSnapshot: message => (model.path ? actions.snapshot(model.path, message) : Promise.resolve(null)),
+      onSnapshot: message =>
+        model.path
+          ? actions.snapshot(model.path, message)
+          : Promise.resolve(null),
       onCompare: () => void commands.execute(CommandIDs.compareSelected),
       onPush: () => void commands.execute(CommandIDs.push),
       onPull: () => void commands.execute(CommandIDs.pull),
       onAddRemote: () => void commands.execute(CommandIDs.addRemote),
       onSelect: (version, extend) => model.select(version.id, extend),
-      onOpen: version => void commands.execute(CommandIDs.comparePrevious, { id: version.id }),
+      onOpen: version =>
+        void commands.execute(CommandIDs.comparePrevious, { id: version.id }),
       onMenu: (version, x, y) => {
         menu.clearItems();
         for (const command of menuItems) {
@@ -186,7 +199,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     commands.addCommand(CommandIDs.snapshot, {
       label: args => (args.isPalette ? 'Snapshot Notebook…' : 'Snapshot'),
-      caption: 'Save the notebook and store a version of it with its data, environment and metrics',
+      caption:
+        'Save the notebook and store a version of it with its data, environment and metrics',
       icon: args => (args.isPalette ? undefined : snapshotIcon),
       isEnabled: () => notebookPath({}) !== null,
       execute: async args => {
@@ -219,7 +233,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     commands.addCommand(CommandIDs.compareSelected, {
       label: () => {
-        const chosen = model.selection.map(id => model.find(id)).filter(Boolean) as IVersion[];
+        const chosen = model.selection
+          .map(id => model.find(id))
+          .filter(Boolean) as IVersion[];
         return chosen.length === 2
           ? `Compare ${chosen[0].name} and ${chosen[1].name}`
           : 'Compare Two Selected Versions';
@@ -228,18 +244,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
       icon: args => (args.isPalette ? undefined : compareIcon),
       isEnabled: () => model.selection.length === 2,
       execute: () => {
-        const chosen = model.selection.map(id => model.find(id)).filter(Boolean) as IVersion[];
+        const chosen = model.selection
+          .map(id => model.find(id))
+          .filter(Boolean) as IVersion[];
         if (chosen.length !== 2) {
           return;
         }
         chosen.sort((x, y) => x.created.localeCompare(y.created));
-        openDiff({ ref: chosen[0].id, name: chosen[0].name }, { ref: chosen[1].id, name: chosen[1].name });
+        openDiff(
+          { ref: chosen[0].id, name: chosen[0].name },
+          { ref: chosen[1].id, name: chosen[1].name }
+        );
       }
     });
     commands.addCommand(CommandIDs.comparePrevious, {
       label: args => {
         const version = target(args);
-        return version ? `Compare ${version.name} with the Version Before` : 'Compare with the Version Before';
+        return version
+          ? `Compare ${version.name} with the Version Before`
+          : 'Compare with the Version Before';
       },
       isEnabled: args => !!target(args)?.parent,
       execute: args => {
@@ -248,20 +271,29 @@ const plugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         const before = model.find(version.parent);
-        openDiff({ ref: version.parent, name: before?.name ?? 'before' }, { ref: version.id, name: version.name });
+        openDiff(
+          { ref: version.parent, name: before?.name ?? 'before' },
+          { ref: version.id, name: version.name }
+        );
       }
     });
     commands.addCommand(CommandIDs.compareDisk, {
       label: args => {
         const version = target(args);
-        return version ? `Compare ${version.name} with the Notebook Now` : 'Compare with the Notebook Now';
+        return version
+          ? `Compare ${version.name} with the Notebook Now`
+          : 'Compare with the Notebook Now';
       },
-      caption: 'The differences between a version and the notebook as saved now',
+      caption:
+        'The differences between a version and the notebook as saved now',
       isEnabled: args => !!target(args),
       execute: args => {
         const version = target(args);
         if (version) {
-          openDiff({ ref: version.id, name: version.name }, { ref: null, name: 'now' });
+          openDiff(
+            { ref: version.id, name: version.name },
+            { ref: null, name: 'now' }
+          );
         }
       }
     });
@@ -281,23 +313,44 @@ const plugin: JupyterFrontEndPlugin<void> = {
         }
       });
     };
-    versionCommand(CommandIDs.tag, name => `Tag ${name}…`, (path, v) => actions.tag(path, v));
-    versionCommand(CommandIDs.alias, name => `Set an Alias on ${name}…`, (path, v) => actions.alias(path, v));
-    versionCommand(CommandIDs.restore, name => `Restore ${name}…`, (path, v) => actions.restoreInPlace(path, v));
+    versionCommand(
+      CommandIDs.tag,
+      name => `Tag ${name}…`,
+      (path, v) => actions.tag(path, v)
+    );
+    versionCommand(
+      CommandIDs.alias,
+      name => `Set an Alias on ${name}…`,
+      (path, v) => actions.alias(path, v)
+    );
+    versionCommand(
+      CommandIDs.restore,
+      name => `Restore ${name}…`,
+      (path, v) => actions.restoreInPlace(path, v)
+    );
     versionCommand(
       CommandIDs.restoreToNew,
       name => `Restore ${name} to a New Notebook…`,
       (path, v) => actions.restoreToNew(path, v)
     );
-    versionCommand(CommandIDs.report, name => `Provenance Report of ${name}`, (path, version) => {
-      const report = new ReportPanel({
-        path,
-        version,
-        theme: () => (themes && themes.theme ? (themes.isLight(themes.theme) ? 'light' : 'dark') : 'auto')
-      });
-      app.shell.add(report, 'main');
-      app.shell.activateById(report.id);
-    });
+    versionCommand(
+      CommandIDs.report,
+      name => `Provenance Report of ${name}`,
+      (path, version) => {
+        const report = new ReportPanel({
+          path,
+          version,
+          theme: () =>
+            themes && themes.theme
+              ? themes.isLight(themes.theme)
+                ? 'light'
+                : 'dark'
+              : 'auto'
+        });
+        app.shell.add(report, 'main');
+        app.shell.activateById(report.id);
+      }
+    );
 
     versionCommand(
       CommandIDs.pushVersion,
@@ -343,13 +396,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.addRemote,
       {
         label: 'Add a Remote…',
-        caption: 'A shared folder, an S3 bucket or an SFTP server to push versions to'
+        caption:
+          'A shared folder, an S3 bucket or an SFTP server to push versions to'
       },
       path => actions.addRemote(path)
     );
     remoteCommand(
       CommandIDs.removeRemote,
-      { label: 'Remove a Remote…', caption: 'Forget a remote (what it holds stays there)' },
+      {
+        label: 'Remove a Remote…',
+        caption: 'Forget a remote (what it holds stays there)'
+      },
       path => actions.removeRemote(path)
     );
 
@@ -364,7 +421,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.addRemote,
         CommandIDs.removeRemote
       ]) {
-        palette.addItem({ command, category: 'Versions', args: { isPalette: true } });
+        palette.addItem({
+          command,
+          category: 'Versions',
+          args: { isPalette: true }
+        });
       }
     }
 
@@ -376,11 +437,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
       answerKernelRequests(notebook, {
         save: async nb => actions.saveQuietly(nb),
-        refresh: async nb => {
-          if (model.path === nb.context.path) {
-            await model.refresh();
-          }
-        }
+        refresh: nb => model.refreshIfShown(nb.context.path)
       });
     });
     followNotebooks(tracker, model);
@@ -390,37 +447,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .load(PLUGIN_ID)
         .then(loaded => {
           const update = (): void => {
-            settings = { ...DEFAULTS, ...(loaded.composite as Partial<ISettings>) };
+            settings = {
+              ...DEFAULTS,
+              ...(loaded.composite as Partial<ISettings>)
+            };
             model.pageSize = settings.pageSize;
           };
           update();
           loaded.changed.connect(update);
           void model.refresh();
         })
-        .catch(reason => console.error('jupyter-mv: could not load settings', reason));
+        .catch(reason =>
+          console.error('jupyter-mv: could not load settings', reason)
+        );
     }
   }
 };
-
-/** Ask for the message of a snapshot; null when cancelled (empty is fine). */
-async function askMessage(notebook: string): Promise<string | null> {
-  const body = new Widget({ node: document.createElement('div') });
-  body.addClass('jp-mv-DialogBody');
-  const label = document.createElement('label');
-  label.textContent = 'What changed? (optional)';
-  const input = document.createElement('textarea');
-  input.className = 'jp-mod-styled jp-mv-DialogInput';
-  input.rows = 3;
-  input.placeholder = 'e.g. more trees, new features';
-  label.appendChild(input);
-  body.node.appendChild(label);
-  const result = await showDialog({
-    title: `Snapshot ${notebook}`,
-    body,
-    buttons: [Dialog.cancelButton(), Dialog.okButton({ label: 'Snapshot' })],
-    focusNodeSelector: 'textarea'
-  });
-  return result.button.accept ? input.value.trim() : null;
-}
 
 export default [plugin];

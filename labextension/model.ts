@@ -1,7 +1,13 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IListOptions, listRemotes, listSaves, listVersions } from './request';
+import {
+  IListOptions,
+  listRemotes,
+  listSaves,
+  listVersions,
+  messageOf
+} from './request';
 import { IRemote, ITaskProgress, IVersion, IVersionList } from './types';
 
 /** Where the model is in fetching the versions of its notebook. */
@@ -230,7 +236,10 @@ export class VersionsModel implements IDisposable {
         this._fetch(path, { limit }),
         // The timeline still shows when the remotes cannot be listed.
         this._fetchRemotes(path).catch(reason => {
-          console.warn(`jupyter-mv: the remotes of ${path} are unknown`, reason);
+          console.warn(
+            `jupyter-mv: the remotes of ${path} are unknown`,
+            reason
+          );
           return [] as IRemote[];
         })
       ]);
@@ -258,10 +267,20 @@ export class VersionsModel implements IDisposable {
       if (request !== this._request || this._isDisposed) {
         return;
       }
-      this._error = reason instanceof Error ? reason.message : String(reason);
+      this._error = messageOf(reason);
       this._status = 'error';
     }
     this._stateChanged.emit();
+  }
+
+  /**
+   * Fetch the versions again when `path` is the notebook the sidebar shows
+   * (after work on that notebook: a snapshot, a save, a push); else nothing.
+   */
+  async refreshIfShown(path: string | null): Promise<void> {
+    if (path === this._path) {
+      await this.refresh();
+    }
   }
 
   /** Load the next page of older versions. */
@@ -288,7 +307,7 @@ export class VersionsModel implements IDisposable {
       this._total = result.total;
       this._saves = result.saves ?? this._saves;
     } catch (reason) {
-      this._error = reason instanceof Error ? reason.message : String(reason);
+      this._error = messageOf(reason);
       this._status = 'error';
     } finally {
       this._loadingMore = false;
@@ -320,7 +339,7 @@ export class VersionsModel implements IDisposable {
       }
     } catch (reason) {
       this._expanded.delete(base);
-      this._error = reason instanceof Error ? reason.message : String(reason);
+      this._error = messageOf(reason);
     }
     this._stateChanged.emit();
   }

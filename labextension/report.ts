@@ -44,7 +44,12 @@ export class ReportPanel extends MainAreaWidget<IFrame> {
         onClick: () => void this.load()
       })
     );
-    for (const format of ['html', 'markdown', 'json', 'prov-json'] as ReportFormat[]) {
+    for (const format of [
+      'html',
+      'markdown',
+      'json',
+      'prov-json'
+    ] as ReportFormat[]) {
       this.toolbar.addItem(
         `download-${format}`,
         new ToolbarButton({
@@ -75,7 +80,9 @@ export class ReportPanel extends MainAreaWidget<IFrame> {
   async download(format: ReportFormat): Promise<void> {
     const { path, version } = this._options;
     const text = await getReport(path, version.id, format, 'auto');
-    const url = URL.createObjectURL(new Blob([text], { type: 'application/octet-stream' }));
+    const url = URL.createObjectURL(
+      new Blob([text], { type: 'application/octet-stream' })
+    );
     const link = document.createElement('a');
     link.href = url;
     link.download = `${PathExt.basename(path, '.ipynb')}-${version.name}-provenance${SUFFIX[format]}`;

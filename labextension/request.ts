@@ -37,6 +37,14 @@ export class MVRequestError extends Error {
   }
 }
 
+/** Told each progress report of a running task. */
+export type OnProgress = (progress: ITaskProgress) => void;
+
+/** The message of an error, for people. */
+export function messageOf(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
+
 /** Query parameters; undefined values are left out. */
 export type Query = Record<string, string | number | undefined>;
 
@@ -47,9 +55,7 @@ function queryString(query: Query): string {
       defined[key] = String(value);
     }
   }
-  return Object.keys(defined).length
-    ? URLExt.objectToQueryString(defined)
-    : '';
+  return Object.keys(defined).length ? URLExt.objectToQueryString(defined) : '';
 }
 
 function isErrorBody(data: unknown): data is IErrorBody {
@@ -206,37 +212,14 @@ export interface ISnapshotOptions {
   kernel?: boolean;
 }
 
-/** Start a snapshot of a (saved) notebook; poll the task it answers. */
-export async function startSnapshot(
-  path: string,
-  options: ISnapshotOptions = {}
-): Promise<ITask<ISnapshotResult>> {
-  const body = await requestAPI<{ task: ITask<ISnapshotResult> }>(
-    'snapshot',
-    post({ path, ...options })
-  );
-  return body.task;
-}
-
 /** Options of a restore. */
 export interface IRestoreOptions {
+  /** The version to restore (`v3`, a tag, an id…). */
+  ref: string;
   /** A new notebook path to write the version to (default: in place). */
   to?: string;
   /** Also restore the data and model files the version holds. */
   files?: boolean;
-}
-
-/** Start restoring a version; poll the task it answers. */
-export async function startRestore(
-  path: string,
-  ref: string,
-  options: IRestoreOptions = {}
-): Promise<ITask<IRestoreResult>> {
-  const body = await requestAPI<{ task: ITask<IRestoreResult> }>(
-    'restore',
-    post({ path, ref, ...options })
-  );
-  return body.task;
 }
 
 /** A task's current state. */
@@ -255,7 +238,7 @@ export function getTask<R>(id: string): Promise<ITask<R>> {
  */
 export async function waitForTask<R>(
   task: ITask<R>,
-  onProgress: (progress: ITaskProgress) => void = () => undefined,
+  onProgress: OnProgress = () => undefined,
   intervalMs = 200
 ): Promise<R> {
   let current = task;
@@ -330,18 +313,6 @@ export interface IPushOptions {
   force?: boolean;
 }
 
-/** Start a push of the notebook's project; poll the task it answers. */
-export async function startPush(
-  path: string,
-  options: IPushOptions = {}
-): Promise<ITask<IPushResult>> {
-  const body = await requestAPI<{ task: ITask<IPushResult> }>(
-    'push',
-    post({ path, ...options })
-  );
-  return body.task;
-}
-
 /** Options of a pull. */
 export interface IPullOptions {
   /** The remote's name; the default remote when omitted. */
@@ -352,16 +323,40 @@ export interface IPullOptions {
   all?: boolean;
 }
 
-/** Start a pull into the notebook's project; poll the task it answers. */
-export async function startPull(
+/**
+ * The long work the server runs as a task, by end point: the options it
+ * takes besides the notebook's path, and what it answers.
+ */
+export interface ITaskKinds {
+  /** Snapshot a (saved) notebook: the version stored, and any warnings. */
+  snapshot: { options: ISnapshotOptions; result: ISnapshotResult };
+  /** Restore a version in place, or to a new notebook. */
+  restore: { options: IRestoreOptions; result: IRestoreResult };
+  /** Send a remote the project's versions (or some of them) it lacks. */
+  push: { options: IPushOptions; result: IPushResult };
+  /** Bring in the versions a remote holds that the project lacks. */
+  pull: { options: IPullOptions; result: IPullResult };
+}
+
+/**
+ * Run long work on the notebook `path` and follow it to its end: POST the
+ * options to the end point `kind`, which answers a task, then poll the task.
+ *
+ * @param onProgress called with each progress report while it runs
+ * @returns the task's result
+ * @throws MVRequestError when the server refuses the work or the task fails
+ */
+export async function runTask<K extends keyof ITaskKinds>(
+  kind: K,
   path: string,
-  options: IPullOptions = {}
-): Promise<ITask<IPullResult>> {
-  const body = await requestAPI<{ task: ITask<IPullResult> }>(
-    'pull',
+  options: ITaskKinds[K]['options'],
+  onProgress?: OnProgress
+): Promise<ITaskKinds[K]['result']> {
+  const answer = await requestAPI<{ task: ITask<ITaskKinds[K]['result']> }>(
+    kind,
     post({ path, ...options })
   );
-  return body.task;
+  return waitForTask(answer.task, onProgress);
 }
 
 /** Two versions compared; or `a` with the notebook on disk when `b` is null. */

@@ -1,5 +1,9 @@
 import { Time } from '@jupyterlab/coreutils';
-import { caretDownIcon, caretRightIcon, ellipsesIcon } from '@jupyterlab/ui-components';
+import {
+  caretDownIcon,
+  caretRightIcon,
+  ellipsesIcon
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { localIcon, pushedIcon } from '../icons';
@@ -28,7 +32,9 @@ export interface IVersionItemProps extends IItemHandlers {
 /** A metric's value, short. */
 export function formatValue(value: unknown): string {
   if (typeof value === 'number') {
-    return Number.isInteger(value) ? String(value) : value.toPrecision(4).replace(/\.?0+$/, '');
+    return Number.isInteger(value)
+      ? String(value)
+      : value.toPrecision(4).replace(/\.?0+$/, '');
   }
   return String(value);
 }
@@ -65,7 +71,10 @@ function rowEvents(props: IVersionItemProps) {
     onKeyDown: (event: React.KeyboardEvent) => {
       if (event.key === 'Enter' || event.key === ' ') {
         event.preventDefault();
-        props.onSelect(version, event.ctrlKey || event.metaKey || event.shiftKey);
+        props.onSelect(
+          version,
+          event.ctrlKey || event.metaKey || event.shiftKey
+        );
       }
     }
   };
@@ -79,7 +88,9 @@ function MenuButton(props: IVersionItemProps): JSX.Element {
       aria-label={`Actions on ${props.version.name}`}
       onClick={event => {
         event.stopPropagation();
-        const box = (event.currentTarget as HTMLElement).getBoundingClientRect();
+        const box = (
+          event.currentTarget as HTMLElement
+        ).getBoundingClientRect();
         if (!props.selected) {
           props.onSelect(props.version, false);
         }
@@ -142,7 +153,10 @@ export function VersionItem(props: IVersionItemProps): JSX.Element {
       <div className="jp-mv-VersionItem-header">
         <span className="jp-mv-VersionItem-name">{version.name}</span>
         {version.kind !== 'full' && (
-          <span className="jp-mv-VersionItem-kind" title={kindHelp(version.kind)}>
+          <span
+            className="jp-mv-VersionItem-kind"
+            title={kindHelp(version.kind)}
+          >
             {version.kind}
           </span>
         )}
@@ -172,7 +186,11 @@ export function VersionItem(props: IVersionItemProps): JSX.Element {
       <div className="jp-mv-VersionItem-footer">
         <span className="jp-mv-VersionItem-author">{version.author}</span>
         {metrics.map(([key, value]) => (
-          <span key={key} className="jp-mv-Metric" title={`${key} = ${String(value)}`}>
+          <span
+            key={key}
+            className="jp-mv-Metric"
+            title={`${key} = ${String(value)}`}
+          >
             <span className="jp-mv-Metric-key">{key}</span> {formatValue(value)}
           </span>
         ))}
@@ -234,7 +252,11 @@ export function SavesFold(props: ISavesFoldProps): JSX.Element {
         className="jp-mv-SavesFold-button"
         aria-expanded={expanded}
         onClick={() => props.onToggle(base)}
-        title={expanded ? 'Fold the saves' : 'Show the saves (light versions kept at each save)'}
+        title={
+          expanded
+            ? 'Fold the saves'
+            : 'Show the saves (light versions kept at each save)'
+        }
       >
         <Icon.react tag="span" elementSize="small" />
         {count} {count === 1 ? 'save' : 'saves'} {since}

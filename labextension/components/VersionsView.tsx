@@ -1,8 +1,5 @@
 import { PathExt } from '@jupyterlab/coreutils';
-import {
-  refreshIcon,
-  ToolbarButtonComponent
-} from '@jupyterlab/ui-components';
+import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import { size } from '../diff/dom';
@@ -204,8 +201,11 @@ function SnapshotBox(props: {
 function Progress(props: { busy: IBusy }): JSX.Element {
   const { label, progress } = props.busy;
   const share =
-    progress && progress.total ? Math.min(1, progress.done / progress.total) : null;
-  const step = progress && progress.step !== 'starting' ? ` · ${progress.step}` : '';
+    progress && progress.total
+      ? Math.min(1, progress.done / progress.total)
+      : null;
+  const step =
+    progress && progress.step !== 'starting' ? ` · ${progress.step}` : '';
   const bytes =
     progress && progress.unit === 'B' && progress.total
       ? ` · ${size(progress.done)} of ${size(progress.total)}`

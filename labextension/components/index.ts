@@ -1,3 +1,4 @@
+export * from './Dialogs';
 export * from './VersionItem';
 export * from './VersionsPanel';
 export * from './VersionsView';

@@ -46,7 +46,9 @@ export class DiffView extends Panel {
   /** Fetch the diff and show it (again). */
   async load(): Promise<void> {
     this._clear();
-    this.addWidget(new Widget({ node: h('p', { class: 'jp-mv-DiffNote' }, 'Comparing…') }));
+    this.addWidget(
+      new Widget({ node: h('p', { class: 'jp-mv-DiffNote' }, 'Comparing…') })
+    );
     try {
       if (this.a.ref === null) {
         throw new Error('the older side must be a version');
@@ -57,7 +59,11 @@ export class DiffView extends Panel {
       const message = reason instanceof Error ? reason.message : String(reason);
       this.addWidget(
         new Widget({
-          node: h('div', { class: 'jp-mv-State jp-mv-State-error', role: 'alert' }, `Could not compare: ${message}`)
+          node: h(
+            'div',
+            { class: 'jp-mv-State jp-mv-State-error', role: 'alert' },
+            `Could not compare: ${message}`
+          )
         })
       );
       return;
@@ -75,19 +81,44 @@ export class DiffView extends Panel {
   private _render(diff: IDiff): void {
     this.addWidget(new Widget({ node: this._header(diff) }));
     if (diff.notebook) {
-      this._section('notebook', 'Notebook', diff.notebook.status, notebookSection(diff.notebook, this._rendermime));
+      this._section(
+        'notebook',
+        'Notebook',
+        diff.notebook.status,
+        notebookSection(diff.notebook, this._rendermime)
+      );
     }
     if (diff.environment) {
-      this._section('environment', 'Environment', diff.environment.status, environmentSection(diff.environment));
+      this._section(
+        'environment',
+        'Environment',
+        diff.environment.status,
+        environmentSection(diff.environment)
+      );
     }
     if (diff.data) {
-      this._section('data', 'Data and model files', diff.data.status, dataSection(diff.data));
+      this._section(
+        'data',
+        'Data and model files',
+        diff.data.status,
+        dataSection(diff.data)
+      );
     }
     if (diff.metrics) {
-      this._section('metrics', 'Metrics', diff.metrics.status, valuesSection(diff.metrics, 'metrics'));
+      this._section(
+        'metrics',
+        'Metrics',
+        diff.metrics.status,
+        valuesSection(diff.metrics, 'metrics')
+      );
     }
     if (diff.params) {
-      this._section('params', 'Params', diff.params.status, valuesSection(diff.params, 'params'));
+      this._section(
+        'params',
+        'Params',
+        diff.params.status,
+        valuesSection(diff.params, 'params')
+      );
     }
   }
 
@@ -102,16 +133,30 @@ export class DiffView extends Panel {
         s.modified && `${s.modified} modified`,
         s.moved && `${s.moved} moved`
       ].filter(Boolean);
-      summary.push(parts.length ? `Cells: ${parts.join(', ')}` : 'Cells unchanged');
+      summary.push(
+        parts.length ? `Cells: ${parts.join(', ')}` : 'Cells unchanged'
+      );
     }
     if (diff.environment && diff.environment.status === 'changed') {
       const p = diff.environment.packages;
-      const n = p ? p.added.length + p.removed.length + p.upgraded.length + p.downgraded.length + p.changed.length : 0;
-      summary.push(n ? `${n} ${n === 1 ? 'package' : 'packages'} changed` : 'Environment changed');
+      const n = p
+        ? p.added.length +
+          p.removed.length +
+          p.upgraded.length +
+          p.downgraded.length +
+          p.changed.length
+        : 0;
+      summary.push(
+        n
+          ? `${n} ${n === 1 ? 'package' : 'packages'} changed`
+          : 'Environment changed'
+      );
     }
     if (diff.data && diff.data.status === 'changed') {
       const d = diff.data.summary;
-      summary.push(`${d.added + d.removed + d.modified} data ${d.added + d.removed + d.modified === 1 ? 'file' : 'files'} changed`);
+      summary.push(
+        `${d.added + d.removed + d.modified} data ${d.added + d.removed + d.modified === 1 ? 'file' : 'files'} changed`
+      );
     }
     for (const [values, one, many] of [
       [diff.metrics, 'metric', 'metrics'],
@@ -129,9 +174,17 @@ export class DiffView extends Panel {
         'h1',
         { class: 'jp-mv-DiffHeader-title' },
         PathExt.basename(this.path),
-        h('span', { class: 'jp-mv-DiffHeader-side jp-mv-mod-a', title: diff.a.label }, this.a.name),
+        h(
+          'span',
+          { class: 'jp-mv-DiffHeader-side jp-mv-mod-a', title: diff.a.label },
+          this.a.name
+        ),
         '→',
-        h('span', { class: 'jp-mv-DiffHeader-side jp-mv-mod-b', title: diff.b.label }, this.b.name)
+        h(
+          'span',
+          { class: 'jp-mv-DiffHeader-side jp-mv-mod-b', title: diff.b.label },
+          this.b.name
+        )
       ),
       h(
         'p',
@@ -141,7 +194,12 @@ export class DiffView extends Panel {
     );
   }
 
-  private _section(id: string, title: string, status: string, content: Widget | HTMLElement): void {
+  private _section(
+    id: string,
+    title: string,
+    status: string,
+    content: Widget | HTMLElement
+  ): void {
     const section = new Panel();
     section.addClass('jp-mv-DiffSection');
     section.node.dataset.section = id;
@@ -153,11 +211,17 @@ export class DiffView extends Panel {
           'h2',
           { class: 'jp-mv-DiffSection-title' },
           title,
-          h('span', { class: `jp-mv-DiffSection-status jp-mv-mod-${status}` }, label)
+          h(
+            'span',
+            { class: `jp-mv-DiffSection-status jp-mv-mod-${status}` },
+            label
+          )
         )
       })
     );
-    section.addWidget(content instanceof Widget ? content : new Widget({ node: content }));
+    section.addWidget(
+      content instanceof Widget ? content : new Widget({ node: content })
+    );
     this.addWidget(section);
   }
 
@@ -175,11 +239,13 @@ export namespace DiffView {
 }
 
 /** A main-area tab with a comparison, and a toolbar button to compare again. */
-export function createDiffPanel(options: DiffView.IOptions): MainAreaWidget<DiffView> {
+export function createDiffPanel(
+  options: DiffView.IOptions
+): MainAreaWidget<DiffView> {
   const content = new DiffView(options);
   const panel = new MainAreaWidget({ content });
   panel.addClass('jp-mv-DiffPanel');
-  panel.id = `jupyter-mv-diff-${Private.id++}`;
+  panel.id = `jupyter-mv-diff-${Private.nextId()}`;
   panel.title.label = `${PathExt.basename(options.path)}: ${options.a.name} → ${options.b.name}`;
   panel.title.caption = `Differences between ${options.a.name} and ${options.b.name} of ${options.path}`;
   panel.title.icon = compareIcon;
@@ -197,5 +263,10 @@ export function createDiffPanel(options: DiffView.IOptions): MainAreaWidget<Diff
 }
 
 namespace Private {
-  export let id = 0;
+  let count = 0;
+
+  /** A number no diff panel of this page had before. */
+  export function nextId(): number {
+    return count++;
+  }
 }

@@ -47,7 +47,9 @@ export function notebookSection(
   const { unchanged } = diff.summary;
   if (unchanged > 0) {
     section.addWidget(
-      note(`${unchanged} unchanged ${unchanged === 1 ? 'cell' : 'cells'} not shown.`)
+      note(
+        `${unchanged} unchanged ${unchanged === 1 ? 'cell' : 'cells'} not shown.`
+      )
     );
   }
   return section;
@@ -72,7 +74,9 @@ function cellWidget(cell: ICellDiff, rendermime: IRenderMimeRegistry): Panel {
   panel.addClass('jp-mv-DiffCell');
   panel.addClass(`jp-mv-mod-${cell.status}`);
   panel.node.dataset.status = cell.status;
-  const changes = cell.changes.filter(c => c !== 'moved' || cell.status !== 'moved');
+  const changes = cell.changes.filter(
+    c => c !== 'moved' || cell.status !== 'moved'
+  );
   const header = h(
     'div',
     { class: 'jp-mv-DiffCell-header' },
@@ -115,7 +119,12 @@ function cellWidget(cell: ICellDiff, rendermime: IRenderMimeRegistry): Panel {
   return panel;
 }
 
-function line(op: string, text: string, a: number | null, b: number | null): HTMLElement {
+function line(
+  op: string,
+  text: string,
+  a: number | null,
+  b: number | null
+): HTMLElement {
   const kind = op === '+' ? 'added' : op === '-' ? 'removed' : 'context';
   return h(
     'div',
@@ -132,7 +141,9 @@ function wholeSource(source: string, op: '+' | '-'): HTMLElement {
   return h(
     'div',
     { class: 'jp-mv-Source' },
-    lines.map((text, i) => line(op, text, op === '-' ? i + 1 : null, op === '+' ? i + 1 : null))
+    lines.map((text, i) =>
+      line(op, text, op === '-' ? i + 1 : null, op === '+' ? i + 1 : null)
+    )
   );
 }
 
@@ -150,7 +161,9 @@ export function hunks(list: IHunk[]): HTMLElement {
     let a = hunk.a_lines === 0 ? hunk.a_start + 1 : hunk.a_start;
     let b = hunk.b_lines === 0 ? hunk.b_start + 1 : hunk.b_start;
     for (const { op, text } of hunk.lines) {
-      node.appendChild(line(op, text, op === '+' ? null : a, op === '-' ? null : b));
+      node.appendChild(
+        line(op, text, op === '+' ? null : a, op === '-' ? null : b)
+      );
       if (op !== '+') {
         a += 1;
       }
@@ -163,7 +176,10 @@ export function hunks(list: IHunk[]): HTMLElement {
 }
 
 /** Outputs rendered by JupyterLab's rendermime (untrusted: no scripts). */
-function outputArea(outputs: IOutput[], rendermime: IRenderMimeRegistry): OutputArea {
+function outputArea(
+  outputs: IOutput[],
+  rendermime: IRenderMimeRegistry
+): OutputArea {
   const model = new OutputAreaModel({
     values: outputs as unknown as nbformat.IOutput[],
     trusted: false
@@ -175,7 +191,10 @@ function outputArea(outputs: IOutput[], rendermime: IRenderMimeRegistry): Output
 }
 
 /** The outputs of a modified cell: each changed one side by side. */
-function outputsWidget(entries: IOutputEntry[], rendermime: IRenderMimeRegistry): Panel {
+function outputsWidget(
+  entries: IOutputEntry[],
+  rendermime: IRenderMimeRegistry
+): Panel {
   const box = new Panel();
   box.addClass('jp-mv-DiffOutputs');
   let unchanged = 0;
@@ -194,7 +213,10 @@ function outputsWidget(entries: IOutputEntry[], rendermime: IRenderMimeRegistry)
         node: h(
           'div',
           { class: 'jp-mv-OutputRow-header' },
-          badge(entry.status === 'changed' ? 'modified' : entry.status, `Output ${STATUS_TEXT[entry.status].toLowerCase()}`),
+          badge(
+            entry.status === 'changed' ? 'modified' : entry.status,
+            `Output ${STATUS_TEXT[entry.status].toLowerCase()}`
+          ),
           h('span', {}, entry.output_type),
           parts ? h('span', { class: 'jp-mv-OutputRow-parts' }, parts) : null
         )
@@ -204,7 +226,9 @@ function outputsWidget(entries: IOutputEntry[], rendermime: IRenderMimeRegistry)
     columns.addClass('jp-mv-OutputColumns');
     columns.addWidget(column('a', entry.a?.output ?? null, rendermime));
     columns.addWidget(column('b', entry.b?.output ?? null, rendermime));
-    const image = (entry.parts ?? []).find(p => p.kind === 'image' && p.image)?.image;
+    const image = (entry.parts ?? []).find(
+      p => p.kind === 'image' && p.image
+    )?.image;
     if (image) {
       columns.addWidget(differenceColumn(image));
     }
@@ -213,19 +237,29 @@ function outputsWidget(entries: IOutputEntry[], rendermime: IRenderMimeRegistry)
   }
   if (unchanged > 0) {
     box.addWidget(
-      note(`${unchanged} unchanged ${unchanged === 1 ? 'output' : 'outputs'} not shown.`)
+      note(
+        `${unchanged} unchanged ${unchanged === 1 ? 'output' : 'outputs'} not shown.`
+      )
     );
   }
   return box;
 }
 
-function column(side: 'a' | 'b', output: IOutput | null, rendermime: IRenderMimeRegistry): Panel {
+function column(
+  side: 'a' | 'b',
+  output: IOutput | null,
+  rendermime: IRenderMimeRegistry
+): Panel {
   const panel = new Panel();
   panel.addClass('jp-mv-OutputColumn');
   panel.node.dataset.side = side;
   panel.addWidget(
     new Widget({
-      node: h('div', { class: 'jp-mv-OutputColumn-title' }, side === 'a' ? 'Before' : 'After')
+      node: h(
+        'div',
+        { class: 'jp-mv-OutputColumn-title' },
+        side === 'a' ? 'Before' : 'After'
+      )
     })
   );
   if (output === null) {
@@ -241,7 +275,7 @@ function differenceColumn(image: IImageCompare): Widget {
   const caption =
     image.changed_share !== undefined
       ? `${(image.changed_share * 100).toFixed(image.changed_share < 0.01 ? 2 : 1)}% of pixels changed`
-      : image.note ?? 'No pixel comparison';
+      : (image.note ?? 'No pixel comparison');
   const sizes =
     !image.same_size && image.a && image.b
       ? ` (${image.a.width}×${image.a.height} → ${image.b.width}×${image.b.height})`
@@ -249,7 +283,10 @@ function differenceColumn(image: IImageCompare): Widget {
   return new Widget({
     node: h(
       'div',
-      { class: 'jp-mv-OutputColumn jp-mv-Difference', 'data-side': 'difference' },
+      {
+        class: 'jp-mv-OutputColumn jp-mv-Difference',
+        'data-side': 'difference'
+      },
       h('div', { class: 'jp-mv-OutputColumn-title' }, 'Difference'),
       image.diff_png
         ? h('img', {

@@ -7,15 +7,33 @@ import {
 } from '../diff-types';
 import { badge, h, show, size } from './dom';
 
-function table(head: string[], rows: (Node | string)[][], className = ''): HTMLElement {
+function table(
+  head: string[],
+  rows: (Node | string)[][],
+  className = ''
+): HTMLElement {
   return h(
     'table',
     { class: `jp-mv-DiffTable ${className}`.trim() },
-    h('thead', {}, h('tr', {}, head.map(text => h('th', {}, text)))),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        head.map(text => h('th', {}, text))
+      )
+    ),
     h(
       'tbody',
       {},
-      rows.map(cells => h('tr', {}, cells.map(cell => h('td', {}, cell))))
+      rows.map(cells =>
+        h(
+          'tr',
+          {},
+          cells.map(cell => h('td', {}, cell))
+        )
+      )
     )
   );
 }
@@ -71,13 +89,25 @@ export function environmentSection(env: IEnvironmentDiff): HTMLElement {
 function packages(title: string, diff: IPackagesDiff): HTMLElement {
   const rows: (Node | string)[][] = [];
   for (const p of diff.upgraded) {
-    rows.push([p.name, badge('added', 'upgraded'), `${show(p.a)} → ${show(p.b)}`]);
+    rows.push([
+      p.name,
+      badge('added', 'upgraded'),
+      `${show(p.a)} → ${show(p.b)}`
+    ]);
   }
   for (const p of diff.downgraded) {
-    rows.push([p.name, badge('removed', 'downgraded'), `${show(p.a)} → ${show(p.b)}`]);
+    rows.push([
+      p.name,
+      badge('removed', 'downgraded'),
+      `${show(p.a)} → ${show(p.b)}`
+    ]);
   }
   for (const p of diff.changed) {
-    rows.push([p.name, badge('modified', 'changed'), `${show(p.a)} → ${show(p.b)}`]);
+    rows.push([
+      p.name,
+      badge('modified', 'changed'),
+      `${show(p.a)} → ${show(p.b)}`
+    ]);
   }
   for (const p of diff.added) {
     rows.push([p.name, badge('added'), show(p.version)]);
@@ -86,12 +116,20 @@ function packages(title: string, diff: IPackagesDiff): HTMLElement {
     rows.push([p.name, badge('removed'), show(p.version)]);
   }
   for (const p of diff.origin_changed) {
-    rows.push([p.name, badge('modified', 'origin'), `${show(p.a)} → ${show(p.b)}`]);
+    rows.push([
+      p.name,
+      badge('modified', 'origin'),
+      `${show(p.a)} → ${show(p.b)}`
+    ]);
   }
   return h(
     'div',
     { class: 'jp-mv-DiffPackages' },
-    h('h3', {}, `${title}: ${rows.length} changed, ${diff.unchanged} unchanged`),
+    h(
+      'h3',
+      {},
+      `${title}: ${rows.length} changed, ${diff.unchanged} unchanged`
+    ),
     rows.length ? table(['package', '', 'version'], rows) : null
   );
 }
@@ -115,7 +153,9 @@ export function dataSection(data: IDataDiff): HTMLElement {
         h('code', {}, f.path),
         badge(f.status),
         f.role ?? '—',
-        f.size_delta !== undefined ? `${f.size_delta >= 0 ? '+' : ''}${size(f.size_delta)}` : size(f.b?.size ?? f.a?.size),
+        f.size_delta !== undefined
+          ? `${f.size_delta >= 0 ? '+' : ''}${size(f.size_delta)}`
+          : size(f.b?.size ?? f.a?.size),
         tableChange(f)
       ])
     ),
@@ -151,7 +191,9 @@ function tableChange(file: IFileDiff): string {
 export function valuesSection(values: IValuesDiff, what: string): HTMLElement {
   if (values.status === 'unchanged') {
     const n = values.summary.unchanged;
-    return unchanged(n ? `The same ${n} ${what}.` : `No ${what} on either side.`);
+    return unchanged(
+      n ? `The same ${n} ${what}.` : `No ${what} on either side.`
+    );
   }
   return h(
     'div',
@@ -161,10 +203,15 @@ export function valuesSection(values: IValuesDiff, what: string): HTMLElement {
       values.entries.map(e => {
         let change: Node | string = badge(e.status);
         if (typeof e.delta === 'number') {
-          const rel = typeof e.relative === 'number' ? ` (${(e.relative * 100).toFixed(1)}%)` : '';
+          const rel =
+            typeof e.relative === 'number'
+              ? ` (${(e.relative * 100).toFixed(1)}%)`
+              : '';
           change = h(
             'span',
-            { class: `jp-mv-Delta ${e.delta > 0 ? 'jp-mod-up' : e.delta < 0 ? 'jp-mod-down' : ''}` },
+            {
+              class: `jp-mv-Delta ${e.delta > 0 ? 'jp-mod-up' : e.delta < 0 ? 'jp-mod-down' : ''}`
+            },
             `${e.delta > 0 ? '+' : ''}${e.delta}${rel}`
           );
         }
