@@ -86,12 +86,12 @@ class _Reader:
                     for entry in body.get(key) or []:
                         if not isinstance(entry, dict):
                             continue
-                        target = self._resolve(folder, entry.get("path"))
-                        if target is None or not (path == target or path.is_relative_to(target)):
+                        covered = self._resolve(folder, entry.get("path"))
+                        if covered is None or not (path == covered or path.is_relative_to(covered)):
                             continue
                         extra = {"stage": str(stage), "kind": kind}
-                        offer(rank if target == path else max(rank, _FOLDER_DVC),
-                              self._make(repo, lock, entry, path, target, extra))
+                        offer(rank if covered == path else max(rank, _FOLDER_DVC),
+                              self._make(repo, lock, entry, path, covered, extra))
         return best[1] if best else None
 
     def _make(self, repo: Path, source: Path, entry: dict[str, Any], path: Path, target: Path,

@@ -556,7 +556,8 @@ def _capture_here(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "env_vars": _env_vars(environ, secrets),
         "paths": _paths(),
     }
-    return _scrub(strip_credentials(result), secrets)
+    scrubbed: dict[str, Any] = _scrub(strip_credentials(result), secrets)
+    return scrubbed
 
 
 def _main() -> None:

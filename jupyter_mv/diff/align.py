@@ -61,12 +61,20 @@ GLOBAL_BUDGET = 1_000_000
 
 
 class CellLike(Protocol):
-    id: str | None
-    cell_type: str
-    source: str
-    lines: Sequence[str]
-    tokens: Sequence[str]
-    skey: tuple[Any, ...]
+    """What matching reads of a cell (read-only: a plain attribute or a property will do)."""
+
+    @property
+    def id(self) -> str | None: ...
+    @property
+    def cell_type(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def lines(self) -> Sequence[str]: ...
+    @property
+    def tokens(self) -> Sequence[str]: ...
+    @property
+    def skey(self) -> tuple[Any, ...]: ...
 
 
 class Pair(NamedTuple):

@@ -7,7 +7,7 @@ dtype changes; reading is the only costly step, so it happens only then.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from .tables import compare_tables, table_format, table_stats
 
@@ -23,7 +23,7 @@ def _entry(f: Any) -> dict[str, Any]:
     return {"path": str(f.get("path")), "role": f.get("role"), "hash": f.get("hash"), "size": f.get("size")}
 
 
-def _by_path(files) -> dict[str, dict[str, Any]]:
+def _by_path(files: Iterable[Any] | None) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for f in files or []:
         e = _entry(f)
@@ -32,7 +32,8 @@ def _by_path(files) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _stats(read: Callable[[str], bytes] | None, f: dict[str, Any], fmt: str, limit: int) -> tuple[dict[str, Any] | None, str | None]:
+def _stats(read: Callable[[str], bytes] | None, f: dict[str, Any], fmt: str,
+           limit: int) -> tuple[dict[str, Any] | None, str | None]:
     if read is None:
         return None, "file contents not available"
     if not isinstance(f["size"], int) or f["size"] > limit:
@@ -43,10 +44,12 @@ def _stats(read: Callable[[str], bytes] | None, f: dict[str, Any], fmt: str, lim
         return None, "could not be read as a table"
 
 
-def diff_data(a_files, b_files, a_read=None, b_read=None, *, table_limit: int = TABLE_LIMIT) -> dict[str, Any]:
+def diff_data(a_files: Iterable[Any] | None, b_files: Iterable[Any] | None,
+              a_read: Callable[[str], bytes] | None = None, b_read: Callable[[str], bytes] | None = None, *,
+              table_limit: int = TABLE_LIMIT) -> dict[str, Any]:
     """The ``data`` section of a diff (see docs/diff-format.md)."""
     fa, fb = _by_path(a_files), _by_path(b_files)
-    entries = []
+    entries: list[dict[str, Any]] = []
     counts = {"added": 0, "removed": 0, "modified": 0, "unchanged": 0}
     for path in sorted(set(fa) | set(fb)):
         x, y = fa.get(path), fb.get(path)
@@ -55,10 +58,12 @@ def diff_data(a_files, b_files, a_read=None, b_read=None, *, table_limit: int = 
         if x is None or y is None:
             status = "added" if x is None else "removed"
             counts[status] += 1
-            entries.append({"path": path, "status": status, "role": (y or x)["role"],
+            present = y or x
+            assert present is not None  # the path came from a or b
+            entries.append({"path": path, "status": status, "role": present["role"],
                             "changes": [], "a": side_a, "b": side_b})
             continue
-        changes = []
+        changes: list[str] = []
         if x["hash"] != y["hash"] or x["size"] != y["size"]:
             changes.append("content")
         if x["role"] != y["role"]:
@@ -67,7 +72,7 @@ def diff_data(a_files, b_files, a_read=None, b_read=None, *, table_limit: int = 
             counts["unchanged"] += 1
             continue
         counts["modified"] += 1
-        entry = {"path": path, "status": "modified", "role": y["role"], "changes": changes,
+        entry: dict[str, Any] = {"path": path, "status": "modified", "role": y["role"], "changes": changes,
                  "a": side_a, "b": side_b}
         if isinstance(x["size"], int) and isinstance(y["size"], int):
             entry["size_delta"] = y["size"] - x["size"]

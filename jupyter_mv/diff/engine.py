@@ -125,7 +125,8 @@ def refer_outputs(d: dict[str, Any], *, min_bytes: int = REF_MIN_BYTES) -> dict[
 def load_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the diff format."""
     path = Path(__file__).resolve().parent.parent / "schemas" / "diff.schema.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
 
 
 def validate(d: dict[str, Any]) -> None:

@@ -56,7 +56,7 @@ def _pkg(p: dict[str, Any]) -> dict[str, Any]:
     return {"name": str(p.get("name")), "version": json_safe(p.get("version")), "origin": json_safe(p.get("origin"))}
 
 
-def _diff_packages(pa: dict[str, dict[str, Any]], pb: dict[str, dict[str, Any]]) -> dict:
+def _diff_packages(pa: dict[str, dict[str, Any]], pb: dict[str, dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {k: [] for k in ("added", "removed", "upgraded", "downgraded", "changed", "origin_changed")}
     unchanged = 0
     for key in sorted(set(pa) | set(pb)):
@@ -72,7 +72,7 @@ def _diff_packages(pa: dict[str, dict[str, Any]], pb: dict[str, dict[str, Any]])
         if va != vb:
             same = False
             order = compare_versions(va, vb) if va is not None and vb is not None else None
-            kind = {1: "downgraded", -1: "upgraded"}.get(order, "changed")
+            kind = "changed" if order is None else {1: "downgraded", -1: "upgraded"}.get(order, "changed")
             out[kind].append({"name": str(y.get("name")), "a": json_safe(va), "b": json_safe(vb)})
         oa, ob = x.get("origin"), y.get("origin")
         if oa != ob:
@@ -91,10 +91,11 @@ def _gpu_key(g: Any) -> str:
     return json.dumps(g, sort_keys=True, default=str)
 
 
-def diff_environment(a_env: dict[str, Any] | None, b_env: dict[str, Any] | None, a_git: dict | None, b_git: dict | None) -> dict:
+def diff_environment(a_env: dict[str, Any] | None, b_env: dict[str, Any] | None,
+                     a_git: dict[str, Any] | None, b_git: dict[str, Any] | None) -> dict[str, Any]:
     """The ``environment`` section of a diff (see docs/diff-format.md)."""
     fields: list[dict[str, Any]] = []
-    gpu = {"added": [], "removed": []}
+    gpu: dict[str, list[Any]] = {"added": [], "removed": []}
     packages = conda = None
     if isinstance(a_env, dict) and isinstance(b_env, dict):
         for part in ("python", "platform"):

@@ -11,6 +11,7 @@ import base64
 import binascii
 import io
 import struct
+from types import ModuleType
 from typing import Any
 
 __all__ = ["compare_images", "image_size", "decode_base64"]
@@ -50,7 +51,7 @@ def image_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _libs():
+def _libs() -> tuple[ModuleType, ModuleType] | None:
     try:
         import numpy
         from PIL import Image
@@ -110,7 +111,7 @@ def compare_images(a_b64: str, b_b64: str, mime: str) -> dict[str, Any]:
     return out
 
 
-def _diff_png(numpy, Image, arr_a, changed) -> str:
+def _diff_png(numpy: ModuleType, Image: ModuleType, arr_a: Any, changed: Any) -> str:
     rgb = arr_a[:, :, :3].astype(numpy.float32)
     alpha = arr_a[:, :, 3:4].astype(numpy.float32) / 255.0
     grey = (rgb * alpha + 255.0 * (1.0 - alpha)).mean(axis=2)

@@ -28,9 +28,9 @@ class Cell:
         self.cell_type = str(raw.get("cell_type", "code"))
         self.source = as_text(raw.get("source"))
         self.skey = (self.cell_type, self.source)
-        self._lines = None
-        self._tokens = None
-        self._outputs = None
+        self._lines: list[str] | None = None
+        self._tokens: list[str] | None = None
+        self._outputs: list[Output] | None = None
 
     @property
     def lines(self) -> list[str]:
@@ -57,7 +57,8 @@ class Cell:
 
     @property
     def execution_count(self) -> int | None:
-        return json_safe(self.raw.get("execution_count"))
+        count: int | None = json_safe(self.raw.get("execution_count"))
+        return count
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -82,7 +83,8 @@ class Cell:
         return d
 
 
-def load_cells(nb: dict[str, Any] | None, name: str | None = None) -> tuple[list[Cell], dict[str, Any] | None, dict]:
+def load_cells(nb: dict[str, Any] | None,
+               name: str | None = None) -> tuple[list[Cell], dict[str, Any] | None, dict[str, Any]]:
     """Cells, a summary (``{"nbformat", "cells"}``) and the metadata of a parsed
     notebook, or ([], None, {}).
 
@@ -96,12 +98,12 @@ def load_cells(nb: dict[str, Any] | None, name: str | None = None) -> tuple[list
     version = original_version(nb) if isinstance(nb, dict) else None
     nb = upgrade_notebook(nb, name or "notebook")
     cells = [Cell(k, c) for k, c in enumerate(nb["cells"])]
-    info = {"nbformat": version, "cells": len(cells)}
+    info: dict[str, Any] = {"nbformat": version, "cells": len(cells)}
     meta = nb.get("metadata")
     return cells, info, meta if isinstance(meta, dict) else {}
 
 
-def _attachment_changes(a: dict[str, Any], b: dict[str, Any]) -> dict | None:
+def _attachment_changes(a: dict[str, Any], b: dict[str, Any]) -> dict[str, list[str]] | None:
     if a == b:
         return None
     return {
@@ -111,7 +113,7 @@ def _attachment_changes(a: dict[str, Any], b: dict[str, Any]) -> dict | None:
     }
 
 
-def _pair_entry(ca: Cell, cb: Cell, moved: bool, include_metadata: bool):
+def _pair_entry(ca: Cell, cb: Cell, moved: bool, include_metadata: bool) -> tuple[dict[str, Any] | None, bool]:
     """(entry or None, hidden) for a pair of cells."""
     if ca.raw == cb.raw:
         return ({"status": "moved"} if moved else None), False

@@ -22,7 +22,7 @@ IMAGE_MIMES = ("image/png", "image/jpeg")
 _DATA_TYPES = ("execute_result", "display_data", "update_display_data")
 
 
-def _norm_data_value(mime: str, value):
+def _norm_data_value(mime: str, value: Any) -> Any:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         value = "".join(value)
     if isinstance(value, str) and mime.startswith("image/") and mime != "image/svg+xml":
@@ -39,7 +39,7 @@ def normalize_output(raw: dict[str, Any]) -> dict[str, Any]:
         return {"output_type": "stream", "name": raw.get("name", "stdout"), "text": as_text(raw.get("text"))}
     if kind in _DATA_TYPES:
         data, meta = raw.get("data"), raw.get("metadata")
-        out = {
+        out: dict[str, Any] = {
             "output_type": kind,
             "data": {str(m): _norm_data_value(str(m), v) for m, v in data.items()} if isinstance(data, dict) else {},
             "metadata": json_safe(meta) if isinstance(meta, dict) else {},
@@ -55,13 +55,18 @@ def normalize_output(raw: dict[str, Any]) -> dict[str, Any]:
             "evalue": as_text(raw.get("evalue")),
             "traceback": [as_text(t) for t in tb] if isinstance(tb, list) else [as_text(tb)],
         }
-    return json_safe(dict(raw))
+    other: dict[str, Any] = json_safe(dict(raw))
+    return other
 
 
 class Output:
     """A normalised output with its content key (hashable) and pairing class."""
 
     __slots__ = ("raw", "key", "cls", "meta")
+
+    key: tuple[Any, ...]
+    cls: str
+    meta: dict[str, Any]
 
     def __init__(self, raw: dict[str, Any]):
         o = normalize_output(raw)
@@ -89,7 +94,7 @@ class Output:
             self.meta = {}
 
 
-def _mime_kind(mime: str, value) -> str:
+def _mime_kind(mime: str, value: Any) -> str:
     if mime in IMAGE_MIMES:
         return "image"
     if not isinstance(value, str):
@@ -99,12 +104,12 @@ def _mime_kind(mime: str, value) -> str:
     return "text"
 
 
-def _json_text(value) -> str:
+def _json_text(value: Any) -> str:
     return json.dumps(value, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _mime_parts(da: dict[str, Any], db: dict[str, Any]) -> list[dict]:
-    parts = []
+def _mime_parts(da: dict[str, Any], db: dict[str, Any]) -> list[dict[str, Any]]:
+    parts: list[dict[str, Any]] = []
     for mime in list(db) + [m for m in da if m not in db]:
         if mime not in da:
             parts.append({"key": mime, "status": "added", "kind": _mime_kind(mime, db[mime])})
@@ -116,7 +121,7 @@ def _mime_parts(da: dict[str, Any], db: dict[str, Any]) -> list[dict]:
         if va == vb:
             continue
         kind = _mime_kind(mime, vb)
-        part = {"key": mime, "status": "changed", "kind": kind}
+        part: dict[str, Any] = {"key": mime, "status": "changed", "kind": kind}
         if kind == "image" and isinstance(va, str) and isinstance(vb, str):
             part["image"] = compare_images(va, vb, mime)
         elif kind == "text" and isinstance(va, str):
@@ -128,13 +133,13 @@ def _mime_parts(da: dict[str, Any], db: dict[str, Any]) -> list[dict]:
     return parts
 
 
-def _value_part(key: str, a, b) -> dict[str, Any]:
+def _value_part(key: str, a: Any, b: Any) -> dict[str, Any]:
     return {"key": key, "status": "changed", "kind": "value", "a": a, "b": b}
 
 
-def _content_parts(a: dict[str, Any], b: dict[str, Any]) -> list[dict]:
+def _content_parts(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
     ta, tb = a.get("output_type"), b.get("output_type")
-    parts = []
+    parts: list[dict[str, Any]] = []
     if ta != tb:
         parts.append(_value_part("output_type", ta, tb))
     if ta == tb == "stream":
@@ -158,7 +163,7 @@ def _content_parts(a: dict[str, Any], b: dict[str, Any]) -> list[dict]:
 
 
 def _meta_changes(a: Output, b: Output) -> dict[str, Any]:
-    extra = {}
+    extra: dict[str, Any] = {}
     ca, cb = a.meta.get("execution_count"), b.meta.get("execution_count")
     if ca != cb:
         extra["execution_count"] = {"a": ca, "b": cb}
@@ -191,7 +196,8 @@ def _pair(a: list[Output], b: list[Output]) -> list[tuple[int | None, int | None
     return pairs
 
 
-def diff_outputs(a: list[Output], b: list[Output], *, include_metadata: bool) -> tuple[list[dict[str, Any]] | None, bool]:
+def diff_outputs(a: list[Output], b: list[Output], *,
+                 include_metadata: bool) -> tuple[list[dict[str, Any]] | None, bool]:
     """(entries, hidden) for two cells' outputs.
 
     ``entries`` is None when nothing shown differs; otherwise it lists every
@@ -206,10 +212,11 @@ def diff_outputs(a: list[Output], b: list[Output], *, include_metadata: bool) ->
             return None, False
         if not include_metadata:
             return None, True
-    entries = []
+    entries: list[dict[str, Any]] = []
     hidden = False
     for i, j in _pair(a, b):
         if j is None:
+            assert i is not None  # _pair never yields (None, None)
             entries.append({"status": "removed", "output_type": a[i].raw.get("output_type"),
                             "a": {"index": i, "output": a[i].raw}, "b": None})
             continue
@@ -218,7 +225,7 @@ def diff_outputs(a: list[Output], b: list[Output], *, include_metadata: bool) ->
                             "a": None, "b": {"index": j, "output": b[j].raw}})
             continue
         oa, ob = a[i], b[j]
-        entry = {"status": "unchanged", "output_type": ob.raw.get("output_type"),
+        entry: dict[str, Any] = {"status": "unchanged", "output_type": ob.raw.get("output_type"),
                  "a": {"index": i, "output": oa.raw}, "b": {"index": j, "output": ob.raw}}
         if oa.key != ob.key:
             entry["status"] = "changed"

@@ -24,7 +24,7 @@ import copy
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from ..errors import InvalidInput
 
@@ -92,16 +92,17 @@ def upgrade_notebook(nb: dict[str, Any], name: str = "notebook") -> dict[str, An
     if major not in versions:
         raise InvalidInput(f"{name} is nbformat {major}, which nbformat cannot read")
     minor = nb.get("nbformat_minor", 0)
+    convert: Callable[[Any, int], Any] = nbformat.convert  # unannotated in nbformat
     try:
         # exactly nbformat.reads(text, as_version=4), from the parsed dict and
         # without the final schema validation (which only logs)
         node = versions[major].to_notebook_json(copy.deepcopy(nb), minor=minor)
-        node = nbformat.convert(node, MAJOR)
+        node = convert(node, MAJOR)
     except RecursionError:
         raise InvalidInput(f"{name} is not a notebook: its JSON is nested too deeply") from None
     except Exception as exc:  # noqa: BLE001 - nbformat raises anything from AttributeError to ValidationError
         raise InvalidInput(f"{name} is an nbformat {major} notebook nbformat cannot read: {_reason(exc)}") from None
-    out = json.loads(json.dumps(node))  # plain dicts and lists, as a parsed v4 file
+    out: dict[str, Any] = json.loads(json.dumps(node))  # plain dicts and lists, as a parsed v4 file
     if not isinstance(out.get("cells"), list):
         raise InvalidInput(f"{name} is an nbformat {major} notebook nbformat cannot read: it has no cells")
     for cell in out["cells"]:

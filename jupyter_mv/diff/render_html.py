@@ -30,7 +30,7 @@ _CSS = """
 """
 
 
-def _e(v) -> str:
+def _e(v: Any) -> str:
     if isinstance(v, bool):
         v = "true" if v else "false"
     elif isinstance(v, (dict, list)):
@@ -38,7 +38,7 @@ def _e(v) -> str:
     return html.escape("null" if v is None else str(v))
 
 
-def _img(mime: str, b64, caption: str) -> str:
+def _img(mime: str, b64: Any, caption: str) -> str:
     if not isinstance(b64, str) or not _B64.match(b64):
         return ""
     src = f"data:{mime};base64,{''.join(b64.split())}"
@@ -79,13 +79,16 @@ def _outputs(outputs: list[dict[str, Any]]) -> str:
         a, b = o.get("a"), o.get("b")
         head = f'<div class="dim">output {o["status"]} ({_e(o["output_type"])})</div>'
         if o["status"] in ("added", "removed"):
-            parts.append(head + _output_html((b or a)["output"]))
+            side = b or a
+            assert side is not None  # an added or removed output has one side
+            parts.append(head + _output_html(side["output"]))
             continue
         body = []
         for p in o.get("parts", []):
             key = p["key"]
             if p["kind"] == "image" and p["status"] == "changed":
                 img = p.get("image") or {}
+                assert a is not None and b is not None  # a changed output has both sides
                 figs = [
                     _img(key, a["output"]["data"].get(key), "before"),
                     _img("image/png", img.get("diff_png"), f"changed {img['changed_share']:.2%}")

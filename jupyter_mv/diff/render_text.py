@@ -225,7 +225,7 @@ def _output_preview(o: dict[str, Any]) -> str:
 
 def _image(part: dict[str, Any]) -> str:
     img = part.get("image") or {}
-    def dims(s):
+    def dims(s: dict[str, Any] | None) -> str:
         return f"{s['width']}×{s['height']}" if s else "?"
     text = f"{part['key']} {dims(img.get('a'))} → {dims(img.get('b'))}"
     if "changed_share" in img:
@@ -245,6 +245,7 @@ def _outputs(out: _Out, outputs: list[dict[str, Any]], indent: int) -> None:
         mark, style = _MARK[status]
         if status in ("added", "removed"):
             side = b if status == "added" else a
+            assert side is not None  # an added or removed output has its one side
             out.add(f"{mark} output {where} {_output_preview(side['output'])}", style, indent)
             continue
         out.add(f"{mark} output {where} {o['output_type']}", style, indent)
@@ -270,7 +271,9 @@ def _cell_title(c: dict[str, Any]) -> str:
     if a and b:
         where = f"cell {a['index'] + 1}" + (f" → {b['index'] + 1}" if a["index"] != b["index"] else "")
     else:
-        where = f"cell {(a or b)['index'] + 1}"
+        side = a or b
+        assert side is not None  # an added or removed cell has one side
+        where = f"cell {side['index'] + 1}"
     extra = [x for x in c.get("changes", [])]
     if c.get("match") == "similar":
         extra.append(f"matched by content {c.get('similarity', 0):.0%}")

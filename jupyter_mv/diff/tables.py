@@ -81,7 +81,7 @@ def _csv_stats(data: bytes, fmt: str) -> dict[str, Any]:
     return {"rows": rows, "columns": [{"name": n, "dtype": t or "empty"} for n, t in zip(header, types)]}
 
 
-def _arrow_dtype(t) -> str:
+def _arrow_dtype(t: Any) -> str:
     import pyarrow.types as pt
 
     if pt.is_boolean(t):
@@ -115,7 +115,7 @@ def table_stats(data: bytes, fmt: str) -> dict[str, Any] | None:
     return _csv_stats(data, fmt)
 
 
-def compare_tables(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict:
+def compare_tables(a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any]:
     """Row, column and dtype changes between two ``table_stats`` results."""
     out: dict[str, Any] = {"a": a, "b": b}
     if a is None or b is None:

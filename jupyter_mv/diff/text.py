@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
-from typing import Any
+from typing import Any, Sequence
 
 __all__ = ["as_text", "hunks", "strip_ansi"]
 
@@ -21,6 +21,9 @@ CONTEXT = 3
 MAX_ALIGN_LINES = 5000
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
+
+#: One difflib opcode: (tag, i1, i2, j1, j2).
+Opcode = tuple[str, int, int, int, int]
 
 
 def as_text(value: object) -> str:
@@ -39,7 +42,7 @@ def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text) if "\x1b" in text else text
 
 
-def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+def _opcodes(a: list[str], b: list[str]) -> list[Opcode]:
     # Trim the common prefix and suffix first: cheap, and it keeps the
     # alignment work to the part that differs.
     n, m = len(a), len(b)
@@ -50,7 +53,7 @@ def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]
     while hi_a > lo and hi_b > lo and a[hi_a - 1] == b[hi_b - 1]:
         hi_a -= 1
         hi_b -= 1
-    ops: list[tuple[str, int, int, int, int]] = []
+    ops: list[Opcode] = []
     if lo:
         ops.append(("equal", 0, lo, 0, lo))
     mid_a, mid_b = a[lo:hi_a], b[lo:hi_b]
@@ -66,7 +69,7 @@ def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]
     return ops
 
 
-def _group(ops, context: int):
+def _group(ops: Sequence[Opcode], context: int) -> list[list[Opcode]]:
     """difflib's get_grouped_opcodes over a precomputed opcode list."""
     if not ops:
         return []
@@ -77,7 +80,8 @@ def _group(ops, context: int):
     if ops[-1][0] == "equal":
         tag, i1, i2, j1, j2 = ops[-1]
         ops[-1] = (tag, i1, min(i2, i1 + context), j1, min(j2, j1 + context))
-    groups, group = [], []
+    groups: list[list[Opcode]] = []
+    group: list[Opcode] = []
     for tag, i1, i2, j1, j2 in ops:
         if tag == "equal" and i2 - i1 > 2 * context:
             group.append((tag, i1, min(i2, i1 + context), j1, min(j2, j1 + context)))
@@ -100,11 +104,11 @@ def hunks(a: str, b: str, *, context: int = CONTEXT) -> list[dict[str, Any]]:
         return []
     la = a.splitlines(keepends=True)
     lb = b.splitlines(keepends=True)
-    out = []
+    out: list[dict[str, Any]] = []
     for group in _group(_opcodes(la, lb), context):
         i1, i2 = group[0][1], group[-1][2]
         j1, j2 = group[0][3], group[-1][4]
-        lines = []
+        lines: list[dict[str, str]] = []
         for tag, a1, a2, b1, b2 in group:
             if tag == "equal":
                 lines.extend({"op": " ", "text": _chomp(x)} for x in la[a1:a2])

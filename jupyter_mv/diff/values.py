@@ -63,7 +63,7 @@ def _numeric_change(a: Any, b: Any) -> dict[str, Any]:
     return {"delta": delta, "relative": relative}
 
 
-def diff_values(a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: bool = True) -> dict:
+def diff_values(a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: bool = True) -> dict[str, Any]:
     """Section body for metrics or params: ``{"status", "entries", "summary"}``.
 
     ``entries`` lists added, removed and changed keys in key order (a's keys,
@@ -83,7 +83,8 @@ def diff_values(a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: boo
     }
 
 
-def diff_mapping(a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: bool = True, numeric: bool = False) -> list[dict]:
+def diff_mapping(a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: bool = True,
+                 numeric: bool = False) -> list[dict[str, Any]]:
     """Entries ``{"key", "status", "a", "b"}`` for keys added, removed or changed."""
     fa = flatten(a) if flat else dict(a or {})
     fb = flatten(b) if flat else dict(b or {})
