@@ -59,12 +59,26 @@ def nbdime_dir() -> Path:
 _SDIST_TEST = re.compile(r"^[^/]+/tests/([^/]+\.ipynb)$")
 
 
+_failed: list[CorpusUnavailable] = []
+
+
 @functools.lru_cache(maxsize=None)
 def nbformat_dir() -> Path:
     """The ``tests/*.ipynb`` of the installed nbformat's source distribution, cached.
 
-    :raises CorpusUnavailable: not cached and the download or unpacking failed.
+    :raises CorpusUnavailable: not cached and the download or unpacking failed (once a
+        session: a failed download is not tried again by every test).
     """
+    if _failed:
+        raise _failed[0]
+    try:
+        return _fetch_nbformat()
+    except CorpusUnavailable as exc:
+        _failed.append(exc)
+        raise
+
+
+def _fetch_nbformat() -> Path:
     version = installed_version("nbformat")
     target = cache_root() / f"nbformat-{version}"
     if target.is_dir() and any(target.glob("*.ipynb")):

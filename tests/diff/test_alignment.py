@@ -14,11 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-NBDIME = Path(__file__).resolve().parent.parent / "fixtures" / "nbdime"
-
-
-def _load(name: str) -> dict:
-    return json.loads((NBDIME / name).read_text())
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _changed(d: dict) -> tuple[set[int], set[int], list[str]]:
@@ -71,16 +68,17 @@ def _nbdime_changed(a: dict, b: dict) -> tuple[set[int], set[int], list[str]]:
     return ca, cb, sorted(kinds)
 
 
-def test_nbdimes_multilevel_pair_is_one_edit_and_one_output_change_as_nbdime_says(run_diff) -> None:
+def test_nbdimes_multilevel_pair_is_one_edit_and_one_output_change_as_nbdime_says(run_diff,
+                                                                                   nbdime_notebooks: Path) -> None:
     """Repeated sources (`x = 3`, `f(x)` twice) pair by position: no phantom moves."""
-    a, b = _load("multilevel-test-base.ipynb"), _load("multilevel-test-local.ipynb")
+    a, b = _load(nbdime_notebooks / "multilevel-test-base.ipynb"), _load(nbdime_notebooks / "multilevel-test-local.ipynb")
     d = run_diff(a, b, include_metadata=True)
     assert _changed(d) == _nbdime_changed(a, b) == ({1, 2}, {1, 2}, ["modified", "modified"])
     assert d["notebook"]["summary"]["moved"] == 0
     first, second = d["notebook"]["cells"]
     assert first["changes"] == ["source"] and second["changes"] == ["outputs"]
     # nbdime's own recorded diff of the pair patches cells 1 (source) and 2 (outputs)
-    recorded = json.loads((NBDIME / "multilevel-test-base-local-diff.json").read_text())
+    recorded = _load(nbdime_notebooks / "multilevel-test-base-local-diff.json")
     assert [(op["key"], [p["key"] for p in op["diff"]]) for op in recorded[0]["diff"]] == [
         (1, ["source"]), (2, ["outputs"])]
 
