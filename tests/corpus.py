@@ -8,7 +8,9 @@ those projects publish them rather than copied into this repository.
   ``$JUPYTER_MV_TEST_CACHE`` or ``~/.cache/jupyter-mv-tests/nbformat-<version>/``, so
   a second run does not download again.
 
-Used by the session fixtures in ``tests/conftest.py`` and by ``benchmarks/bench_diff.py``.
+Used by the session fixtures in ``tests/conftest.py`` and by ``benchmarks/bench_diff.py``,
+which also share the terms in which our diff and nbdime's are compared (which cells of
+a and of b are shown changed, and how).
 """
 
 from __future__ import annotations
@@ -162,3 +164,57 @@ def nbdime_pairs(folder: Path | None = None) -> list[tuple[Path, Path]]:
         base = bases[0]
         pairs += [(folder / f"{base}.ipynb", folder / f"{m}.ipynb") for m in sorted(members) if m != base]
     return pairs
+
+
+# -- which cells a diff shows changed: ours and nbdime's, in the same terms -------------------
+
+
+def changed_cells(d: dict) -> tuple[set[int], set[int], list[str]]:
+    """Indices in a and in b of the cells our diff ``d`` shows changed, and how (sorted:
+    ``added``, ``removed``, ``modified``, ``modified+moved``, ``moved``)."""
+    ca, cb, kinds = set(), set(), []
+    for c in d["notebook"]["cells"]:
+        if c["a"]:
+            ca.add(c["a"]["index"])
+        if c["b"]:
+            cb.add(c["b"]["index"])
+        kinds.append(c["status"] + ("+moved" if c["status"] == "modified" and "moved" in c["changes"] else ""))
+    return ca, cb, sorted(kinds)
+
+
+def nbdime_changed_cells(a_cells: int, nbdime_diff: list) -> tuple[set[int], set[int], list[str]]:
+    """The same for nbdime's ``diff_notebooks`` result, ``a_cells`` the number of cells in a:
+    a patched cell is ``modified``, a removed or added range one ``removed`` or ``added``
+    per cell (nbdime has no moves)."""
+    ops: dict[int, list[dict]] = {}
+    for entry in nbdime_diff:
+        if entry["key"] == "cells":
+            for op in entry["diff"]:
+                ops.setdefault(op["key"], []).append(op)
+    removed, patched, adds = set(), set(), {}
+    for key, lst in ops.items():
+        for op in lst:
+            if op["op"] == "removerange":
+                removed.update(range(key, key + op["length"]))
+            elif op["op"] == "patch":
+                patched.add(key)
+            elif op["op"] == "addrange":
+                adds[key] = len(op["valuelist"])
+    ca, cb, kinds, j = set(), set(), [], 0
+    for k in range(a_cells + 1):
+        for _ in range(adds.get(k, 0)):
+            cb.add(j)
+            j += 1
+            kinds.append("added")
+        if k == a_cells:
+            break
+        if k in removed:
+            ca.add(k)
+            kinds.append("removed")
+            continue
+        if k in patched:
+            ca.add(k)
+            cb.add(j)
+            kinds.append("modified")
+        j += 1
+    return ca, cb, sorted(kinds)

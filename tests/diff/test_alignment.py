@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.corpus import MIN_NBDIME_PAIRS, nbdime_pairs
+from tests.corpus import MIN_NBDIME_PAIRS, changed_cells, nbdime_changed_cells, nbdime_pairs
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "diff-format.md"
 
@@ -33,64 +33,26 @@ CHOSEN_DIFFERENTLY = {
     "src-and-output--1->src-and-output--2": (["moved", "moved"], ["added", "added", "removed", "removed"]),
 }
 
+
 def _load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _changed(d: dict) -> tuple[set[int], set[int], list[str]]:
-    """Indices in a and in b of the cells shown as changed, and how they are shown."""
-    ca, cb, kinds = set(), set(), []
-    for c in d["notebook"]["cells"]:
-        if c["a"]:
-            ca.add(c["a"]["index"])
-        if c["b"]:
-            cb.add(c["b"]["index"])
-        kinds.append(c["status"] + ("+moved" if c["status"] == "modified" and "moved" in c["changes"] else ""))
-    return ca, cb, sorted(kinds)
+    return changed_cells(d)
 
 
 def _nbdime_changed(a: dict, b: dict) -> tuple[set[int], set[int], list[str]]:
     from nbdime import diff_notebooks
 
-    ops: dict[int, list[dict]] = {}
     na, nb = (nbformat.reads(json.dumps(x), as_version=4) for x in (a, b))
-    for entry in diff_notebooks(na, nb):
-        if entry["key"] == "cells":
-            for op in entry["diff"]:
-                ops.setdefault(op["key"], []).append(op)
-    removed, patched, adds = set(), set(), {}
-    for key, lst in ops.items():
-        for op in lst:
-            if op["op"] == "removerange":
-                removed.update(range(key, key + op["length"]))
-            elif op["op"] == "patch":
-                patched.add(key)
-            elif op["op"] == "addrange":
-                adds[key] = len(op["valuelist"])
-    ca, cb, kinds, j = set(), set(), [], 0
-    for k in range(len(a["cells"]) + 1):
-        for _ in range(adds.get(k, 0)):
-            cb.add(j)
-            j += 1
-            kinds.append("added")
-        if k == len(a["cells"]):
-            break
-        if k in removed:
-            ca.add(k)
-            kinds.append("removed")
-            continue
-        if k in patched:
-            ca.add(k)
-            cb.add(j)
-            kinds.append("modified")
-        j += 1
-    return ca, cb, sorted(kinds)
+    return nbdime_changed_cells(len(a["cells"]), diff_notebooks(na, nb))
 
 
 def test_nbdimes_multilevel_pair_is_one_edit_and_one_output_change_as_nbdime_says(run_diff,
                                                                                    nbdime_notebooks: Path) -> None:
     """Repeated sources (`x = 3`, `f(x)` twice) pair by position: no phantom moves."""
-    a, b = _load(nbdime_notebooks / "multilevel-test-base.ipynb"), _load(nbdime_notebooks / "multilevel-test-local.ipynb")
+    a, b = (_load(nbdime_notebooks / f"multilevel-test-{side}.ipynb") for side in ("base", "local"))
     d = run_diff(a, b, include_metadata=True)
     assert _changed(d) == _nbdime_changed(a, b) == ({1, 2}, {1, 2}, ["modified", "modified"])
     assert d["notebook"]["summary"]["moved"] == 0

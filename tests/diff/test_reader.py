@@ -18,6 +18,7 @@ from jupyter_mv.errors import InvalidInput
 from jupyter_mv.provenance import build_report
 from jupyter_mv.store import Store
 
+
 def _store_state(store: Store, root: Path) -> tuple:
     return (store.count(kinds=("full", "light", "safety")), store.stats(),
             sorted(str(p.relative_to(root)) for p in (root / ".jupyter_mv").rglob("*.pack")))
