@@ -1,5 +1,5 @@
-"""`jupyter mv` on notebooks nobody here wrote: nbformat's own test files, run through
-the real CLI in a subprocess."""
+"""`jupyter mv` on notebooks nobody here wrote: nbformat's own test files (from its sdist,
+tests/corpus.py), run through the real CLI in a subprocess."""
 
 from __future__ import annotations
 
@@ -10,12 +10,10 @@ from pathlib import Path
 from tests.cli.test_cli import store_dump
 from tests.helpers import run_cli, tree_bytes
 
-NBFORMAT = Path(__file__).resolve().parent.parent / "fixtures" / "nbformat"
 
-
-def test_a_string_kernelspec_snapshots_with_a_warning(project: Path) -> None:
+def test_a_string_kernelspec_snapshots_with_a_warning(project: Path, nbformat_notebooks: Path) -> None:
     """nbformat's v4_5_invalid_metadata.ipynb used to end in 'unexpected error: AttributeError'."""
-    shutil.copy(NBFORMAT / "v4_5_invalid_metadata.ipynb", project / "odd.ipynb")
+    shutil.copy(nbformat_notebooks / "v4_5_invalid_metadata.ipynb", project / "odd.ipynb")
     run_cli("init", cwd=project, check=True)
     proc = run_cli("snapshot", "odd.ipynb", cwd=project)
     assert proc.returncode == 0, proc.stderr
@@ -25,9 +23,9 @@ def test_a_string_kernelspec_snapshots_with_a_warning(project: Path) -> None:
     assert run_cli("diff", "v1", cwd=project, check=True).stdout.splitlines()[1] == "no differences"
 
 
-def test_an_nbformat_3_notebook_diffs_in_the_cli(project: Path) -> None:
+def test_an_nbformat_3_notebook_diffs_in_the_cli(project: Path, nbformat_notebooks: Path) -> None:
     nb = project / "old.ipynb"
-    shutil.copy(NBFORMAT / "test3.ipynb", nb)
+    shutil.copy(nbformat_notebooks / "test3.ipynb", nb)
     original = nb.read_bytes()
     run_cli("init", cwd=project, check=True)
     run_cli("snapshot", "old.ipynb", "--no-env", cwd=project, check=True)
@@ -44,9 +42,9 @@ def test_an_nbformat_3_notebook_diffs_in_the_cli(project: Path) -> None:
     assert nb.read_bytes() == original
 
 
-def test_a_notebook_nbformat_cannot_read_is_refused_in_one_line(project: Path) -> None:
+def test_a_notebook_nbformat_cannot_read_is_refused_in_one_line(project: Path, nbformat_notebooks: Path) -> None:
     run_cli("init", cwd=project, check=True)
-    shutil.copy(NBFORMAT / "test3_worksheet_with_no_cells.ipynb", project / "bad.ipynb")
+    shutil.copy(nbformat_notebooks / "test3_worksheet_with_no_cells.ipynb", project / "bad.ipynb")
     (project / "five.ipynb").write_text(json.dumps({"nbformat": 5, "nbformat_minor": 0, "metadata": {},
                                                     "cells": []}))
     before = store_dump(project), tree_bytes(project)

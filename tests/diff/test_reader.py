@@ -1,6 +1,7 @@
 """One notebook reader for every face: nbformat 2, 3 and 4.x read through nbformat's own
 converters, odd metadata tolerated, one-line refusals at snapshot only for what nbformat
-cannot read. Real stores in tmp_path, nbformat's own test notebooks (tests/fixtures)."""
+cannot read. Real stores in tmp_path, nbformat's own test notebooks (from its sdist,
+tests/corpus.py)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,6 @@ from jupyter_mv.diff.reader import kernel_name, kernelspec, read_notebook
 from jupyter_mv.errors import InvalidInput
 from jupyter_mv.provenance import build_report
 from jupyter_mv.store import Store
-
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-NBFORMAT = FIXTURES / "nbformat"
 
 
 def _store_state(store: Store, root: Path) -> tuple:
@@ -48,9 +46,9 @@ def _edit_v2(path: Path) -> None:
     ("test2.ipynb", _edit_v2, "x = 2"),
 ])
 def test_old_formats_snapshot_diff_report_and_restore(store: Store, project: Path, name: str, edit,
-                                                      added_line: str) -> None:
+                                                      added_line: str, nbformat_notebooks: Path) -> None:
     nb = project / name
-    shutil.copy(NBFORMAT / name, nb)
+    shutil.copy(nbformat_notebooks / name, nb)
     original = nb.read_bytes()
     v1 = store.snapshot(nb)
     edit(nb)
@@ -80,10 +78,10 @@ def test_old_formats_snapshot_diff_report_and_restore(store: Store, project: Pat
     assert v2.id != v1.id
 
 
-def test_the_upgrade_goes_through_nbformats_own_reader() -> None:
+def test_the_upgrade_goes_through_nbformats_own_reader(nbformat_notebooks: Path) -> None:
     """Same cells, sources and outputs as nbformat.reads(..., as_version=4)."""
     for name in ("test2.ipynb", "test3.ipynb"):
-        raw = (NBFORMAT / name).read_bytes()
+        raw = (nbformat_notebooks / name).read_bytes()
         ours = read_notebook(raw, name)
         theirs = nbformat.reads(raw.decode(), as_version=4)
         assert [c["source"] for c in ours["cells"]] == [c["source"] for c in theirs.cells]
@@ -93,8 +91,8 @@ def test_the_upgrade_goes_through_nbformats_own_reader() -> None:
 
 
 @pytest.mark.parametrize(("content", "reason"), [
-    ((NBFORMAT / "test3_no_worksheets.ipynb").read_text(), "notebook nbformat cannot read: missing worksheets"),
-    ((NBFORMAT / "test3_worksheet_with_no_cells.ipynb").read_text(), "missing cells"),
+    ("test3_no_worksheets.ipynb", "notebook nbformat cannot read: missing worksheets"),
+    ("test3_worksheet_with_no_cells.ipynb", "missing cells"),
     (json.dumps({"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}), "is nbformat 5"),
     (json.dumps({"nbformat": 0, "cells": []}), "nbformat 0, which nbformat cannot read"),
     (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": ["x"]}), "cell 1 is not a JSON object"),
@@ -102,7 +100,10 @@ def test_the_upgrade_goes_through_nbformats_own_reader() -> None:
     (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}}), "no list of cells"),
 ])
 def test_what_nbformat_cannot_read_is_refused_at_snapshot_in_one_line(store: Store, project: Path, content: str,
-                                                                      reason: str) -> None:
+                                                                      reason: str, nbformat_notebooks: Path) -> None:
+    """``content``: the file's text, or the name of one of nbformat's test notebooks."""
+    if content.endswith(".ipynb"):
+        content = (nbformat_notebooks / content).read_text(encoding="utf-8")
     nb = project / "bad.ipynb"
     nb.write_text(content)
     before = _store_state(store, project)
@@ -116,9 +117,10 @@ def test_what_nbformat_cannot_read_is_refused_at_snapshot_in_one_line(store: Sto
         nbformat.reads(content, as_version=4)
 
 
-def test_a_kernelspec_that_is_not_an_object_is_no_kernelspec_with_a_warning(store: Store, project: Path) -> None:
+def test_a_kernelspec_that_is_not_an_object_is_no_kernelspec_with_a_warning(store: Store, project: Path,
+                                                                            nbformat_notebooks: Path) -> None:
     nb = project / "odd.ipynb"
-    shutil.copy(NBFORMAT / "v4_5_invalid_metadata.ipynb", nb)
+    shutil.copy(nbformat_notebooks / "v4_5_invalid_metadata.ipynb", nb)
     warnings: list[str] = []
     assert kernel_name(nb, warnings) is None
     assert len(warnings) == 1 and "metadata.kernelspec is not an object" in warnings[0]
