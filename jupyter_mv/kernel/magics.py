@@ -3,8 +3,8 @@
 The verbs shared with the command line (``snapshot``, ``log``, ``show``, ``tag``,
 ``alias``, ``diff``, ``restore``, ``init``, ...) are parsed by the shared grammar
 (:data:`jupyter_mv.verbs.VERBS`) and most are run by the shared commands
-(:data:`jupyter_mv.verbs.COMMANDS`), with the kernel's store and notebook. The rest are the kernel's own: models, metrics,
-params, tracking, the report and the panel. Every error is one line, never a
+(:data:`jupyter_mv.verbs.COMMANDS`), with the kernel's store and notebook. The rest
+are the kernel's own: models, metrics, params, tracking, the report and the panel. Every error is one line, never a
 traceback.
 """
 

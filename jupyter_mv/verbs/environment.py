@@ -22,11 +22,9 @@ def cmd_env(args: argparse.Namespace, out: Out) -> int:
         raise InvalidInput("-o/--output goes with --format")
     version = None
     if args.ref:
-        store = open_store(args)
-        version = store.resolve(args.ref, scope(args))
-        env = store.environment(version)
-        if env is None:
-            raise InvalidInput(f"{version.label} recorded no environment")
+        from ..integrations.envfiles import version_environment
+
+        version, env = version_environment(open_store(args), args.ref, notebook=scope(args))
     elif args.check:
         raise InvalidInput("--check needs the version to compare with: `env REF --check`")
     else:
@@ -63,16 +61,12 @@ def _write_env_file(args: argparse.Namespace, env: dict[str, Any], version: Any)
 
 
 def _check_env(args: argparse.Namespace, out: Out, env: dict[str, Any], version: Any, python: str | None) -> int:
-    from ..capture.environment import capture_environment
-    from ..integrations.envfiles import check_environment
+    from ..integrations.envfiles import check_against
 
     if python is None and not getattr(args, "in_kernel", False):
         store = open_store(args)
         python = notebook_python(str(store.path_of(version.notebook)))
-    current = capture_environment(python)
-    result = check_environment(env, current)
-    result["version"] = version.label
-    result["python_executable"] = (current.get("python") or {}).get("executable")
+    result = check_against(env, python, version=version)
     if args.json:
         out.json(result)
         return 0 if result["same"] else EXIT_ERROR
@@ -90,12 +84,13 @@ def _check_env(args: argparse.Namespace, out: Out, env: dict[str, Any], version:
 
 
 def cmd_export(args: argparse.Namespace, out: Out) -> int:
+    from ..integrations import export_version
+
     store = open_store(args)
     ref = args.ref or "latest"
+    result = export_version(store, ref, dockerfile=args.dockerfile, mlflow=args.mlflow, notebook=scope(args),
+                            progress=tqdm_progress())
     if args.mlflow:
-        from ..integrations import mlflow_exporter
-
-        result = mlflow_exporter()(store, ref, args.mlflow, notebook=scope(args), progress=tqdm_progress())
         if args.json:
             out.json(result)
         else:
@@ -103,9 +98,6 @@ def cmd_export(args: argparse.Namespace, out: Out) -> int:
             verb = "logged" if result.get("created", True) else "already logged"
             print(f"{verb} {result.get('label') or ref} to MLflow at {args.mlflow}" + (f" as run {run}" if run else ""))
         return 0
-    from ..integrations.docker import export_dockerfile
-
-    result = export_dockerfile(store, ref, args.dockerfile, notebook=scope(args), progress=tqdm_progress())
     if args.json:
         out.json(result)
         return 0
