@@ -19,6 +19,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, MVError, NotFound, StoreNotFound
+from ..locate import find_store_dir
 from ..units import human_size as _format_size
 from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
 from .execution import ExecutionRecord
@@ -58,15 +59,6 @@ def core() -> ModuleType:
     from .. import store
 
     return store
-
-
-def _find_store_dir(start: Path) -> Path | None:
-    """The store folder above ``start``, found without importing the store (as
-    :func:`jupyter_mv.store.find_store_dir` does; ``JUPYTER_MV_STORE`` asks it)."""
-    if os.environ.get("JUPYTER_MV_STORE"):
-        return core().find_store_dir(start)
-    return next((f / ".jupyter_mv" for f in (start, *start.parents) if (f / ".jupyter_mv" / "mv.db").is_file()),
-                None)
 
 
 def current() -> KernelSession:
@@ -111,7 +103,7 @@ class KernelSession:
         self.shell = shell
         self.cwd = Path(cwd or os.getcwd()).absolute()
         self._store: Store | None = None
-        store_dir = _find_store_dir(self.cwd)
+        store_dir = find_store_dir(self.cwd)  # without importing the store: a kernel starts fast
         self.root = self._root_of(store_dir) if store_dir else self.cwd
         self.access = FileAccess(self.root, store_dir)
         self.ignore = IgnoreRules(self.root)

@@ -32,16 +32,12 @@ def scope(args: argparse.Namespace) -> str | None:
 
 
 def notebook_python(notebook: str) -> str | None:
-    """The interpreter the notebook's kernelspec runs, when it can be found."""
-    from ..diff.reader import kernel_name
+    """The interpreter the notebook's kernelspec runs, when it can be found and is not
+    this one (then it is captured here)."""
+    from ..capture.environment import notebook_kernel_python
 
     warnings: list[str] = []
-    name = kernel_name(notebook, warnings)
+    python = notebook_kernel_python(notebook, warnings=warnings, default=False)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    if not name:
-        return None
-    from ..capture.environment import kernelspec_python
-
-    python = kernelspec_python(name)
     return python if python and os.path.abspath(python) != os.path.abspath(sys.executable) else None

@@ -18,7 +18,8 @@ __all__ = ["cmd_init", "cmd_snapshot", "cmd_log", "cmd_show", "cmd_tag", "cmd_al
 
 
 def cmd_init(args: argparse.Namespace, out: Out) -> int:
-    from ..store import Store, find_store_dir
+    from ..locate import find_store_dir
+    from ..store import Store
 
     existing = find_store_dir(args.directory)
     store = Store.init(args.directory)
