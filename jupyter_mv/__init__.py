@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 #: The Python API (``mv.snapshot(...)``, ``mv.log_metric(...)``, ``mv.save_model(...)``),
 #: imported from :mod:`jupyter_mv.api` on first use so that ``import jupyter_mv`` stays light.

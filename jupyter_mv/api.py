@@ -184,21 +184,21 @@ def env(ref: str | None = None, *, format: str | None = None, check: bool = Fals
     :param format: instead, the text of a file that rebuilds it: ``requirements``,
         ``environment-yml`` or ``pylock`` (see :mod:`jupyter_mv.integrations.envfiles`)
     :param check: instead, what differs between the version's environment and this
-        kernel's (a dict whose ``same`` is false when anything does)
+        kernel's (a dict whose ``same`` is false when anything does; see
+        :func:`jupyter_mv.integrations.envfiles.check_against`)
     """
     from .capture.environment import capture_environment
     from .errors import InvalidInput
-    from .integrations.envfiles import check_environment, environment_file
+    from .integrations.envfiles import check_against, environment_file, version_environment
 
     s = current()
-    version = s.store.resolve(ref, s.scope()) if ref else None
-    recorded = s.store.environment(version) if version else capture_environment()
-    if version is not None and recorded is None:
-        raise InvalidInput(f"{version.label} recorded no environment")
+    version, recorded = version_environment(s.store, ref, notebook=s.scope()) if ref else (None, None)
     if check:
         if version is None:
             raise InvalidInput("check needs the version to compare with")
-        return check_environment(recorded, capture_environment())
+        return check_against(recorded)
+    if recorded is None:
+        recorded = capture_environment()
     if format:
         return environment_file(recorded, format, version=version)
     return recorded
@@ -208,19 +208,11 @@ def export(ref: str = "latest", *, dockerfile: str | os.PathLike[str] | None = N
            mlflow: str | None = None) -> dict[str, Any]:
     """Export a version: a Docker build context into the folder ``dockerfile``, or an
     MLflow run at the tracking URI ``mlflow`` (one of them)."""
-    from .errors import InvalidInput
+    from .integrations import export_version
 
     s = current()
-    if (dockerfile is None) == (mlflow is None):
-        raise InvalidInput("export needs one of dockerfile=DIR or mlflow=URI")
     with s.access.paused():
-        if mlflow is not None:
-            from .integrations import mlflow_exporter
-
-            return mlflow_exporter()(s.store, ref, mlflow, notebook=s.scope())
-        from .integrations.docker import export_dockerfile
-
-        return export_dockerfile(s.store, ref, dockerfile, notebook=s.scope())
+        return export_version(s.store, ref, dockerfile=dockerfile, mlflow=mlflow, notebook=s.scope())
 
 
 def panel() -> Any:

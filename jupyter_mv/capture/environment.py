@@ -58,6 +58,7 @@ __all__ = [
     "environment_fingerprint",
     "environment_summary",
     "kernelspec_python",
+    "notebook_kernel_python",
     "sanitize_url",
     "strip_credentials",
     "find_credentials",
@@ -716,6 +717,24 @@ def environment_fingerprint(
         parts.append(sorted(_env_vars(env).items()))
     blob = json.dumps(parts, separators=(",", ":"), default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
+
+
+def notebook_kernel_python(notebook: str | os.PathLike[str] | dict[str, Any], *, manager: Any = None,
+                           warnings: list[str] | None = None, default: bool = True) -> str | None:
+    """The Python interpreter of the kernelspec ``notebook`` (a path or its parsed JSON)
+    names in its metadata (see :func:`kernelspec_python`), or ``None`` when unknown.
+
+    :param manager: a ``KernelSpecManager`` to ask (the server's); a new one by default
+    :param warnings: what the notebook's metadata tolerates is appended here
+    :param default: when the notebook names no kernel, the default kernelspec's
+        interpreter; else ``None``
+    """
+    from ..diff.reader import kernel_name
+
+    name = kernel_name(notebook, warnings)
+    if not name and not default:
+        return None
+    return kernelspec_python(name, manager=manager)
 
 
 def kernelspec_python(kernel_name: str | None = None, *, manager: Any = None) -> str | None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["mlflow_exporter"]
+from ..progress import Progress, null_progress
+
+__all__ = ["mlflow_exporter", "export_version"]
 
 
 def mlflow_exporter() -> Callable[..., dict[str, Any]]:
@@ -34,3 +36,22 @@ def mlflow_exporter() -> Callable[..., dict[str, Any]]:
             raise
         raise InvalidInput("export to MLflow is not available in this version of jupyter-mv") from None
     return export_mlflow
+
+
+def export_version(store: Any, ref: str, *, dockerfile: Any = None, mlflow: str | None = None,
+                   notebook: str | None = None, progress: Progress = null_progress) -> dict[str, Any]:
+    """Export the version ``ref`` names: a Docker build context into the folder
+    ``dockerfile`` (:func:`jupyter_mv.integrations.docker.export_dockerfile`), or an MLflow
+    run at the tracking URI ``mlflow`` (:func:`mlflow_exporter`); one of them.
+
+    :raises InvalidInput: neither or both targets given
+    """
+    from ..errors import InvalidInput
+
+    if (dockerfile is None) == (mlflow is None):
+        raise InvalidInput("export needs one of dockerfile=DIR or mlflow=URI")
+    if mlflow is not None:
+        return mlflow_exporter()(store, ref, mlflow, notebook=notebook, progress=progress)
+    from .docker import export_dockerfile
+
+    return export_dockerfile(store, ref, dockerfile, notebook=notebook, progress=progress)

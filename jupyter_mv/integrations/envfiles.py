@@ -18,7 +18,9 @@
     source (commit, hashes, path).
 
 :func:`check_environment` compares a recorded environment with another (the running
-interpreter's) and lists what differs.
+interpreter's) and lists what differs; :func:`version_environment` and
+:func:`check_against` are the two steps every face (the CLI, ``%mv env``, ``mv.env``)
+takes around them.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ __all__ = [
     "render_pylock",
     "environment_file",
     "check_environment",
+    "version_environment",
+    "check_against",
 ]
 
 #: The formats ``jupyter mv env --format`` writes.
@@ -452,4 +456,32 @@ def check_environment(recorded: Mapping[str, Any], current: Mapping[str, Any]) -
     lines += [f"~ {p['name']} installed from {p['recorded']} recorded, from {p['current']} now"
               for p in result["origin_changed"]]
     result["lines"] = lines
+    return result
+
+
+def version_environment(store: Any, ref: str, *, notebook: str | None = None) -> tuple[Any, dict[str, Any]]:
+    """The version ``ref`` names (``vN`` and ``latest`` within ``notebook``) and the
+    environment it recorded.
+
+    :raises InvalidInput: the version recorded no environment
+    """
+    version = store.resolve(ref, notebook)
+    env = store.environment(version)
+    if env is None:
+        raise InvalidInput(f"{version.label} recorded no environment")
+    return version, env
+
+
+def check_against(recorded: Mapping[str, Any], python: str | None = None, *, version: Any = None) -> dict[str, Any]:
+    """:func:`check_environment` of ``recorded`` against the environment of ``python``
+    (default: this interpreter) captured now, with ``python_executable``: the
+    interpreter it was compared with (and ``version``, the label of the version that
+    recorded it, when given)."""
+    from ..capture.environment import capture_environment
+
+    current = capture_environment(python)
+    result = check_environment(recorded, current)
+    if version is not None:
+        result["version"] = version.label
+    result["python_executable"] = (current.get("python") or {}).get("executable")
     return result

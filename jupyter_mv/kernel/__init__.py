@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["load_ipython_extension", "unload_ipython_extension"]
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "capture_report"]
 
 _loaded: dict[int, Any] = {}
 
@@ -66,6 +66,19 @@ def load_ipython_extension(ipython: Any) -> None:
     _set_current(session)
     atexit.register(session.close)
     _loaded[id(ipython)] = (session, hooks)
+
+
+def capture_report(notebook: str) -> str:
+    """The loaded session's :meth:`~jupyter_mv.kernel.session.KernelSession.capture_report`
+    of ``notebook``, as JSON: what the server's kernel probe calls by name. A kernel
+    without the extension loaded tells its interpreter only (``loaded`` false)."""
+    import json
+    import sys
+
+    entry = next(iter(_loaded.values()), None)
+    if entry is None:
+        return json.dumps({"python": sys.executable, "loaded": False})
+    return json.dumps(entry[0].capture_report(notebook), default=str)
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .notebook_file import read_notebook_json
+
 __all__ = ["TARGET", "DEFAULT_SAVE_TIMEOUT", "FrontEnds"]
 
 #: The comm target, on both sides.
@@ -151,8 +153,6 @@ class FrontEnds:
         self.waited = 0.0
         if not self.present:
             return None
-        from .session import _read_notebook
-
         before = _stamp(notebook)
         if not self._send({"action": "save"}):
             return None
@@ -165,7 +165,7 @@ class FrontEnds:
             now = _stamp(notebook)
             if now is None or now == before:
                 continue
-            if now == seen and _read_notebook(notebook) is not None:  # written, no longer being written
+            if now == seen and read_notebook_json(notebook) is not None:  # written, no longer being written
                 self.waited = time.monotonic() - started
                 return True
             seen = now

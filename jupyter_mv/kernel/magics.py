@@ -1,10 +1,10 @@
 """``%mv``: the version store's verbs inside a notebook.
 
 The verbs shared with the command line (``snapshot``, ``log``, ``show``, ``tag``,
-``alias``, ``diff``, ``restore``, ``init``) are parsed by the CLI's own argument
-builders (:data:`jupyter_mv.cli.VERBS`) and most are run by its own commands, with
-the kernel's store and notebook. The rest are the kernel's own: models, metrics,
-params, tracking, the report and the panel. Every error is one line, never a
+``alias``, ``diff``, ``restore``, ``init``, ...) are parsed by the shared grammar
+(:data:`jupyter_mv.verbs.VERBS`) and most are run by the shared commands
+(:data:`jupyter_mv.verbs.COMMANDS`), with the kernel's store and notebook. The rest
+are the kernel's own: models, metrics, params, tracking, the report and the panel. Every error is one line, never a
 traceback.
 """
 
@@ -18,7 +18,7 @@ from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, line_magic, magics_class
 
-from .. import cli
+from .. import verbs
 from ..errors import InvalidInput, MVError
 from ..units import human_size as _human_size
 from .session import KernelSession, parse_size
@@ -73,7 +73,7 @@ _SHARED = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "init",
            "export", "remote", "push", "pull")
 
 
-class _MagicParser(cli._Parser):
+class _MagicParser(verbs.Parser):
     """Errors as one :class:`InvalidInput` line naming the verb."""
 
     def error(self, message: str) -> NoReturn:
@@ -92,14 +92,14 @@ class _Done(Exception):
 def build_parser() -> argparse.ArgumentParser:
     parser = _MagicParser(prog="%mv", add_help=False)
     sub = parser.add_subparsers(dest="command", metavar="VERB", parser_class=_MagicParser)
-    cli.add_verbs(sub, _SHARED, in_notebook=True)
+    verbs.add_verbs(sub, _SHARED, in_notebook=True)
     p = sub.add_parser("save", help="save an object as the next version of a named model")
     p.add_argument("obj", metavar="OBJ", help="a name (or expression) in the notebook's namespace")
     p.add_argument("--name", required=True)
     p.add_argument("--alias", help="also point this alias (e.g. production) at the new version")
     p.add_argument("--flavor", help="pickle, joblib, torch, xgboost, lightgbm or keras (default: by the object)")
-    p.add_argument("--metric", action="append", type=cli._key_value, default=[], metavar="K=V")
-    p.add_argument("--param", action="append", type=cli._key_value, default=[], metavar="K=V")
+    p.add_argument("--metric", action="append", type=verbs.key_value, default=[], metavar="K=V")
+    p.add_argument("--param", action="append", type=verbs.key_value, default=[], metavar="K=V")
     p.add_argument("--no-snapshot", action="store_true", help="do not link it to a notebook version")
     p = sub.add_parser("load", help="the object a model version holds")
     p.add_argument("ref", metavar="NAME[@ALIAS|:VERSION]")
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     for verb in ("metric", "param", "config"):
         p = sub.add_parser(verb, help=f"set {verb}s")
-        p.add_argument("values", nargs="*", type=cli._key_value, metavar="K=V")
+        p.add_argument("values", nargs="*", type=verbs.key_value, metavar="K=V")
     for verb in ("track", "untrack"):
         p = sub.add_parser(verb, help=f"{verb} files or folders")
         p.add_argument("paths", nargs="+", metavar="PATH")
@@ -154,21 +154,21 @@ class MVMagics(Magics):
 
     mv.__doc__ = HELP
 
-    # -- verbs shared with the CLI ----------------------------------------------------------------
+    # -- verbs shared with the CLI (jupyter_mv.verbs) ----------------------------------------------------------------
 
-    def _cli(self, args: argparse.Namespace) -> None:
+    def _shared(self, args: argparse.Namespace) -> None:
         args.store = self.session.store
         args.scope = self.session.scope()
         if getattr(args, "notebook", "absent") is None:
             args.notebook = args.scope
-        cli.COMMANDS[args.command](args, cli._Out())
+        verbs.COMMANDS[args.command](args, verbs.Out())
 
-    _do_log = _do_show = _do_tag = _do_alias = _do_restore = _do_reproduce = _do_export = _cli
-    _do_remote = _do_push = _do_pull = _cli
+    _do_log = _do_show = _do_tag = _do_alias = _do_restore = _do_reproduce = _do_export = _shared
+    _do_remote = _do_push = _do_pull = _shared
 
     def _do_env(self, args: argparse.Namespace) -> None:
         args.in_kernel = True  # --check compares with this kernel, captured here
-        self._cli(args)
+        self._shared(args)
 
     def _do_init(self, args: argparse.Namespace) -> None:
         store = self.session.init(None if args.directory == "." else args.directory)
@@ -245,8 +245,8 @@ class MVMagics(Magics):
             print("no models yet: `%mv save OBJ --name NAME` saves the first")
         for m in found:
             names = f"  @{', @'.join(m.aliases)}" if m.aliases else ""
-            metrics = "  " + cli._metrics_text(m.metrics) if m.metrics else ""
-            print(f"{m.label:<20} {m.flavor:<8} {_human_size(m.size):>10}  {cli._when(m.created)}{names}{metrics}")
+            metrics = "  " + verbs.metrics_text(m.metrics) if m.metrics else ""
+            print(f"{m.label:<20} {m.flavor:<8} {_human_size(m.size):>10}  {verbs.when(m.created)}{names}{metrics}")
 
     def _do_metric(self, args: argparse.Namespace) -> None:
         values = self.session.log_metrics(dict(args.values)) if args.values else self.session.metrics
@@ -264,7 +264,7 @@ class MVMagics(Magics):
 
     def _do_report(self, args: argparse.Namespace) -> None:
         if args.output or args.format in ("json", "prov-json"):
-            self._cli(args)  # a file, or text to read: the CLI's own command
+            self._shared(args)  # a file, or text to read: the shared command
             return
         from IPython.display import display
 

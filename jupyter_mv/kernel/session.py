@@ -10,7 +10,6 @@ same, without the per-cell record.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -20,11 +19,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, MVError, NotFound, StoreNotFound
+from ..locate import find_store_dir
 from ..units import human_size as _format_size
 from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
 from .execution import ExecutionRecord
 from .frontend import FrontEnds
 from .imports import imported_modules, loaded_top_level, referenced_top_level
+from .notebook_file import read_notebook_json
 
 if TYPE_CHECKING:
     from ..store import Store, Version
@@ -58,15 +59,6 @@ def core() -> ModuleType:
     from .. import store
 
     return store
-
-
-def _find_store_dir(start: Path) -> Path | None:
-    """The store folder above ``start``, found without importing the store (as
-    :func:`jupyter_mv.store.find_store_dir` does; ``JUPYTER_MV_STORE`` asks it)."""
-    if os.environ.get("JUPYTER_MV_STORE"):
-        return core().find_store_dir(start)
-    return next((f / ".jupyter_mv" for f in (start, *start.parents) if (f / ".jupyter_mv" / "mv.db").is_file()),
-                None)
 
 
 def current() -> KernelSession:
@@ -111,7 +103,7 @@ class KernelSession:
         self.shell = shell
         self.cwd = Path(cwd or os.getcwd()).absolute()
         self._store: Store | None = None
-        store_dir = _find_store_dir(self.cwd)
+        store_dir = find_store_dir(self.cwd)  # without importing the store: a kernel starts fast
         self.root = self._root_of(store_dir) if store_dir else self.cwd
         self.access = FileAccess(self.root, store_dir)
         self.ignore = IgnoreRules(self.root)
@@ -349,7 +341,7 @@ class KernelSession:
                 "hash_only": sorted(too_large), "sizes": sizes, "too_large": too_large}
 
     def _notebook_literals(self, nb: Path) -> list[str]:
-        data = _read_notebook(nb)
+        data = read_notebook_json(nb)
         found: list[str] = []
         for cell in (data or {}).get("cells", []):
             if isinstance(cell, dict) and cell.get("cell_type") == "code":
@@ -400,7 +392,7 @@ class KernelSession:
             why = (f"did not save {nb.name} within {self.front_ends.save_timeout:g} s" if self.front_ends.waited
                    else f"did not answer the last request to save, so {nb.name} was not waited for")
             self.warn(f"the front end {why}: the version holds the notebook as last saved")
-        notebook_json = _read_notebook(nb)
+        notebook_json = read_notebook_json(nb)
         plan = self.plan()
         for rel, size in sorted(plan["too_large"].items()):
             self.warn(f"{rel} is {_format_size(size)}, over the {_format_size(self.max_file_size)} limit: "
@@ -414,20 +406,7 @@ class KernelSession:
         if analysis["out_of_order"]:
             self.warn("the cells ran out of order; the version records it (re-run the notebook top to bottom "
                       "for a version that reproduces)")
-        listed = {*plan["inputs"], *plan["outputs"], *plan["tracked"]}
-        extra = {"kernel": {
-            "execution": analysis,
-            "files": {rel: {k: v for k, v in (("read", self.access.counts(rel, written=False)),
-                                                ("written", self.access.counts(rel, written=True)),
-                                                ("named", self.named.get(rel))) if v}
-                      for rel in sorted(listed)},
-            "imports": imported_modules(store.root, before=self.kernel_modules | self._core_only()),
-            "tracked": list(self.tracked),
-            "untracked": sorted(self.untracked),
-            "logged_in": dict(self.logged_in),
-            "max_file_size": self.max_file_size,
-            "python": sys.executable,
-        }}
+        extra = {"kernel": self._kernel_record(plan, analysis)}
         version = store.snapshot(
             nb, [*plan["tracked"], *files], message=message, metrics=self.metrics, params=self.params,
             inputs=[*plan["inputs"], *inputs], outputs=[*plan["outputs"], *outputs],
@@ -438,6 +417,48 @@ class KernelSession:
         self._last_version_at = time.time()
         self.front_ends.refresh()
         return version
+
+    def _kernel_record(self, plan: dict[str, Any], analysis: dict[str, Any]) -> dict[str, Any]:
+        """The version's ``extra["kernel"]``: how the cells ran (``analysis``), when each
+        file of the ``plan`` was read, written or named, the modules imported, the
+        tracking, where metrics and params were logged, and this interpreter."""
+        listed = {*plan["inputs"], *plan["outputs"], *plan["tracked"]}
+        return {
+            "execution": analysis,
+            "files": {rel: {k: v for k, v in (("read", self.access.counts(rel, written=False)),
+                                                ("written", self.access.counts(rel, written=True)),
+                                                ("named", self.named.get(rel))) if v}
+                      for rel in sorted(listed)},
+            "imports": imported_modules(self.store.root, before=self.kernel_modules | self._core_only()),
+            "tracked": list(self.tracked),
+            "untracked": sorted(self.untracked),
+            "logged_in": dict(self.logged_in),
+            "max_file_size": self.max_file_size,
+            "python": sys.executable,
+        }
+
+    def capture_report(self, notebook: str | os.PathLike[str]) -> dict[str, Any]:
+        """What this kernel knows of ``notebook`` (its absolute path), for a snapshot taken
+        outside it (the server's, which asks through :func:`jupyter_mv.kernel.capture_report`):
+        ``python``, ``loaded``, ``root``, the ``plan`` (inputs, outputs, tracked, hash_only),
+        ``too_large``, ``metrics``, ``params`` and ``kernel`` (the record a snapshot keeps),
+        or ``error`` when it cannot tell."""
+        answer: dict[str, Any] = {"python": sys.executable, "loaded": True}
+        try:
+            with self.access.paused():
+                if self.notebook_path(required=False) != Path(notebook):
+                    self.set_notebook(notebook)
+                plan = self.plan()
+                analysis = self.record.analyze(read_notebook_json(self.notebook_path()))
+                answer.update(
+                    root=str(self.store.root),
+                    plan={k: plan[k] for k in ("inputs", "outputs", "tracked", "hash_only")},
+                    too_large=plan["too_large"], metrics=dict(self.metrics), params=dict(self.params),
+                    kernel=self._kernel_record(plan, analysis),
+                )
+        except Exception as exc:  # noqa: BLE001 - the answer says why, in one line
+            answer["error"] = f"{type(exc).__name__}: {exc}"
+        return answer
 
     def _core_only(self) -> frozenset[str]:
         """Modules only jupyter-mv's own imports loaded: none the notebook's names refer to."""
@@ -501,12 +522,3 @@ class KernelSession:
 
         with self.access.paused():
             return build_report(self.store, ref or "latest", notebook=self.scope())
-
-
-def _read_notebook(path: Path) -> dict[str, Any] | None:
-    try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None

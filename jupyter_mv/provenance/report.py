@@ -46,7 +46,7 @@ def build_report(store: Store, ref: str, *, notebook: str | None = None) -> dict
 
 
 def report_for(store: Store, subject: Subject) -> dict[str, Any]:
-    from .. import __version__
+    from .._version import __version__
 
     version = subject.version
     report: dict[str, Any] = {

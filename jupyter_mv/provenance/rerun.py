@@ -308,12 +308,13 @@ def _file_check(path: Path, rel: str, recorded: str) -> dict[str, Any]:
 
 
 def _scratch(folder: Path) -> Any:
+    from ..locate import STORE_DIRNAME, is_store
     from ..store import Store
 
-    if not (folder / ".jupyter_mv" / "mv.db").is_file():
+    if not is_store(folder / STORE_DIRNAME):
         return None
     try:
-        return Store(folder / ".jupyter_mv")
+        return Store(folder / STORE_DIRNAME)
     except MVError:
         return None
 

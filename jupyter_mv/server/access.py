@@ -16,8 +16,9 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, StoreNotFound
-from ..store import STORE_DIRNAME, Store, Version, find_store_dir, history
-from ..store.store import ENV_VAR, store_owner
+from ..locate import ENV_VAR, STORE_DIRNAME, find_store_dir, is_store
+from ..store import Store, Version, history
+from ..store.store import store_owner
 
 __all__ = ["StoreAccess", "MAX_PAGE", "KINDS", "DEFAULT_REMOTE_SCHEMES", "with_remotes", "check_text"]
 
@@ -154,7 +155,7 @@ class StoreAccess:
         """
         explicit = self.store_dir is not None or bool(os.environ.get(ENV_VAR))
         store_dir = self.store_dir or find_store_dir(notebook.parent)
-        if store_dir is None or not (store_dir / "mv.db").is_file():
+        if not is_store(store_dir):
             if not create or self.store_dir is not None:
                 raise StoreNotFound(f"no jupyter-mv store for {api_path}; run `jupyter mv init` in the project folder")
             store = Store.init(self.root)

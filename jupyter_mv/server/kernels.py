@@ -3,9 +3,10 @@ and wrote, its metrics and params, how its cells ran.
 
 The server asks with one silent execution (no history, no output, invisible to the
 kernel side's per-cell record) whose answer comes back as a user expression. The
-code it runs uses the kernel side's own session (:mod:`jupyter_mv.kernel.session`),
-the same calls ``%mv snapshot`` makes; a kernel without jupyter-mv loaded still
-tells its interpreter.
+code it runs calls the kernel side's own report
+(:meth:`jupyter_mv.kernel.session.KernelSession.capture_report`), built as
+``%mv snapshot`` builds its record; a kernel without jupyter-mv loaded still tells
+its interpreter.
 """
 
 from __future__ import annotations
@@ -17,48 +18,17 @@ from typing import Any
 
 __all__ = ["KernelReport", "ask_kernel", "kernel_for"]
 
-#: Defines the probe in the kernel; ``__jupyter_mv_probe__(path)`` then answers in JSON.
+#: Defines the probe in the kernel; ``__jupyter_mv_probe__(path)`` then answers in JSON:
+#: the kernel side's own :func:`jupyter_mv.kernel.capture_report`, or, where jupyter-mv
+#: cannot be imported, the interpreter alone.
 PROBE = r'''
 def __jupyter_mv_probe__(notebook):
-    import json, sys
-    from pathlib import Path
-    answer = {"python": sys.executable, "loaded": False}
     try:
-        from jupyter_mv import kernel as _kernel
-        from jupyter_mv.kernel.imports import imported_modules
-        from jupyter_mv.kernel.session import _read_notebook
+        from jupyter_mv.kernel import capture_report
     except Exception:
-        return json.dumps(answer)
-    entry = next(iter(_kernel._loaded.values()), None)
-    if entry is None:
-        return json.dumps(answer)
-    s = entry[0]
-    answer["loaded"] = True
-    try:
-        with s.access.paused():
-            if s.notebook_path(required=False) != Path(notebook):
-                s.set_notebook(notebook)
-            plan = s.plan()
-            root = s.store.root
-            nb = s.notebook_path()
-            listed = sorted({*plan["inputs"], *plan["outputs"], *plan["tracked"]})
-            files = {}
-            for rel in listed:
-                seen = (("read", s.access.counts(rel, written=False)),
-                        ("written", s.access.counts(rel, written=True)), ("named", s.named.get(rel)))
-                files[rel] = {k: v for k, v in seen if v}
-            answer.update(
-                root=str(root),
-                plan={k: plan[k] for k in ("inputs", "outputs", "tracked", "hash_only")},
-                too_large=plan["too_large"], metrics=dict(s.metrics), params=dict(s.params),
-                kernel={"execution": s.record.analyze(_read_notebook(nb)), "files": files,
-                        "imports": imported_modules(root, before=s.kernel_modules), "tracked": list(s.tracked),
-                        "untracked": sorted(s.untracked), "logged_in": dict(s.logged_in),
-                        "max_file_size": s.max_file_size, "python": sys.executable},
-            )
-    except Exception as exc:
-        answer["error"] = f"{type(exc).__name__}: {exc}"
-    return json.dumps(answer, default=str)
+        import json, sys
+        return json.dumps({"python": sys.executable, "loaded": False})
+    return capture_report(notebook)
 '''
 
 

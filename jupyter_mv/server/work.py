@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from ..capture.environment import notebook_kernel_python
 from ..errors import Conflict, InvalidInput, MVError, NotFound
 from ..progress import Progress, null_progress
 from ..units import human_size
@@ -77,7 +78,7 @@ def snapshot(access: StoreAccess, api_path: str, *, message: str = "", files: li
         environment = None
         with progress("environment", None, ""):
             if python is None:
-                python = _kernelspec_python(notebook, kernelspecs)
+                python = notebook_kernel_python(notebook, manager=kernelspecs)
             if python is not None:
                 try:
                     environment = store.current_environment(python)
@@ -89,15 +90,6 @@ def snapshot(access: StoreAccess, api_path: str, *, message: str = "", files: li
             progress=progress,
         )
     return {"version": version.to_dict(), "warnings": [access.public_message(w) for w in warnings]}
-
-
-def _kernelspec_python(notebook: Path, kernelspecs: Any) -> str | None:
-    """The interpreter of the kernelspec the notebook names (the default one when it
-    names none); None for a kernel that is not Python."""
-    from ..capture.environment import kernelspec_python
-    from ..diff.reader import kernel_name
-
-    return kernelspec_python(kernel_name(notebook), manager=kernelspecs)
 
 
 def restore(access: StoreAccess, api_path: str, ref: str, *, to: str | None = None, files: bool = False,

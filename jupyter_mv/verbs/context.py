@@ -1,0 +1,43 @@
+"""What a verb acts on: the store, the notebook that ``vN`` and ``latest`` mean, and the
+interpreter a notebook's kernel runs."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+__all__ = ["open_store", "scope", "notebook_python"]
+
+
+def open_store(args: argparse.Namespace, start: str | None = None) -> Any:
+    """The store to act on: one another face opened (``args.store``), else found from ``start``."""
+    store = getattr(args, "store", None)
+    if store is not None:
+        return store
+    from ..store import Store
+
+    opened = Store.open(start or ".")
+    owner = opened.owner()
+    if owner is not None:
+        print(f"warning: the version store {opened.dir} belongs to another user ({owner}); "
+              "what you do here is written into their store", file=sys.stderr)
+    return opened
+
+
+def scope(args: argparse.Namespace) -> str | None:
+    """The notebook that ``vN`` and ``latest`` refer to, when another face knows it."""
+    return getattr(args, "scope", None)
+
+
+def notebook_python(notebook: str) -> str | None:
+    """The interpreter the notebook's kernelspec runs, when it can be found and is not
+    this one (then it is captured here)."""
+    from ..capture.environment import notebook_kernel_python
+
+    warnings: list[str] = []
+    python = notebook_kernel_python(notebook, warnings=warnings, default=False)
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return python if python and os.path.abspath(python) != os.path.abspath(sys.executable) else None
