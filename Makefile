@@ -97,10 +97,14 @@ test: $(STAMPS)/install-test browser sshd
 # in the tree applies the fixes). jlpm comes with jupyterlab (jupyter-builder); the package
 # scripts call `jlpm` again, hence the venv's bin first on PATH.
 JLPM := $(VENV)/bin/jlpm
-lint-frontend: $(STAMPS)/venv
+JLPM_PATH := PATH="$(abspath $(VENV))/bin:$$PATH"
+$(STAMPS)/node-modules: package.json yarn.lock $(STAMPS)/venv
 	@test -x $(JLPM) || $(PIP) install "jupyter-builder>=1.3"
-	@test -d node_modules || $(JLPM) install --immutable
-	PATH="$(abspath $(VENV))/bin:$$PATH" $(JLPM) lint:check
+	$(JLPM_PATH) $(JLPM) install --immutable
+	touch $@
+
+lint-frontend: $(STAMPS)/node-modules
+	$(JLPM_PATH) $(JLPM) lint:check
 
 # The full comparison: about an hour a run, and about 50 GB free under /tmp at its peak
 # (DVC's cache keeps a full copy of every version). DVC installs once into its own

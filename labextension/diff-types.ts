@@ -24,6 +24,8 @@ export interface IDiff {
   metrics: IValuesDiff | null;
   params: IValuesDiff | null;
   empty: boolean;
+  /** Only in `--json` output that writes large unchanged outputs once (never from the REST API). */
+  output_refs?: true;
 }
 
 /** @schema label */
@@ -135,6 +137,8 @@ export interface IOutput {
   ename?: string;
   evalue?: string;
   traceback?: string[];
+  /** Only with `output_refs`: side b of an unchanged output, the hash of side a's output. */
+  ref?: string;
 }
 
 /** @schema output_side */
