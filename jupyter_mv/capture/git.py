@@ -22,7 +22,7 @@ import subprocess
 import time
 from typing import Any
 
-from jupyter_mv.capture.environment import strip_credentials
+from jupyter_mv.capture.credentials import strip_credentials
 
 __all__ = ["MAX_DIRTY_FILES", "capture_git", "git_commits"]
 
