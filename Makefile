@@ -27,11 +27,12 @@ LAB_FLAGS := --no-browser $(ALLOW_ROOT) \
 	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	--LabApp.extension_manager=readonly
 
-.PHONY: help lab test lint-frontend bench stress browser sshd clean distclean
+.PHONY: help lab test check lint-frontend bench stress browser sshd clean distclean
 
 help:
 	@echo "make lab        install into $(VENV) and open JupyterLab on examples/"
-	@echo "make test       install with test extras (and chromium), then run pytest over tests/"
+	@echo "make test       install with test extras (and chromium), run the checks, then pytest over tests/"
+	@echo "make check      ruff (lint and format), mypy, and ESLint/Prettier/Stylelint: checks only, rewrites nothing"
 	@echo "make bench      jupyter-mv against DVC and git at full scale: writes BENCHMARKS.md and"
 	@echo "                benchmarks/compare.png (about 1 h and 50 GB of /tmp a run; BENCH_RUNS=2 runs it twice)"
 	@echo "make stress     the long reliability and security tests (JUPYTER_MV_STRESS=1)"
@@ -91,6 +92,15 @@ test: $(STAMPS)/install-test browser sshd
 		echo "make test: FAILED: pytest collected no tests" >&2; exit 1; \
 	fi; \
 	exit $$rc
+
+# The checks that keep the structure: ruff's rules (the banned-api rules keep the core off
+# the faces and store/ off remote/), ruff's formatting, mypy (strict on the core), and the
+# front end's linters. They run before pytest in `make test`, so CI runs them.
+PY_SOURCES := jupyter_mv tests benchmarks
+check: $(STAMPS)/install-test lint-frontend
+	$(PY) -m ruff check $(PY_SOURCES)
+	$(PY) -m ruff format --check $(PY_SOURCES)
+	$(PY) -m mypy
 
 # ESLint, Prettier and Stylelint over the front end (labextension/, style/), as the
 # JupyterLab extension template configures them: checks only, rewrites nothing (`jlpm lint`
