@@ -194,7 +194,7 @@ def env(ref: str | None = None, *, format: str | None = None, check: bool = Fals
     s = current()
     version, recorded = version_environment(s.store, ref, notebook=s.scope()) if ref else (None, None)
     if check:
-        if version is None:
+        if version is None or recorded is None:  # no ref (a version's recorded environment is never None)
             raise InvalidInput("check needs the version to compare with")
         return check_against(recorded)
     if recorded is None:

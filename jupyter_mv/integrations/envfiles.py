@@ -115,7 +115,8 @@ def _pin(pkg: Mapping[str, Any]) -> Pin | None:
         return None
     version = pkg.get("version")
     version = str(version) if version is not None else None
-    origin = pkg.get("origin") if isinstance(pkg.get("origin"), Mapping) else {}
+    recorded = pkg.get("origin")
+    origin: Mapping[str, Any] = recorded if isinstance(recorded, Mapping) else {}
     kind = str(origin.get("kind") or "index")
     url = str(origin.get("url") or "")
     subdir = f"#subdirectory={origin['subdirectory']}" if origin.get("subdirectory") else ""
@@ -192,7 +193,7 @@ def render_requirements(env: Mapping[str, Any], *, title: str = "environment") -
         lines += [f"#   {_comment_unresolvable(p)}" for p in skipped]
     lines.append("")
     for p in all_pins:
-        if p.resolvable:
+        if p.line is not None:  # p.resolvable
             lines.append(p.line + (f"  # {p.note}" if p.note else ""))
     return "\n".join(lines) + "\n"
 
@@ -256,8 +257,8 @@ def render_environment_yml(env: Mapping[str, Any], *, title: str = "environment"
     skipped = [p for p in pip_pins if not p.resolvable]
     if resolvable or skipped:
         lines.append("  - pip:")
-        for p in skipped:
-            lines.append(f"      # {_comment_unresolvable(p)}")
+        for pin in skipped:
+            lines.append(f"      # {_comment_unresolvable(pin)}")
         lines += [f"      - {_yaml_scalar(p.line or '')}" for p in resolvable]
     return "\n".join(lines) + "\n"
 

@@ -85,7 +85,7 @@ def git_timeline(store: Store, versions: Sequence[Version], *, limit: int = 1000
     kept_ids = {c["commit"] for c in kept}
     for v in versions:
         commit = (v.git or {}).get("commit")
-        if commit in kept_ids:
+        if isinstance(commit, str) and commit in kept_ids:
             made_on.setdefault(commit, []).append(v)
         else:
             floating.append(v)

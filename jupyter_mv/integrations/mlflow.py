@@ -179,7 +179,8 @@ class _Export:
         when = _ms(v.created)
         metrics = [Metric(_key(k), number, when, 0) for k, value in v.metrics.items()
                    if (number := _number(value)) is not None]
-        params = [Param(_key(k), _clip("" if value is None else str(value), MAX_PARAM)) for k, value in v.params.items()]
+        params = [Param(_key(k), _clip("" if value is None else str(value), MAX_PARAM))
+                  for k, value in v.params.items()]
         for start in range(0, max(len(metrics), len(params)), 100):  # MLflow takes 100 params a batch
             self.client.log_batch(run_id, metrics=metrics[start : start + 100], params=params[start : start + 100])
 
@@ -226,11 +227,11 @@ class _Export:
                 logged.append(f"{_model_path(m)}/{target.name}")
             env = self.store.environment(v)
             if env is not None:
-                folder = base / "environment"
-                folder.mkdir()
-                self._environment_files(env, folder)
-                self.client.log_artifacts(run_id, str(folder), "environment")
-                logged += [f"environment/{p.name}" for p in sorted(folder.iterdir())]
+                env_folder = base / "environment"
+                env_folder.mkdir()
+                self._environment_files(env, env_folder)
+                self.client.log_artifacts(run_id, str(env_folder), "environment")
+                logged += [f"environment/{p.name}" for p in sorted(env_folder.iterdir())]
         return logged
 
     def _environment_files(self, env: dict[str, Any], folder: Path) -> None:

@@ -15,6 +15,7 @@ those.
 
 from __future__ import annotations
 
+import enum
 import os
 import re
 import site
@@ -24,7 +25,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 __all__ = ["FileAccess", "IgnoreRules", "literal_paths", "excluded_prefixes", "SKIP_PARTS"]
 
@@ -37,7 +38,15 @@ _MAX_COUNTS = 64
 _MAX_FOLDERS = 100_000
 _POSIX = os.sep == "/"
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR
-_MISSING = object()
+
+
+class _Missing(enum.Enum):
+    """The sentinel of a lookup that found nothing (None is a value the tables hold)."""
+
+    MISSING = 0
+
+
+_MISSING: Final = _Missing.MISSING
 
 
 def excluded_prefixes(root: Path, store_dir: Path | None) -> list[str]:
@@ -149,9 +158,10 @@ class FileAccess:
                     rel = base + name
                 else:
                     cwd = cwd or os.getcwd()
-                    rel = self._relative(raw, cwd)
-                    if rel is None:
+                    relative = self._relative(raw, cwd)
+                    if relative is None:
                         continue
+                    rel = relative
                 last = get(rel, _MISSING)
                 if last is _MISSING:
                     table[rel] = count

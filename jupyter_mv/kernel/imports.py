@@ -67,7 +67,7 @@ def imported_modules(root: Path | None = None, *, before: frozenset[str] = froze
     ``sys.modules`` that is neither the standard library nor the kernel's own machinery
     (:data:`KERNEL_MODULES`, and ``before``: what was loaded before the first cell ran); a module of the project
     itself (a file under ``root``) is given by its path instead."""
-    stdlib = getattr(sys, "stdlib_module_names", frozenset())
+    stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
     tops = sorted(loaded_top_level() - before)
     root_prefix = str(root).rstrip(os.sep) + os.sep if root is not None else None
     out: dict[str, dict[str, Any]] = {}

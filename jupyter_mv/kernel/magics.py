@@ -14,7 +14,8 @@ import argparse
 import json
 import shlex
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar, cast
 
 from IPython.core.magic import Magics, line_magic, magics_class
 
@@ -120,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
+
+def _line_magic(name: str) -> Callable[[_Method], _Method]:
+    """IPython's ``line_magic(name)``, with the type it has (IPython's own annotation
+    leaves the decorated method ``Never``)."""
+    return cast("Callable[[_Method], _Method]", line_magic(name))
+
+
 @magics_class
 class MVMagics(Magics):
     """The ``%mv`` line magic over one :class:`KernelSession`."""
@@ -129,7 +139,7 @@ class MVMagics(Magics):
         self.session = session
         self.parser = build_parser()
 
-    @line_magic("mv")
+    @_line_magic("mv")
     def mv(self, line: str) -> Any:
         try:
             argv = shlex.split(line)
@@ -182,7 +192,7 @@ class MVMagics(Magics):
         if args.json:
             print(json.dumps(version.to_dict(), indent=2, default=str))
             return
-        roles = {}
+        roles: dict[str, int] = {}
         for f in version.files:
             roles[f.role] = roles.get(f.role, 0) + 1
         held = ", ".join(f"{n} {role}{'s' if n != 1 and role != 'notebook' else ''}"
@@ -206,6 +216,8 @@ class MVMagics(Magics):
     # -- the kernel's own verbs -------------------------------------------------------------------
 
     def _do_save(self, args: argparse.Namespace) -> None:
+        if self.shell is None:
+            raise InvalidInput(f"cannot find {args.obj} in the notebook: no IPython shell")
         try:
             obj = self.shell.ev(args.obj)
         except Exception as exc:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..errors import InvalidInput, MVError, NotFound, StoreNotFound
 from ..locate import find_store_dir
@@ -190,6 +190,12 @@ class KernelSession:
             raise InvalidInput(f"{path} is not a notebook (.ipynb)")
         self.notebook_override = candidate
         return candidate
+
+    @overload
+    def notebook_path(self, *, required: Literal[True] = ...) -> Path: ...
+
+    @overload
+    def notebook_path(self, *, required: bool) -> Path | None: ...
 
     def notebook_path(self, *, required: bool = True) -> Path | None:
         """The notebook this kernel runs: set by :meth:`set_notebook`, else VS Code's

@@ -155,7 +155,7 @@ class StoreAccess:
         """
         explicit = self.store_dir is not None or bool(os.environ.get(ENV_VAR))
         store_dir = self.store_dir or find_store_dir(notebook.parent)
-        if not is_store(store_dir):
+        if store_dir is None or not is_store(store_dir):
             if not create or self.store_dir is not None:
                 raise StoreNotFound(f"no jupyter-mv store for {api_path}; run `jupyter mv init` in the project folder")
             store = Store.init(self.root)

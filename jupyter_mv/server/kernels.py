@@ -100,6 +100,8 @@ def _read_reply(reply: dict[str, Any]) -> KernelReport | None:
     if expression.get("status") != "ok":
         return None
     text = (expression.get("data") or {}).get("text/plain")
+    if not isinstance(text, str):  # what literal_eval would refuse with a ValueError
+        return None
     try:
         answer = json.loads(ast.literal_eval(text))
     except (ValueError, SyntaxError, TypeError):
