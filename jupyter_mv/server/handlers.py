@@ -24,8 +24,9 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async, url_path_join
 
 from ..errors import InvalidInput, MVError, NotFound
+from . import body as fields
 from . import work
-from .access import StoreAccess, check_text
+from .access import StoreAccess
 from .kernels import ask_kernel, kernel_for
 from .tasks import Task, Tasks
 
@@ -47,10 +48,6 @@ KERNEL_TIMEOUT_KEY = "jupyter_mv_kernel_timeout"
 #: new place), so a deployment can hold users to reading, or to the remotes it chose.
 AUTH_RESOURCE = "jupyter_mv"
 REMOTES_RESOURCE = "jupyter_mv_remotes"
-#: How deep a request body's JSON may nest (a notebook needs far fewer levels).
-MAX_DEPTH = 100
-#: The range of a whole number a query may carry (SQLite's integers).
-_INT_RANGE = (-(2**63), 2**63 - 1)
 
 T = TypeVar("T")
 
@@ -78,26 +75,11 @@ class MVHandler(APIHandler):
         raw = self.get_query_argument(name, None)
         if raw is None or raw.strip() == "":
             return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise InvalidInput(f"{name} must be a whole number, not {raw[:40]!r}") from None
-        if not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
-            raise InvalidInput(f"{name} is out of range")
-        return value
+        return fields.whole_number(raw, name)
 
     def json_body(self) -> dict[str, Any]:
         """The request's body: a JSON object. :raises InvalidInput: anything else."""
-        try:
-            body = json.loads(self.request.body or b"null", parse_constant=_no_constant)
-        except RecursionError:
-            raise InvalidInput(f"the body nests deeper than {MAX_DEPTH} levels") from None
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput("the body is not valid JSON") from None
-        if not isinstance(body, dict):
-            raise InvalidInput("the body must be a JSON object")
-        _check_json(body)
-        return body
+        return fields.parse(self.request.body)
 
     def write_json(self, body: Any, status: int = 200) -> None:
         self.set_status(status)
@@ -136,80 +118,6 @@ class MVHandler(APIHandler):
             self.write_json(task.error, task.status)
         else:
             self.write_json(task.result, created)
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-def _check_json(body: Any) -> None:
-    """:raises InvalidInput: ``body`` nests deeper than :data:`MAX_DEPTH`, holds text that
-    is not valid Unicode (lone surrogates), or a whole number past SQLite's range."""
-    stack: list[tuple[Any, int]] = [(body, 0)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            raise InvalidInput(f"the body nests deeper than {MAX_DEPTH} levels")
-        if isinstance(value, str):
-            check_text(value, "a text in the body")
-        elif isinstance(value, bool):
-            continue
-        elif isinstance(value, int):
-            if not _INT_RANGE[0] <= value <= _INT_RANGE[1]:
-                raise InvalidInput("a number in the body is out of range")
-        elif isinstance(value, dict):
-            for key, item in value.items():
-                check_text(key, "a key in the body")
-                stack.append((item, depth + 1))
-        elif isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value)
-
-
-def _text(body: dict[str, Any], name: str, *, required: bool = True, limit: int = 10_000) -> str:
-    value = body.get(name)
-    if value is None and not required:
-        return ""
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise InvalidInput(f"{name} is required and must be text" if required else f"{name} must be text")
-    if len(value) > limit:
-        raise InvalidInput(f"{name} is longer than {limit:,} characters")
-    return value
-
-
-def _flag(body: dict[str, Any], name: str, default: bool) -> bool:
-    value = body.get(name, default)
-    if not isinstance(value, bool):
-        raise InvalidInput(f"{name} must be true or false")
-    return value
-
-
-def _paths(body: dict[str, Any], name: str, what: str = "paths relative to the server root") -> list[str]:
-    value = body.get(name, [])
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value) or len(value) > 10_000:
-        raise InvalidInput(f"{name} must be a list of {what}")
-    return value
-
-
-def _remote(body: dict[str, Any]) -> str | None:
-    """The optional ``remote`` of a push or pull: a remote's name, or None for the default."""
-    value = body.get("remote")
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or len(value) > 1000:
-        raise InvalidInput("remote must be the name of one of the project's remotes")
-    return value
-
-
-def _notebook_content(body: dict[str, Any]) -> dict[str, Any] | None:
-    content = body.get("content")
-    if content is None:
-        return None
-    if not (isinstance(content, dict) and isinstance(content.get("cells"), list)
-            and isinstance(content.get("nbformat"), int) and isinstance(content.get("metadata", {}), dict)):
-        raise InvalidInput("content must be a notebook (JSON with nbformat, metadata and cells)")
-    return content
 
 
 class VersionsHandler(MVHandler):
@@ -253,7 +161,7 @@ class SavesHandler(MVHandler):
         if retention is not None and (isinstance(retention, bool) or not isinstance(retention, (int, float))
                                       or not math.isfinite(retention) or retention <= 0):
             raise InvalidInput("retention_days must be a number of days greater than 0, or null to keep every save")
-        result = await self.call(self.access.record_save, _text(body, "path"), retention_days=retention)
+        result = await self.call(self.access.record_save, fields.text(body, "path"), retention_days=retention)
         self.write_json(result, 201 if result["version"] else 200)
 
 
@@ -265,12 +173,12 @@ class SnapshotHandler(MVHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        path = _text(body, "path")
-        message = _text(body, "message", required=False)
-        files = _paths(body, "files")
-        content = _notebook_content(body)
-        use_kernel = _flag(body, "kernel", True)
-        wait = _flag(body, "wait", False)
+        path = fields.text(body, "path")
+        message = fields.text(body, "message", required=False)
+        files = fields.paths(body, "files")
+        content = fields.notebook_content(body)
+        use_kernel = fields.flag(body, "kernel", True)
+        wait = fields.flag(body, "wait", False)
         access = self.access
         # Everything that can be refused is refused now, before the content is saved.
         notebook = await self.call(access.check_snapshot, path, files)
@@ -308,11 +216,11 @@ class RestoreHandler(MVHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        path = _text(body, "path")
-        ref = _text(body, "ref", limit=4096)
-        to = None if body.get("to") is None else _text(body, "to", required=False, limit=4096)
-        files = _flag(body, "files", False)
-        wait = _flag(body, "wait", False)
+        path = fields.text(body, "path")
+        ref = fields.text(body, "ref", limit=4096)
+        to = None if body.get("to") is None else fields.text(body, "to", required=False, limit=4096)
+        files = fields.flag(body, "files", False)
+        wait = fields.flag(body, "wait", False)
         access = self.access
         if to is not None:
             await self.call(access.check_new_notebook, to)
@@ -348,7 +256,7 @@ class TagsHandler(MVHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        args = _text(body, "path"), _text(body, "ref", limit=4096), _text(body, "name", limit=1000)
+        args = fields.text(body, "path"), fields.text(body, "ref", limit=4096), fields.text(body, "name", limit=1000)
         self.write_json(await self.call(self.access.tag, *args), 201)
 
 
@@ -359,7 +267,7 @@ class AliasesHandler(MVHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        args = _text(body, "path"), _text(body, "ref", limit=4096), _text(body, "name", limit=1000)
+        args = fields.text(body, "path"), fields.text(body, "ref", limit=4096), fields.text(body, "name", limit=1000)
         self.write_json(await self.call(self.access.alias, *args))
 
 
@@ -412,7 +320,7 @@ class RemotesHandler(MVHandler):
     @authorized("execute", resource=REMOTES_RESOURCE)
     async def post(self) -> None:
         body = self.json_body()
-        args = _text(body, "path"), _text(body, "name", limit=1000), _text(body, "url", limit=4096)
+        args = fields.text(body, "path"), fields.text(body, "name", limit=1000), fields.text(body, "url", limit=4096)
         self.write_json(await self.call(self.access.remote_add, *args), 201)
 
 
@@ -436,11 +344,11 @@ class PushHandler(MVHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        path = _text(body, "path")
-        remote = _remote(body)
-        refs = _paths(body, "refs", "refs (v3, a tag, an alias, a version id)")
-        force = _flag(body, "force", False)
-        wait = _flag(body, "wait", False)
+        path = fields.text(body, "path")
+        remote = fields.remote(body)
+        refs = fields.paths(body, "refs", "refs (v3, a tag, an alias, a version id)")
+        force = fields.flag(body, "force", False)
+        wait = fields.flag(body, "wait", False)
         access = self.access
         # An unknown ref or remote: 4xx now, not in the task.
         ids = await self.call(access.version_ids, path, refs) if refs else None
@@ -462,11 +370,11 @@ class PullHandler(MVHandler):
     @authorized
     async def post(self) -> None:
         body = self.json_body()
-        path = _text(body, "path")
-        remote = _remote(body)
-        notebooks = _paths(body, "notebooks", "notebook paths relative to the server root")
-        everything = _flag(body, "all", False)
-        wait = _flag(body, "wait", False)
+        path = fields.text(body, "path")
+        remote = fields.remote(body)
+        notebooks = fields.paths(body, "notebooks", "notebook paths relative to the server root")
+        everything = fields.flag(body, "all", False)
+        wait = fields.flag(body, "wait", False)
         access = self.access
         for name in notebooks:
             access.notebook_path(name, "each of notebooks")
