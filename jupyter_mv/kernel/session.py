@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from ..errors import InvalidInput, MVError, NotFound, StoreNotFound
 from ..locate import find_store_dir
 from ..units import human_size as _format_size
+from ..units import parse_size
 from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
 from .execution import ExecutionRecord
 from .frontend import FrontEnds
@@ -33,11 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = ["KernelSession", "current", "DEFAULT_MAX_FILE_SIZE", "parse_size"]
 
+
 #: Files larger than this are recorded by hash only (``JUPYTER_MV_MAX_FILE_SIZE``).
 DEFAULT_MAX_FILE_SIZE = 2 * 1024**3
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3,
-          "t": 1024**4, "tb": 1024**4}
-
 _current: KernelSession | None = None
 #: Top-level modules that importing the store alone brought in (sqlite-utils imports
 #: pandas and numpy when they are installed): not the notebook's imports.
@@ -72,23 +71,6 @@ def current() -> KernelSession:
 def _set_current(session: KernelSession | None) -> None:
     global _current
     _current = session
-
-
-def parse_size(text: str | int) -> int:
-    """``2GB``, ``500 MB``, ``1048576`` → bytes. :raises InvalidInput: anything else."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        value, unit = float(text), ""
-    else:
-        raw = str(text).strip().lower().replace(" ", "")
-        number = raw.rstrip("kmgtb")
-        unit = raw[len(number):]
-        try:
-            value = float(number)
-        except ValueError:
-            value = -1.0
-    if value < 0 or unit not in _UNITS:
-        raise InvalidInput(f"cannot read size {text!r}: use bytes or a number with KB, MB, GB or TB")
-    return int(value * _UNITS[unit])
 
 
 class KernelSession:
