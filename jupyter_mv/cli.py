@@ -325,6 +325,7 @@ def _open_store(args: argparse.Namespace, start: str | None = None) -> Any:
     store = getattr(args, "store", None)
     if store is not None:
         return store
+    from . import remote  # noqa: F401  (registers the fetch of packs a lazy pull left on a remote)
     from .store import Store
 
     opened = Store.open(start or ".")
@@ -747,13 +748,15 @@ def cmd_reproduce(args: argparse.Namespace, out: _Out) -> int:
 def cmd_remote(args: argparse.Namespace, out: _Out) -> int:
     store = _open_store(args)
     if args.remote_command == "add":
-        added = store.remote_add(args.name, args.url)
+        from .remote import add_remote
+
+        added = add_remote(store, args.name, args.url)
         print(f"added remote {added['name']} {added['url']}")
     elif args.remote_command == "remove":
-        store.remote_remove(args.name)
+        store.remotes.remove(args.name)
         print(f"removed remote {args.name}")
     else:
-        remotes = store.remotes()
+        remotes = store.remotes.list()
         if args.json:
             out.json(remotes)
         elif not remotes:
@@ -764,8 +767,10 @@ def cmd_remote(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_push(args: argparse.Namespace, out: _Out) -> int:
-    result = _open_store(args).push(args.remote, args.refs or None, force=args.force,
-                                    progress=tqdm_progress(min_total=1))
+    from .remote import push
+
+    result = push(_open_store(args), args.remote, args.refs or None, force=args.force,
+                  progress=tqdm_progress(min_total=1))
     if args.json:
         out.json(result)
         return 0
@@ -776,8 +781,10 @@ def cmd_push(args: argparse.Namespace, out: _Out) -> int:
 
 
 def cmd_pull(args: argparse.Namespace, out: _Out) -> int:
-    result = _open_store(args).pull(args.remote, args.notebooks or None, all=args.all,
-                                    progress=tqdm_progress(min_total=1))
+    from .remote import pull
+
+    result = pull(_open_store(args), args.remote, args.notebooks or None, all=args.all,
+                  progress=tqdm_progress(min_total=1))
     if args.json:
         out.json(result)
         return 0

@@ -16,6 +16,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, StoreNotFound
+from ..remote import add_remote  # importing the remote layer also lets reads fetch lazily pulled packs
 from ..store import STORE_DIRNAME, Store, Version, find_store_dir, history
 from ..store.store import ENV_VAR, store_owner
 
@@ -54,7 +55,7 @@ def check_text(value: str, what: str) -> str:
 def with_remotes(store: Store, versions: Sequence[Version]) -> list[dict[str, Any]]:
     """``versions`` as the API lists them: each with ``remotes``, the names of the remotes
     it is known to be on (empty: only in this store)."""
-    state = store.remote_state([v.id for v in versions]) if versions else {}
+    state = store.remotes.state([v.id for v in versions]) if versions else {}
     return [{**v.to_dict(), "remotes": sorted(state.get(v.id, []))} for v in versions]
 
 
@@ -379,7 +380,7 @@ class StoreAccess:
         notebook = self.notebook_path(api_path)
         try:
             with self.open_store(notebook, api_path) as store:
-                return {"remotes": store.remotes()}
+                return {"remotes": store.remotes.list()}
         except StoreNotFound:
             return {"remotes": []}
 
@@ -391,7 +392,7 @@ class StoreAccess:
         check_text(url, "url")
         self.check_remote_url(url)
         with self.open_store(notebook, api_path, create=True) as store:
-            return store.remote_add(name, url)
+            return add_remote(store, name, url)
 
     def check_remote_url(self, url: str) -> None:
         """:raises Forbidden: the URL's scheme is not among ``remote_schemes`` or its host
@@ -419,7 +420,7 @@ class StoreAccess:
         notebook = self.notebook_path(api_path)
         with self.open_store(notebook, api_path) as store:
             self.check_remote(store, name)
-            store.remote_remove(name)
+            store.remotes.remove(name)
 
     def require_remote(self, api_path: str, name: str | None) -> None:
         """:raises NotFound: the store of ``api_path`` has no remote ``name`` (None: no
@@ -436,7 +437,7 @@ class StoreAccess:
 
         :raises NotFound: ``name`` is not one of the store's remotes (None: the store
             must have a remote to default to)."""
-        known = store.remotes()
+        known = store.remotes.list()
         if name is None:
             if not known:
                 raise NotFound("this project has no remote yet; add one first")
