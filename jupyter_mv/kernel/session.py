@@ -448,7 +448,7 @@ class KernelSession:
     @property
     def registry(self) -> ModuleType:
         """:mod:`jupyter_mv.store.registry`, the model registry."""
-        return core().models
+        return core().registry
 
     def _check_saved(self, nb: Path) -> None:
         last = self.record.last_work_ended()
