@@ -84,21 +84,22 @@ def baseline_copy(kind: str, url: str, data: Path) -> float:
 
 
 def run_backend(kind: str, url: str, base: Path, size: int) -> dict:
+    from jupyter_mv.remote import add_remote, push
     from jupyter_mv.store import Store
 
     work = base / f"project-{kind}"
     data = make_project(work, size)
     store = Store.init(work)
     store.snapshot(work / "train.ipynb", [data], environment=None)
-    store.remote_add("bench", url)
+    add_remote(store, "bench", url)
     copy_s = baseline_copy(kind, url, data)
     t = time.perf_counter()
-    first = store.push()
+    first = push(store)
     push_s = time.perf_counter() - t
     small_edit(data)
     store.snapshot(work / "train.ipynb", [data], environment=None)
     t = time.perf_counter()
-    second = store.push()
+    second = push(store)
     second_s = time.perf_counter() - t
     file_size = data.stat().st_size
     store.close()

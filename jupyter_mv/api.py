@@ -25,7 +25,7 @@ from .kernel.session import KernelSession, current
 
 if TYPE_CHECKING:  # the store is imported on first use (see jupyter_mv.kernel.session.core)
     from .store import RestoreResult, Store, Version
-    from .store.models import ModelVersion
+    from .store.registry import ModelVersion
 
 __all__ = [
     "session", "store", "set_notebook", "snapshot", "log", "show", "tag", "alias", "diff", "restore",

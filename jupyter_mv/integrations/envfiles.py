@@ -389,7 +389,7 @@ _RENDERERS: dict[str, Callable[..., str]] = {
 def environment_file(env: Mapping[str, Any] | None, fmt: str, *, version: Any = None) -> str:
     """``env`` rendered as ``fmt`` (one of :data:`FORMATS`).
 
-    :param version: the :class:`~jupyter_mv.store.model.Version` that recorded it, which
+    :param version: the :class:`~jupyter_mv.store.versions.Version` that recorded it, which
         names the file's title (and the conda environment: ``train-v3``); ``None`` for an
         interpreter's environment
     :raises InvalidInput: an unknown format, or no environment

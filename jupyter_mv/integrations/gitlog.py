@@ -18,7 +18,7 @@ from ..errors import InvalidInput
 
 if TYPE_CHECKING:
     from ..store import Store
-    from ..store.model import Version
+    from ..store.versions import Version
 
 __all__ = ["git_timeline"]
 

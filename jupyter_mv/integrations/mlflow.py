@@ -38,12 +38,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from ..progress import Progress, null_progress
-from ..store.models import FLAVORS
+from ..store.registry import FLAVORS
 
 if TYPE_CHECKING:
     from ..store import Store
-    from ..store.model import Version
-    from ..store.models import ModelVersion
+    from ..store.registry import ModelVersion
+    from ..store.versions import Version
 
 __all__ = ["export_mlflow", "VERSION_TAG", "EXTRA"]
 
@@ -76,7 +76,7 @@ def export_mlflow(store: Store, ref: str, uri: str, *, notebook: str | None = No
     if not isinstance(uri, str) or not uri.strip():
         raise InvalidInput("an MLflow tracking URI is required, such as sqlite:///mlflow.db or http://host:5000")
     version = store.resolve(ref, notebook)
-    models = store.models(version=version.id)
+    models = store.models.list(version=version.id)
     with _quiet_logs():
         try:
             client = MlflowClient(tracking_uri=uri, registry_uri=uri)
@@ -222,7 +222,7 @@ class _Export:
                 path = base / "models" / m.name / f"v{m.number}"
                 path.mkdir(parents=True)
                 target = path / f"model{FLAVORS[m.flavor].suffix if m.flavor in FLAVORS else ''}"
-                self.store.export_model(m, target)
+                self.store.models.export(m, target)
                 self.client.log_artifact(run_id, str(target), _model_path(m))
                 logged.append(f"{_model_path(m)}/{target.name}")
             env = self.store.environment(v)

@@ -30,7 +30,7 @@ from .notebook_file import read_notebook_json
 
 if TYPE_CHECKING:
     from ..store import Store, Version
-    from ..store.models import ModelVersion
+    from ..store.registry import ModelVersion
 
 __all__ = ["KernelSession", "current", "DEFAULT_MAX_FILE_SIZE", "parse_size"]
 
@@ -50,9 +50,10 @@ def core() -> ModuleType:
     store's own dependencies bring in are not mistaken for the notebook's.
     """
     global _core_modules
-    if "jupyter_mv.store.models" not in sys.modules:
+    if "jupyter_mv.store.registry" not in sys.modules or "jupyter_mv.remote" not in sys.modules:
         before = loaded_top_level()
-        import jupyter_mv.store.models  # noqa: F401
+        import jupyter_mv.remote  # noqa: F401  (registers the fetch of packs a lazy pull left on a remote)
+        import jupyter_mv.store.registry  # noqa: F401
 
         _core_modules = loaded_top_level() - before
     from .. import store
@@ -250,9 +251,9 @@ class KernelSession:
         return self._log(values, "param", self.params)
 
     def _log(self, values: dict[str, Any], what: str, into: dict[str, Any]) -> dict[str, Any]:
-        from ..store.store import _clean_values
+        from ..store.records import clean_values
 
-        clean = _clean_values(values, what)
+        clean = clean_values(values, what)
         into.update(clean)
         for key in clean:
             self.logged_in[f"{what}:{key}"] = self.access.count
@@ -455,8 +456,8 @@ class KernelSession:
 
     @property
     def registry(self) -> ModuleType:
-        """:mod:`jupyter_mv.store.models`, the model registry."""
-        return core().models
+        """:mod:`jupyter_mv.store.registry`, the model registry."""
+        return core().registry
 
     def _check_saved(self, nb: Path) -> None:
         last = self.record.last_work_ended()

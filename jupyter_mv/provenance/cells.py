@@ -135,7 +135,7 @@ def cell_table(notebook: dict[str, Any] | None, execution: dict[str, Any] | None
 
 
 def _iso(epoch: Any) -> str | None:
-    from ..store.model import iso_time
+    from ..store.versions import iso_time
 
     return iso_time(float(epoch)) if isinstance(epoch, (int, float)) else None
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..capture.dvc import dvc_check
 from ..errors import MVError
-from ..store import models as registry
-from ..store.model import Version, iso_time
+from ..store import registry
+from ..store.versions import Version, iso_time
 from .cells import cell_table, saving_cells
 from .lineage import lineage
 from .subject import Subject, resolve_subject

@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, MVError
 from ..progress import Progress, null_progress
-from ..store import models as registry
-from ..store.model import Version
+from ..store import registry
+from ..store.records import current_hash
+from ..store.versions import Version
 from .normalize import compare_cell
-from .subject import file_hash, resolve_subject
+from .subject import resolve_subject
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -302,7 +303,7 @@ def environment_lines(diff: dict[str, Any]) -> list[str]:
 
 
 def _file_check(path: Path, rel: str, recorded: str) -> dict[str, Any]:
-    produced = file_hash(path)
+    produced = current_hash(path)
     status = "missing" if produced is None else "identical" if produced == recorded else "different"
     return {"path": rel, "status": status, "recorded": recorded, "reproduced": produced}
 

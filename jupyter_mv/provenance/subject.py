@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, NotFound
-from ..store import models as registry
-from ..store.model import FileEntry, Version
+from ..store import registry
+from ..store.records import current_hash
+from ..store.versions import FileEntry, Version
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -152,22 +153,9 @@ def _file_at(store: Store, ref: str, rel: str, explain: bool) -> Subject | None:
             raise NotFound(f"no version records {rel} as a file its notebook wrote; "
                            "snapshot the notebook that writes it first")
         return None
-    disk = file_hash(store.path_of(rel))
+    disk = current_hash(store.path_of(rel))
     chosen = next((vid for vid, digest in rows if disk is not None and digest.hex() == disk), rows[0][0])
     version = store.get(chosen)
     entry = version.file(rel)
     assert entry is not None
     return Subject("file", ref, version, file=entry, disk_hash=disk)
-
-
-def file_hash(path: Path) -> str | None:
-    """BLAKE3 of a file (64 hex digits), or None when it is not a file."""
-    if not path.is_file():
-        return None
-    import blake3
-
-    hasher = blake3.blake3()
-    with open(path, "rb") as f:
-        while block := f.read(8 * 1024 * 1024):
-            hasher.update(block)
-    return hasher.hexdigest()

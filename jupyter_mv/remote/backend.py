@@ -11,7 +11,6 @@ a file so that a reader never sees half of it.
 from __future__ import annotations
 
 import os
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,10 +19,10 @@ from typing import Any
 from urllib.parse import SplitResult, unquote, urlsplit
 
 from ..errors import InvalidInput, NotFound
+from ..store.remotes import NAME, check_remote_name
 
 __all__ = ["NAME", "check_remote_name", "normalize_url", "Backend", "open_backend"]
 
-NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 #: fsspec protocols that cannot hold a remote: read-only, or views over another file system.
 _UNUSABLE = {"http", "https", "github", "git", "zip", "tar", "libarchive", "reference", "cached", "blockcache",
              "filecache", "simplecache", "dir", "data", "jupyter", "memory", "hf"}
@@ -33,12 +32,6 @@ _RENAMES = {"file", "local", "sftp", "ssh"}
 _OBJECT_STORES = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oss"}
 #: The package that brings a protocol, for the message when it is missing.
 _EXTRAS = {"s3": "s3", "s3a": "s3", "sftp": "sftp", "ssh": "sftp"}
-
-
-def check_remote_name(name: Any) -> str:
-    if not isinstance(name, str) or not NAME.fullmatch(name) or name in (".", ".."):
-        raise InvalidInput(f"invalid remote name {str(name)[:80]!r}: use 1 to 64 letters, digits and _ . -")
-    return name
 
 
 def normalize_url(url: Any) -> str:

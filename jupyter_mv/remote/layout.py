@@ -23,9 +23,8 @@ import uuid
 from typing import Any
 from urllib.parse import quote, unquote
 
-import blake3
-
 from ..errors import IntegrityError
+from ..store.records import version_id
 
 __all__ = ["FORMAT", "MARKER", "pack_rel", "object_rel", "version_rel", "tag_rel", "alias_entry_rel", "version_record",
            "check_record", "quote_name", "unquote_name", "new_alias_entry"]
@@ -129,13 +128,11 @@ def check_record(record: Any, vid: str) -> dict[str, Any]:
         if not isinstance(record, dict) or record.get("format") != FORMAT:
             raise ValueError("unknown format")
         v = record["version"]
-        manifest = {
-            "notebook": v["notebook"], "parent": v["parent"], "kind": v["kind"], "message": v["message"],
-            "author": v["author"], "created": v["created"], "environment": v["environment"], "git": v["git"],
-            "metrics": v["metrics"], "params": v["params"],
-            "files": [[f["path"], f["role"], f["hash"], f["size"]] for f in record["files"]],
-        }
-        digest = blake3.blake3(json.dumps(manifest, sort_keys=True, default=str).encode()).hexdigest()
+        digest = version_id(
+            notebook=v["notebook"], parent=v["parent"], kind=v["kind"], message=v["message"], author=v["author"],
+            created=v["created"], environment=v["environment"], git=v["git"], metrics=v["metrics"],
+            params=v["params"], files=[(f["path"], f["role"], f["hash"], f["size"]) for f in record["files"]],
+        )
         for o in record["objects"]:
             if not _HASH.fullmatch(o["hash"]) or not isinstance(o["size"], int):
                 raise ValueError("an object is malformed")

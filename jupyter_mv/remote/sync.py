@@ -23,10 +23,22 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, IntegrityError, InvalidInput, MVError, NotFound, RemoteError
 from ..progress import Progress, null_progress
-from ..store import schema
+from ..store import environments, registry, schema
 from ..store.lock import store_lock
-from ..store.packs import _ENTRY, TRAILER_MAGIC, pack_path
-from .admin import remote_url
+from ..store.objects import lazy_packs
+from ..store.packs import ENTRY, TRAILER_MAGIC, pack_path
+from ..store.records import (
+    alias_target,
+    insert_tag,
+    insert_version,
+    move_alias,
+    next_number,
+    notebook_key,
+    tag_target,
+    version_exists,
+)
+from ..store.versions import FileEntry, Version
+from .admin import checked_url
 from .backend import Backend, open_backend
 from .layout import (
     FORMAT,
@@ -45,7 +57,7 @@ from .layout import (
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ["push", "pull", "fetch_packs"]
+__all__ = ["push", "pull", "fetch"]
 
 
 @contextlib.contextmanager
@@ -69,7 +81,7 @@ def _short(exc: BaseException) -> str:
 
 
 def _open(store: Store, remote: str | None) -> tuple[str, Backend]:
-    name, url = remote_url(store, remote)
+    name, url = store.remotes.url(remote)
     with _remote_errors(name):
         return name, open_backend(url)
 
@@ -115,7 +127,9 @@ def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = N
 
     :raises Conflict: a tag points elsewhere on the remote, or an alias moved there since
         this store last saw it (unless ``force``).
+    :raises InvalidInput: the remote is a folder that is the store, inside it or holds it.
     """
+    checked_url(store, remote)
     if refs is not None and (isinstance(refs, str) or not all(isinstance(r, str) for r in refs)):
         raise InvalidInput("refs must be a list of version refs, tags or aliases")
     name, backend = _open(store, remote)
@@ -145,7 +159,7 @@ def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = N
         objects = sorted({o["hash"] for rec in records.values() for o in rec["objects"]})
         remote_objects = {k.rsplit("/", 1)[-1] for k in backend.list("objects")} if objects else set()
         objects_to_send = [o for o in objects if o not in remote_objects]
-        fetch_packs(store, to_send, locked=True)
+        fetch(store, to_send)
         sizes = {n: s for n, s in db.execute("SELECT name, size FROM packs").fetchall()}
         sent = 0
         with progress(f"push to {name}", sum(sizes.get(p, 0) for p in to_send), "B") as update:
@@ -153,8 +167,8 @@ def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = N
                 backend.put_file(pack_path(store.dir, pack), pack_rel(pack))
                 sent += sizes.get(pack, 0)
                 update(sizes.get(pack, 0))
-                _remember(store, "remote_packs", name, "pack", [pack])
-        _remember(store, "remote_packs", name, "pack", [p for p in needed if p in remote_packs])
+                store.remotes.remember("remote_packs", name, [pack])
+        store.remotes.remember("remote_packs", name, [p for p in needed if p in remote_packs])
         for digest in objects_to_send:  # chunk lists: after the packs they point into
             chunks = db.execute("SELECT chunks FROM objects WHERE hash = ?", [bytes.fromhex(digest)]).fetchone()[0]
             backend.put_bytes(chunks, object_rel(digest))
@@ -163,8 +177,8 @@ def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = N
             body = json.dumps(records[vid], sort_keys=True, separators=(",", ":")).encode()
             backend.put_bytes(body, version_rel(vid))
             sent += len(body)
-            _remember(store, "remote_versions", name, "version", [vid])
-        _remember(store, "remote_versions", name, "version", sorted(versions & remote_versions))
+            store.remotes.remember("remote_versions", name, [vid])
+        store.remotes.remember("remote_versions", name, sorted(versions & remote_versions))
         for tag, vid in sorted(tags.items()):
             if f"{vid}.json" not in remote_tags.get(tag, []) and (vid in versions or vid in remote_versions):
                 body = json.dumps({"version": vid, "created": time.time(), "store": _store_id(store)}).encode()
@@ -176,7 +190,7 @@ def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = N
                                "store": _store_id(store)}).encode()
             backend.put_bytes(body, alias_entry_rel(alias, entry))
             sent += len(body)
-            _remember_alias(store, name, alias, entry, vid)
+            store.remotes.remember_alias(name, alias, entry, vid)
     return {"remote": name, "versions": len(order), "packs": len(to_send), "bytes": sent,
             "skipped": len(versions) - len(order)}
 
@@ -207,10 +221,9 @@ def _plan_aliases(store: Store, name: str, backend: Backend, aliases: dict[str, 
     moves: dict[str, tuple[str, str | None]] = {}
     for alias, vid in sorted(aliases.items()):
         head = _alias_head(backend, alias, remote_aliases.get(alias, []))
-        seen = store.db.execute("SELECT entry, version FROM remote_aliases WHERE remote = ? AND name = ?",
-                                [name, alias]).fetchone()
+        seen = store.remotes.seen_alias(name, alias)
         if head is not None and head[1] == vid:
-            _remember_alias(store, name, alias, head[0], vid)
+            store.remotes.remember_alias(name, alias, head[0], vid)
             continue
         if head is None or (seen is not None and seen[0] == head[0]) or force:
             moves[alias] = (vid, head[1] if head else None)
@@ -227,22 +240,6 @@ def _store_id(store: Store) -> str:
     return row[0] if row else ""
 
 
-def _remember(store: Store, table: str, remote: str, column: str, values: list[str]) -> None:
-    if not values:
-        return
-    with store._db_lock, schema.transaction(store.db):
-        store.db.conn.executemany(f"INSERT OR IGNORE INTO {table} (remote, {column}) VALUES (?, ?)",
-                                  [(remote, v) for v in values])
-
-
-def _remember_alias(store: Store, remote: str, alias: str, entry: str, vid: str) -> None:
-    with store._db_lock, schema.transaction(store.db):
-        store.db.execute(
-            "INSERT INTO remote_aliases (remote, name, entry, version) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(remote, name) DO UPDATE SET entry = excluded.entry, version = excluded.version",
-            [remote, alias, entry, vid])
-
-
 # -- pull -------------------------------------------------------------------------------------
 
 
@@ -251,7 +248,11 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
     """Bring in the remote's versions this store lacks (of ``notebooks`` when given), with
     their tags and alias moves. Packs stay on the remote until a read needs them, unless
     ``all``. Names that conflict with this store's are left as they are here and listed
-    under ``conflicts``."""
+    under ``conflicts``.
+
+    :raises InvalidInput: the remote is a folder that is the store, inside it or holds it.
+    """
+    checked_url(store, remote)
     if notebooks is not None and (isinstance(notebooks, str) or not _all_str(notebooks)):
         raise InvalidInput("notebooks must be a list of notebook paths")
     name, backend = _open(store, remote)
@@ -264,7 +265,7 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
         listing = backend.list("versions")
         listed = _listed_ids(listing)
         local = {r[0] for r in db.execute("SELECT id FROM versions").fetchall()}
-        _remember(store, "remote_versions", name, "version", sorted(listed & local))
+        store.remotes.remember("remote_versions", name, sorted(listed & local))
         records = []
         new_ids = sorted(listed - local)
         with progress(f"pull from {name}", sum(listing[f"{v}.json"] for v in new_ids), "B") as update:
@@ -295,16 +296,14 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
                 _index_pack(db, name, pack, pack_sizes[pack], trailers[pack])
             for record in records:
                 _import_version(db, record, chunk_lists)
-            db.conn.executemany("INSERT OR IGNORE INTO remote_versions (remote, version) VALUES (?, ?)",
-                                [(name, r["version"]["id"]) for r in records])
-            db.conn.executemany("INSERT OR IGNORE INTO remote_packs (remote, pack) VALUES (?, ?)",
-                                [(name, p) for p in new_packs])
+            store.remotes.remember("remote_versions", name, [r["version"]["id"] for r in records], locked=True)
+            store.remotes.remember("remote_packs", name, new_packs, locked=True)
         conflicts += _pull_tags(store, name, backend)
         conflicts += _pull_aliases(store, name, backend)
         fetched = fetched_bytes = 0
         if all:
             lazy = [r[0] for r in db.execute("SELECT name FROM packs WHERE remote = ?", [name]).fetchall()]
-            fetched, fetched_bytes = _fetch(store, lazy, progress)
+            fetched, fetched_bytes = fetch(store, lazy, progress)
     return {"remote": name, "versions": len(records), "packs": fetched, "bytes": received + fetched_bytes,
             "conflicts": conflicts}
 
@@ -313,7 +312,7 @@ def _notebook_key(store: Store, notebook: str) -> str:
     """A notebook as the remote's records name it: relative to the root, like here; a
     name that is not a path under this root is taken as written."""
     try:
-        return store._notebook_key(notebook)
+        return notebook_key(store, notebook)
     except InvalidInput:
         return notebook.replace(os.sep, "/").lstrip("/")
 
@@ -329,13 +328,13 @@ def _read_trailer(backend: Backend, pack: str, size: int) -> tuple[list[tuple], 
     if len(tail) != 12 or tail[4:] != TRAILER_MAGIC:
         raise IntegrityError(f"pack {pack} on the remote has no valid trailer")
     (count,) = struct.unpack("<I", tail[:4])
-    start = size - 12 - count * _ENTRY.size
+    start = size - 12 - count * ENTRY.size
     if start < 8:
         raise IntegrityError(f"pack {pack} on the remote has a damaged trailer")
     raw = backend.get_bytes(rel, start, size - 12) if count else b""
-    if len(raw) != count * _ENTRY.size:
+    if len(raw) != count * ENTRY.size:
         raise IntegrityError(f"pack {pack} on the remote has a damaged trailer")
-    return [_ENTRY.unpack_from(raw, i * _ENTRY.size) for i in range(count)], 12 + len(raw)
+    return [ENTRY.unpack_from(raw, i * ENTRY.size) for i in range(count)], 12 + len(raw)
 
 
 def _index_pack(db: Any, remote: str, pack: str, size: int, entries: list[tuple]) -> None:
@@ -351,10 +350,8 @@ def _import_version(db: Any, record: dict[str, Any], chunk_lists: dict[str, byte
     """Insert a version (numbered after this store's versions of its notebook), its files,
     objects (``chunk_lists`` holds those new here), environment and models. Runs inside
     the pull's transaction."""
-    from ..store.history import light_numbering
-
     v = record["version"]
-    if db.execute("SELECT 1 FROM versions WHERE id = ?", [v["id"]]).fetchone():
+    if version_exists(db, v["id"]):
         return
     for o in record["objects"]:
         if o["hash"] not in chunk_lists:
@@ -370,39 +367,15 @@ def _import_version(db: Any, record: dict[str, Any], chunk_lists: dict[str, byte
         db.execute("INSERT OR IGNORE INTO objects (hash, size, chunks, created) VALUES (?, ?, ?, ?)",
                    [bytes.fromhex(o["hash"]), o["size"], chunks, time.time()])
     if v["environment"] and record.get("environment_data") is not None:
-        db.execute("INSERT OR IGNORE INTO environments (hash, data, created) VALUES (?, ?, ?)",
-                   [v["environment"], json.dumps(record["environment_data"], sort_keys=True, default=str),
-                    time.time()])
-    env = v["environment"] if v["environment"] and db.execute(
-        "SELECT 1 FROM environments WHERE hash = ?", [v["environment"]]).fetchone() else None
-    if v["kind"] == "light":
-        placeholder, base, sub, _ = light_numbering(db, v["notebook"])
-    else:
-        top = db.execute("SELECT max(number) FROM versions WHERE notebook = ? AND number > 0",
-                         [v["notebook"]]).fetchone()[0]
-        placeholder, base, sub = (top or 0) + 1, None, 0
-    db.execute(
-        "INSERT INTO versions (id, notebook, number, parent, kind, message, author, created, environment, git, "
-        "metrics, params, extra, base, sub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [v["id"], v["notebook"], placeholder, v["parent"], v["kind"], v["message"], v["author"], v["created"], env,
-         json.dumps(v["git"]) if v["git"] is not None else None, json.dumps(v["metrics"]), json.dumps(v["params"]),
-         json.dumps(v["extra"], default=str), base, sub])
-    db.conn.executemany(
-        "INSERT INTO version_files (version, path, role, hash, size, mode, stored, dvc) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(v["id"], f["path"], f["role"], bytes.fromhex(f["hash"]), f["size"], f["mode"], int(f["stored"]),
-          json.dumps(f["dvc"], sort_keys=True) if isinstance(f.get("dvc"), dict) else None)
-         for f in record["files"]])
-    for m in record.get("models", []):
-        obj = bytes.fromhex(m["object"])
-        if db.execute("SELECT 1 FROM model_versions WHERE name = ? AND object = ? AND created = ?",
-                      [m["name"], obj, m["created"]]).fetchone():
-            continue
-        top = db.execute("SELECT max(number) FROM model_versions WHERE name = ?", [m["name"]]).fetchone()[0]
-        db.execute(
-            "INSERT INTO model_versions (name, number, object, flavor, size, created, author, version, metrics, "
-            "params, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [m["name"], (top or 0) + 1, obj, m["flavor"], m["size"], m["created"], m["author"], v["id"],
-             json.dumps(m["metrics"]), json.dumps(m["params"]), json.dumps(m["extra"])])
+        environments.insert_environment(db, v["environment"], record["environment_data"])
+    env = v["environment"] if v["environment"] and environments.exists(db, v["environment"]) else None
+    numbering = next_number(db, v["notebook"], v["kind"])
+    files = tuple(FileEntry(f["path"], f["role"], f["hash"], f["size"], f["mode"], bool(f["stored"]),
+                            f["dvc"] if isinstance(f.get("dvc"), dict) else None) for f in record["files"])
+    insert_version(db, Version(v["id"], v["notebook"], numbering.number, v["parent"], v["kind"], v["message"],
+                               v["author"], v["created"], env, v["git"], v["metrics"], v["params"], v["extra"],
+                               files, sub=numbering.sub), numbering.placeholder)
+    registry.import_models(db, v["id"], record.get("models", []))
 
 
 def _pull_tags(store: Store, name: str, backend: Backend) -> list[str]:
@@ -415,17 +388,17 @@ def _pull_tags(store: Store, name: str, backend: Backend) -> list[str]:
             continue
         vid = targets[0]
         with store._db_lock, schema.transaction(db):
-            here = db.execute("SELECT version FROM tags WHERE name = ?", [tag]).fetchone()
+            here = tag_target(db, tag)
             if here is not None:
-                if here[0] != vid:
+                if here != vid:
                     conflicts.append(f"tag {tag} points at another version on remote {name} ({vid[:12]}); "
                                      "kept as it is here")
                 continue
-            if db.execute("SELECT 1 FROM aliases WHERE name = ?", [tag]).fetchone():
+            if alias_target(db, tag) is not None:
                 conflicts.append(f"tag {tag} of remote {name} is an alias here; kept as it is here")
                 continue
-            if db.execute("SELECT 1 FROM versions WHERE id = ?", [vid]).fetchone():
-                db.execute("INSERT INTO tags (name, version, created) VALUES (?, ?, ?)", [tag, vid, time.time()])
+            if version_exists(db, vid):
+                insert_tag(db, tag, vid)
     return conflicts
 
 
@@ -433,72 +406,45 @@ def _pull_aliases(store: Store, name: str, backend: Backend) -> list[str]:
     db = store.db
     conflicts = []
     for alias, entries in sorted(_names_listing(backend.list("aliases")).items()):
-        seen = db.execute("SELECT entry, version FROM remote_aliases WHERE remote = ? AND name = ?",
-                          [name, alias]).fetchone()
+        seen = store.remotes.seen_alias(name, alias)
         if seen is not None and seen[0] == entries[-1]:
             continue
         head = _alias_head(backend, alias, entries)
         assert head is not None
         entry, vid = head
         with store._db_lock, schema.transaction(db):
-            if not db.execute("SELECT 1 FROM versions WHERE id = ?", [vid]).fetchone():
+            if not version_exists(db, vid):
                 continue  # a version not pulled (another notebook): leave the alias for later
-            if db.execute("SELECT 1 FROM tags WHERE name = ?", [alias]).fetchone():
+            if tag_target(db, alias) is not None:
                 conflicts.append(f"alias {alias} of remote {name} is a tag here; kept as it is here")
                 continue
-            here = db.execute("SELECT version FROM aliases WHERE name = ?", [alias]).fetchone()
-            moved_here = here is not None and here[0] != vid and (seen is None or seen[1] != here[0])
+            here = alias_target(db, alias)
+            moved_here = here is not None and here != vid and (seen is None or seen[1] != here)
             if moved_here:
                 conflicts.append(f"alias {alias} moved both here and on remote {name} (there: {vid[:12]}); "
                                  "kept as it is here: push with force to move it there too")
                 continue
-            if here is None or here[0] != vid:
-                now = time.time()
-                db.execute("INSERT INTO aliases (name, version, updated) VALUES (?, ?, ?) ON CONFLICT(name) "
-                           "DO UPDATE SET version = excluded.version, updated = excluded.updated", [alias, vid, now])
-                db.execute("INSERT INTO alias_history (name, version, previous, set_at) VALUES (?, ?, ?, ?)",
-                           [alias, vid, here[0] if here else None, now])
-            db.execute(
-                "INSERT INTO remote_aliases (remote, name, entry, version) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(remote, name) DO UPDATE SET entry = excluded.entry, version = excluded.version",
-                [name, alias, entry, vid])
+            if here is None or here != vid:
+                move_alias(db, alias, vid)
+            store.remotes.remember_alias(name, alias, entry, vid, locked=True)
     return conflicts
 
 
 # -- fetching packs a lazy pull left on the remote ---------------------------------------------
 
 
-def fetch_packs(store: Store, packs: Sequence[str], *, locked: bool = False,
-                progress: Progress = null_progress) -> int:
-    """Download those of ``packs`` whose bytes are still on a remote; returns how many.
-
-    :param locked: the caller holds the store's lock already.
-    """
-    if not packs:
-        return 0
-    if locked:
-        return _fetch(store, packs, progress)[0]
-    with store_lock(store.dir / "lock"):
-        return _fetch(store, packs, progress)[0]
-
-
-def _fetch(store: Store, packs: Sequence[str], progress: Progress) -> tuple[int, int]:
-    db = store.db
-    lazy: dict[str, list[tuple[str, int]]] = {}
-    for i in range(0, len(packs), 900):
-        batch = list(packs[i : i + 900])
-        for pack, remote, size in db.execute(
-            f"SELECT name, remote, size FROM packs WHERE remote IS NOT NULL AND name IN ({','.join('?' * len(batch))})",
-            batch).fetchall():
-            lazy.setdefault(remote, []).append((pack, size))
+def fetch(store: Store, packs: Sequence[str], progress: Progress = null_progress) -> tuple[int, int]:
+    """Download those of ``packs`` whose bytes are still on a remote (the caller holds the
+    store lock): ``(packs fetched, bytes fetched)``. The store's reads call it through
+    :func:`jupyter_mv.store.objects.fetch_packs`, where :mod:`jupyter_mv.remote` registers it."""
     count = total = 0
-    for remote, items in sorted(lazy.items()):
-        row = db.execute("SELECT url FROM remotes WHERE name = ?", [remote]).fetchone()
-        if row is None:
+    for remote, items in sorted(lazy_packs(store.db, packs).items()):
+        url = store.remotes.find(remote)
+        if url is None:
             raise RemoteError(f"pack {items[0][0]} is still on remote {remote}, which is no longer configured; "
                               f"add it again with `jupyter mv remote add {remote} URL`")
         with _remote_errors(remote):
-            backend = open_backend(row[0])
+            backend = open_backend(url)
             with progress(f"fetch from {remote}", sum(s for _, s in items), "B") as update:
                 for pack, size in items:
                     _fetch_one(store, backend, remote, pack, size)

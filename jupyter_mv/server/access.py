@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, StoreNotFound
 from ..locate import ENV_VAR, STORE_DIRNAME, find_store_dir, is_store
+from ..remote import add_remote  # importing the remote layer also lets reads fetch lazily pulled packs
 from ..store import Store, Version, history
 from ..store.store import store_owner
 
@@ -55,7 +56,7 @@ def check_text(value: str, what: str) -> str:
 def with_remotes(store: Store, versions: Sequence[Version]) -> list[dict[str, Any]]:
     """``versions`` as the API lists them: each with ``remotes``, the names of the remotes
     it is known to be on (empty: only in this store)."""
-    state = store.remote_state([v.id for v in versions]) if versions else {}
+    state = store.remotes.state([v.id for v in versions]) if versions else {}
     return [{**v.to_dict(), "remotes": sorted(state.get(v.id, []))} for v in versions]
 
 
@@ -380,7 +381,7 @@ class StoreAccess:
         notebook = self.notebook_path(api_path)
         try:
             with self.open_store(notebook, api_path) as store:
-                return {"remotes": store.remotes()}
+                return {"remotes": store.remotes.list()}
         except StoreNotFound:
             return {"remotes": []}
 
@@ -392,7 +393,7 @@ class StoreAccess:
         check_text(url, "url")
         self.check_remote_url(url)
         with self.open_store(notebook, api_path, create=True) as store:
-            return store.remote_add(name, url)
+            return add_remote(store, name, url)
 
     def check_remote_url(self, url: str) -> None:
         """:raises Forbidden: the URL's scheme is not among ``remote_schemes`` or its host
@@ -420,7 +421,7 @@ class StoreAccess:
         notebook = self.notebook_path(api_path)
         with self.open_store(notebook, api_path) as store:
             self.check_remote(store, name)
-            store.remote_remove(name)
+            store.remotes.remove(name)
 
     def require_remote(self, api_path: str, name: str | None) -> None:
         """:raises NotFound: the store of ``api_path`` has no remote ``name`` (None: no
@@ -437,7 +438,7 @@ class StoreAccess:
 
         :raises NotFound: ``name`` is not one of the store's remotes (None: the store
             must have a remote to default to)."""
-        known = store.remotes()
+        known = store.remotes.list()
         if name is None:
             if not known:
                 raise NotFound("this project has no remote yet; add one first")

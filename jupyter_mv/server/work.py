@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from .. import remote as mv_remote
 from ..capture.environment import notebook_kernel_python
 from ..errors import Conflict, InvalidInput, MVError, NotFound
 from ..progress import Progress, null_progress
@@ -146,7 +147,7 @@ def push(access: StoreAccess, api_path: str, *, remote: str | None = None, refs:
     """
     notebook = access.notebook_path(api_path)
     with access.open_store(notebook, api_path) as store:
-        return store.push(remote, refs or None, force=force, progress=progress)
+        return mv_remote.push(store, remote, refs or None, force=force, progress=progress)
 
 
 def pull(access: StoreAccess, api_path: str, *, remote: str | None = None, notebooks: list[str] | None = None,
@@ -161,4 +162,4 @@ def pull(access: StoreAccess, api_path: str, *, remote: str | None = None, noteb
     notebook = access.notebook_path(api_path)
     paths = [str(access.notebook_path(n, "each of notebooks")) for n in notebooks or []]
     with access.open_store(notebook, api_path) as store:
-        return store.pull(remote, paths or None, all=all, progress=progress)
+        return mv_remote.pull(store, remote, paths or None, all=all, progress=progress)

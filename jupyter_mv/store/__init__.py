@@ -26,8 +26,8 @@ def _import_sqlite_utils_without_dataframes() -> None:
 
 _import_sqlite_utils_without_dataframes()
 
-from .model import FileEntry, GcReport, RestoreResult, VerifyReport, Version  # noqa: E402
 from .store import STORE_DIRNAME, Store, find_store_dir  # noqa: E402
+from .versions import FileEntry, GcReport, RestoreResult, VerifyReport, Version  # noqa: E402
 
 __all__ = [
     "Store",

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Any
 from ..errors import NotFound
 
 if TYPE_CHECKING:
-    from .model import Version
     from .store import Store
+    from .versions import Version
 
 __all__ = ["diff_refs"]
 
@@ -46,18 +46,18 @@ def _disk_side(store: Store, version: Version) -> Any:
     """The working copy of the version's files; what disk cannot tell (environment,
     metrics) is taken as unchanged."""
     from ..diff import DiffSide
-    from .store import _hash_file
+    from .records import hash_file, stat_cache_hits
 
     nb_path = store.path_of(version.notebook)
     if not nb_path.is_file():
         raise NotFound(f"{version.notebook} is not on disk to compare with")
     stats = {f.path: os.stat(store.path_of(f.path)) for f in version.files if store.path_of(f.path).is_file()}
-    cached = store._stat_cache_hits(stats)
+    cached = stat_cache_hits(store.db, stats)
     files = []
     for f in version.files:
         if f.path not in stats:
             continue
-        digest = cached.get(f.path) or _hash_file(store.path_of(f.path))
+        digest = cached.get(f.path) or hash_file(store.path_of(f.path))
         files.append({"path": f.path, "role": f.role, "hash": digest.hex(), "size": stats[f.path].st_size})
 
     def read(path: str) -> bytes:

@@ -17,32 +17,18 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
-from . import schema
+from . import records, schema
 
 if TYPE_CHECKING:
-    from .model import Version
     from .store import Store
+    from .versions import Version
 
-__all__ = ["LIGHT", "DEFAULT_RETENTION_DAYS", "record_save", "saves", "save_counts", "prune", "light_numbering"]
+__all__ = ["LIGHT", "DEFAULT_RETENTION_DAYS", "record_save", "saves", "save_counts", "prune"]
 
 LIGHT = "light"
 #: How long light versions are kept, unless the caller says otherwise.
 DEFAULT_RETENTION_DAYS = 30.0
 _DAY = 24 * 3600
-
-
-def light_numbering(db: Any, notebook: str) -> tuple[int, int, int, str | None]:
-    """Numbers for a new light version of ``notebook`` (call inside the write transaction):
-    ``(placeholder, base, sub, parent)``. ``parent`` is the notebook's newest version."""
-    lowest = db.execute("SELECT min(number) FROM versions WHERE notebook = ?", [notebook]).fetchone()[0]
-    placeholder = min(lowest or 0, 0) - 1
-    row = db.execute("SELECT max(number) FROM versions WHERE notebook = ? AND number > 0", [notebook]).fetchone()
-    base = row[0] or 0
-    last = db.execute("SELECT max(sub) FROM versions WHERE notebook = ? AND base = ?", [notebook, base]).fetchone()[0]
-    parent = db.execute(
-        "SELECT id FROM versions WHERE notebook = ? ORDER BY created DESC LIMIT 1", [notebook]
-    ).fetchone()
-    return placeholder, base, (last or 0) + 1, parent[0] if parent else None
 
 
 def record_save(store: Store, notebook: str | os.PathLike[str], *,
@@ -54,8 +40,6 @@ def record_save(store: Store, notebook: str | os.PathLike[str], *,
     :returns: the new light version, or None when nothing changed.
     :raises InvalidInput: not a notebook, or a path outside the root.
     """
-    from .store import _hash_file
-
     if retention_days is not None and (not isinstance(retention_days, (int, float)) or retention_days <= 0):
         raise InvalidInput("retention_days must be a number of days greater than 0")
     rel = store.relpath(notebook)
@@ -64,7 +48,7 @@ def record_save(store: Store, notebook: str | os.PathLike[str], *,
         "WHERE v.notebook = ? ORDER BY v.created DESC LIMIT 1", [rel]
     ).fetchone()
     version = None
-    if newest is None or bytes(newest[0]) != _hash_file(store.path_of(rel)):
+    if newest is None or bytes(newest[0]) != records.hash_file(store.path_of(rel)):
         version = store.snapshot(store.path_of(rel), kind=LIGHT)
     if retention_days is not None:
         prune(store, rel, older_than_days=retention_days)
@@ -73,7 +57,7 @@ def record_save(store: Store, notebook: str | os.PathLike[str], *,
 
 def save_counts(store: Store, notebook: str | os.PathLike[str]) -> dict[int, int]:
     """How many light versions follow each full version number (0: before the first)."""
-    key = store._notebook_key(notebook)
+    key = records.notebook_key(store, notebook)
     rows = store.db.execute(
         "SELECT base, count(*) FROM versions WHERE notebook = ? AND base IS NOT NULL GROUP BY base", [key]
     ).fetchall()
@@ -84,8 +68,8 @@ def saves(store: Store, notebook: str | os.PathLike[str], base: int | None = Non
           limit: int | None = None, offset: int = 0) -> list[Version]:
     """The notebook's light versions, newest first; only those after full version ``base``
     when given (0: those before the first version)."""
-    key = store._notebook_key(notebook)
-    sql = f"SELECT {store._COLUMNS} FROM versions WHERE notebook = ? AND base IS NOT NULL"
+    key = records.notebook_key(store, notebook)
+    sql = f"SELECT {records.COLUMNS} FROM versions WHERE notebook = ? AND base IS NOT NULL"
     args: list[Any] = [key]
     if base is not None:
         sql += " AND base = ?"
@@ -94,7 +78,7 @@ def saves(store: Store, notebook: str | os.PathLike[str], base: int | None = Non
     if limit is not None:
         sql += " LIMIT ? OFFSET ?"
         args += [int(limit), int(offset)]
-    return store._rows_to_versions(store.db.execute(sql, args).fetchall())
+    return records.rows_to_versions(store.db, store.db.execute(sql, args).fetchall())
 
 
 def prune(store: Store, notebook: str | os.PathLike[str] | None = None, *, older_than_days: float,
@@ -110,7 +94,7 @@ def prune(store: Store, notebook: str | os.PathLike[str] | None = None, *, older
     args: list[Any] = [cutoff]
     if notebook is not None:
         where += " AND notebook = ?"
-        args.append(store._notebook_key(notebook))
+        args.append(records.notebook_key(store, notebook))
     where += (
         " AND id NOT IN (SELECT version FROM tags) AND id NOT IN (SELECT version FROM aliases)"
         " AND id NOT IN (SELECT version FROM alias_history)"
@@ -118,9 +102,5 @@ def prune(store: Store, notebook: str | os.PathLike[str] | None = None, *, older
     )
     with store._db_lock, schema.transaction(store.db):
         ids = [r[0] for r in store.db.execute(f"SELECT id FROM versions WHERE {where}", args).fetchall()]
-        for i in range(0, len(ids), 500):
-            batch = ids[i : i + 500]
-            marks = ",".join("?" * len(batch))
-            store.db.execute(f"DELETE FROM version_files WHERE version IN ({marks})", batch)
-            store.db.execute(f"DELETE FROM versions WHERE id IN ({marks})", batch)
+        records.delete_versions(store.db, ids)
     return len(ids)

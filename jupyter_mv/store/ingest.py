@@ -26,12 +26,17 @@ from pyfastcdc import FastCDC
 
 from .packs import PACK_TARGET, PackEntry, PackWriter, chunk_hash, compress, pack_path
 
-__all__ = ["Ingest", "StoredFile", "AVG_CHUNK", "SEGMENT"]
+__all__ = ["Ingest", "StoredFile", "AVG_CHUNK", "SEGMENT", "NORMALIZATION"]
 
 AVG_CHUNK = 64 * 1024
 MIN_CHUNK = 16 * 1024
 MAX_CHUNK = 256 * 1024
 SEGMENT = 16 * 1024 * 1024
+#: FastCDC's normalised chunking level (NC, the paper's; pyfastcdc's default): part of
+#: the format, set here so that a change of the library's default cannot change chunks.
+NORMALIZATION = 1
+#: The gear table's seed: 0 is FastCDC's own table.
+GEAR_SEED = 0
 _WINDOW = 3
 _local = threading.local()
 
@@ -39,7 +44,8 @@ _local = threading.local()
 def _chunker() -> FastCDC:
     cdc = getattr(_local, "cdc", None)
     if cdc is None:
-        cdc = _local.cdc = FastCDC(avg_size=AVG_CHUNK, min_size=MIN_CHUNK, max_size=MAX_CHUNK)
+        cdc = _local.cdc = FastCDC(avg_size=AVG_CHUNK, min_size=MIN_CHUNK, max_size=MAX_CHUNK,
+                                   normalized_chunking=NORMALIZATION, seed=GEAR_SEED)
     return cdc
 
 

@@ -13,8 +13,8 @@ import sqlite_utils
 from ..errors import IntegrityError, StoreFormatError
 from ..progress import Progress
 from . import schema
-from .model import GcReport, VerifyReport
 from .packs import PackReader, PackWriter, compress, pack_path
+from .versions import GcReport, VerifyReport
 
 if TYPE_CHECKING:
     from .store import Store

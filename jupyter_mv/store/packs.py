@@ -24,11 +24,12 @@ import zstandard
 from ..errors import IntegrityError
 from .failures import writing
 
-__all__ = ["CODEC_NONE", "CODEC_ZSTD", "PackWriter", "PackReader", "compress", "chunk_hash"]
+__all__ = ["CODEC_NONE", "CODEC_ZSTD", "ENTRY", "PackWriter", "PackReader", "compress", "chunk_hash"]
 
 HEADER = b"MVPACK\x01\x00"
 TRAILER_MAGIC = b"MVPKIDX1"
-_ENTRY = struct.Struct("<32sQIIB")
+#: One trailer entry: chunk hash, offset in the pack, stored length, raw size, codec.
+ENTRY = struct.Struct("<32sQIIB")
 CODEC_NONE = 0
 CODEC_ZSTD = 1
 #: Keep a compressed chunk only when it saves at least this share of the bytes.
@@ -98,7 +99,7 @@ class PackWriter:
 
         :raises StoreWriteError: the disk is full or ``packs/`` cannot be written.
         """
-        trailer = b"".join(_ENTRY.pack(e.hash, e.offset, e.length, e.size, e.codec) for e in self.entries)
+        trailer = b"".join(ENTRY.pack(e.hash, e.offset, e.length, e.size, e.codec) for e in self.entries)
         with writing(self._store_dir):
             self._file.write(trailer)
             self._file.write(struct.pack("<I", len(self.entries)))
@@ -138,9 +139,9 @@ def read_trailer(path: Path) -> list[PackEntry]:
         if count_raw[4:] != TRAILER_MAGIC:
             raise IntegrityError(f"pack {path.stem} has no valid trailer")
         (count,) = struct.unpack("<I", count_raw[:4])
-        f.seek(-12 - count * _ENTRY.size, os.SEEK_END)
-        raw = f.read(count * _ENTRY.size)
-    return [PackEntry(*_ENTRY.unpack_from(raw, i * _ENTRY.size)) for i in range(count)]
+        f.seek(-12 - count * ENTRY.size, os.SEEK_END)
+        raw = f.read(count * ENTRY.size)
+    return [PackEntry(*ENTRY.unpack_from(raw, i * ENTRY.size)) for i in range(count)]
 
 
 class PackReader:

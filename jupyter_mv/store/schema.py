@@ -21,12 +21,16 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import DiskFull, InvalidInput, MVError, StoreFormatError, StoreReadOnly
+from ..locate import ENV_VAR, STORE_DIRNAME
 from .failures import shown_text, sqlite_write_error
 
-__all__ = ["FORMAT_VERSION", "MIGRATIONS", "connect", "create", "transaction", "insert_rows"]
+__all__ = ["FORMAT_VERSION", "STORE_DIRNAME", "ENV_VAR", "MIGRATIONS", "connect", "create", "transaction",
+           "insert_rows"]
 
 #: The store format this code writes and understands (docs/store-format.md).
 FORMAT_VERSION = 5
+# The store's folder, beside a project's files (``$JUPYTER_MV_STORE`` names another):
+# STORE_DIRNAME and ENV_VAR, from ..locate.
 BUSY_TIMEOUT_MS = 60_000
 
 

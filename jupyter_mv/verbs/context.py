@@ -16,6 +16,7 @@ def open_store(args: argparse.Namespace, start: str | None = None) -> Any:
     store = getattr(args, "store", None)
     if store is not None:
         return store
+    from .. import remote  # noqa: F401  (registers the fetch of packs a lazy pull left on a remote)
     from ..store import Store
 
     opened = Store.open(start or ".")

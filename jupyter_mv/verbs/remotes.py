@@ -16,13 +16,15 @@ __all__ = ["cmd_remote", "cmd_push", "cmd_pull"]
 def cmd_remote(args: argparse.Namespace, out: Out) -> int:
     store = open_store(args)
     if args.remote_command == "add":
-        added = store.remote_add(args.name, args.url)
+        from ..remote import add_remote
+
+        added = add_remote(store, args.name, args.url)
         print(f"added remote {added['name']} {added['url']}")
     elif args.remote_command == "remove":
-        store.remote_remove(args.name)
+        store.remotes.remove(args.name)
         print(f"removed remote {args.name}")
     else:
-        remotes = store.remotes()
+        remotes = store.remotes.list()
         if args.json:
             out.json(remotes)
         elif not remotes:
@@ -33,7 +35,9 @@ def cmd_remote(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_push(args: argparse.Namespace, out: Out) -> int:
-    result = open_store(args).push(args.remote, args.refs or None, force=args.force,
+    from ..remote import push
+
+    result = push(open_store(args), args.remote, args.refs or None, force=args.force,
                                     progress=tqdm_progress(min_total=1))
     if args.json:
         out.json(result)
@@ -45,7 +49,9 @@ def cmd_push(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_pull(args: argparse.Namespace, out: Out) -> int:
-    result = open_store(args).pull(args.remote, args.notebooks or None, all=args.all,
+    from ..remote import pull
+
+    result = pull(open_store(args), args.remote, args.notebooks or None, all=args.all,
                                     progress=tqdm_progress(min_total=1))
     if args.json:
         out.json(result)

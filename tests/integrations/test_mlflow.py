@@ -40,8 +40,8 @@ def exported_project(store: Store, project: Path) -> Store:
     store.tag(v1, "baseline")
     model_file = project / "model.pkl"
     model_file.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
-    store.save_model("churn", model_file, flavor="pickle", version=v1.id, metrics={"auc": 0.88}, alias="production")
-    store.save_model("churn", model_file, flavor="pickle", version=v1.id)  # churn:2, no alias
+    store.models.save("churn", model_file, flavor="pickle", version=v1.id, metrics={"auc": 0.88}, alias="production")
+    store.models.save("churn", model_file, flavor="pickle", version=v1.id)  # churn:2, no alias
     store.snapshot("train.ipynb", message="later", environment=None)
     return store
 
@@ -106,7 +106,7 @@ def test_export_logs_the_version_as_a_run_and_registers_its_models(
         ("churn", "churn:1", ("production",), True), ("churn", "churn:2", (), True)]
     production = client.get_model_version_by_alias("churn", "production")
     assert production.tags["jupyter_mv.model"] == "churn:1"
-    assert production.tags["jupyter_mv.blake3"] == exported_project.model("churn:1").hash
+    assert production.tags["jupyter_mv.blake3"] == exported_project.models.get("churn:1").hash
     assert production.tags["jupyter_mv.metric.auc"] == "0.88"
     assert production.run_id == run.info.run_id
     assert production.source == f"runs:/{run.info.run_id}/models/churn/v1"
@@ -131,7 +131,7 @@ def test_exporting_the_same_version_again_reuses_its_run(
     assert len(client.search_model_versions("name = 'churn'")) == 2
 
     # a model alias moved since: the export moves MLflow's alias too
-    exported_project.model_alias("churn:2", "production")
+    exported_project.models.alias("churn:2", "production")
     export(project, uri, work)
     assert client.get_model_version_by_alias("churn", "production").tags["jupyter_mv.model"] == "churn:2"
 

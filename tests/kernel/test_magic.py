@@ -6,8 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jupyter_mv.store import Store
-from jupyter_mv.store import models as registry
+from jupyter_mv.store import Store, registry
 
 from .conftest import Kernel, kernel_env, latest, save_notebook, started_kernel
 

@@ -97,7 +97,7 @@ def test_a_version_taken_outside_a_kernel_orders_cells_by_their_counts(store: St
 def test_a_model_saved_without_a_version_says_its_origin_is_unknown(store: Store) -> None:
     from jupyter_mv.errors import InvalidInput
     from jupyter_mv.provenance import reproduce
-    from jupyter_mv.store.models import save_object
+    from jupyter_mv.store.registry import save_object
 
     save_object(store, "loose", {"weights": [1, 2, 3]})
     report = build_report(store, "loose")

@@ -18,8 +18,8 @@ from pathlib import Path
 import blake3
 
 from jupyter_mv.store import STORE_DIRNAME, Store, Version
-from jupyter_mv.store.model import VerifyReport
 from jupyter_mv.store.packs import pack_path, read_trailer
+from jupyter_mv.store.versions import VerifyReport
 
 __all__ = ["STRESS", "scale", "check_invariants", "store_state", "user_files", "assert_restores",
            "unindexed_packs"]

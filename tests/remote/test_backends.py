@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_mv.errors import NotFound, RemoteError
+from jupyter_mv.remote import add_remote, pull, push
 from jupyter_mv.store import Store
 from tests.helpers import run_cli, tree_bytes
 
@@ -25,8 +26,8 @@ def test_s3_credentials_come_from_the_environment_and_are_never_stored(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEONLYHERE")
     a = make_store(tmp_path / "a", data=b"x" * 100_000)
     snap(a, "train.ipynb", ["data.bin"])
-    a.remote_add("team", remote.url)
-    assert a.push()["versions"] == 1
+    add_remote(a, "team", remote.url)
+    assert push(a)["versions"] == 1
     a.close()
     stored = b"".join(tree_bytes(a.dir).values())
     assert secret.encode() not in stored and b"AKIAEXAMPLEONLYHERE" not in stored
@@ -39,7 +40,7 @@ def test_s3_credentials_come_from_the_environment_and_are_never_stored(
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     monkeypatch.setenv("HOME", str(tmp_path))
     with Store.open(tmp_path / "a") as a, pytest.raises(RemoteError, match="^remote team: "):
-        a.pull()
+        pull(a)
 
 
 def test_an_sftp_host_whose_key_is_not_known_is_refused(ssh_server: SSHServer, tmp_path: Path,
@@ -52,16 +53,16 @@ def test_an_sftp_host_whose_key_is_not_known_is_refused(ssh_server: SSHServer, t
     monkeypatch.setenv("HOME", str(home))
     a = make_store(tmp_path / "a")
     snap(a, "train.ipynb")
-    a.remote_add("team", f"sftp://{ssh_server.host}{tmp_path / 'remote'}")
+    add_remote(a, "team", f"sftp://{ssh_server.host}{tmp_path / 'remote'}")
     with pytest.raises(NotFound, match=rf"host \[127.0.0.1\]:{ssh_server.port} is not in your known hosts"):
-        a.push()
+        push(a)
     assert not (tmp_path / "remote").exists()
 
 
 def test_an_unreachable_remote_is_one_line_and_changes_nothing(tmp_path: Path) -> None:
     a = make_store(tmp_path / "a")
     snap(a, "train.ipynb")
-    a.remote_add("team", f"sftp://127.0.0.1:{free_port()}/srv/mv")
+    add_remote(a, "team", f"sftp://127.0.0.1:{free_port()}/srv/mv")
     a.close()
     before = tree_bytes(a.dir)
     for verb in ("push", "pull"):

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from jupyter_mv.remote import add_remote, pull
 from jupyter_mv.remote.backend import open_backend
 from jupyter_mv.store import Store
 from tests.helpers import package_env, run_cli
@@ -54,7 +55,7 @@ def test_a_push_killed_after_its_first_pack_resumes_and_the_remote_stays_consist
         files[i] = os.urandom(PACK_SIZE)
         (a.root / "data.bin").write_bytes(files[i])
         snap(a, "train.ipynb", ["data.bin"], f"v{i + 1}")
-    a.remote_add("team", shared_remote.url)
+    add_remote(a, "team", shared_remote.url)
     ids = [v.id for v in a.log()]
     a.close()
 
@@ -79,8 +80,8 @@ def test_a_push_killed_after_its_first_pack_resumes_and_the_remote_stays_consist
     assert sorted(records) == sorted(ids)
 
     b = make_store(tmp_path / "b", notebook="eval.ipynb")
-    b.remote_add("team", shared_remote.url)
-    assert b.pull(all=True)["packs"] == PACKS
+    add_remote(b, "team", shared_remote.url)
+    assert pull(b, all=True)["packs"] == PACKS
     assert b.verify().ok
     assert b.read_file(ids[-1], "data.bin") == files[0]  # log() is newest first: ids[-1] is v1
 
@@ -94,7 +95,7 @@ def test_two_pushes_at_once_both_land(shared_remote: Remote, tmp_path: Path) -> 
         (s.root / "data.bin").write_bytes(os.urandom(2_000_000))
         snap(s, notebook, ["data.bin"], "two")
         s.tag(first, f"{name}-first")
-        s.remote_add("team", shared_remote.url)
+        add_remote(s, "team", shared_remote.url)
         stores.append(s)
         s.close()
     procs = [push_process(s.root, shared_remote, "--json") for s in stores]
@@ -106,8 +107,8 @@ def test_two_pushes_at_once_both_land(shared_remote: Remote, tmp_path: Path) -> 
 
     (tmp_path / "c").mkdir()
     with Store.init(tmp_path / "c") as c:
-        c.remote_add("team", shared_remote.url)
-        assert c.pull()["versions"] == 4
+        add_remote(c, "team", shared_remote.url)
+        assert pull(c)["versions"] == 4
         assert c.resolve("a-first").notebook == "train.ipynb" and c.resolve("b-first").notebook == "eval.ipynb"
         assert c.read_file("a-first", "data.bin") == firsts["a"]
         assert c.read_file("b-first", "data.bin") == firsts["b"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from jupyter_mv.remote import add_remote, pull, push
 from jupyter_mv.store import Store
 from tests.kernel.conftest import Kernel, kernel, mv_project, save_notebook  # noqa: F401  (fixtures)
 
@@ -22,10 +23,10 @@ def test_remote_push_and_pull_from_the_notebook(kernel: Kernel, mv_project: Path
     other = tmp_path / "other"
     other.mkdir()
     with Store.init(other) as store:
-        store.remote_add("team", str(tmp_path / "shared"))
-        assert store.pull()["versions"] == 1
+        add_remote(store, "team", str(tmp_path / "shared"))
+        assert pull(store)["versions"] == 1
         store.tag(store.log()[0], "from-other")
-        store.push()
+        push(store)
     pulled = kernel.run("%mv pull team")
     assert pulled.stdout.startswith("pulled 0 versions from team")
     assert "(from-other)" in kernel.run("%mv log").stdout

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_mv.errors import Conflict
+from jupyter_mv.remote import add_remote, pull, push
 from jupyter_mv.remote.backend import open_backend
 from tests.helpers import run_cli, tree_bytes
 
@@ -23,16 +24,16 @@ def remote_versions(url: str) -> set[str]:
 def test_a_tag_naming_another_version_on_the_remote_is_a_conflict(shared_remote: Remote, tmp_path: Path) -> None:
     a = make_store(tmp_path / "a")
     a.tag(snap(a, "train.ipynb"), "release")
-    a.remote_add("team", shared_remote.url)
-    a.push()
+    add_remote(a, "team", shared_remote.url)
+    push(a)
     b = make_store(tmp_path / "b", notebook="eval.ipynb")
     mine = snap(b, "eval.ipynb")
     b.tag(mine, "release")
-    b.remote_add("team", shared_remote.url)
+    add_remote(b, "team", shared_remote.url)
     before = remote_versions(shared_remote.url)
 
     with pytest.raises(Conflict, match="tag release points at another version on remote team"):
-        b.push()
+        push(b)
     assert remote_versions(shared_remote.url) == before  # checked before anything was sent
 
     b.close()
@@ -50,42 +51,42 @@ def test_an_alias_moved_on_the_remote_since_the_last_pull_is_refused_unless_forc
     a = make_store(tmp_path / "a")
     v1 = snap(a, "train.ipynb", message="one")
     a.alias("production", v1)
-    a.remote_add("team", url)
-    a.push()
+    add_remote(a, "team", url)
+    push(a)
     b = make_store(tmp_path / "b", notebook="eval.ipynb")
-    b.remote_add("team", url)
-    b.pull()
+    add_remote(b, "team", url)
+    pull(b)
     assert b.resolve("production").id == v1
 
     (a.root / "train.ipynb").write_text((a.root / "train.ipynb").read_text().replace("fit", "refit"))
     v2 = snap(a, "train.ipynb", message="two")
     a.alias("production", v2)
-    assert a.push()["versions"] == 1  # a moved it, and the remote had not moved since: accepted
+    assert push(a)["versions"] == 1  # a moved it, and the remote had not moved since: accepted
 
     mine = snap(b, "eval.ipynb")
     b.alias("production", mine)
     with pytest.raises(Conflict, match="alias production moved on remote team"):
-        b.push()
+        push(b)
     assert v2 in remote_versions(url) and mine not in remote_versions(url)
 
-    forced = b.push(force=True)
+    forced = push(b, force=True)
     assert forced["versions"] == 1
-    assert a.pull()["conflicts"] == []  # a had not moved it since: it follows the remote
+    assert pull(a)["conflicts"] == []  # a had not moved it since: it follows the remote
     assert a.resolve("production").id == mine
 
     a.alias("production", v1)  # now both move it: a pull keeps this store's and says so
     (b.root / "eval.ipynb").write_text((b.root / "eval.ipynb").read_text().replace("fit", "refit"))
     mine2 = snap(b, "eval.ipynb")
     b.alias("production", mine2)
-    b.push()
-    assert a.pull()["conflicts"] == [
+    push(b)
+    assert pull(a)["conflicts"] == [
         f"alias production moved both here and on remote team (there: {mine2[:12]}); kept as it is here: "
         "push with force to move it there too"]
     assert a.resolve("production").id == v1
 
     c = make_store(tmp_path / "c", notebook="other.ipynb")
-    c.remote_add("team", url)
-    c.pull()
+    add_remote(c, "team", url)
+    pull(c)
     assert c.resolve("production").id == mine2  # the newest move is the head
 
 
@@ -94,17 +95,17 @@ def test_a_pull_follows_an_alias_that_only_the_remote_moved(tmp_path: Path) -> N
     a = make_store(tmp_path / "a")
     v1 = snap(a, "train.ipynb")
     a.alias("production", v1)
-    a.remote_add("team", url)
-    a.push()
+    add_remote(a, "team", url)
+    push(a)
     b = make_store(tmp_path / "b", notebook="eval.ipynb")
-    b.remote_add("team", url)
-    b.pull()
+    add_remote(b, "team", url)
+    pull(b)
     (a.root / "train.ipynb").write_text((a.root / "train.ipynb").read_text().replace("fit", "refit"))
     v2 = snap(a, "train.ipynb")
     a.alias("production", v2)
-    a.push()
-    assert b.push()["versions"] == 0  # b did not move it: nothing to refuse, nothing to send
-    assert b.pull()["conflicts"] == []
+    push(a)
+    assert push(b)["versions"] == 0  # b did not move it: nothing to refuse, nothing to send
+    assert pull(b)["conflicts"] == []
     assert b.resolve("production").id == v2
     assert [h["version"] for h in b.alias_history("production")] == [v2, v1]
 
@@ -124,7 +125,7 @@ def test_a_pull_follows_an_alias_that_only_the_remote_moved(tmp_path: Path) -> N
 def test_bad_input_is_one_line_and_changes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
     a = make_store(tmp_path / "a")
     snap(a, "train.ipynb")
-    a.remote_add("team", str(tmp_path / "remote"))
+    add_remote(a, "team", str(tmp_path / "remote"))
     a.close()
     before = tree_bytes(a.dir)
     proc = run_cli(*args, cwd=tmp_path / "a")

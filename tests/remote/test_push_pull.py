@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from jupyter_mv.errors import RemoteError
+from jupyter_mv.remote import add_remote, pull, push
 from jupyter_mv.store import Store, schema
 from tests.helpers import run_cli, write_notebook
 
@@ -34,21 +35,21 @@ def test_two_stores_push_and_pull_each_others_versions(remote: Remote, tmp_path:
     v1 = snap(a, "train.ipynb", ["data.bin"], "baseline")
     a.tag(v1, "baseline")
     a.alias("production", v1)
-    assert a.remote_state([v1]) == {v1: []}
-    assert a.remote_add("team", remote.url)["name"] == "team"
+    assert a.remotes.state([v1]) == {v1: []}
+    assert add_remote(a, "team", remote.url)["name"] == "team"
 
-    sent = a.push()
+    sent = push(a)
     assert sent["remote"] == "team" and sent["versions"] == 1 and sent["packs"] >= 1
     assert sent["bytes"] >= len(data) // 2  # random bytes do not compress
-    assert a.remote_state([v1]) == {v1: ["team"]}
+    assert a.remotes.state([v1]) == {v1: ["team"]}
 
     b = make_store(tmp_path / "b", notebook="eval.ipynb")
-    b.remote_add("team", remote.url)
-    got = b.pull()
+    add_remote(b, "team", remote.url)
+    got = pull(b)
     assert got["versions"] == 1 and got["packs"] == 0 and got["conflicts"] == []
     pulled = b.resolve("baseline")
     assert pulled.id == v1 and b.resolve("production").id == v1 and pulled.message == "baseline"
-    assert b.remote_state([v1]) == {v1: ["team"]}
+    assert b.remotes.state([v1]) == {v1: ["team"]}
     # Lazy: the version's packs are indexed but their bytes are still on the remote.
     assert not list((b.dir / "packs").glob("*/*.pack"))
     b.restore("baseline", to=tmp_path / "restored")
@@ -58,15 +59,15 @@ def test_two_stores_push_and_pull_each_others_versions(remote: Remote, tmp_path:
 
     w1 = snap(b, "eval.ipynb", message="from b")
     b.tag(w1, "evaluated")
-    assert b.push()["versions"] == 1  # only its own: v1 came from there
-    got = a.pull("team")
+    assert push(b)["versions"] == 1  # only its own: v1 came from there
+    got = pull(a, "team")
     assert got["versions"] == 1
     assert a.resolve("evaluated").id == w1
     assert a.read_file(w1, "eval.ipynb") == (b.root / "eval.ipynb").read_bytes()
 
-    again = a.push()
+    again = push(a)
     assert (again["versions"], again["packs"], again["bytes"], again["skipped"]) == (0, 0, 0, 2)
-    assert a.pull()["versions"] == 0
+    assert pull(a)["versions"] == 0
 
 
 def test_lazy_pull_fetches_on_read_and_all_fetches_everything(shared_remote: Remote, tmp_path: Path) -> None:
@@ -74,12 +75,12 @@ def test_lazy_pull_fetches_on_read_and_all_fetches_everything(shared_remote: Rem
     snap(a, "train.ipynb", ["data.bin"], "one")
     (a.root / "data.bin").write_bytes(os.urandom(300_000))
     second = snap(a, "train.ipynb", ["data.bin"], "two")
-    a.remote_add("team", shared_remote.url)
-    assert a.push()["packs"] == 2
+    add_remote(a, "team", shared_remote.url)
+    assert push(a)["packs"] == 2
 
     b = make_store(tmp_path / "b")
-    b.remote_add("team", shared_remote.url)
-    assert b.pull()["versions"] == 2
+    add_remote(b, "team", shared_remote.url)
+    assert pull(b)["versions"] == 2
     assert b.db.execute("SELECT count(*) FROM packs WHERE remote = 'team'").fetchone()[0] == 2
     assert b.verify().ok  # packs still on the remote are not missing: a read checks them
     assert b.gc(grace_seconds=0).packs_removed == 0  # nor garbage
@@ -101,13 +102,13 @@ def test_pull_of_named_notebooks_only(tmp_path: Path) -> None:
     write_notebook(a.root / "other.ipynb", ["x = 1"])
     keep = snap(a, "train.ipynb")
     snap(a, "other.ipynb")
-    a.remote_add("team", str(tmp_path / "remote"))
-    a.push()
+    add_remote(a, "team", str(tmp_path / "remote"))
+    push(a)
     b = make_store(tmp_path / "b", notebook="mine.ipynb")
-    b.remote_add("team", str(tmp_path / "remote"))
-    assert b.pull(notebooks=["train.ipynb"])["versions"] == 1
+    add_remote(b, "team", str(tmp_path / "remote"))
+    assert pull(b, notebooks=["train.ipynb"])["versions"] == 1
     assert [v.id for v in b.log()] == [keep]
-    assert b.pull()["versions"] == 1 and b.count() == 2
+    assert pull(b)["versions"] == 1 and b.count() == 2
 
 
 def test_pushed_versions_keep_their_numbers_order_and_models(tmp_path: Path) -> None:
@@ -115,32 +116,32 @@ def test_pushed_versions_keep_their_numbers_order_and_models(tmp_path: Path) -> 
     first = snap(a, "train.ipynb", message="one")
     (a.root / "model.pkl").write_bytes(b"weights" * 1000)
     second = snap(a, "train.ipynb", message="two")
-    a.save_model("churn", a.root / "model.pkl", flavor="pickle", version=second)
-    a.remote_add("team", str(tmp_path / "remote"))
-    a.push()
+    a.models.save("churn", a.root / "model.pkl", flavor="pickle", version=second)
+    add_remote(a, "team", str(tmp_path / "remote"))
+    push(a)
     b = make_store(tmp_path / "b", notebook="mine.ipynb")
-    b.remote_add("team", str(tmp_path / "remote"))
-    b.pull()
+    add_remote(b, "team", str(tmp_path / "remote"))
+    pull(b)
     assert [(v.id, v.name) for v in b.log("train.ipynb")] == [(second, "v2"), (first, "v1")]
-    model = b.model("churn")
+    model = b.models.get("churn")
     assert model.version == second
-    b.export_model("churn", tmp_path / "exported.pkl")
+    b.models.export("churn", tmp_path / "exported.pkl")
     assert (tmp_path / "exported.pkl").read_bytes() == b"weights" * 1000
 
 
 def test_packs_of_a_removed_remote_are_read_again_once_it_is_added_back(tmp_path: Path) -> None:
     a = make_store(tmp_path / "a", data=b"abc" * 50_000)
     v1 = snap(a, "train.ipynb", ["data.bin"])
-    a.remote_add("team", str(tmp_path / "remote"))
-    a.push()
+    add_remote(a, "team", str(tmp_path / "remote"))
+    push(a)
     b = make_store(tmp_path / "b", notebook="eval.ipynb")
-    b.remote_add("team", str(tmp_path / "remote"))
-    b.pull()
-    b.remote_remove("team")
-    assert b.remotes() == [] and b.remote_state([v1]) == {v1: []}
+    add_remote(b, "team", str(tmp_path / "remote"))
+    pull(b)
+    b.remotes.remove("team")
+    assert b.remotes.list() == [] and b.remotes.state([v1]) == {v1: []}
     with pytest.raises(RemoteError, match="still on remote team, which is no longer configured"):
         b.read_file(v1, "data.bin")
-    b.remote_add("team", f"file://{tmp_path / 'remote'}")
+    add_remote(b, "team", f"file://{tmp_path / 'remote'}")
     assert b.read_file(v1, "data.bin") == b"abc" * 50_000
 
 
@@ -156,19 +157,19 @@ def test_a_format_3_store_gains_remotes_when_opened(tmp_path: Path) -> None:
         assert a.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == str(schema.FORMAT_VERSION)
         assert [r[0] for r in a.db.execute("SELECT id FROM migrations ORDER BY id")] == [
             number for number, _, _ in schema.MIGRATIONS]
-        a.remote_add("team", str(tmp_path / "remote"))
-        assert a.push()["versions"] == 1
+        add_remote(a, "team", str(tmp_path / "remote"))
+        assert push(a)["versions"] == 1
 
 
 def test_a_file_unchanged_between_versions_is_not_sent_again(tmp_path: Path) -> None:
     a = make_store(tmp_path / "a", data=os.urandom(24 * 1024 * 1024))
     first = a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"])
-    a.remote_add("team", str(tmp_path / "remote"))
-    a.push()
+    add_remote(a, "team", str(tmp_path / "remote"))
+    push(a)
     chunk_list = a.db.execute("SELECT length(chunks) FROM objects WHERE hash = ?",
                               [bytes.fromhex(first.file("data.bin").hash)]).fetchone()[0]
     assert chunk_list > 8000  # a few hundred chunks
     write_notebook(a.root / "train.ipynb", ["# edited", "model = fit(df)"])
     a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"])
-    sent = a.push()
+    sent = push(a)
     assert sent["versions"] == 1 and sent["bytes"] < chunk_list  # the new notebook only

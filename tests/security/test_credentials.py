@@ -324,7 +324,7 @@ def test_the_cli_refuses_a_remote_url_with_a_credential(project: Path, url: str,
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert named in proc.stderr and secret not in proc.stderr + proc.stdout, proc.stderr
     with Store.open(project) as store:
-        assert store.remotes() == []
+        assert store.remotes.list() == []
     assert_no_marker(project / ".jupyter_mv", {"remote": secret})
 
 
@@ -338,7 +338,7 @@ async def test_the_rest_api_refuses_a_remote_url_with_a_credential(jp_fetch, jp_
     assert status == 400 and body["error"] == "invalid_input", body
     assert named in body["message"] and secret not in json.dumps(body)
     with Store.open(jp_root_dir) as store:
-        assert store.remotes() == []
+        assert store.remotes.list() == []
     assert_no_marker(jp_root_dir / ".jupyter_mv", {"remote": secret})
 
 

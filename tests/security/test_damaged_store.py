@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_mv.remote import add_remote, pull, push
 from jupyter_mv.store import Store
 from jupyter_mv.store.packs import pack_path
 from tests.helpers import package_env, run_cli, write_notebook
@@ -147,11 +148,11 @@ def test_a_pack_left_on_a_remote_by_a_lazy_pull_is_not_damage(project: Path, tmp
         nb_a = write_notebook(a_root / "train.ipynb", ["x = 1"])
         (a_root / "remote.bin").write_bytes(payload)
         a.snapshot(nb_a, [a_root / "remote.bin"], message="from a")
-        a.remote_add("team", str(shared))
-        a.push()
+        add_remote(a, "team", str(shared))
+        push(a)
     with Store.init(b_root) as b:
-        b.remote_add("team", str(shared))
-        assert b.pull()["versions"] == 1
+        add_remote(b, "team", str(shared))
+        assert pull(b)["versions"] == 1
         (lazy,) = [r[0] for r in b.db.execute("SELECT name FROM packs WHERE remote IS NOT NULL")]
         assert not pack_path(b.dir, lazy).exists()
         nb_b = write_notebook(b_root / "train.ipynb", ["x = 1"])

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from tornado.httpclient import HTTPClientError
 
 import jupyter_mv.server
+from jupyter_mv.remote import add_remote
 from jupyter_mv.store import Store
 from tests.helpers import write_notebook
 from tests.reliability.invariants import scale, store_state, user_files
@@ -183,7 +184,7 @@ def project(jp_root_dir: Path) -> Path:
         store.snapshot(notebook, [jp_root_dir / "experiments" / "data.csv"], message="v1")
         write_notebook(notebook, ["x = 2"])
         store.tag(store.snapshot(notebook, message="v2").id, "best")
-        store.remote_add("origin", str(jp_root_dir.parent / "remote"))
+        add_remote(store, "origin", str(jp_root_dir.parent / "remote"))
     return jp_root_dir
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from jupyter_server.auth.authorizer import Authorizer
 
+from jupyter_mv.remote import add_remote
 from jupyter_mv.store import Store
 from tests.helpers import run_cli, write_notebook
 from tests.reliability.invariants import store_state, user_files
@@ -44,7 +45,7 @@ def project(jp_root_dir: Path) -> Path:
     notebook = write_notebook(jp_root_dir / NB, ["x = 1"])
     with Store.init(jp_root_dir) as store:
         store.snapshot(notebook, message="v1")
-        store.remote_add("team", str(jp_root_dir.parent / "team-remote"))
+        add_remote(store, "team", str(jp_root_dir.parent / "team-remote"))
     write_notebook(notebook, ["x = 2"])
     return jp_root_dir
 

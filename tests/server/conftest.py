@@ -9,6 +9,7 @@ import pytest
 from traitlets.config import Config
 
 from jupyter_mv.kernel.autoload import AUTOLOAD_ENV
+from jupyter_mv.remote import add_remote
 from jupyter_mv.store import Store, Version
 
 from ..helpers import write_notebook
@@ -58,5 +59,5 @@ def origin(tmp_path: Path, two_versions: dict[str, Version], jp_root_dir: Path) 
     folder = tmp_path / "remotes" / "origin"
     folder.mkdir(parents=True)
     with Store.open(jp_root_dir) as store:
-        store.remote_add("origin", folder.as_uri())
+        add_remote(store, "origin", folder.as_uri())
     return folder

@@ -53,7 +53,7 @@ async def test_a_remote_added_is_listed_as_the_default_then_removed(jp_fetch, jp
     assert added["name"] == "team"
     assert listed["remotes"] == [{"name": "team", "url": folder.as_uri(), "default": True}]
     with Store.open(jp_root_dir) as store:
-        assert [r["name"] for r in store.remotes()] == ["team"]
+        assert [r["name"] for r in store.remotes.list()] == ["team"]
 
     status, body = await call(jp_fetch, "DELETE", "remotes", "team", params={"path": NOTEBOOK})
 
@@ -74,7 +74,7 @@ async def test_a_url_with_a_password_is_400_and_nothing_is_stored(jp_fetch, jp_r
     assert status == 400 and body["error"] == "invalid_input"
     assert "hunter2" not in body["message"]
     with Store.open(jp_root_dir) as store:
-        assert store.remotes() == []
+        assert store.remotes.list() == []
 
 
 async def test_a_bad_remote_name_is_400(jp_fetch, two_versions, tmp_path):

@@ -12,6 +12,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 from traitlets.config import Config
 
+from jupyter_mv.remote import push
 from jupyter_mv.server.handlers import ROUTES
 from jupyter_mv.store import Store
 
@@ -69,7 +70,7 @@ def fill_body(body: dict[str, Any] | None, folder: Path) -> dict[str, Any] | Non
 
 def store_state(root: Path) -> tuple[list[tuple[str, tuple[str, ...], tuple[str, ...]]], list[dict[str, Any]]]:
     with Store.open(root) as store:
-        return [(v.id, v.tags, v.aliases) for v in store.log()], store.remotes()
+        return [(v.id, v.tags, v.aliases) for v in store.log()], store.remotes.list()
 
 
 # -- authentication and XSRF ---------------------------------------------------------------
@@ -104,7 +105,7 @@ async def test_a_cookie_authenticated_write_needs_the_xsrf_token(jp_fetch, jp_ro
     body = fill_body(body, tmp_path / "backup")
     if route == "/pull":  # a remote with versions to pull
         with Store.open(jp_root_dir) as store:
-            store.push("origin")
+            push(store, "origin")
     cookie = await login_cookie(jp_fetch)
     before = store_state(jp_root_dir)
 

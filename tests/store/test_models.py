@@ -11,8 +11,7 @@ import blake3
 import pytest
 
 from jupyter_mv.errors import InvalidInput, NotFound
-from jupyter_mv.store import Store, schema
-from jupyter_mv.store import models as registry
+from jupyter_mv.store import Store, registry, schema
 from tests.helpers import package_env
 
 
@@ -112,7 +111,7 @@ def test_a_model_links_to_the_notebook_version_that_made_it(store: Store, notebo
 
 def test_concurrent_savers_get_gap_free_numbers(store: Store, project: Path) -> None:
     code = (
-        "import sys; from jupyter_mv.store import Store; from jupyter_mv.store import models as r\n"
+        "import sys; from jupyter_mv.store import Store; from jupyter_mv.store import registry as r\n"
         "s = Store.open('.')\n"
         "for i in range(5): r.save_object(s, 'churn', {'writer': sys.argv[1], 'i': i})\n"
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_mv import remote as mv_remote
 from jupyter_mv.store import Store
 
 from ..helpers import write_notebook
@@ -127,11 +128,11 @@ def test_pull_brings_a_colleagues_version_with_its_badge(page, lab, places):
 
     colleague = places["colleague"]
     with Store.init(colleague) as store:
-        store.remote_add("team", places["team"].as_uri())
-        store.pull("team", all=True)
+        mv_remote.add_remote(store, "team", places["team"].as_uri())
+        mv_remote.pull(store, "team", all=True)
         write_notebook(colleague / "train.ipynb", ["x = 1", "y = 2 * x", "z = y + 1"])
         theirs = store.snapshot(colleague / "train.ipynb", message="the colleague's idea")
-        store.push("team")
+        mv_remote.push(store, "team")
     open_notebook(page, lab, "train.ipynb")
     open_sidebar(page)
     expect(page.locator(ITEMS)).to_have_count(3)
@@ -159,4 +160,4 @@ def test_a_url_with_a_password_is_refused_in_a_notification(page, lab, places):
     expect(page.locator(TOAST, has_text="Could not add the remote")).to_be_visible()
     expect(page.locator(f"{PANEL} .jp-mv-Remote")).to_have_count(2)
     with Store.open(places["root"]) as store:
-        assert "leaky" not in [r["name"] for r in store.remotes()]
+        assert "leaky" not in [r["name"] for r in store.remotes.list()]

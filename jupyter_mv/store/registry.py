@@ -7,24 +7,20 @@ version that made it, and the metrics and params it was saved with. Aliases such
 
 Refs: ``churn`` (the latest version), ``churn:3`` or ``churn:v3``, ``churn@production``.
 
-Serialization lives here too, behind :func:`dump` and :func:`load`: ``pickle`` by
-default, ``joblib`` for scikit-learn estimators, ``torch`` (``torch.save``) for torch
-modules, and the framework's own format for XGBoost, LightGBM and Keras models. A
-framework is never imported to *detect* a flavor: only the object's own classes are
-looked at, so saving a plain object costs no heavy import.
+Serialization (the *flavors*: ``pickle``, ``joblib``, ``torch``, XGBoost, LightGBM,
+Keras) is in :mod:`.flavors`, behind :func:`dump` and :func:`load`. ``store.models``
+(:class:`Models`) hands these functions out bound to one store.
 """
 
 from __future__ import annotations
 
-import importlib
+import builtins
 import json
 import os
-import pickle
 import re
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,15 +28,19 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput, NotFound
 from . import schema
+from .flavors import FLAVORS, detect_flavor, dump, load
 from .ingest import Ingest
 from .lock import store_lock
-from .model import iso_time
+from .objects import iter_object
+from .records import author, clean_values
 from .refs import check_name
+from .versions import iso_time
 
 if TYPE_CHECKING:
     from .store import Store
 
 __all__ = [
+    "Models",
     "ModelVersion",
     "ModelRef",
     "FLAVORS",
@@ -151,15 +151,13 @@ def save_model(
     :raises InvalidInput: a bad name, flavor, metric or unreadable file.
     :raises NotFound: ``version`` is not a version in this store.
     """
-    from .store import _author, _clean_values
-
     check_name(name, "model")
     if flavor not in FLAVORS:
         raise InvalidInput(f"unknown model flavor {flavor!r}; known: {', '.join(FLAVORS)}")
     if alias is not None:
         check_name(alias, "model alias")
-    metrics = _clean_values(metrics, "metric")
-    params = _clean_values(params, "param")
+    metrics = clean_values(metrics, "metric")
+    params = clean_values(params, "param")
     path = Path(artifact)
     if not path.is_file():
         raise InvalidInput(f"the model file {artifact} does not exist or is not a file")
@@ -178,7 +176,7 @@ def save_model(
                 store.db.execute(
                     "INSERT INTO model_versions (name, number, object, flavor, size, created, author, version, "
                     "metrics, params, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [name, number, stored.hash, flavor, stored.size, created, _author(), version,
+                    [name, number, stored.hash, flavor, stored.size, created, author(), version,
                      json.dumps(metrics), json.dumps(params), json.dumps(extra or {}, default=str)],
                 )
                 if alias is not None:
@@ -294,7 +292,7 @@ def export_model(store: Store, ref: str | ModelVersion, dest: str | os.PathLike[
     """Write a model version's artifact to the file ``dest`` (checked against its hash)."""
     model = ref if isinstance(ref, ModelVersion) else get_model(store, ref)
     with store_lock(store.dir / "lock"), open(dest, "wb") as out:
-        for data in store._iter_object(bytes.fromhex(model.hash), model.label):
+        for data in iter_object(store, bytes.fromhex(model.hash), model.label):
             out.write(data)
     return model
 
@@ -319,167 +317,69 @@ def load_object(store: Store, ref: str | ModelVersion) -> tuple[Any, ModelVersio
         return load(path, model.flavor, model.extra), model
 
 
+def import_models(db: Any, version_id: str, models: list[dict[str, Any]]) -> None:
+    """The model versions a pulled version made (as :func:`jupyter_mv.remote.layout.version_record`
+    lists them), numbered after this store's versions of each model; one already here
+    (same name, artifact and time) is skipped. Inside the pull's transaction."""
+    for m in models:
+        obj = bytes.fromhex(m["object"])
+        if db.execute("SELECT 1 FROM model_versions WHERE name = ? AND object = ? AND created = ?",
+                      [m["name"], obj, m["created"]]).fetchone():
+            continue
+        top = db.execute("SELECT max(number) FROM model_versions WHERE name = ?", [m["name"]]).fetchone()[0]
+        db.execute(
+            "INSERT INTO model_versions (name, number, object, flavor, size, created, author, version, metrics, "
+            "params, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [m["name"], (top or 0) + 1, obj, m["flavor"], m["size"], m["created"], m["author"], version_id,
+             json.dumps(m["metrics"]), json.dumps(m["params"]), json.dumps(m["extra"])])
+
+
+class Models:
+    """The model registry of one store (``store.models``), the way a sqlite-utils
+    ``Database`` hands out a ``Table``: each method is the module function of its name
+    bound to the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def save(self, name: str, artifact: str | os.PathLike[str], *, flavor: str, version: str | None = None,
+             metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
+             extra: dict[str, Any] | None = None, alias: str | None = None) -> ModelVersion:
+        """Store a serialized model file as the next version of model ``name`` (:func:`save_model`)."""
+        return save_model(self.store, name, artifact, flavor=flavor, version=version, metrics=metrics,
+                          params=params, extra=extra, alias=alias)
+
+    def save_object(self, name: str, obj: Any, *, flavor: str | None = None, **kwargs: Any) -> ModelVersion:
+        """Serialize ``obj`` in its framework's format and store it as model ``name``."""
+        return save_object(self.store, name, obj, flavor=flavor, **kwargs)
+
+    def load_object(self, ref: str | ModelVersion) -> tuple[Any, ModelVersion]:
+        """The object a model version (``churn``, ``churn:3``, ``churn@production``) holds."""
+        return load_object(self.store, ref)
+
+    def get(self, ref: str) -> ModelVersion:
+        """The model version ``ref`` names. :raises NotFound: none."""
+        return get_model(self.store, ref)
+
+    def list(self, name: str | None = None, *, version: str | None = None) -> builtins.list[ModelVersion]:
+        """Registered model versions: the latest of each, one model's, or those a notebook version made."""
+        return list_models(self.store, name, version=version)
+
+    def alias(self, ref: str, alias: str) -> ModelVersion:
+        """Point a model alias (such as ``production``) at the model version ``ref`` names."""
+        return set_model_alias(self.store, ref, alias)
+
+    def alias_history(self, name: str, alias: str) -> builtins.list[dict[str, Any]]:
+        """Where ``name@alias`` pointed, newest first."""
+        return model_alias_history(self.store, name, alias)
+
+    def export(self, ref: str | ModelVersion, dest: str | os.PathLike[str]) -> ModelVersion:
+        """Write a model version's artifact to ``dest``, checked against its hash."""
+        return export_model(self.store, ref, dest)
+
+
 @contextmanager
 def _scratch() -> Iterator[Path]:
     # Not under the store's tmp/: that folder is emptied by any process opening the store.
     with tempfile.TemporaryDirectory(prefix="jupyter-mv-model-") as folder:
         yield Path(folder)
-
-
-@dataclass(frozen=True)
-class Flavor:
-    """How one kind of model is written and read back."""
-
-    suffix: str
-    detect: Callable[[Any], bool]
-    write: Callable[[Any, Path], None]
-    read: Callable[[Path, dict[str, Any]], Any]
-    library: str | None = None
-
-
-def _classes(obj: Any) -> list[str]:
-    """``module.QualName`` of the object's class and its bases (no import needed)."""
-    return [f"{c.__module__}.{c.__qualname__}" for c in type(obj).__mro__]
-
-
-def _has_class(obj: Any, *prefixes: str) -> bool:
-    return any(name.startswith(prefixes) for name in _classes(obj))
-
-
-def _is_sklearn(obj: Any) -> bool:
-    return _has_class(obj, "sklearn.base.BaseEstimator")
-
-
-def _is_torch(obj: Any) -> bool:
-    return "torch" in sys.modules and _has_class(obj, "torch.nn.modules.module.Module")
-
-
-def _is_xgboost(obj: Any) -> bool:
-    return _has_class(obj, "xgboost.core.Booster", "xgboost.sklearn.XGBModel")
-
-
-def _is_lightgbm(obj: Any) -> bool:
-    return _has_class(obj, "lightgbm.basic.Booster")
-
-
-def _is_keras(obj: Any) -> bool:
-    return _has_class(obj, "keras.src.models.model.Model", "keras.engine.training.Model")
-
-
-def _class_of(extra: dict[str, Any]) -> Any:
-    module, _, qualname = str(extra.get("class", "")).rpartition(".")
-    target: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        target = getattr(target, part)
-    return target
-
-
-def _pickle_write(obj: Any, path: Path) -> None:
-    with open(path, "wb") as f:
-        pickle.dump(obj, f, protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _pickle_read(path: Path, extra: dict[str, Any]) -> Any:
-    with open(path, "rb") as f:
-        return pickle.load(f)
-
-
-def _joblib_write(obj: Any, path: Path) -> None:
-    import joblib
-
-    joblib.dump(obj, path)
-
-
-def _joblib_read(path: Path, extra: dict[str, Any]) -> Any:
-    import joblib
-
-    return joblib.load(path)
-
-
-def _torch_write(obj: Any, path: Path) -> None:
-    import torch
-
-    torch.save(obj, path)
-
-
-def _torch_read(path: Path, extra: dict[str, Any]) -> Any:
-    import torch
-
-    return torch.load(path, weights_only=False)
-
-
-def _xgboost_read(path: Path, extra: dict[str, Any]) -> Any:
-    model = _class_of(extra)()
-    model.load_model(str(path))
-    return model
-
-
-def _lightgbm_read(path: Path, extra: dict[str, Any]) -> Any:
-    import lightgbm
-
-    return lightgbm.Booster(model_file=str(path))
-
-
-def _keras_read(path: Path, extra: dict[str, Any]) -> Any:
-    import keras
-
-    return keras.models.load_model(path)
-
-
-#: Flavors in the order they are tried; ``pickle`` takes whatever the others do not.
-FLAVORS: dict[str, Flavor] = {
-    "torch": Flavor(".pt", _is_torch, _torch_write, _torch_read, "torch"),
-    "xgboost": Flavor(".ubj", _is_xgboost, lambda o, p: o.save_model(str(p)), _xgboost_read, "xgboost"),
-    "lightgbm": Flavor(".txt", _is_lightgbm, lambda o, p: o.save_model(str(p)), _lightgbm_read, "lightgbm"),
-    "keras": Flavor(".keras", _is_keras, lambda o, p: o.save(str(p)), _keras_read, "keras"),
-    "joblib": Flavor(".joblib", _is_sklearn, _joblib_write, _joblib_read, "sklearn"),
-    "pickle": Flavor(".pkl", lambda obj: True, _pickle_write, _pickle_read),
-}
-
-
-def detect_flavor(obj: Any) -> str:
-    """The flavor an object is saved with when none is asked for."""
-    return next(name for name, flavor in FLAVORS.items() if flavor.detect(obj))
-
-
-def dump(obj: Any, folder: Path, flavor: str | None = None) -> tuple[str, Path, dict[str, Any]]:
-    """Write ``obj`` into ``folder``; return its flavor, the file, and facts to keep
-    (its class, the library and Python versions).
-
-    :raises InvalidInput: an unknown flavor, or an object the flavor cannot write.
-    """
-    flavor = flavor or detect_flavor(obj)
-    spec = FLAVORS.get(flavor)
-    if spec is None:
-        raise InvalidInput(f"unknown model flavor {flavor!r}; known: {', '.join(FLAVORS)}")
-    path = folder / f"model{spec.suffix}"
-    try:
-        spec.write(obj, path)
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:
-        raise InvalidInput(f"cannot save this {type(obj).__name__} with {flavor}: {exc}") from None
-    except ImportError as exc:
-        raise InvalidInput(f"the {flavor} flavor needs {exc.name or 'a library'} installed") from None
-    info: dict[str, Any] = {"class": f"{type(obj).__module__}.{type(obj).__qualname__}",
-                            "python": ".".join(map(str, sys.version_info[:3]))}
-    if spec.library:
-        module = sys.modules.get(spec.library)
-        if module is not None and getattr(module, "__version__", None):
-            info["library"] = {spec.library: str(module.__version__)}
-    return flavor, path, info
-
-
-def load(path: Path, flavor: str, extra: dict[str, Any] | None = None) -> Any:
-    """Read back what :func:`dump` wrote.
-
-    :raises InvalidInput: the flavor is unknown or its library is missing here.
-    """
-    spec = FLAVORS.get(flavor)
-    if spec is None:
-        raise InvalidInput(f"cannot load a model of flavor {flavor!r}; this jupyter-mv knows {', '.join(FLAVORS)}")
-    try:
-        return spec.read(path, extra or {})
-    except ModuleNotFoundError as exc:
-        raise InvalidInput(f"loading this {flavor} model needs {exc.name} installed") from None
-    except (pickle.UnpicklingError, EOFError) as exc:
-        raise InvalidInput(f"cannot load this {flavor} model: {exc}") from None
-
