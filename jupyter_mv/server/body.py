@@ -13,7 +13,8 @@ from typing import Any
 from ..errors import InvalidInput
 from .access import check_text
 
-__all__ = ["MAX_DEPTH", "parse", "whole_number", "text", "flag", "paths", "remote", "notebook_content"]
+__all__ = ["MAX_DEPTH", "parse", "whole_number", "text", "flag", "paths", "remote", "notebook_content",
+           "name_request"]
 
 #: How deep a request body's JSON may nest (a notebook needs far fewer levels).
 MAX_DEPTH = 100
@@ -118,3 +119,8 @@ def notebook_content(body: dict[str, Any]) -> dict[str, Any] | None:
             and isinstance(content.get("nbformat"), int) and isinstance(content.get("metadata", {}), dict)):
         raise InvalidInput("content must be a notebook (JSON with nbformat, metadata and cells)")
     return content
+
+
+def name_request(body: dict[str, Any]) -> tuple[str, str, str]:
+    """``(path, ref, name)`` of a request that names a version (a tag, an alias)."""
+    return text(body, "path"), text(body, "ref", limit=4096), text(body, "name", limit=1000)

@@ -255,8 +255,7 @@ class TagsHandler(MVHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_body()
-        args = fields.text(body, "path"), fields.text(body, "ref", limit=4096), fields.text(body, "name", limit=1000)
+        args = fields.name_request(self.json_body())
         self.write_json(await self.call(self.access.tag, *args), 201)
 
 
@@ -266,8 +265,7 @@ class AliasesHandler(MVHandler):
     @tornado.web.authenticated
     @authorized
     async def post(self) -> None:
-        body = self.json_body()
-        args = fields.text(body, "path"), fields.text(body, "ref", limit=4096), fields.text(body, "name", limit=1000)
+        args = fields.name_request(self.json_body())
         self.write_json(await self.call(self.access.alias, *args))
 
 
