@@ -97,9 +97,9 @@ def cell_table(notebook: dict[str, Any] | None, execution: dict[str, Any] | None
     for path, kinds in sorted(files.items()):
         for kind, key in (("read", "reads"), ("named", "reads"), ("written", "writes")):
             for count in kinds.get(kind) or []:
-                position = count_to_cell.get(count) if isinstance(count, int) else None
-                if position is not None and path not in cells[position][key]:
-                    cells[position][key].append(path)
+                ran_in = count_to_cell.get(count) if isinstance(count, int) else None
+                if ran_in is not None and path not in cells[ran_in][key]:
+                    cells[ran_in][key].append(path)
 
     if record is not None:
         order = [p for p in record.get("order", []) if p in cells]

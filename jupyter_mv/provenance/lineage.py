@@ -114,7 +114,7 @@ def lineage_svg(graph: dict[str, Any], *, title: str = "Lineage") -> str:
     total_w = len(columns) * _W + (len(columns) - 1) * _GAP_X + 2 * _PAD
     pos: dict[str, tuple[float, float]] = {}
     for ci, (col, h) in enumerate(zip(columns, heights)):
-        x = _PAD + ci * (_W + _GAP_X)
+        x: float = _PAD + ci * (_W + _GAP_X)
         y0 = _PAD + 4 + (total_h - 2 * _PAD - 8 - h) / 2
         for ri, n in enumerate(col):
             pos[n["id"]] = (x, y0 + ri * (_H + _GAP_Y))

@@ -57,8 +57,10 @@ def report_for(store: Store, subject: Subject) -> dict[str, Any]:
         "warnings": [],
     }
     if version is not None:
-        kernel = version.extra.get("kernel") if isinstance(version.extra.get("kernel"), dict) else {}
-        files = kernel.get("files") if isinstance(kernel.get("files"), dict) else {}
+        kernel_record = version.extra.get("kernel")
+        kernel: dict[str, Any] = kernel_record if isinstance(kernel_record, dict) else {}
+        files_record = kernel.get("files")
+        files: dict[str, dict[str, list[int | None]]] = files_record if isinstance(files_record, dict) else {}
         notebook_json = _notebook(store, version)
         cells, execution = cell_table(notebook_json, kernel.get("execution"), files)
         report["notebook_version"] = _version_dict(version, notebook_json)
@@ -161,7 +163,7 @@ def _environment(env: dict[str, Any] | None, imports: Any) -> dict[str, Any] | N
 
 
 def _parents(store: Store, version: Version) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     current = version.parent
     while current and len(out) < MAX_ANCESTORS:
         try:
@@ -283,7 +285,8 @@ def _warnings(report: dict[str, Any], subject: Subject, version: Version | None)
 def load_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the report format."""
     path = Path(__file__).resolve().parent.parent / "schemas" / "report.schema.json"
-    return json.loads(path.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return schema
 
 
 def validate(report: dict[str, Any], *, definition: str | None = None) -> None:

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import InvalidInput, MVError
 from ..progress import Progress, null_progress
@@ -123,7 +123,8 @@ def _run(store: Store, version: Version, subject: Any, folder: Path, result: dic
             _warn(result, "input_not_stored", f"{f.path} was recorded by hash only and cannot be restored")
     store.restore(version, wanted, to=folder, progress=progress)
     nb_path = folder / version.notebook
-    nb = nbformat.read(str(nb_path), as_version=4)
+    read: Callable[[str, int], Any] = nbformat.read  # unannotated in nbformat
+    nb = read(str(nb_path), 4)  # as_version=4
     recorded = [copy.deepcopy(c.get("outputs", [])) if c.cell_type == "code" else None for c in nb.cells]
 
     kernel, fallback = _kernel_name(nb, kernel_name)
@@ -214,7 +215,8 @@ def _side_cell(client: Any, code: str) -> dict[str, Any]:
     """Run jupyter-mv's own code in the kernel (not stored in its history); its answer."""
     from nbformat.v4 import new_code_cell
 
-    cell = new_code_cell(code)
+    new_cell: Callable[[str], Any] = new_code_cell  # unannotated in nbformat
+    cell = new_cell(code)
     client.nb.cells.append(cell)  # nbclient writes an executed cell back at its index
     try:
         client.execute_cell(cell, len(client.nb.cells) - 1, store_history=False)
@@ -225,7 +227,8 @@ def _side_cell(client: Any, code: str) -> dict[str, Any]:
         for line in str(text).splitlines():
             if line.startswith(_MARKER):
                 try:
-                    return json.loads(line[len(_MARKER):])
+                    answer: dict[str, Any] = json.loads(line[len(_MARKER):])
+                    return answer
                 except ValueError:
                     break
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
@@ -346,7 +349,8 @@ def _model_checks(store: Store, version: Version, folder: Path) -> list[dict[str
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
         return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0) or a == b
-    return a == b
+    same: bool = a == b
+    return same
 
 
 def _metric_checks(store: Store, version: Version, subject: Any, folder: Path, probe: dict[str, Any],

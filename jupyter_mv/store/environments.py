@@ -37,7 +37,7 @@ def insert_environment(db: Any, digest: str, data: Any) -> None:
                [digest, json.dumps(data, sort_keys=True, default=str), time.time()])
 
 
-def environment_for(store: Store, python: str | None) -> tuple[str | None, dict[str, Any] | None]:
+def environment_for(store: Store, python: str | None) -> tuple[str, dict[str, Any] | None]:
     """The environment of ``python`` (this interpreter when None): the cached hash while
     its packages' folders and the captured environment variables are unchanged, else
     a fresh capture, stored in a transaction of its own. The variables are this
@@ -63,7 +63,7 @@ def environment_for(store: Store, python: str | None) -> tuple[str | None, dict[
     fingerprint = environment_fingerprint(exe, data.get("paths", []), env=environ)
     with store._db_lock, schema.transaction(store.db):
         digest = put_environment(store.db, data)
-        store.db["env_cache"].upsert({"python": exe, "fingerprint": fingerprint, "env": digest}, pk="python")
+        store.db.table("env_cache").upsert({"python": exe, "fingerprint": fingerprint, "env": digest}, pk="python")
     return digest, None
 
 

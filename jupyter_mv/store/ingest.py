@@ -19,6 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import blake3
 import sqlite_utils
@@ -34,11 +35,13 @@ MAX_CHUNK = 256 * 1024
 SEGMENT = 16 * 1024 * 1024
 #: FastCDC's normalised chunking level (NC, the paper's; pyfastcdc's default): part of
 #: the format, set here so that a change of the library's default cannot change chunks.
-NORMALIZATION = 1
+NORMALIZATION: Literal[1] = 1
 #: The gear table's seed: 0 is FastCDC's own table.
 GEAR_SEED = 0
 _WINDOW = 3
 _local = threading.local()
+#: A chunk to store, compressed: digest, size, codec, payload.
+_Compressed = tuple[bytes, int, int, bytes | memoryview]
 
 
 def _chunker() -> FastCDC:
@@ -62,7 +65,7 @@ class StoredFile:
 class _Segment:
     data: bytes
     cuts: list[tuple[int, int, bytes]]  # (offset, length, digest)
-    new: Future | None = None
+    new: Future[list[_Compressed]] | None = None
 
 
 @dataclass
@@ -93,7 +96,7 @@ class Ingest:
         with open(path, "rb") as f:
             total = os.fstat(f.fileno()).st_size
             offsets = iter(range(0, max(total, 1), SEGMENT))
-            reads: deque[Future] = deque()
+            reads: deque[Future[_Segment]] = deque()
 
             def submit_next() -> None:
                 start = next(offsets, None)
@@ -128,9 +131,9 @@ class Ingest:
         self.objects[stored.hash] = stored
         return stored
 
-    def _compress_new(self, seg: _Segment) -> Future:
+    def _compress_new(self, seg: _Segment) -> Future[list[_Compressed]]:
         known = self._known([d for _, _, d in seg.cuts])
-        todo = []
+        todo: list[tuple[bytes, bytes | memoryview]] = []
         for offset, length, digest in seg.cuts:
             if digest in known or digest in self.written:
                 continue
@@ -244,7 +247,7 @@ class Ingest:
         now = time.time()
         packs = [{"name": p.name, "size": p.size, "created": now} for p in self.packs if p.entries]
         if packs:
-            self.db["packs"].insert_all(packs)
+            self.db.table("packs").insert_all(packs)
             names = [p["name"] for p in packs]
             ids = dict(self.db.execute(
                 f"SELECT name, id FROM packs WHERE name IN ({','.join('?' * len(names))})", names
@@ -293,8 +296,8 @@ def _cut(data: bytes) -> _Segment:
     return _Segment(data, cuts)
 
 
-def _compress_all(todo: list[tuple[bytes, memoryview | bytes]]) -> list[tuple[bytes, int, int, bytes]]:
-    out = []
+def _compress_all(todo: list[tuple[bytes, memoryview | bytes]]) -> list[_Compressed]:
+    out: list[_Compressed] = []
     for digest, data in todo:
         codec, payload = compress(data)
         out.append((digest, len(data), codec, payload))

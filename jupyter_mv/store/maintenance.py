@@ -6,14 +6,14 @@ import os
 import sqlite3
 import time
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from ..errors import IntegrityError, StoreFormatError
 from ..progress import Progress
 from . import schema
-from .packs import PackReader, PackWriter, compress, pack_path
+from .packs import PackEntry, PackReader, PackWriter, compress, pack_path
 from .versions import GcReport, VerifyReport
 
 if TYPE_CHECKING:
@@ -25,6 +25,8 @@ __all__ = ["verify", "gc", "LIVE_OBJECTS"]
 LIVE_OBJECTS = (
     "SELECT hash FROM version_files WHERE stored = 1 UNION SELECT object AS hash FROM model_versions"
 )
+#: A row of ``chunks``: hash, pack, offset, length, size, codec.
+_ChunkRow = tuple[bytes, int, int, int, int, int]
 
 
 def _split(chunk_list: bytes) -> list[bytes]:
@@ -48,7 +50,7 @@ def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> Veri
         check = db.execute("PRAGMA quick_check").fetchone()[0]
     except (sqlite3.DatabaseError, StoreFormatError) as exc:
         check = str(exc)
-    damaged: dict[bytes, dict] = {}
+    damaged: dict[bytes, dict[str, Any]] = {}
     count = 0
     # Chunks in packs a lazy pull left on a remote are not here to re-hash: they are
     # checked when a read fetches them.
@@ -84,7 +86,7 @@ def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> Veri
     ).fetchall()
     bad_objects += [{"object": r[0].hex(), "damaged_chunks": [], "missing_chunks": [], "missing": True}
                     for r in referenced]
-    affected: dict[str, dict] = {}
+    affected: dict[str, dict[str, Any]] = {}
     if bad_objects:
         hashes = [bytes.fromhex(o["object"]) for o in bad_objects]
         paths_by_object = defaultdict(list)
@@ -125,10 +127,11 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
     # A pack still on a remote (lazy pull) has no file to rewrite: it is dropped when none
     # of its chunks is live, and otherwise kept whole.
     on_remote = {r[0] for r in db.execute("SELECT id FROM packs WHERE remote IS NOT NULL")}
-    by_pack: dict[int, list[tuple]] = defaultdict(list)
+    by_pack: dict[int, list[_ChunkRow]] = defaultdict(list)
     for row in db.execute("SELECT hash, pack, offset, length, size, codec FROM chunks"):
         by_pack[row[1]].append(row)
-    dead_packs, rewrite = [], []
+    dead_packs: list[tuple[int, str, list[_ChunkRow], list[_ChunkRow]]] = []
+    rewrite: list[tuple[int, str, list[_ChunkRow], list[_ChunkRow]]] = []
     chunks_removed = bytes_freed = 0
     for pid, rows in by_pack.items():
         name, created = packs[pid]
@@ -151,7 +154,7 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
     for t in temps:
         t.unlink(missing_ok=True)
     writer = None
-    moved: list[tuple[bytes, str, object]] = []
+    moved: list[tuple[bytes, str, PackEntry]] = []
     total = sum(sum(r[4] for r in rows if r[0] in live_chunks) for _, _, rows, _ in rewrite)
     with PackReader(store.dir) as reader, progress("repack", total, "B") as update:
         for pid, name, rows, dead in rewrite:
@@ -168,11 +171,11 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
         writer.seal()
     with schema.transaction(db):
         if writer is not None:
-            db["packs"].insert({"name": writer.name, "size": writer.size, "created": time.time()})
+            db.table("packs").insert({"name": writer.name, "size": writer.size, "created": time.time()})
             new_id = db.execute("SELECT id FROM packs WHERE name = ?", [writer.name]).fetchone()[0]
             for digest, _, entry in moved:
                 db.execute("UPDATE chunks SET pack = ?, offset = ?, length = ?, codec = ? WHERE hash = ?",
-                           [new_id, entry.offset, entry.length, entry.codec, digest])  # type: ignore[attr-defined]
+                           [new_id, entry.offset, entry.length, entry.codec, digest])
         for pid, _, rows, dead in dead_packs + rewrite:
             db.conn.executemany("DELETE FROM chunks WHERE hash = ? AND pack = ?", [(r[0], pid) for r in dead])
         for pid, *_ in dead_packs + rewrite:

@@ -52,7 +52,8 @@ def restore(store: Store, ref: str | Version, paths: Sequence[str] | None = None
             raise InvalidInput(f"{e.path} would be written outside {base}")
         if target.is_relative_to(store.dir) or Path(os.path.realpath(target)).is_relative_to(store.dir.resolve()):
             raise InvalidInput(f"refusing to write {e.path} into the version store")
-    changed, unchanged = [], []
+    changed: list[FileEntry] = []
+    unchanged: list[FileEntry] = []
     for e in entries:
         current = current_hash(targets[e.path])
         (unchanged if current == e.hash else changed).append(e)

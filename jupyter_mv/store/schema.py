@@ -379,9 +379,10 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
 class _Cursor(sqlite3.Cursor):
     """A cursor on which a damaged database file is a :class:`StoreFormatError`."""
 
-    execute = _guarded(sqlite3.Cursor.execute)
-    executemany = _guarded(sqlite3.Cursor.executemany)
-    executescript = _guarded(sqlite3.Cursor.executescript)
+    # The guarded methods return what sqlite3's do: for these three, the cursor itself.
+    execute: Callable[..., _Cursor] = _guarded(sqlite3.Cursor.execute)
+    executemany: Callable[..., _Cursor] = _guarded(sqlite3.Cursor.executemany)
+    executescript: Callable[..., _Cursor] = _guarded(sqlite3.Cursor.executescript)
     fetchone = _guarded(sqlite3.Cursor.fetchone)
     fetchmany = _guarded(sqlite3.Cursor.fetchmany)
     fetchall = _guarded(sqlite3.Cursor.fetchall)
@@ -399,13 +400,16 @@ class _Connection(sqlite3.Connection):
         return super().cursor(factory)
 
     def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
-        return self.cursor().execute(sql, parameters)
+        cursor: _Cursor = self.cursor()
+        return cursor.execute(sql, parameters)
 
     def executemany(self, sql: str, parameters: Any, /) -> _Cursor:
-        return self.cursor().executemany(sql, parameters)
+        cursor: _Cursor = self.cursor()
+        return cursor.executemany(sql, parameters)
 
     def executescript(self, script: str, /) -> _Cursor:
-        return self.cursor().executescript(script)
+        cursor: _Cursor = self.cursor()
+        return cursor.executescript(script)
 
 
 @contextmanager
@@ -470,7 +474,7 @@ def _check_format(db: sqlite_utils.Database) -> None:
         )
 
 
-def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict], *, ignore: bool = False) -> None:
+def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
     """Insert dict rows with one prepared statement (works on WITHOUT ROWID tables)."""
     if not rows:
         return

@@ -212,7 +212,7 @@ def _commit(store: Store, ingest: Ingest, snap: SnapshotPlan) -> Version:
             cache_rows.append({"path": rel, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                                "ctime_ns": st.st_ctime_ns, "inode": st.st_ino, "hash": obj.hash})
     if cache_rows:
-        db["stat_cache"].upsert_all(cache_rows, pk="path")
+        db.table("stat_cache").upsert_all(cache_rows, pk="path")
     return version
 
 

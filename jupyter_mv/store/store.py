@@ -317,10 +317,12 @@ class Store:
 
     def count(self, notebook: str | os.PathLike[str] | None = None, *, kinds: Sequence[str] | None = None) -> int:
         where, args = self._scope(notebook, kinds)
-        return self.db.execute(f"SELECT count(*) FROM versions {where}", args).fetchone()[0]
+        n: int = self.db.execute(f"SELECT count(*) FROM versions {where}", args).fetchone()[0]
+        return n
 
-    def _scope(self, notebook: str | os.PathLike[str] | None, kinds: Sequence[str] | None) -> tuple[str, list]:
-        clauses, args = [], []
+    def _scope(self, notebook: str | os.PathLike[str] | None, kinds: Sequence[str] | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
         if notebook is not None:
             clauses.append("notebook = ?")
             args.append(self._notebook_key(notebook))
