@@ -8,8 +8,8 @@ run only: they run the code unchanged, as they do for the clean run. While a mut
 tested, they inherit its name and run it, so a test that runs the CLI can kill it.
 
 The environment capture of another interpreter sends environment.py's own source to a
-fresh venv; the mutated copy imports mutmut, which that venv lacks, so the tests of a
-fresh venv (the ``venv`` fixture) are left out of mutation runs.
+fresh venv or an older Python; the mutated copy imports mutmut, which they lack, so
+those tests (the ``venv`` fixture's, and the old Pythons') are left out of mutation runs.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import os
 from typing import Any
 
 _hidden: str | None = None
+_OTHER_INTERPRETERS = {"test_the_capture_source_runs_on_old_pythons_or_says_why_not"}
 
 
 def pytest_configure(config: Any) -> None:
@@ -27,7 +28,8 @@ def pytest_configure(config: Any) -> None:
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    foreign = [item for item in items if "venv" in getattr(item, "fixturenames", ())]
+    foreign = [item for item in items
+               if "venv" in getattr(item, "fixturenames", ()) or item.name in _OTHER_INTERPRETERS]
     if foreign:
         config.hook.pytest_deselected(items=foreign)
         items[:] = [item for item in items if item not in foreign]
