@@ -64,3 +64,49 @@ async def test_a_symlink_into_the_store_is_blocked(http_server_client, jp_base_u
         assert response.code == 404, url
     response = await fetch(http_server_client, jp_base_url, jp_auth_header, "files/versions-store-notes.txt")
     assert response.code == 200
+
+
+async def test_the_contents_manager_itself_refuses_store_paths_however_it_is_called(
+        jp_serverapp, project, jp_root_dir):
+    """Behind the routes, the server's own contents manager (which other extensions and
+    handlers call directly, with positional or keyword arguments) refuses store paths."""
+    from tornado.web import HTTPError
+
+    manager = jp_serverapp.contents_manager
+    assert (await _maybe(manager.get("nb.ipynb", content=False)))["name"] == "nb.ipynb"
+    for call in (lambda: manager.get("versions-store/mv.db"), lambda: manager.get(path="versions-store/mv.db"),
+                 lambda: manager.get("versions-store", False), lambda: manager.delete_file("versions-store/mv.db")):
+        with pytest.raises(HTTPError) as raised:
+            await _maybe(call())
+        assert raised.value.status_code == 404
+    assert (jp_root_dir / "versions-store" / "mv.db").exists()
+
+
+async def _maybe(value):
+    import inspect
+
+    return await value if inspect.isawaitable(value) else value
+
+
+async def test_listings_keep_the_servers_own_hidden_names_hidden(jp_fetch, project):
+    (project / "__pycache__").mkdir()
+    (project / "module.pyc").write_bytes(b"\0")
+    listing = await jp_fetch("api", "contents", "")
+    names = {item["name"] for item in json.loads(listing.body)["content"]}
+    assert "nb.ipynb" in names and not names & {"__pycache__", "module.pyc", "versions-store"}
+
+
+class TestWithHiddenFilesAllowed:
+    @pytest.fixture
+    def jp_server_config(self) -> Config:
+        return Config({"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}},
+                       "ContentsManager": {"allow_hidden": True}})
+
+    async def test_the_dot_store_is_left_out_of_listings_and_other_hidden_files_are_not(self, jp_fetch, jp_root_dir):
+        write_notebook(jp_root_dir / "nb.ipynb", ["x = 1"])
+        with Store.init(jp_root_dir) as store:
+            store.snapshot(jp_root_dir / "nb.ipynb")
+        (jp_root_dir / ".notes").mkdir()
+        listing = await jp_fetch("api", "contents", "")
+        names = {item["name"] for item in json.loads(listing.body)["content"]}
+        assert {"nb.ipynb", ".notes"} <= names and ".jupyter_mv" not in names
