@@ -91,6 +91,8 @@ TAMPERING = {
     "file dropped": lambda r: r["files"].pop(),
     "kind": lambda r: r["version"].update(kind="weird"),
     "format": lambda r: r.update(format=99),
+    "object hash": lambda r: r["objects"][0].update(hash="not-a-hash"),
+    "object size": lambda r: r["objects"][0].update(size="big"),
 }
 
 
@@ -107,6 +109,8 @@ def test_a_record_that_does_not_hash_to_its_id_is_refused_and_nothing_is_importe
 
     assert "record of version" in raised.value.message and ids[which][:12] in raised.value.message
     assert "damaged" in raised.value.message
+    if tamper.startswith("object"):
+        assert "an object is malformed" in raised.value.message
     assert dump(puller) == before  # neither version: not even the untouched one
     assert [v.message for v in puller.log()] == ["mine"]
 
