@@ -27,7 +27,7 @@ LAB_FLAGS := --no-browser $(ALLOW_ROOT) \
 	--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate \
 	--LabApp.extension_manager=readonly
 
-.PHONY: help lab test check lint-frontend bench stress browser sshd clean distclean
+.PHONY: help lab test check lint-frontend bench stress mutation browser sshd clean distclean
 
 help:
 	@echo "make lab        install into $(VENV) and open JupyterLab on examples/"
@@ -36,6 +36,9 @@ help:
 	@echo "make bench      jupyter-mv against DVC and git at full scale: writes BENCHMARKS.md and"
 	@echo "                benchmarks/compare.png (about 1 h and 50 GB of /tmp a run; BENCH_RUNS=2 runs it twice)"
 	@echo "make stress     the long reliability and security tests (JUPYTER_MV_STRESS=1)"
+	@echo "make mutation   mutation testing (mutmut) of the store, remotes, environment capture and the"
+	@echo "                server's access and guard: a seeded sample, about 30 min on two cores"
+	@echo "                (MUTATION_PER_TARGET=N, MUTATION_SEED=N, MUTATION_ARGS=--all); see tests/MUTATION.md"
 	@echo "make clean      remove build output and stamps (keeps $(VENV) and node_modules)"
 	@echo "make distclean  clean, and remove $(VENV) and node_modules"
 
@@ -131,8 +134,17 @@ stress: $(STAMPS)/install-test
 	fi; \
 	exit $$rc
 
+# Mutation testing: not part of `make test`. Each mutant runs only against the tests that
+# reach the function it changes; the run is kept in mutants/ (`$(VENV)/bin/mutmut browse`).
+$(STAMPS)/install-mutation: $(STAMPS)/install-test
+	$(PIP) install ".[mutation]"
+	touch $@
+
+mutation: $(STAMPS)/install-mutation
+	nice -n 19 $(PY) benchmarks/mutation.py $(MUTATION_ARGS)
+
 clean:
-	rm -rf $(STAMPS) jupyter_mv/labextension lib tsconfig.tsbuildinfo build dist tests/output
+	rm -rf $(STAMPS) jupyter_mv/labextension lib tsconfig.tsbuildinfo build dist tests/output mutants
 
 distclean: clean
 	rm -rf $(VENV) node_modules .yarn

@@ -3,12 +3,16 @@ imports, and nothing secret. Real kernels, real files, the real store."""
 
 from __future__ import annotations
 
+import ast
 import os
+import sys
+from importlib import metadata
 from pathlib import Path
 
 import blake3
 import numpy as np
 
+from jupyter_mv.kernel.imports import KERNEL_MODULES
 from jupyter_mv.store import Store
 
 from .conftest import Kernel, latest, save_notebook
@@ -23,9 +27,10 @@ CELLS = [
 ]
 
 
-#: What importing pandas and scikit-learn brings in with them (nothing of the kernel's own).
-EXPECTED_DEPENDENCIES = {"numpy", "scipy", "joblib", "threadpoolctl", "pyarrow", "dateutil", "pytz", "tzdata",
-                         "narwhals", "cloudpickle", "charset_normalizer", "packaging", "six", "sklearn", "pandas"}
+def top_level_modules(kernel: Kernel) -> set[str]:
+    """The top-level names in the kernel's ``sys.modules`` now."""
+    out = kernel.run("print(sorted({m.partition('.')[0] for m in __import__('sys').modules}))").stdout
+    return set(ast.literal_eval(out.strip()))
 
 
 def b3(path: Path) -> str:
@@ -64,7 +69,9 @@ def test_snapshot_records_the_files_cells_read_and_wrote_with_hashes(kernel: Ker
 
 
 def test_the_environment_and_the_imported_modules_are_recorded(kernel: Kernel, mv_project: Path) -> None:
+    before = top_level_modules(kernel)
     kernel.run("import pandas, sklearn.linear_model")
+    loaded = top_level_modules(kernel) - before  # what the cell really imported, whatever is installed
     save_notebook(mv_project / "train.ipynb", ["import pandas, sklearn.linear_model"])
     kernel.run("%mv snapshot")
     version = latest(mv_project)
@@ -74,7 +81,14 @@ def test_the_environment_and_the_imported_modules_are_recorded(kernel: Kernel, m
 
     assert imports["pandas"] == {"distribution": "pandas", "version": pandas.__version__}
     assert imports["sklearn"] == {"distribution": "scikit-learn", "version": sklearn.__version__}
-    assert set(imports) == {"pandas", "sklearn"} | {m for m in imports if m in EXPECTED_DEPENDENCIES}, imports
+    # Only modules the cell imported: none the kernel or jupyter-mv had loaded before it...
+    assert set(imports) <= loaded, set(imports) - loaded
+    # ...and every installed package it brought in, except the kernel's own machinery.
+    dists = metadata.packages_distributions()
+    brought = {m for m in loaded if not m.startswith("_") and m not in sys.stdlib_module_names and dists.get(m)}
+    assert brought - KERNEL_MODULES <= set(imports), brought - KERNEL_MODULES - set(imports)
+    for module, entry in imports.items():
+        assert entry == {"distribution": dists[module][0], "version": metadata.version(dists[module][0])}, module
     with Store.open(mv_project) as store:
         env = store.environment(version)
     assert env is not None and any(p["name"].lower() == "pandas" for p in env["packages"])
