@@ -8,6 +8,7 @@ from pathlib import Path
 
 import blake3
 
+from jupyter_mv import remote as mv_remote
 from jupyter_mv.store import Store
 from tests.helpers import write_notebook
 
@@ -21,11 +22,11 @@ def test_a_pulled_version_keeps_its_environment(tmp_path: Path) -> None:
     a = store_at(tmp_path / "a", "train.ipynb")
     env = {"python": {"version": "3.11.7"}, "packages": [{"name": "numpy", "version": "2.0.0"}]}
     vid = a.snapshot(a.root / "train.ipynb", environment=env).id
-    a.remote_add("team", f"file://{tmp_path / 'remote'}")
-    a.push()
+    mv_remote.add_remote(a, "team", f"file://{tmp_path / 'remote'}")
+    mv_remote.push(a)
     b = store_at(tmp_path / "b", "eval.ipynb")
-    b.remote_add("team", f"file://{tmp_path / 'remote'}")
-    assert b.pull()["versions"] == 1
+    mv_remote.add_remote(b, "team", f"file://{tmp_path / 'remote'}")
+    assert mv_remote.pull(b)["versions"] == 1
     assert b.get(vid).environment == a.get(vid).environment is not None
     assert b.environment(b.get(vid)) == a.environment(a.get(vid)) == env
 
@@ -41,14 +42,14 @@ def test_objects_the_puller_already_holds_do_not_stop_the_others_coming(tmp_path
     (a.root / "shared.bin").write_bytes(shared)
     (a.root / "only_a.bin").write_bytes(only_a)
     vid = a.snapshot(a.root / "train.ipynb", [a.root / "shared.bin", a.root / "only_a.bin"]).id
-    a.remote_add("team", f"file://{tmp_path / 'remote'}")
-    a.push()
+    mv_remote.add_remote(a, "team", f"file://{tmp_path / 'remote'}")
+    mv_remote.push(a)
     b = store_at(tmp_path / "b", "eval.ipynb")
     (b.root / "shared.bin").write_bytes(shared)
     b.snapshot(b.root / "eval.ipynb", [b.root / "shared.bin"])
-    b.remote_add("team", f"file://{tmp_path / 'remote'}")
+    mv_remote.add_remote(b, "team", f"file://{tmp_path / 'remote'}")
 
-    assert b.pull()["versions"] == 1
+    assert mv_remote.pull(b)["versions"] == 1
 
     assert b.read_file(vid, "only_a.bin") == only_a and b.read_file(vid, "shared.bin") == shared
     assert b.verify().ok

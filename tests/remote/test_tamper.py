@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_mv import remote as mv_remote
 from jupyter_mv.errors import IntegrityError, MVError
 from jupyter_mv.store import Store
 from tests.helpers import write_notebook
@@ -47,8 +48,8 @@ def pushed(tmp_path: Path) -> tuple[Store, Path, list[str]]:
     a.tag(first, "baseline")
     a.alias("production", second)
     folder = tmp_path / "remote"
-    a.remote_add("team", f"file://{folder}")
-    assert a.push()["versions"] == 2
+    mv_remote.add_remote(a, "team", f"file://{folder}")
+    assert mv_remote.push(a)["versions"] == 2
     yield a, folder, [first, second]
     a.close()
 
@@ -58,7 +59,7 @@ def puller(tmp_path: Path) -> Store:
     """Another store with a version of its own and the same remote."""
     b = make_store(tmp_path / "b", "eval.ipynb")
     b.snapshot(b.root / "eval.ipynb", message="mine")
-    b.remote_add("team", f"file://{tmp_path / 'remote'}")
+    mv_remote.add_remote(b, "team", f"file://{tmp_path / 'remote'}")
     yield b
     b.close()
 
@@ -105,7 +106,7 @@ def test_a_record_that_does_not_hash_to_its_id_is_refused_and_nothing_is_importe
     before = dump(puller)
 
     with pytest.raises(IntegrityError) as raised:
-        puller.pull()
+        mv_remote.pull(puller)
 
     assert "record of version" in raised.value.message and ids[which][:12] in raised.value.message
     assert "damaged" in raised.value.message
@@ -124,7 +125,7 @@ def test_a_record_stored_under_another_versions_id_is_refused(pushed: tuple[Stor
     record_path(folder, second).write_bytes(a)
     before = dump(puller)
     with pytest.raises(IntegrityError, match="record of version .* is damaged"):
-        puller.pull()
+        mv_remote.pull(puller)
     assert dump(puller) == before
 
 
@@ -139,7 +140,7 @@ def test_a_record_whose_id_field_is_rewritten_to_match_its_name_is_refused(
     record_path(folder, first).unlink()
     before = dump(puller)
     with pytest.raises(IntegrityError, match=forged[:12]):
-        puller.pull()
+        mv_remote.pull(puller)
     assert dump(puller) == before
 
 
@@ -148,14 +149,14 @@ def test_a_record_that_is_not_json_is_refused(pushed: tuple[Store, Path, list[st
     record_path(folder, first).write_bytes(b'{"format": 1, "version": ')
     before = dump(puller)
     with pytest.raises(MVError):
-        puller.pull()
+        mv_remote.pull(puller)
     assert dump(puller) == before
 
 
 def test_an_untampered_remote_pulls_both_versions(pushed: tuple[Store, Path, list[str]], puller: Store) -> None:
     """The control for the tests above: the same remote, untouched, pulls whole."""
     a, _, (first, second) = pushed
-    got = puller.pull()
+    got = mv_remote.pull(puller)
     assert got["versions"] == 2 and got["conflicts"] == []
     assert puller.resolve("baseline").id == first and puller.resolve("production").id == second
     assert puller.read_file(second, "data.bin") == a.read_file(second, "data.bin")
@@ -175,7 +176,7 @@ def test_a_chunk_list_of_the_wrong_length_is_refused(pushed: tuple[Store, Path, 
     path.write_bytes(path.read_bytes()[:-1])
     before = dump(puller)
     with pytest.raises(IntegrityError, match="chunk list .* is damaged"):
-        puller.pull()
+        mv_remote.pull(puller)
     assert dump(puller) == before
 
 
@@ -186,7 +187,7 @@ def test_a_chunk_list_naming_a_chunk_no_pack_holds_is_refused(pushed: tuple[Stor
     path.write_bytes(path.read_bytes()[:-32] + b"\x01" * 32)
     before = dump(puller)
     with pytest.raises(IntegrityError, match="that no pack on the remote holds"):
-        puller.pull()
+        mv_remote.pull(puller)
     assert dump(puller) == before
 
 
@@ -200,7 +201,7 @@ def test_a_missing_pack_is_refused(pushed: tuple[Store, Path, list[str]], puller
     victim.unlink()
     before = dump(puller)
     with pytest.raises(IntegrityError, match=f"lacks pack {victim.stem}"):
-        puller.pull()
+        mv_remote.pull(puller)
     assert dump(puller) == before
 
 
@@ -219,14 +220,14 @@ def test_a_pack_whose_trailer_is_damaged_is_refused(pushed: tuple[Store, Path, l
     victim.write_bytes(bytes(raw))
     before = dump(puller)
     with pytest.raises(IntegrityError, match=f"pack {victim.stem} on the remote has"):
-        puller.pull()
+        mv_remote.pull(puller)
     assert dump(puller) == before
 
 
 def test_pack_bytes_changed_after_a_lazy_pull_are_refused_on_read(pushed: tuple[Store, Path, list[str]],
                                                                   puller: Store) -> None:
     a, folder, (first, second) = pushed
-    assert puller.pull()["versions"] == 2
+    assert mv_remote.pull(puller)["versions"] == 2
     for pack in remote_packs(folder):  # the same size and trailer, other bytes in the middle
         raw = bytearray(pack.read_bytes())
         raw[len(raw) // 3] ^= 0xFF
@@ -240,7 +241,7 @@ def test_pack_bytes_changed_after_a_lazy_pull_are_refused_on_read(pushed: tuple[
 def test_a_pack_replaced_by_a_shorter_one_is_refused_when_fetched(pushed: tuple[Store, Path, list[str]],
                                                                   puller: Store) -> None:
     _, folder, (first, _) = pushed
-    assert puller.pull()["versions"] == 2
+    assert mv_remote.pull(puller)["versions"] == 2
     own = sorted((puller.dir / "packs").glob("*/*.pack"))
     for pack in remote_packs(folder):
         pack.write_bytes(pack.read_bytes()[:-100] + pack.read_bytes()[-8:])

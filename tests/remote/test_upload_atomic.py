@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from jupyter_mv import remote as mv_remote
 from jupyter_mv.store import Store
 from tests.helpers import write_notebook
 
@@ -22,7 +23,7 @@ def test_every_file_of_a_push_is_renamed_into_place(tmp_path: Path, monkeypatch:
     with Store.init(tmp_path / "a") as store:
         vid = store.snapshot(store.root / "train.ipynb", [store.root / "data.bin"]).id
         store.tag(vid, "baseline")
-        store.remote_add("team", url_of(remote))
+        mv_remote.add_remote(store, "team", url_of(remote))
         moved: list[Path] = []
         for name in ("rename", "replace"):
             real = getattr(os, name)
@@ -31,7 +32,7 @@ def test_every_file_of_a_push_is_renamed_into_place(tmp_path: Path, monkeypatch:
                 _real(src, dst, *args, **kwargs)
                 moved.append(Path(os.fspath(dst)).resolve())
             monkeypatch.setattr(os, name, move)
-        store.push()
+        mv_remote.push(store)
         monkeypatch.undo()
 
     written = {p.resolve() for p in remote.rglob("*") if p.is_file()}
