@@ -28,7 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The targets a score is given for: a file, or every file of a folder.
 TARGETS = {
     "store": "jupyter_mv/store/",
+    # the environment capture: its public calls, what it reads, and the credential cleaning
     "capture/environment.py": "jupyter_mv/capture/environment.py",
+    "capture/probe.py": "jupyter_mv/capture/probe.py",
+    "capture/credentials.py": "jupyter_mv/capture/credentials.py",
     "remote": "jupyter_mv/remote/",
     "server/access.py": "jupyter_mv/server/access.py",
     "server/guard.py": "jupyter_mv/server/guard.py",
