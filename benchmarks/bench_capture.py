@@ -119,8 +119,12 @@ def run(opts: argparse.Namespace, work: Path) -> int:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(NUMERIC)]
     (project / "bench.ipynb").write_text(nbformat.writes(nb))
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "JPY_SESSION_NAME": str(project / "bench.ipynb"), "IPYTHONDIR": str(work / "ipython")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "JPY_SESSION_NAME": str(project / "bench.ipynb"),
+        "IPYTHONDIR": str(work / "ipython"),
+    }
     env.pop("JUPYTER_MV_AUTOLOAD", None)
     for threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         env[threads] = "1"  # one BLAS thread: no spinning helper threads in the CPU times
@@ -134,7 +138,8 @@ def run(opts: argparse.Namespace, work: Path) -> int:
     warm(folders[0])
 
     results: dict[str, dict[str, list[tuple[float, float]]]] = {
-        key: {"bare": [], "capture": [], "off": []} for key in ("numeric", "open", "empty")}
+        key: {"bare": [], "capture": [], "off": []} for key in ("numeric", "open", "empty")
+    }
     recorded = 0
     for round_ in range(opts.rounds):
         # Fresh kernels each round, the extension in the first one on even rounds and in
@@ -170,7 +175,9 @@ def run(opts: argparse.Namespace, work: Path) -> int:
             kernels["capture"][1].execute_interactive(
                 "from jupyter_mv.kernel.session import current\n"
                 "print(sum(1 for p in current().access.reads if p.startswith('data')))",
-                output_hook=out.append, timeout=60)
+                output_hook=out.append,
+                timeout=60,
+            )
             recorded += int("".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream"))
         finally:
             for km, kc in kernels.values():
@@ -184,9 +191,11 @@ def run(opts: argparse.Namespace, work: Path) -> int:
     print("BLAS on one thread. 'min' compares the fastest run of each kind (noise only adds time, so it")
     print("estimates the intrinsic cost); 'paired' is the median of capture/bare over runs made back to")
     print("back. The verdict uses CPU time, min.")
-    tables = ((1, "bare", "CPU time of the kernel process: a bare kernel against one with capture"),
-              (0, "bare", "wall-clock round trip (moves with other load)"),
-              (1, "off", "CPU time, one kernel: capture on against `%mv config capture=off` (no second process)"))
+    tables = (
+        (1, "bare", "CPU time of the kernel process: a bare kernel against one with capture"),
+        (0, "bare", "wall-clock round trip (moves with other load)"),
+        (1, "off", "CPU time, one kernel: capture on against `%mv config capture=off` (no second process)"),
+    )
     for index, base, title in tables:
         print(f"\n{title}")
         print(f"{'cell':<28}{base + ' min':>10}{'capture':>10}{'min':>9}{'paired':>9}{'target':>8}  verdict")
@@ -198,11 +207,15 @@ def run(opts: argparse.Namespace, work: Path) -> int:
             ok = by_min < targets[key]
             if index == 1 and base == "bare":
                 failed |= not ok
-            print(f"{labels[key]:<28}{min(bare) * 1000:>8.1f}ms{min(capture) * 1000:>8.1f}ms{by_min:>+9.1%}"
-                  f"{paired:>+9.1%}{targets[key]:>8.1%}  {'ok' if ok else 'OVER'}")
+            print(
+                f"{labels[key]:<28}{min(bare) * 1000:>8.1f}ms{min(capture) * 1000:>8.1f}ms{by_min:>+9.1%}"
+                f"{paired:>+9.1%}{targets[key]:>8.1%}  {'ok' if ok else 'OVER'}"
+            )
     fixed = {name: statistics.median(t[1] for t in runs) for name, runs in results["empty"].items() if runs}
-    print(f"\nfixed cost of capture per cell (median CPU of {opts.empty} one-line cells): "
-          f"{(fixed['capture'] - fixed['bare']) * 1e6:+.0f} us (bare {fixed['bare'] * 1e3:.2f} ms)")
+    print(
+        f"\nfixed cost of capture per cell (median CPU of {opts.empty} one-line cells): "
+        f"{(fixed['capture'] - fixed['bare']) * 1e6:+.0f} us (bare {fixed['bare'] * 1e3:.2f} ms)"
+    )
     expected = opts.files * (runs + opts.rounds)
     print(f"files the capture kernels recorded under data*/: {recorded:,} (expected {expected:,})")
     return 1 if failed else 0

@@ -43,8 +43,10 @@ from nbformat import v4  # noqa: E402
 
 from jupyter_mv.diff import DiffSide, diff  # noqa: E402
 
-WORDS = ("df model loss train test data value result score fit predict x y z total mean std "
-         "features labels epoch batch lr params config path rows cols plot ax fig").split()
+WORDS = (
+    "df model loss train test data value result score fit predict x y z total mean std "
+    "features labels epoch batch lr params config path rows cols plot ax fig"
+).split()
 
 
 def _png(rng: random.Random, size=(96, 64)) -> str:
@@ -84,13 +86,24 @@ def _outputs(rng: random.Random, n: int) -> list:
         return [v4.new_output("stream", name="stdout", text=text)]
     if r < 0.6:
         rows = "".join(f"<tr><td>{k}</td><td>{rng.random():.4f}</td></tr>" for k in range(5))
-        return [v4.new_output("execute_result", execution_count=None,
-                              data={"text/plain": f"<table {n}>", "text/html": f"<table>{rows}</table>"})]
+        return [
+            v4.new_output(
+                "execute_result",
+                execution_count=None,
+                data={"text/plain": f"<table {n}>", "text/html": f"<table>{rows}</table>"},
+            )
+        ]
     if r < 0.72:
         return [v4.new_output("display_data", data={"image/png": _png(rng), "text/plain": "<Figure size 96x64>"})]
     if r < 0.74:
-        return [v4.new_output("error", ename="ValueError", evalue=f"bad value {n}",
-                              traceback=["Traceback (most recent call last)", f"ValueError: bad value {n}"])]
+        return [
+            v4.new_output(
+                "error",
+                ename="ValueError",
+                evalue=f"bad value {n}",
+                traceback=["Traceback (most recent call last)", f"ValueError: bad value {n}"],
+            )
+        ]
     return []
 
 
@@ -180,20 +193,25 @@ def build_pair(cells: int, seed: int = 7, ids: bool = True):
     for n, i in enumerate(inserted_after):
         cid = a.cells[i].id
         pos = next(k for k, c in enumerate(b.cells) if c.id == cid)
-        new = v4.new_code_cell(f"inserted_{n} = check({n})\nprint(inserted_{n})", id=f"new{n:013d}",
-                               execution_count=20000 + n,
-                               outputs=[v4.new_output("stream", name="stdout", text=f"inserted {n}\n")])
+        new = v4.new_code_cell(
+            f"inserted_{n} = check({n})\nprint(inserted_{n})",
+            id=f"new{n:013d}",
+            execution_count=20000 + n,
+            outputs=[v4.new_output("stream", name="stdout", text=f"inserted {n}\n")],
+        )
         b.cells.insert(pos + 1, new)
         truth["inserted"].add(new.id)
 
     a_json, b_json = json.dumps(a), json.dumps(b)
     if not ids:
+
         def strip(s):
             d = json.loads(s)
             d["nbformat_minor"] = 4
             for c in d["cells"]:
                 c.pop("id", None)
             return json.dumps(d)
+
         a_json, b_json = strip(a_json), strip(b_json)
     return a_json, b_json, truth, a, b
 
@@ -263,9 +281,15 @@ def bench_pairs(reps: int) -> tuple[bool, dict]:
     loaded = []
     for pa, pb in nbdime_pairs():
         ta, tb = pa.read_text(encoding="utf-8"), pb.read_text(encoding="utf-8")
-        loaded.append((f"{pa.stem}->{pb.stem}", DiffSide("a", notebook=json.loads(ta)),
-                       DiffSide("b", notebook=json.loads(tb)), nbformat.reads(ta, as_version=4),
-                       nbformat.reads(tb, as_version=4)))
+        loaded.append(
+            (
+                f"{pa.stem}->{pb.stem}",
+                DiffSide("a", notebook=json.loads(ta)),
+                DiffSide("b", notebook=json.loads(tb)),
+                nbformat.reads(ta, as_version=4),
+                nbformat.reads(tb, as_version=4),
+            )
+        )
 
     def ours(p):
         return diff(p[1], p[2], only={"notebook"}, include_metadata=True)
@@ -293,27 +317,45 @@ def bench_pairs(reps: int) -> tuple[bool, dict]:
         batch = max(1, min(1000, int(1e-3 / max(time.perf_counter() - t0, 1e-7))))
         t_ours = timed_batch(lambda p=p: ours(p), reps, batch)
         t_nbd = timed_batch(lambda p=p: theirs(p), reps, batch)
-        rows.append({"pair": name, "ours_ms": t_ours * 1000, "nbdime_ms": t_nbd * 1000,
-                     "ratio": t_nbd / t_ours if t_ours else float("inf")})
+        rows.append(
+            {
+                "pair": name,
+                "ours_ms": t_ours * 1000,
+                "nbdime_ms": t_nbd * 1000,
+                "ratio": t_nbd / t_ours if t_ours else float("inf"),
+            }
+        )
 
     ratios = [r["ratio"] for r in rows]
     dist = {"min": min(ratios), "median": statistics.median(ratios), "max": max(ratios)}
     total_ours, total_nbd = sum(r["ours_ms"] for r in rows), sum(r["nbdime_ms"] for r in rows)
     print(f"\nnbdime's test pairs: {len(rows)} (median of {reps} repetitions each; jupyter-mv with metadata)")
-    print(f"ratio nbdime / jupyter-mv per pair: min {dist['min']:.1f}x, median {dist['median']:.1f}x, "
-          f"max {dist['max']:.1f}x; faster on {sum(x > 1 for x in ratios)} of {len(ratios)}")
+    print(
+        f"ratio nbdime / jupyter-mv per pair: min {dist['min']:.1f}x, median {dist['median']:.1f}x, "
+        f"max {dist['max']:.1f}x; faster on {sum(x > 1 for x in ratios)} of {len(ratios)}"
+    )
     print(f"all pairs, sum of medians:    jupyter-mv {total_ours:7.1f} ms, nbdime {total_nbd:7.1f} ms")
-    print(f"first pass over the pairs:    jupyter-mv {cold['jupyter-mv'] * 1000:7.1f} ms, nbdime "
-          f"{cold['nbdime'] * 1000:7.1f} ms ("
-          + ("numpy and Pillow already loaded by the large notebook's diff)" if preloaded else
-             "cold: ours loads numpy and Pillow on its first image comparison)"))
+    print(
+        f"first pass over the pairs:    jupyter-mv {cold['jupyter-mv'] * 1000:7.1f} ms, nbdime "
+        f"{cold['nbdime'] * 1000:7.1f} ms ("
+        + (
+            "numpy and Pillow already loaded by the large notebook's diff)"
+            if preloaded
+            else "cold: ours loads numpy and Pillow on its first image comparison)"
+        )
+    )
     print("slowest ratios:")
     for r in sorted(rows, key=lambda r: r["ratio"])[:5]:
         print(f"  {r['pair']:<52} {r['ours_ms']:7.3f} ms vs {r['nbdime_ms']:7.3f} ms  {r['ratio']:5.1f}x")
     if ok:
         print(f"same changed cells as nbdime on all {len(rows)} pairs")
-    return ok, {"pairs": rows, "ratio": dist, "total_ms": {"jupyter-mv": total_ours, "nbdime": total_nbd},
-                "cold_ms": {k: v * 1000 for k, v in cold.items()}, "reps": reps}
+    return ok, {
+        "pairs": rows,
+        "ratio": dist,
+        "total_ms": {"jupyter-mv": total_ours, "nbdime": total_nbd},
+        "cold_ms": {k: v * 1000 for k, v in cold.items()},
+        "reps": reps,
+    }
 
 
 def main(argv=None) -> int:
@@ -348,8 +390,10 @@ def bench_large(args) -> bool:
     ours_a, ours_b = json.loads(a_json), json.loads(b_json)
     nbd_a, nbd_b = nbformat.reads(a_json, as_version=4), nbformat.reads(b_json, as_version=4)
     n_outputs = sum(len(c.get("outputs", [])) for c in ours_a["cells"])
-    print(f"notebook: {len(ours_a['cells'])} cells ({n_outputs} outputs, {len(a_json) / 1e6:.1f} MB) -> "
-          f"{len(ours_b['cells'])} cells; ids: {'no' if args.no_ids else 'yes'}")
+    print(
+        f"notebook: {len(ours_a['cells'])} cells ({n_outputs} outputs, {len(a_json) / 1e6:.1f} MB) -> "
+        f"{len(ours_b['cells'])} cells; ids: {'no' if args.no_ids else 'yes'}"
+    )
     print("edits: " + ", ".join(f"{len(v)} {k}" for k, v in truth.items()))
 
     reps_ours, reps_nbd = (3, 1) if args.quick else (7, 3)
@@ -365,18 +409,25 @@ def bench_large(args) -> bool:
     got_full = ours_changed(d_full, a_nb, b_nb)
     got_default = ours_changed(d_default, a_nb, b_nb)
     got_nbd = nbdime_changed(dd, a_nb, b_nb)
-    for name, got, want in (("nbdime", got_nbd, every), ("jupyter-mv (with metadata)", got_full, every),
-                            ("jupyter-mv (default)", got_default, visible)):
+    for name, got, want in (
+        ("nbdime", got_nbd, every),
+        ("jupyter-mv (with metadata)", got_full, every),
+        ("jupyter-mv (default)", got_default, visible),
+    ):
         if got != want:
             ok = False
-            print(f"MISMATCH {name}: {len(got)} changed cells, expected {len(want)}; "
-                  f"missing {sorted(map(str, want - got))[:5]} extra {sorted(map(str, got - want))[:5]}")
+            print(
+                f"MISMATCH {name}: {len(got)} changed cells, expected {len(want)}; "
+                f"missing {sorted(map(str, want - got))[:5]} extra {sorted(map(str, got - want))[:5]}"
+            )
     if got_full != got_nbd:
         ok = False
         print(f"MISMATCH: jupyter-mv and nbdime disagree on {len(got_full ^ got_nbd)} cells")
     else:
-        print(f"same changed cells: {len(got_full)} (jupyter-mv with metadata) == {len(got_nbd)} (nbdime); "
-              f"{len(got_default)} by default (re-runs hidden)")
+        print(
+            f"same changed cells: {len(got_full)} (jupyter-mv with metadata) == {len(got_nbd)} (nbdime); "
+            f"{len(got_default)} by default (re-runs hidden)"
+        )
 
     slowest = max(t_ours, t_full)
     ratio = t_nbd / slowest if slowest else float("inf")

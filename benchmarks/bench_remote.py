@@ -73,8 +73,9 @@ def baseline_copy(kind: str, url: str, data: Path) -> float:
 
     # A long read timeout: the local server takes a while to join a large upload's parts,
     # and a retry after a timeout fails (the upload is complete by then).
-    fs, root = fsspec.core.url_to_fs(url, endpoint_url=os.environ["AWS_ENDPOINT_URL"], skip_instance_cache=True,
-                                     config_kwargs={"read_timeout": 900})
+    fs, root = fsspec.core.url_to_fs(
+        url, endpoint_url=os.environ["AWS_ENDPOINT_URL"], skip_instance_cache=True, config_kwargs={"read_timeout": 900}
+    )
     fs.pipe_file(f"{root}/baseline/warm-up", b"x")  # connect first, as the push below has to as well
     t = time.perf_counter()
     fs.put_file(str(data), f"{root}/baseline/{data.name}")
@@ -107,12 +108,17 @@ def run_backend(kind: str, url: str, base: Path, size: int) -> dict:
     push_rate = first["bytes"] / push_s
     copy_rate = file_size / copy_s
     return {
-        "backend": kind, "file_bytes": file_size,
+        "backend": kind,
+        "file_bytes": file_size,
         "first_push": {"bytes": first["bytes"], "seconds": push_s, "MB_per_s": push_rate / MB},
         "baseline_copy": {"bytes": file_size, "seconds": copy_s, "MB_per_s": copy_rate / MB},
         "push_vs_copy": push_rate / copy_rate,
-        "edit_push": {"bytes": second["bytes"], "seconds": second_s, "versions": second["versions"],
-                      "packs": second["packs"]},
+        "edit_push": {
+            "bytes": second["bytes"],
+            "seconds": second_s,
+            "versions": second["versions"],
+            "packs": second["packs"],
+        },
         "edit_ratio": second["bytes"] / file_size,
     }
 
@@ -141,12 +147,16 @@ def main() -> int:
         if not args.dir:
             shutil.rmtree(base, ignore_errors=True)
     print(f"file: {size / MB:.0f} MB of random bytes; small edit: {EDIT} B overwritten + {EDIT} B appended")
-    print("| back end | first push | back end's own copy | push / copy | sent after the small edit | "
-          "of the file (target < 1%) |")
+    print(
+        "| back end | first push | back end's own copy | push / copy | sent after the small edit | "
+        "of the file (target < 1%) |"
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for r in results:
-        print(f"| {r['backend']} | {r['first_push']['MB_per_s']:.0f} MB/s | {r['baseline_copy']['MB_per_s']:.0f} MB/s "
-              f"| {r['push_vs_copy']:.2f} | {r['edit_push']['bytes'] / 1024:.0f} KiB | {r['edit_ratio']:.3%} |")
+        print(
+            f"| {r['backend']} | {r['first_push']['MB_per_s']:.0f} MB/s | {r['baseline_copy']['MB_per_s']:.0f} MB/s "
+            f"| {r['push_vs_copy']:.2f} | {r['edit_push']['bytes'] / 1024:.0f} KiB | {r['edit_ratio']:.3%} |"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps({"file_bytes": size, "results": results}, indent=2))
     return 0

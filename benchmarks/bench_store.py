@@ -45,8 +45,14 @@ print(json.dumps({"seconds": elapsed, "version": v.name,
 
 def snapshot(work: Path, files: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(HERE.parent) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(work), "analysis.ipynb", *files], cwd=work, env=env,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(work), "analysis.ipynb", *files],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -92,20 +98,30 @@ def main() -> int:
     rows = [
         ("workload", f"{total / MB:,.0f} MB", ""),
         ("cached raw read", f"{raw_mbps:,.0f} MB/s", "baseline"),
-        ("first snapshot", f"{first['seconds']:.2f} s = {mbps:,.0f} MB/s",
-         f"{mbps / raw_mbps:.2f}x raw read; target >= 450 MB/s"),
+        (
+            "first snapshot",
+            f"{first['seconds']:.2f} s = {mbps:,.0f} MB/s",
+            f"{mbps / raw_mbps:.2f}x raw read; target >= 450 MB/s",
+        ),
         ("small-edit snapshot (median)", f"{small:.3f} s", f"{small / first['seconds']:.1%} of first; target < 25%"),
-        ("no-change snapshot (median)", f"{none * 1000:.1f} ms",
-         f"{none / first['seconds']:.2%} of first; target < 5%"),
-        (f"store after {args.rounds} rounds", f"{size / MB:,.1f} MB",
-         f"{size / total:.3f} copies; target < 1.1"),
+        (
+            "no-change snapshot (median)",
+            f"{none * 1000:.1f} ms",
+            f"{none / first['seconds']:.2%} of first; target < 5%",
+        ),
+        (f"store after {args.rounds} rounds", f"{size / MB:,.1f} MB", f"{size / total:.3f} copies; target < 1.1"),
         ("peak RSS", f"{peak:,.0f} MB", "target < 300 MB"),
     ]
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>26}  {note}")
-    checks = [mbps >= 450 or args.quick, small / first["seconds"] < 0.25, none / first["seconds"] < 0.05,
-              size / total < 1.1, peak < 300]
+    checks = [
+        mbps >= 450 or args.quick,
+        small / first["seconds"] < 0.25,
+        none / first["seconds"] < 0.05,
+        size / total < 1.1,
+        peak < 300,
+    ]
     if not args.dir:
         shutil.rmtree(base, ignore_errors=True)
     print("targets: " + ("all met" if all(checks) else "MISSED (see above)"))

@@ -125,13 +125,20 @@ def file_hashes(work: Path) -> dict[str, str]:
 
 def base_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER_MV_", "GIT_", "DVC_"))}
-    env.update({
-        # the same git for every tool: no user or system config (no LFS filters, no hooks)
-        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
-        "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
-        "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
-        "DVC_NO_ANALYTICS": "1", "NO_COLOR": "1", "TQDM_DISABLE": "1",
-    })
+    env.update(
+        {
+            # the same git for every tool: no user or system config (no LFS filters, no hooks)
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_AUTHOR_NAME": "bench",
+            "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+            "GIT_COMMITTER_NAME": "bench",
+            "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+            "DVC_NO_ANALYTICS": "1",
+            "NO_COLOR": "1",
+            "TQDM_DISABLE": "1",
+        }
+    )
     return env
 
 
@@ -173,15 +180,20 @@ def freeze_source(dest: Path) -> tuple[Path, str]:
 
     dest.mkdir(parents=True, exist_ok=True)
     try:
-        commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=True).stdout.strip()
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", "HEAD", "jupyter_mv"], capture_output=True,
-                                 check=True).stdout
+        commit = subprocess.run(
+            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        archive = subprocess.run(
+            ["git", "-C", str(REPO), "archive", "HEAD", "jupyter_mv"], capture_output=True, check=True
+        ).stdout
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
     except (OSError, subprocess.CalledProcessError):
         commit = "working tree"
-        shutil.copytree(REPO / "jupyter_mv", dest / "jupyter_mv",
-                        ignore=shutil.ignore_patterns("__pycache__", "labextension", "*.pyc"))
+        shutil.copytree(
+            REPO / "jupyter_mv",
+            dest / "jupyter_mv",
+            ignore=shutil.ignore_patterns("__pycache__", "labextension", "*.pyc"),
+        )
     compileall.compile_dir(dest / "jupyter_mv", quiet=1)
     return dest, commit
 
@@ -199,8 +211,11 @@ class JupyterMV(Tool):
         # `jupyter mv` when the package's script is installed beside this Python, else the same entry point
         # through -m; PYTHONPATH makes either run this checkout's code.
         launcher = Path(bindir, "jupyter")
-        self.cmd = ([str(launcher), "mv"] if launcher.exists() and Path(bindir, "jupyter-mv").exists()
-                    else [sys.executable, "-m", "jupyter_mv.cli"])
+        self.cmd = (
+            [str(launcher), "mv"]
+            if launcher.exists() and Path(bindir, "jupyter-mv").exists()
+            else [sys.executable, "-m", "jupyter_mv.cli"]
+        )
 
     def setup(self) -> None:
         quiet([*self.cmd, "init", "."], self.work, self.env)
@@ -260,15 +275,24 @@ class DVC(Git):
 
     def version(self, message: str, first: bool) -> Step:
         track = [self.dvc, "add", "-q", DATA, MODEL] if first else [self.dvc, "commit", "-q", "-f"]
-        step = self.timed([track, ["git", "add", f"{DATA}.dvc", f"{MODEL}.dvc", ".gitignore", NOTEBOOK],
-                           ["git", "commit", "-q", "--allow-empty", "-m", message]])
+        step = self.timed(
+            [
+                track,
+                ["git", "add", f"{DATA}.dvc", f"{MODEL}.dvc", ".gitignore", NOTEBOOK],
+                ["git", "commit", "-q", "--allow-empty", "-m", message],
+            ]
+        )
         if first:
             self.first_commit = quiet(["git", "rev-parse", "HEAD"], self.work, self.env)
         return step
 
     def restore_first(self) -> Step:
-        return self.timed([["git", "checkout", self.first_commit, "--", f"{DATA}.dvc", f"{MODEL}.dvc", NOTEBOOK],
-                           [self.dvc, "checkout", "-q", "--force"]])
+        return self.timed(
+            [
+                ["git", "checkout", self.first_commit, "--", f"{DATA}.dvc", f"{MODEL}.dvc", NOTEBOOK],
+                [self.dvc, "checkout", "-q", "--force"],
+            ]
+        )
 
     def finish(self) -> None:
         pass
@@ -291,8 +315,9 @@ def dvc_venv(cache: Path) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     python = shutil.which("python3") or sys.executable
     subprocess.run([python, "-m", "venv", str(venv)], check=True)
-    pip = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "dvc"],
-                         capture_output=True, text=True)
+    pip = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "dvc"], capture_output=True, text=True
+    )
     if pip.returncode != 0:
         raise BenchError(f"pip install dvc failed:\n{pip.stderr[-2000:]}")
     return venv
@@ -343,8 +368,7 @@ def one_run(orig: Path, base: Path, rounds: int, venv: Path, hashes: dict[str, s
             edit.apply(t.work)
         each("edit", lambda t: t.version(f"round {rnd}", first=False))
         if rnd % 5 == 0 or rnd == rounds:
-            say(f"  round {rnd}/{rounds}: " + ", ".join(f"{t.name} {t.steps['edit'][-1].seconds:.2f} s"
-                                                       for t in tools))
+            say(f"  round {rnd}/{rounds}: " + ", ".join(f"{t.name} {t.steps['edit'][-1].seconds:.2f} s" for t in tools))
     os.sync()
     sizes = {}
     say("  git gc")
@@ -354,8 +378,12 @@ def one_run(orig: Path, base: Path, rounds: int, venv: Path, hashes: dict[str, s
     say("  restore the first version")
     each("restore", lambda t: t.restore_first())
     verified = {t.name: file_hashes(t.work) == hashes for t in tools}
-    result: dict = {"tools": {}, "load_before": load_before, "load_after": load(),
-                    "minutes": (time.perf_counter() - t_start) / 60}
+    result: dict = {
+        "tools": {},
+        "load_before": load_before,
+        "load_after": load(),
+        "minutes": (time.perf_counter() - t_start) / 60,
+    }
     for t in tools:
         result["tools"][t.name] = {
             "first": t.steps["first"][0].seconds,
@@ -402,16 +430,34 @@ def targets(r: dict) -> list[tuple[str, str, bool, str]]:
     def faster(label: str, key: str, need: float) -> None:
         ratio = dvc[key] / mv[key]
         met = ratio >= need
-        miss = "" if met else (f"missed: {ratio:.1f}x, not {need:g}x; jupyter-mv would need {fmt_s(dvc[key] / need)}"
-                               f" instead of {fmt_s(mv[key])} ({need / ratio:.1f}x less time)")
+        miss = (
+            ""
+            if met
+            else (
+                f"missed: {ratio:.1f}x, not {need:g}x; jupyter-mv would need {fmt_s(dvc[key] / need)}"
+                f" instead of {fmt_s(mv[key])} ({need / ratio:.1f}x less time)"
+            )
+        )
         rows.append((f"{label}: at least {need:g}x faster than DVC", f"{ratio:.1f}x", met, miss))
 
     ratio = mv["size"] / dvc["size"]
-    rows.append(("store after the rounds: at most 1/10 of DVC's", f"{ratio:.3f} of DVC's (1/{1 / ratio:.0f})",
-                 ratio <= 0.1, "" if ratio <= 0.1 else f"missed: {ratio / 0.1:.1f}x too large"))
+    rows.append(
+        (
+            "store after the rounds: at most 1/10 of DVC's",
+            f"{ratio:.3f} of DVC's (1/{1 / ratio:.0f})",
+            ratio <= 0.1,
+            "" if ratio <= 0.1 else f"missed: {ratio / 0.1:.1f}x too large",
+        )
+    )
     ratio = mv["size"] / git["size"]
-    rows.append(("store after the rounds: at most git's after git gc", f"{ratio:.2f} of git's", ratio <= 1,
-                 "" if ratio <= 1 else f"missed: {ratio:.2f}x git's"))
+    rows.append(
+        (
+            "store after the rounds: at most git's after git gc",
+            f"{ratio:.2f} of git's",
+            ratio <= 1,
+            "" if ratio <= 1 else f"missed: {ratio:.2f}x git's",
+        )
+    )
     faster("no-change version", "nochange", 10)
     faster("small-edit version (median)", "edit_median", 5)
     faster("first version", "first", 2)
@@ -431,8 +477,13 @@ def machine() -> dict:
             cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
     except OSError:
         pass
-    return {"cores": os.cpu_count(), "memory": mem, "cpu": cpu, "python": platform.python_version(),
-            "kernel": platform.release()}
+    return {
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+    }
 
 
 def markdown(info: dict, runs: list[dict]) -> str:
@@ -459,32 +510,50 @@ def markdown(info: dict, runs: list[dict]) -> str:
         mv, dvc = t["jupyter-mv"], t["DVC"]
         title = f"## Run {i} of {len(runs)}" if len(runs) > 1 else "## Results"
         lines += [title, ""] + ([r["note"], ""] if r.get("note") else [])
-        lines += [f"{r['minutes']:.0f} min; load average {r['load_before']} at its start, "
-                  f"{r['load_after']} at its end. The last column is DVC's figure divided by jupyter-mv's: "
-                  "above 1x, jupyter-mv is faster, smaller or leaner.", "",
-                  "| figure | " + " | ".join(TOOLS) + " | jupyter-mv vs DVC |",
-                  "| --- | " + " | ".join("---:" for _ in TOOLS) + " | ---: |"]
+        lines += [
+            f"{r['minutes']:.0f} min; load average {r['load_before']} at its start, "
+            f"{r['load_after']} at its end. The last column is DVC's figure divided by jupyter-mv's: "
+            "above 1x, jupyter-mv is faster, smaller or leaner.",
+            "",
+            "| figure | " + " | ".join(TOOLS) + " | jupyter-mv vs DVC |",
+            "| --- | " + " | ".join("---:" for _ in TOOLS) + " | ---: |",
+        ]
 
         def row(label: str, key: str, f) -> None:
             cells = [f(t[n][key]) for n in TOOLS]
             lines.append(f"| {label} | " + " | ".join(cells) + f" | {x_vs(mv[key], dvc[key])} |")
 
         row("first version", "first", fmt_s)
-        lines.append("| first version's throughput (cached read: "
-                     f"{info['workload_bytes'] / MB / info['raw_read']:,.0f} MB/s) | "
-                     + " | ".join(f"{info['workload_bytes'] / MB / t[n]['first']:,.0f} MB/s" for n in TOOLS) + " | |")
+        lines.append(
+            "| first version's throughput (cached read: "
+            f"{info['workload_bytes'] / MB / info['raw_read']:,.0f} MB/s) | "
+            + " | ".join(f"{info['workload_bytes'] / MB / t[n]['first']:,.0f} MB/s" for n in TOOLS)
+            + " | |"
+        )
         row(f"version after a small edit (median of {len(mv['edit_all'])})", "edit_median", fmt_s)
         row("version with nothing changed (median of 3)", "nochange", fmt_s)
-        lines.append("| store after the rounds | " + " | ".join(
-            f"{fmt_size(t[n]['size'])} = {t[n]['size'] / info['workload_bytes']:.2f} copies" for n in TOOLS)
-            + f" | {x_vs(mv['size'], dvc['size'])} smaller |")
+        lines.append(
+            "| store after the rounds | "
+            + " | ".join(
+                f"{fmt_size(t[n]['size'])} = {t[n]['size'] / info['workload_bytes']:.2f} copies" for n in TOOLS
+            )
+            + f" | {x_vs(mv['size'], dvc['size'])} smaller |"
+        )
         row("restore the first version (in place)", "restore", fmt_s)
         row("peak RSS of a version or restore", "rss", lambda v: f"{v:,.0f} MB")
-        lines.append("| restored bytes identical | " + " | ".join(
-            "yes" if t[n]["restore_ok"] else "**NO**" for n in TOOLS) + " | |")
-        lines += ["", f"git's store is measured after `git gc` ({fmt_s(t['git']['gc_seconds'])}, "
-                  f"peak RSS {t['git'].get('gc_rss', 0):,.0f} MB). Slowest small-edit version: "
-                  + ", ".join(f"{n} {fmt_s(max(t[n]['edit_all']))}" for n in TOOLS) + ".", ""]
+        lines.append(
+            "| restored bytes identical | "
+            + " | ".join("yes" if t[n]["restore_ok"] else "**NO**" for n in TOOLS)
+            + " | |"
+        )
+        lines += [
+            "",
+            f"git's store is measured after `git gc` ({fmt_s(t['git']['gc_seconds'])}, "
+            f"peak RSS {t['git'].get('gc_rss', 0):,.0f} MB). Slowest small-edit version: "
+            + ", ".join(f"{n} {fmt_s(max(t[n]['edit_all']))}" for n in TOOLS)
+            + ".",
+            "",
+        ]
         lines += ["| target | measured | met |", "| --- | --- | --- |"]
         for label, measured, met, miss in targets(r):
             lines.append(f"| {label} | {measured} | {'yes' if met else '**no** — ' + miss} |")
@@ -514,7 +583,7 @@ def markdown(info: dict, runs: list[dict]) -> str:
         "safety version), DVC `git checkout FIRST -- *.dvc analysis.ipynb` + `dvc checkout --force`, git "
         "`git checkout FIRST -- <files>`; the restored files are then hashed and compared with the originals.",
         "- Store size: jupyter-mv `.jupyter_mv/`; DVC `.dvc/` (its cache) plus `.git/`; git `.git/` after "
-        "`git gc`. \"Copies\" are multiples of the workload's first version "
+        '`git gc`. "Copies" are multiples of the workload\'s first version '
         f"({fmt_size(info['workload_bytes'])}).",
         "- Each step runs the three tools one after another, in an order that rotates from step to step; "
         "`sync` runs untimed before each step. Times are wall-clock times of the tools' commands, process "
@@ -538,7 +607,7 @@ def write_markdown(path: Path, text: str) -> None:
     if path.exists():
         old = path.read_text()
         if NOTES_MARK in old:
-            notes = old[old.index(NOTES_MARK) + len(NOTES_MARK):]
+            notes = old[old.index(NOTES_MARK) + len(NOTES_MARK) :]
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text.rstrip("\n") + "\n\n" + NOTES_MARK + (notes or "\n"))
 
@@ -549,9 +618,14 @@ def chart(runs: list[dict], path: Path, info: dict) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [("first version", "first", "s"), ("small-edit version (median)", "edit_median", "s"),
-              ("no-change version", "nochange", "s"), ("store after the rounds", "size", "copies"),
-              ("restore first version", "restore", "s"), ("peak RSS", "rss", "MB")]
+    panels = [
+        ("first version", "first", "s"),
+        ("small-edit version (median)", "edit_median", "s"),
+        ("no-change version", "nochange", "s"),
+        ("store after the rounds", "size", "copies"),
+        ("restore first version", "restore", "s"),
+        ("peak RSS", "rss", "MB"),
+    ]
     colors = {"jupyter-mv": "#1f77b4", "DVC": "#9467bd", "git": "#7f7f7f"}
     fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
     width = 0.8 / len(runs)
@@ -559,23 +633,38 @@ def chart(runs: list[dict], path: Path, info: dict) -> None:
         for ri, r in enumerate(runs):
             vals = [r["tools"][n][key] / (info["workload_bytes"] if key == "size" else 1) for n in TOOLS]
             xs = [i + (ri - (len(runs) - 1) / 2) * width for i in range(len(TOOLS))]
-            bars = ax.bar(xs, vals, width * 0.95, color=[colors[n] for n in TOOLS],
-                          alpha=1.0 if ri == 0 else 0.6, hatch=None if ri == 0 else "//")
+            bars = ax.bar(
+                xs,
+                vals,
+                width * 0.95,
+                color=[colors[n] for n in TOOLS],
+                alpha=1.0 if ri == 0 else 0.6,
+                hatch=None if ri == 0 else "//",
+            )
             dvc = r["tools"]["DVC"][key]
             for b, n, shown in zip(bars, TOOLS, vals):
                 v = r["tools"][n][key]
                 value = fmt_s(v) if unit == "s" else f"{shown:.2f}" if unit == "copies" else f"{v:,.0f}"
                 ratio = "" if n == "DVC" else f"\n{dvc / v:.1f}x" if v else ""
-                ax.annotate(value + ratio, (b.get_x() + b.get_width() / 2, b.get_height()), ha="center",
-                            va="bottom", fontsize=8, xytext=(0, 2), textcoords="offset points")
+                ax.annotate(
+                    value + ratio,
+                    (b.get_x() + b.get_width() / 2, b.get_height()),
+                    ha="center",
+                    va="bottom",
+                    fontsize=8,
+                    xytext=(0, 2),
+                    textcoords="offset points",
+                )
         ax.set_xticks(range(len(TOOLS)), TOOLS)
         ax.set_title(f"{title} ({unit})", fontsize=10)
         ax.set_ylim(0, ax.get_ylim()[1] * 1.25)
         ax.grid(axis="y", alpha=0.3)
     runs_note = f"; {len(runs)} runs (second hatched)" if len(runs) > 1 else ""
-    fig.suptitle(f"jupyter-mv, DVC and git on {info['workload']} and {info['rounds']} rounds of edits{runs_note}\n"
-                 "lower is better; under each value: DVC's figure divided by the tool's (above 1x: better than DVC)",
-                 fontsize=10)
+    fig.suptitle(
+        f"jupyter-mv, DVC and git on {info['workload']} and {info['rounds']} rounds of edits{runs_note}\n"
+        "lower is better; under each value: DVC's figure divided by the tool's (above 1x: better than DVC)",
+        fontsize=10,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -621,9 +710,15 @@ def main(argv: list[str] | None = None) -> int:
     def say(text: str) -> None:
         print(f"[{time.perf_counter() - started:7.1f} s] {text}", flush=True)
 
-    info = {"date": time.strftime("%Y-%m-%d %H:%M %Z"), "machine": machine(), "load_before": load(),
-            "rounds": rounds, "command": "python benchmarks/compare.py" + (" --quick" if args.quick else "")
-            + (f" --runs {args.runs}" if args.runs > 1 else "")}
+    info = {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "machine": machine(),
+        "load_before": load(),
+        "rounds": rounds,
+        "command": "python benchmarks/compare.py"
+        + (" --quick" if args.quick else "")
+        + (f" --runs {args.runs}" if args.runs > 1 else ""),
+    }
     try:
         venv = dvc_venv(Path(args.cache))
         orig = base / "workload"
@@ -631,19 +726,28 @@ def main(argv: list[str] | None = None) -> int:
         paths = build(orig, scale)
         info["workload_bytes"] = sum(p.stat().st_size for p in paths)
         sizes = {p.name: p.stat().st_size for p in paths}
-        info["workload"] = (f"a {fmt_size(sizes[NOTEBOOK])} notebook, a {fmt_size(sizes[DATA])} CSV and a "
-                            f"{fmt_size(sizes[MODEL])} model ({fmt_size(info['workload_bytes'])})")
+        info["workload"] = (
+            f"a {fmt_size(sizes[NOTEBOOK])} notebook, a {fmt_size(sizes[DATA])} CSV and a "
+            f"{fmt_size(sizes[MODEL])} model ({fmt_size(info['workload_bytes'])})"
+        )
         hashes = file_hashes(orig)
         JupyterMV.source, info["commit"] = freeze_source(base / "src")
-        info["versions"] = [t.tool_version() for t in (JupyterMV(base, base / "versions.log"),
-                                                       DVC(base, base / "versions.log", venv),
-                                                       Git(base, base / "versions.log"))]
+        info["versions"] = [
+            t.tool_version()
+            for t in (
+                JupyterMV(base, base / "versions.log"),
+                DVC(base, base / "versions.log", venv),
+                Git(base, base / "versions.log"),
+            )
+        ]
         info["raw_read"] = raw_read_seconds(paths)
         say(f"workload {fmt_size(info['workload_bytes'])}; cached read {fmt_s(info['raw_read'])}")
         free = shutil.disk_usage(base).free
         if free < 45 * info["workload_bytes"]:
-            say(f"warning: {fmt_size(free)} free under {base}; a run needs about "
-                f"{fmt_size(45 * info['workload_bytes'])} (DVC's cache alone keeps a full copy per version)")
+            say(
+                f"warning: {fmt_size(free)} free under {base}; a run needs about "
+                f"{fmt_size(45 * info['workload_bytes'])} (DVC's cache alone keeps a full copy per version)"
+            )
         runs: list[dict] = []
         raw = Path(args.json) if args.json else Path(args.cache) / time.strftime("compare-%Y%m%d-%H%M%S.json")
         raw.parent.mkdir(parents=True, exist_ok=True)
@@ -657,9 +761,11 @@ def main(argv: list[str] | None = None) -> int:
             raw.write_text(json.dumps({"info": info, "runs": runs}, indent=2, default=str))
             for name in TOOLS:
                 m = r["tools"][name]
-                say(f"  {name:<10} first {fmt_s(m['first'])}, edit {fmt_s(m['edit_median'])}, "
+                say(
+                    f"  {name:<10} first {fmt_s(m['first'])}, edit {fmt_s(m['edit_median'])}, "
                     f"no change {fmt_s(m['nochange'])}, store {fmt_size(m['size'])}, "
-                    f"restore {fmt_s(m['restore'])}, rss {m['rss']:.0f} MB, restore ok {m['restore_ok']}")
+                    f"restore {fmt_s(m['restore'])}, rss {m['rss']:.0f} MB, restore ok {m['restore_ok']}"
+                )
             if not keep:
                 shutil.rmtree(run_dir, ignore_errors=True)  # the next run copies first: no timed step follows
         info["load_after"] = load()

@@ -131,8 +131,12 @@ def report(names: list[str]) -> list[tuple[str, str]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-target", type=int, default=int(os.environ.get("MUTATION_PER_TARGET", 40)),
-                        help="mutants sampled from each target (default 40, or $MUTATION_PER_TARGET)")
+    parser.add_argument(
+        "--per-target",
+        type=int,
+        default=int(os.environ.get("MUTATION_PER_TARGET", 40)),
+        help="mutants sampled from each target (default 40, or $MUTATION_PER_TARGET)",
+    )
     parser.add_argument("--seed", type=int, default=int(os.environ.get("MUTATION_SEED", 23)))
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATION_JOBS", 2)))
     parser.add_argument("--all", action="store_true", help="every mutant, not a sample (many hours)")
@@ -153,8 +157,10 @@ def main() -> int:
         run(todo, args.jobs)
     survivors = report(names)
     LAST.write_text(json.dumps({"names": names, "survivors": survivors, "seed": args.seed}, indent=1))
-    print(f"\n{len(names)} mutants in {time.monotonic() - start:.0f} s; the run is kept in mutants/ "
-          "(`mutmut show NAME` shows a mutant, `mutmut browse` all)")
+    print(
+        f"\n{len(names)} mutants in {time.monotonic() - start:.0f} s; the run is kept in mutants/ "
+        "(`mutmut show NAME` shows a mutant, `mutmut browse` all)"
+    )
     return 0
 
 

@@ -13,8 +13,22 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["MB", "NOTEBOOK", "DATA", "MODEL", "FILES", "write_csv", "csv_rows", "write_notebook", "write_model",
-           "build", "Edit", "make_edit", "edit_round", "raw_read_seconds"]
+__all__ = [
+    "MB",
+    "NOTEBOOK",
+    "DATA",
+    "MODEL",
+    "FILES",
+    "write_csv",
+    "csv_rows",
+    "write_notebook",
+    "write_model",
+    "build",
+    "Edit",
+    "make_edit",
+    "edit_round",
+    "raw_read_seconds",
+]
 
 MB = 1024 * 1024
 NOTEBOOK, DATA, MODEL = "analysis.ipynb", "data.csv", "model.bin"
@@ -67,8 +81,11 @@ def write_notebook(path: Path, image_bytes: int, seed: int = 0) -> None:
         png = rng.randbytes(per_image)
         cell = nbformat.v4.new_code_cell(f"plot({i})", execution_count=i + 1)
         cell.id = f"cell-{i:04d}"  # fixed ids: two workloads built with one seed are identical
-        cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png).decode(),
-                                                                     "text/plain": "<Figure>"})]
+        cell.outputs = [
+            nbformat.v4.new_output(
+                "display_data", data={"image/png": base64.b64encode(png).decode(), "text/plain": "<Figure>"}
+            )
+        ]
         nb.cells.append(cell)
     nbformat.write(nb, path)
 

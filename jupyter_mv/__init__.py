@@ -15,9 +15,29 @@ from ._version import __version__
 #: imported from :mod:`jupyter_mv.api` on first use so that ``import jupyter_mv`` stays light.
 #: ``diff`` and ``store`` are subpackages' names here: use ``jupyter_mv.api.diff`` / ``.store``.
 _API = (
-    "snapshot", "log", "show", "tag", "alias", "restore", "log_metric", "log_metrics", "log_param",
-    "log_params", "track", "untrack", "save_model", "load_model", "models", "model", "set_model_alias",
-    "report", "panel", "set_notebook", "session", "env", "export",
+    "snapshot",
+    "log",
+    "show",
+    "tag",
+    "alias",
+    "restore",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "track",
+    "untrack",
+    "save_model",
+    "load_model",
+    "models",
+    "model",
+    "set_model_alias",
+    "report",
+    "panel",
+    "set_notebook",
+    "session",
+    "env",
+    "export",
 )
 
 __all__ = ["__version__", *_API]

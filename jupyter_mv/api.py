@@ -28,9 +28,31 @@ if TYPE_CHECKING:  # the store is imported on first use (see jupyter_mv.kernel.s
     from .store.registry import ModelVersion
 
 __all__ = [
-    "session", "store", "set_notebook", "snapshot", "log", "show", "tag", "alias", "diff", "restore",
-    "log_metric", "log_metrics", "log_param", "log_params", "track", "untrack", "save_model", "load_model",
-    "models", "model", "set_model_alias", "report", "panel", "env", "export",
+    "session",
+    "store",
+    "set_notebook",
+    "snapshot",
+    "log",
+    "show",
+    "tag",
+    "alias",
+    "diff",
+    "restore",
+    "log_metric",
+    "log_metrics",
+    "log_param",
+    "log_params",
+    "track",
+    "untrack",
+    "save_model",
+    "load_model",
+    "models",
+    "model",
+    "set_model_alias",
+    "report",
+    "panel",
+    "env",
+    "export",
 ]
 
 
@@ -49,8 +71,13 @@ def set_notebook(path: str | os.PathLike[str]) -> None:
     current().set_notebook(path)
 
 
-def snapshot(message: str = "", files: Iterable[str | os.PathLike[str]] = (), *,
-             metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None) -> Version:
+def snapshot(
+    message: str = "",
+    files: Iterable[str | os.PathLike[str]] = (),
+    *,
+    metrics: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> Version:
     """Store a version of the notebook (as saved) with its data, environment and metrics.
 
     :param files: further files or folders to hold.
@@ -133,14 +160,22 @@ def untrack(*paths: str | os.PathLike[str]) -> list[str]:
     return current().untrack(paths)
 
 
-def save_model(obj: Any, name: str, *, alias: str | None = None, flavor: str | None = None,
-               metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
-               snapshot: bool = True) -> ModelVersion:
+def save_model(
+    obj: Any,
+    name: str,
+    *,
+    alias: str | None = None,
+    flavor: str | None = None,
+    metrics: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    snapshot: bool = True,
+) -> ModelVersion:
     """Save ``obj`` as the next version of model ``name`` (pickle; joblib for scikit-learn;
     torch.save for torch modules; the framework's own format for XGBoost, LightGBM, Keras),
     linked to the notebook version that made it."""
-    return current().save_model(obj, name, alias=alias, flavor=flavor, metrics=metrics, params=params,
-                                snapshot=snapshot)
+    return current().save_model(
+        obj, name, alias=alias, flavor=flavor, metrics=metrics, params=params, snapshot=snapshot
+    )
 
 
 def load_model(ref: str) -> Any:
@@ -204,8 +239,9 @@ def env(ref: str | None = None, *, format: str | None = None, check: bool = Fals
     return recorded
 
 
-def export(ref: str = "latest", *, dockerfile: str | os.PathLike[str] | None = None,
-           mlflow: str | None = None) -> dict[str, Any]:
+def export(
+    ref: str = "latest", *, dockerfile: str | os.PathLike[str] | None = None, mlflow: str | None = None
+) -> dict[str, Any]:
     """Export a version: a Docker build context into the folder ``dockerfile``, or an
     MLflow run at the tracking URI ``mlflow`` (one of them)."""
     from .integrations import export_version

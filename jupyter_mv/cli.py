@@ -53,14 +53,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except OSError as exc:
-        print(printable(f"jupyter mv {args.command}: error: {exc.strerror or exc}"
-                         + (f": {exc.filename}" if getattr(exc, "filename", None) else "")), file=sys.stderr)
+        print(
+            printable(
+                f"jupyter mv {args.command}: error: {exc.strerror or exc}"
+                + (f": {exc.filename}" if getattr(exc, "filename", None) else "")
+            ),
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     except Exception as exc:  # the one place an unexpected error is turned into one line
         if os.environ.get("JUPYTER_MV_DEBUG"):
             raise
-        print(f"jupyter mv {args.command}: unexpected error: {type(exc).__name__}: {printable(str(exc))} "
-              "(set JUPYTER_MV_DEBUG=1 for details)", file=sys.stderr)
+        print(
+            f"jupyter mv {args.command}: unexpected error: {type(exc).__name__}: {printable(str(exc))} "
+            "(set JUPYTER_MV_DEBUG=1 for details)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
 
 

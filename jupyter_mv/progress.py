@@ -31,8 +31,15 @@ def tqdm_progress(*, min_total: int = 64 * 1024 * 1024, **options: object) -> Pr
         from tqdm.auto import tqdm
 
         scale = unit == "B"
-        with tqdm(total=total, desc=desc, unit=unit, unit_scale=scale, unit_divisor=1024 if scale else 1000,
-                  leave=False, **options) as bar:
+        with tqdm(
+            total=total,
+            desc=desc,
+            unit=unit,
+            unit_scale=scale,
+            unit_divisor=1024 if scale else 1000,
+            leave=False,
+            **options,
+        ) as bar:
             yield bar.update
 
     return progress

@@ -8,8 +8,18 @@ from .errors import InvalidInput
 
 __all__ = ["human_size", "parse_size"]
 
-_UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": 1024**2, "mb": 1024**2, "g": 1024**3, "gb": 1024**3,
-          "t": 1024**4, "tb": 1024**4}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kb": 1024,
+    "m": 1024**2,
+    "mb": 1024**2,
+    "g": 1024**3,
+    "gb": 1024**3,
+    "t": 1024**4,
+    "tb": 1024**4,
+}
 
 
 def human_size(n: Any) -> str:
@@ -31,7 +41,7 @@ def parse_size(text: str | int) -> int:
     else:
         raw = str(text).strip().lower().replace(" ", "")
         number = raw.rstrip("kmgtb")
-        unit = raw[len(number):]
+        unit = raw[len(number) :]
         try:
             value = float(number)
         except ValueError:

@@ -37,8 +37,6 @@ def notebook(project: Path) -> Path:
     return write_notebook(project / "train.ipynb", ["import pandas as pd", "df = pd.read_csv('data.csv')", "print(1)"])
 
 
-
-
 # -- nbformat's and nbdime's own test notebooks (tests/corpus.py) ---------------------------
 
 

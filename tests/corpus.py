@@ -50,8 +50,9 @@ def nbdime_dir() -> Path:
     try:
         import nbdime
     except ImportError as exc:
-        raise CorpusUnavailable(f"nbdime is not installed ({exc}); install the test extra: pip install -e '.[test]'") \
-            from None
+        raise CorpusUnavailable(
+            f"nbdime is not installed ({exc}); install the test extra: pip install -e '.[test]'"
+        ) from None
     folder = Path(nbdime.__file__).resolve().parent / "tests" / "files"
     if not folder.is_dir():
         raise CorpusUnavailable(f"nbdime {nbdime.__version__} has no test notebooks at {folder}")
@@ -87,20 +88,33 @@ def _fetch_nbformat() -> Path:
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="nbformat-sdist-", dir=target.parent) as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-               "--disable-pip-version-check", f"nbformat=={version}", "-d", tmp]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--no-binary",
+            ":all:",
+            "--disable-pip-version-check",
+            f"nbformat=={version}",
+            "-d",
+            tmp,
+        ]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL)
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise CorpusUnavailable(f"cannot fetch nbformat {version}'s test notebooks: {' '.join(cmd)}: {exc}") \
-                from None
+            raise CorpusUnavailable(
+                f"cannot fetch nbformat {version}'s test notebooks: {' '.join(cmd)}: {exc}"
+            ) from None
         sdists = sorted(Path(tmp).glob("nbformat-*.tar.gz"))
         if proc.returncode != 0 or not sdists:
             tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-5:])
             raise CorpusUnavailable(
                 f"nbformat {version}'s test notebooks are not cached in {target} and downloading its source "
                 f"distribution failed ({' '.join(cmd)}, exit {proc.returncode}):\n{tail}\n"
-                f"Fetch nbformat-{version}.tar.gz by hand and unpack its tests/*.ipynb into {target}.")
+                f"Fetch nbformat-{version}.tar.gz by hand and unpack its tests/*.ipynb into {target}."
+            )
         staging = Path(tmp) / "notebooks"
         staging.mkdir()
         try:
@@ -135,8 +149,7 @@ def nbdime_files() -> list[Path]:
 
 def corpus() -> dict[str, Path]:
     """Every notebook, by an id such as ``nbformat/test3.ipynb`` or ``nbdime/apap--1.ipynb``."""
-    return {**{f"nbformat/{p.name}": p for p in nbformat_files()},
-            **{f"nbdime/{p.name}": p for p in nbdime_files()}}
+    return {**{f"nbformat/{p.name}": p for p in nbformat_files()}, **{f"nbdime/{p.name}": p for p in nbdime_files()}}
 
 
 _PAIR_BASES = ("--1", "--base", "-base")

@@ -48,7 +48,11 @@ def run_cli(
     """Run the real `jupyter-mv` entry point in a subprocess."""
     full_env = {**package_env(), "NO_COLOR": "1", **(env or {})}
     proc = subprocess.run(
-        [sys.executable, "-m", "jupyter_mv.cli", *args], cwd=cwd, env=full_env, capture_output=True, text=True,
+        [sys.executable, "-m", "jupyter_mv.cli", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
         timeout=600,
     )
     if check and proc.returncode != 0:
@@ -58,5 +62,8 @@ def run_cli(
 
 def tree_bytes(folder: Path) -> dict[str, bytes]:
     """Every file under a folder with its bytes: to prove a failed command changed nothing."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-            and not p.name.endswith(("-shm", "-wal"))}
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.endswith(("-shm", "-wal"))
+    }

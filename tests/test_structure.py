@@ -17,8 +17,16 @@ import jupyter_mv
 
 PACKAGE = Path(jupyter_mv.__file__).parent
 FACES = ("jupyter_mv.server", "jupyter_mv.kernel", "jupyter_mv.cli", "jupyter_mv.verbs", "jupyter_mv.api")
-CORE = ("jupyter_mv.store", "jupyter_mv.capture", "jupyter_mv.diff", "jupyter_mv.provenance",
-        "jupyter_mv.errors", "jupyter_mv.progress", "jupyter_mv.units", "jupyter_mv.locate")
+CORE = (
+    "jupyter_mv.store",
+    "jupyter_mv.capture",
+    "jupyter_mv.diff",
+    "jupyter_mv.provenance",
+    "jupyter_mv.errors",
+    "jupyter_mv.progress",
+    "jupyter_mv.units",
+    "jupyter_mv.locate",
+)
 
 
 def module_name(path: Path) -> str:
@@ -31,7 +39,8 @@ def module_name(path: Path) -> str:
 def is_type_checking(node: ast.If) -> bool:
     test = node.test
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def runtime_imports(path: Path, modules: set[str]) -> set[str]:

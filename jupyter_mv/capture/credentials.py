@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "is_secret_name", "sanitize_url", "find_credentials",
-           "strip_credentials"]
+__all__ = ["MIN_SECRET_LENGTH", "REDACTED", "is_secret_name", "sanitize_url", "find_credentials", "strip_credentials"]
 
 #: Values of secret-named variables shorter than this are not hunted in other values
 #: (``"1"``, ``"x11"``, ``"ubuntu"`` are not secrets, and hunting them would redact
@@ -52,7 +51,6 @@ _PARAM = re.compile(r"(?P<delim>[?&;#])(?P<name>[^=&;#?/]*)=(?P<value>[^&;#]*)")
 
 # Any variable named like a URL (not allow-listed) whose URL holds a password is secret.
 _URL_NAME = re.compile(r"(?:^|_)UR[LI]S?$", re.IGNORECASE)
-
 
 
 def is_secret_name(name: str) -> bool:

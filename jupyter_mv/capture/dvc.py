@@ -90,12 +90,15 @@ class _Reader:
                         if covered is None or not (path == covered or path.is_relative_to(covered)):
                             continue
                         extra = {"stage": str(stage), "kind": kind}
-                        offer(rank if covered == path else max(rank, _FOLDER_DVC),
-                              self._make(repo, lock, entry, path, covered, extra))
+                        offer(
+                            rank if covered == path else max(rank, _FOLDER_DVC),
+                            self._make(repo, lock, entry, path, covered, extra),
+                        )
         return best[1] if best else None
 
-    def _make(self, repo: Path, source: Path, entry: dict[str, Any], path: Path, target: Path,
-              extra: dict[str, Any]) -> dict[str, Any] | None:
+    def _make(
+        self, repo: Path, source: Path, entry: dict[str, Any], path: Path, target: Path, extra: dict[str, Any]
+    ) -> dict[str, Any] | None:
         md5 = entry.get("md5")
         if not isinstance(md5, str):
             return None
@@ -103,8 +106,12 @@ class _Reader:
         if target != path:  # a file inside a tracked folder
             if not md5.endswith(".dir"):
                 return None
-            record = {"md5": self._listing(repo, md5).get(path.relative_to(target).as_posix()),
-                      "hash": record["hash"], "folder": _rel(target, self.root), "folder_md5": md5}
+            record = {
+                "md5": self._listing(repo, md5).get(path.relative_to(target).as_posix()),
+                "hash": record["hash"],
+                "folder": _rel(target, self.root),
+                "folder_md5": md5,
+            }
         elif isinstance(entry.get("size"), int):
             record["size"] = entry["size"]
         record["source"] = _rel(source, self.root)
@@ -175,8 +182,9 @@ def _read_listing(repo: Path, dir_md5: str) -> dict[str, str] | None:
         except (OSError, ValueError):
             continue
         if isinstance(items, list):
-            return {str(i["relpath"]): str(i["md5"]) for i in items
-                    if isinstance(i, dict) and "relpath" in i and "md5" in i}
+            return {
+                str(i["relpath"]): str(i["md5"]) for i in items if isinstance(i, dict) and "relpath" in i and "md5" in i
+            }
     return None
 
 

@@ -150,9 +150,7 @@ def capture_environment(
             env=dict(os.environ if env is None else env),
         )
     except subprocess.TimeoutExpired:
-        raise MVError(
-            f"capturing the environment of {exe} took longer than {timeout:g} s"
-        ) from None
+        raise MVError(f"capturing the environment of {exe} took longer than {timeout:g} s") from None
     except OSError as exc:
         raise InvalidInput(f"cannot run {exe}: {exc.strerror or exc}") from None
     _, found, payload = proc.stdout.rpartition(_SENTINEL)
@@ -222,9 +220,7 @@ def environment_fingerprint(
         if _is_site_dir(path):
             try:
                 entries = sorted(
-                    (e.name, e.stat().st_mtime_ns)
-                    for e in os.scandir(path)
-                    if e.name.endswith(_FINGERPRINT_SUFFIXES)
+                    (e.name, e.stat().st_mtime_ns) for e in os.scandir(path) if e.name.endswith(_FINGERPRINT_SUFFIXES)
                 )
             except OSError:
                 entries = []
@@ -235,8 +231,13 @@ def environment_fingerprint(
     return hashlib.sha256(blob).hexdigest()
 
 
-def notebook_kernel_python(notebook: str | os.PathLike[str] | dict[str, Any], *, manager: Any = None,
-                           warnings: list[str] | None = None, default: bool = True) -> str | None:
+def notebook_kernel_python(
+    notebook: str | os.PathLike[str] | dict[str, Any],
+    *,
+    manager: Any = None,
+    warnings: list[str] | None = None,
+    default: bool = True,
+) -> str | None:
     """The Python interpreter of the kernelspec ``notebook`` (a path or its parsed JSON)
     names in its metadata (see :func:`kernelspec_python`), or ``None`` when unknown.
 

@@ -127,8 +127,9 @@ def capture_git(root: str | os.PathLike[str], *, timeout: float = 10.0) -> dict[
     }
 
 
-def git_commits(root: str | os.PathLike[str], tips: list[str] | None = None, *, limit: int = 1000,
-                timeout: float = 20.0) -> list[dict[str, Any]] | None:
+def git_commits(
+    root: str | os.PathLike[str], tips: list[str] | None = None, *, limit: int = 1000, timeout: float = 20.0
+) -> list[dict[str, Any]] | None:
     """Commits reachable from ``tips`` (default ``HEAD``), newest first, or ``None``
     outside a work tree or on any git failure.
 
@@ -145,8 +146,21 @@ def git_commits(root: str | os.PathLike[str], tips: list[str] | None = None, *, 
     path = os.path.abspath(os.fspath(root))
     deadline = time.monotonic() + timeout
     # --ignore-missing: a commit that is gone (rebased away, garbage-collected) is skipped
-    raw = _run(git, ["log", "--ignore-missing", "--date-order", f"--max-count={int(limit)}", "-z",
-                     "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%s%x1f%D", *(tips or ["HEAD"]), "--"], path, deadline)
+    raw = _run(
+        git,
+        [
+            "log",
+            "--ignore-missing",
+            "--date-order",
+            f"--max-count={int(limit)}",
+            "-z",
+            "--format=%H%x1f%P%x1f%ct%x1f%an%x1f%s%x1f%D",
+            *(tips or ["HEAD"]),
+            "--",
+        ],
+        path,
+        deadline,
+    )
     if raw is None:  # not a work tree, or one without any commit yet
         return [] if _run(git, ["rev-parse", "--show-toplevel"], path, deadline) is not None else None
     commits = []
@@ -155,12 +169,14 @@ def git_commits(root: str | os.PathLike[str], tips: list[str] | None = None, *, 
         if len(fields) != 6:
             continue
         sha, parents, ctime, author, subject, refs = fields
-        commits.append({
-            "commit": sha,
-            "parents": parents.split(),
-            "time": int(ctime) if ctime.isdigit() else 0,
-            "author": author,
-            "subject": subject,
-            "refs": [r.strip().removeprefix("HEAD -> ") for r in refs.split(",") if r.strip()],
-        })
+        commits.append(
+            {
+                "commit": sha,
+                "parents": parents.split(),
+                "time": int(ctime) if ctime.isdigit() else 0,
+                "author": author,
+                "subject": subject,
+                "refs": [r.strip().removeprefix("HEAD -> ") for r in refs.split(",") if r.strip()],
+            }
+        )
     return commits

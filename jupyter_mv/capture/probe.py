@@ -64,6 +64,7 @@ _ENV_PREFIXES = (
 _SITE_DIR_NAMES = ("site-packages", "dist-packages")
 _FINGERPRINT_SUFFIXES = (".dist-info", ".egg-info", ".pth", ".egg-link")
 
+
 def _normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 

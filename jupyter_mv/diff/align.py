@@ -299,8 +299,12 @@ def _between(m: _Matcher, ia: list[int], jb: list[int]) -> list[tuple[list[int],
     runs = []
     lo_a = lo_b = -1
     for hi_a, hi_b in [*bounds, (1 << 62, 1 << 62)]:
-        runs.append(([i for i in ia if lo_a < i < hi_a and i not in m.a_to],
-                     [j for j in jb if lo_b < j < hi_b and j not in m.b_taken]))
+        runs.append(
+            (
+                [i for i in ia if lo_a < i < hi_a and i not in m.a_to],
+                [j for j in jb if lo_b < j < hi_b and j not in m.b_taken],
+            )
+        )
         lo_a, lo_b = hi_a, max(lo_b, hi_b)
     return runs
 

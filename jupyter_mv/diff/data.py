@@ -32,8 +32,9 @@ def _by_path(files: Iterable[Any] | None) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _stats(read: Callable[[str], bytes] | None, f: dict[str, Any], fmt: str,
-           limit: int) -> tuple[dict[str, Any] | None, str | None]:
+def _stats(
+    read: Callable[[str], bytes] | None, f: dict[str, Any], fmt: str, limit: int
+) -> tuple[dict[str, Any] | None, str | None]:
     if read is None:
         return None, "file contents not available"
     if not isinstance(f["size"], int) or f["size"] > limit:
@@ -44,9 +45,14 @@ def _stats(read: Callable[[str], bytes] | None, f: dict[str, Any], fmt: str,
         return None, "could not be read as a table"
 
 
-def diff_data(a_files: Iterable[Any] | None, b_files: Iterable[Any] | None,
-              a_read: Callable[[str], bytes] | None = None, b_read: Callable[[str], bytes] | None = None, *,
-              table_limit: int = TABLE_LIMIT) -> dict[str, Any]:
+def diff_data(
+    a_files: Iterable[Any] | None,
+    b_files: Iterable[Any] | None,
+    a_read: Callable[[str], bytes] | None = None,
+    b_read: Callable[[str], bytes] | None = None,
+    *,
+    table_limit: int = TABLE_LIMIT,
+) -> dict[str, Any]:
     """The ``data`` section of a diff (see docs/diff-format.md)."""
     fa, fb = _by_path(a_files), _by_path(b_files)
     entries: list[dict[str, Any]] = []
@@ -60,8 +66,9 @@ def diff_data(a_files: Iterable[Any] | None, b_files: Iterable[Any] | None,
             counts[status] += 1
             present = y or x
             assert present is not None  # the path came from a or b
-            entries.append({"path": path, "status": status, "role": present["role"],
-                            "changes": [], "a": side_a, "b": side_b})
+            entries.append(
+                {"path": path, "status": status, "role": present["role"], "changes": [], "a": side_a, "b": side_b}
+            )
             continue
         changes: list[str] = []
         if x["hash"] != y["hash"] or x["size"] != y["size"]:
@@ -72,8 +79,14 @@ def diff_data(a_files: Iterable[Any] | None, b_files: Iterable[Any] | None,
             counts["unchanged"] += 1
             continue
         counts["modified"] += 1
-        entry: dict[str, Any] = {"path": path, "status": "modified", "role": y["role"], "changes": changes,
-                 "a": side_a, "b": side_b}
+        entry: dict[str, Any] = {
+            "path": path,
+            "status": "modified",
+            "role": y["role"],
+            "changes": changes,
+            "a": side_a,
+            "b": side_b,
+        }
         if isinstance(x["size"], int) and isinstance(y["size"], int):
             entry["size_delta"] = y["size"] - x["size"]
         fmt = table_format(path)

@@ -12,8 +12,17 @@ from .notebook import diff_notebook
 from .side import DiffSide
 from .values import diff_values
 
-__all__ = ["FORMAT", "VERSION", "SECTIONS", "diff", "parse_only", "load_schema", "validate", "refer_outputs",
-           "output_hash"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "SECTIONS",
+    "diff",
+    "parse_only",
+    "load_schema",
+    "validate",
+    "refer_outputs",
+    "output_hash",
+]
 
 FORMAT = "jupyter-mv-diff"
 VERSION = 1
@@ -74,16 +83,20 @@ def diff(
         "include_metadata": bool(include_metadata),
     }
     out["notebook"] = (
-        diff_notebook(a.notebook, b.notebook, include_metadata=include_metadata,
-                      a_path=a.notebook_path(), b_path=b.notebook_path())
-        if "notebook" in sections else None
+        diff_notebook(
+            a.notebook,
+            b.notebook,
+            include_metadata=include_metadata,
+            a_path=a.notebook_path(),
+            b_path=b.notebook_path(),
+        )
+        if "notebook" in sections
+        else None
     )
     out["environment"] = (
         diff_environment(a.environment, b.environment, a.git, b.git) if "environment" in sections else None
     )
-    out["data"] = (
-        diff_data(a.files, b.files, a.read, b.read, table_limit=table_limit) if "data" in sections else None
-    )
+    out["data"] = diff_data(a.files, b.files, a.read, b.read, table_limit=table_limit) if "data" in sections else None
     out["metrics"] = diff_values(a.metrics, b.metrics) if "metrics" in sections else None
     out["params"] = diff_values(a.params, b.params) if "params" in sections else None
     out["empty"] = all(out[s] is None or out[s]["status"] in _QUIET for s in SECTIONS)

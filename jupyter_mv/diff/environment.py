@@ -46,8 +46,11 @@ def _packages(items: list[Any] | None, conda: bool = False) -> dict[str, dict[st
     for p in items or []:
         if isinstance(p, dict) and p.get("name"):
             if conda:  # a conda package comes from a channel as a build
-                p = {"name": p["name"], "version": p.get("version"),
-                     "origin": {"channel": p.get("channel"), "build": p.get("build")}}
+                p = {
+                    "name": p["name"],
+                    "version": p.get("version"),
+                    "origin": {"channel": p.get("channel"), "build": p.get("build")},
+                }
             out.setdefault(_canonical(str(p["name"])), p)
     return out
 
@@ -91,8 +94,12 @@ def _gpu_key(g: Any) -> str:
     return json.dumps(g, sort_keys=True, default=str)
 
 
-def diff_environment(a_env: dict[str, Any] | None, b_env: dict[str, Any] | None,
-                     a_git: dict[str, Any] | None, b_git: dict[str, Any] | None) -> dict[str, Any]:
+def diff_environment(
+    a_env: dict[str, Any] | None,
+    b_env: dict[str, Any] | None,
+    a_git: dict[str, Any] | None,
+    b_git: dict[str, Any] | None,
+) -> dict[str, Any]:
     """The ``environment`` section of a diff (see docs/diff-format.md)."""
     fields: list[dict[str, Any]] = []
     gpu: dict[str, list[Any]] = {"added": [], "removed": []}
@@ -111,8 +118,9 @@ def diff_environment(a_env: dict[str, Any] | None, b_env: dict[str, Any] | None,
         }
         packages = _diff_packages(_packages(a_env.get("packages")), _packages(b_env.get("packages")))
         if a_env.get("conda_packages") or b_env.get("conda_packages"):
-            conda = _diff_packages(_packages(a_env.get("conda_packages"), conda=True),
-                                   _packages(b_env.get("conda_packages"), conda=True))
+            conda = _diff_packages(
+                _packages(a_env.get("conda_packages"), conda=True), _packages(b_env.get("conda_packages"), conda=True)
+            )
         # anything else the capture records (kernel name, conda, ...) compares as plain values
         fa = flatten({k: v for k, v in a_env.items() if k not in _HANDLED})
         fb = flatten({k: v for k, v in b_env.items() if k not in _HANDLED})

@@ -83,8 +83,9 @@ class Cell:
         return d
 
 
-def load_cells(nb: dict[str, Any] | None,
-               name: str | None = None) -> tuple[list[Cell], dict[str, Any] | None, dict[str, Any]]:
+def load_cells(
+    nb: dict[str, Any] | None, name: str | None = None
+) -> tuple[list[Cell], dict[str, Any] | None, dict[str, Any]]:
     """Cells, a summary (``{"nbformat", "cells"}``) and the metadata of a parsed
     notebook, or ([], None, {}).
 
@@ -156,8 +157,14 @@ def _pair_entry(ca: Cell, cb: Cell, moved: bool, include_metadata: bool) -> tupl
     return entry, hidden
 
 
-def diff_notebook(a_nb: dict[str, Any] | None, b_nb: dict[str, Any] | None, *, include_metadata: bool = False,
-                  a_path: str | None = None, b_path: str | None = None) -> dict[str, Any]:
+def diff_notebook(
+    a_nb: dict[str, Any] | None,
+    b_nb: dict[str, Any] | None,
+    *,
+    include_metadata: bool = False,
+    a_path: str | None = None,
+    b_path: str | None = None,
+) -> dict[str, Any]:
     """The ``notebook`` section of a diff (see docs/diff-format.md)."""
     a_cells, a_info, a_meta = load_cells(a_nb, a_path)
     b_cells, b_info, b_meta = load_cells(b_nb, b_path)
@@ -219,8 +226,9 @@ def diff_notebook(a_nb: dict[str, Any] | None, b_nb: dict[str, Any] | None, *, i
 
     meta_changes = diff_mapping(a_meta, b_meta) if a_meta != b_meta else []
     if a_info and b_info and a_info["nbformat"] != b_info["nbformat"]:
-        meta_changes.insert(0, {"key": "nbformat", "status": "changed",
-                                "a": a_info["nbformat"], "b": b_info["nbformat"]})
+        meta_changes.insert(
+            0, {"key": "nbformat", "status": "changed", "a": a_info["nbformat"], "b": b_info["nbformat"]}
+        )
 
     cells = [e for _, e in keyed]
     if a_info is None and b_info is None:

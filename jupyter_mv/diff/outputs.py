@@ -78,8 +78,7 @@ class Output:
             self.meta = {}
         elif kind in _DATA_TYPES:
             data = tuple(
-                (m, v if isinstance(v, str) else json.dumps(v, sort_keys=True))
-                for m, v in sorted(o["data"].items())
+                (m, v if isinstance(v, str) else json.dumps(v, sort_keys=True)) for m, v in sorted(o["data"].items())
             )
             self.key = ("data", kind, data)
             self.cls = "data"
@@ -196,8 +195,9 @@ def _pair(a: list[Output], b: list[Output]) -> list[tuple[int | None, int | None
     return pairs
 
 
-def diff_outputs(a: list[Output], b: list[Output], *,
-                 include_metadata: bool) -> tuple[list[dict[str, Any]] | None, bool]:
+def diff_outputs(
+    a: list[Output], b: list[Output], *, include_metadata: bool
+) -> tuple[list[dict[str, Any]] | None, bool]:
     """(entries, hidden) for two cells' outputs.
 
     ``entries`` is None when nothing shown differs; otherwise it lists every
@@ -217,16 +217,32 @@ def diff_outputs(a: list[Output], b: list[Output], *,
     for i, j in _pair(a, b):
         if j is None:
             assert i is not None  # _pair never yields (None, None)
-            entries.append({"status": "removed", "output_type": a[i].raw.get("output_type"),
-                            "a": {"index": i, "output": a[i].raw}, "b": None})
+            entries.append(
+                {
+                    "status": "removed",
+                    "output_type": a[i].raw.get("output_type"),
+                    "a": {"index": i, "output": a[i].raw},
+                    "b": None,
+                }
+            )
             continue
         if i is None:
-            entries.append({"status": "added", "output_type": b[j].raw.get("output_type"),
-                            "a": None, "b": {"index": j, "output": b[j].raw}})
+            entries.append(
+                {
+                    "status": "added",
+                    "output_type": b[j].raw.get("output_type"),
+                    "a": None,
+                    "b": {"index": j, "output": b[j].raw},
+                }
+            )
             continue
         oa, ob = a[i], b[j]
-        entry: dict[str, Any] = {"status": "unchanged", "output_type": ob.raw.get("output_type"),
-                 "a": {"index": i, "output": oa.raw}, "b": {"index": j, "output": ob.raw}}
+        entry: dict[str, Any] = {
+            "status": "unchanged",
+            "output_type": ob.raw.get("output_type"),
+            "a": {"index": i, "output": oa.raw},
+            "b": {"index": j, "output": ob.raw},
+        }
         if oa.key != ob.key:
             entry["status"] = "changed"
             entry["parts"] = _content_parts(oa.raw, ob.raw)

@@ -28,8 +28,15 @@ from typing import Any, Callable
 
 from ..errors import InvalidInput
 
-__all__ = ["parse_notebook", "upgrade_notebook", "read_notebook", "check_notebook", "kernelspec",
-           "kernel_name", "original_version"]
+__all__ = [
+    "parse_notebook",
+    "upgrade_notebook",
+    "read_notebook",
+    "check_notebook",
+    "kernelspec",
+    "kernel_name",
+    "original_version",
+]
 
 #: Newest major version this reader knows.
 MAJOR = 4
@@ -153,8 +160,9 @@ def check_notebook(path: str | os.PathLike[str], name: str | None = None) -> lis
     return warnings
 
 
-def kernelspec(nb: dict[str, Any] | None, warnings: list[str] | None = None,
-               name: str = "notebook") -> dict[str, Any] | None:
+def kernelspec(
+    nb: dict[str, Any] | None, warnings: list[str] | None = None, name: str = "notebook"
+) -> dict[str, Any] | None:
     """The notebook's ``metadata.kernelspec`` when it is an object, else None.
 
     Anything else there (nbformat's own ``v4_5_invalid_metadata.ipynb`` has a
@@ -167,13 +175,11 @@ def kernelspec(nb: dict[str, Any] | None, warnings: list[str] | None = None,
     if isinstance(spec, dict):
         return spec
     if spec is not None and warnings is not None:
-        warnings.append(f"{name}: metadata.kernelspec is not an object ({type(spec).__name__}); "
-                        "taken as no kernelspec")
+        warnings.append(f"{name}: metadata.kernelspec is not an object ({type(spec).__name__}); taken as no kernelspec")
     return None
 
 
-def kernel_name(notebook: str | os.PathLike[str] | dict[str, Any],
-                warnings: list[str] | None = None) -> str | None:
+def kernel_name(notebook: str | os.PathLike[str] | dict[str, Any], warnings: list[str] | None = None) -> str | None:
     """The kernelspec name a notebook (a path or its parsed JSON) names, or None.
 
     Never raises: an unreadable file, odd metadata or a name that is not text is

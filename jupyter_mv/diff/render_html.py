@@ -67,7 +67,7 @@ def _output_html(o: dict[str, Any]) -> str:
             return _img(mime, data[mime], mime)
     for mime in ("text/plain", "text/html", "text/markdown"):
         if mime in data:
-            return f'<pre>{_e(data[mime])}</pre>'
+            return f"<pre>{_e(data[mime])}</pre>"
     return f'<span class="dim">{_e(", ".join(data))}</span>'
 
 
@@ -92,7 +92,8 @@ def _outputs(outputs: list[dict[str, Any]]) -> str:
                 figs = [
                     _img(key, a["output"]["data"].get(key), "before"),
                     _img("image/png", img.get("diff_png"), f"changed {img['changed_share']:.2%}")
-                    if "diff_png" in img else "",
+                    if "diff_png" in img
+                    else "",
                     _img(key, b["output"]["data"].get(key), "after"),
                 ]
                 note = f'<div class="dim">{_e(img["note"])}</div>' if img.get("note") else ""
@@ -100,7 +101,7 @@ def _outputs(outputs: list[dict[str, Any]]) -> str:
             elif p.get("hunks"):
                 body.append(f'<div class="dim">{_e(key)}</div>' + _hunks(p["hunks"]))
             elif p["kind"] == "value":
-                body.append(f'<div>{_e(key)}: {_e(p["a"])} → {_e(p["b"])}</div>')
+                body.append(f"<div>{_e(key)}: {_e(p['a'])} → {_e(p['b'])}</div>")
             else:
                 body.append(f'<div class="dim">{_e(key)} {_e(p["status"])}</div>')
         parts.append(head + "".join(body))
@@ -113,7 +114,7 @@ def _notebook(nb: dict[str, Any]) -> str:
     for c in nb["cells"]:
         a, b = c.get("a"), c.get("b")
         where = " → ".join(str(x["index"] + 1) for x in (a, b) if x)
-        title = f'cell {where} · {_e(c["cell_type"])} · {_e(c["status"])}'
+        title = f"cell {where} · {_e(c['cell_type'])} · {_e(c['status'])}"
         if c.get("changes"):
             title += f' <span class="dim">({_e(", ".join(c["changes"]))})</span>'
         body = []
@@ -129,8 +130,10 @@ def _notebook(nb: dict[str, Any]) -> str:
                 body.append(_outputs(c["outputs"]))
         out.append(f'<div class="cell {c["status"]}"><div class="title">{title}</div>{"".join(body)}</div>')
     if nb.get("hidden", {}).get("cells"):
-        out.append(f'<div class="dim">{nb["hidden"]["cells"]} cells differ only in execution counts, '
-                   'ids or metadata (hidden)</div>')
+        out.append(
+            f'<div class="dim">{nb["hidden"]["cells"]} cells differ only in execution counts, '
+            "ids or metadata (hidden)</div>"
+        )
     return "".join(out)
 
 
@@ -144,8 +147,10 @@ def _rows(title: str, header: tuple[Any, ...], rows: list[tuple[Any, ...]]) -> s
 
 def render_html(d: dict[str, Any]) -> str:
     """A diff as one self-contained HTML fragment (inline CSS, images as data URIs)."""
-    out = [f"<div class='mvd'><style>{_CSS}</style>",
-           f"<div class='title'>{_e(d['a']['label'])} → {_e(d['b']['label'])}</div>"]
+    out = [
+        f"<div class='mvd'><style>{_CSS}</style>",
+        f"<div class='title'>{_e(d['a']['label'])} → {_e(d['b']['label'])}</div>",
+    ]
     if d.get("empty"):
         out.append('<div class="dim">no differences</div>')
     nb = d.get("notebook")
@@ -164,13 +169,25 @@ def render_html(d: dict[str, Any]) -> str:
         out.append(_rows("Environment", ("", "a", "b"), rows))
     data = d.get("data")
     if data and data["status"] == "changed":
-        out.append(_rows("Data", ("path", "status", "size a", "size b"), [
-            (f["path"], f["status"], (f["a"] or {}).get("size"), (f["b"] or {}).get("size")) for f in data["files"]
-        ]))
+        out.append(
+            _rows(
+                "Data",
+                ("path", "status", "size a", "size b"),
+                [
+                    (f["path"], f["status"], (f["a"] or {}).get("size"), (f["b"] or {}).get("size"))
+                    for f in data["files"]
+                ],
+            )
+        )
     for key in ("metrics", "params"):
         sec = d.get(key)
         if sec and sec["status"] == "changed":
-            out.append(_rows(key.title(), ("", "a", "b", "delta"),
-                             [(e["key"], e["a"], e["b"], e.get("delta")) for e in sec["entries"]]))
+            out.append(
+                _rows(
+                    key.title(),
+                    ("", "a", "b", "delta"),
+                    [(e["key"], e["a"], e["b"], e.get("delta")) for e in sec["entries"]],
+                )
+            )
     out.append("</div>")
     return "".join(out)

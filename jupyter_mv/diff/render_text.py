@@ -24,8 +24,14 @@ _CODES = {
     "magenta": "\x1b[35m",
 }
 _RESET = "\x1b[0m"
-_MARK = {"added": ("+", "green"), "removed": ("-", "red"), "modified": ("~", "yellow"),
-         "changed": ("~", "yellow"), "moved": ("↕", "cyan"), "unchanged": (" ", "dim")}
+_MARK = {
+    "added": ("+", "green"),
+    "removed": ("-", "red"),
+    "modified": ("~", "yellow"),
+    "changed": ("~", "yellow"),
+    "moved": ("↕", "cyan"),
+    "unchanged": (" ", "dim"),
+}
 _OP_STYLE = {"+": "green", "-": "red", " ": ""}
 #: Most lines shown for one cell's source, or one output part, before "… N more lines".
 MAX_BLOCK_LINES = 40
@@ -56,8 +62,15 @@ class _Out:
         self.width = max(int(width), 20) if width else 0
         self.lines: list[str] = []
 
-    def add(self, text: str = "", style: str = "", indent: int = 0, *,
-            spans: list[tuple[str, bool]] | None = None, cont: str = "") -> None:
+    def add(
+        self,
+        text: str = "",
+        style: str = "",
+        indent: int = 0,
+        *,
+        spans: list[tuple[str, bool]] | None = None,
+        cont: str = "",
+    ) -> None:
         """One logical line: ``spans`` (text, highlighted) or ``text``, styled; wrapped
         lines start under the first one's text, after ``cont`` (a continuation mark)."""
         spans = [(t.replace("\t", "    "), h) for t, h in (spans if spans is not None else [(text, False)])]
@@ -109,8 +122,9 @@ def _intraline(old: str, new: str) -> tuple[list[tuple[str, bool]], list[tuple[s
     if len(old) > INTRALINE_LIMIT or len(new) > INTRALINE_LIMIT:
         return None
     wa, wb = _WORD.findall(old), _WORD.findall(new)
-    words = SequenceMatcher(None, [w for w in wa if not w.isspace()], [w for w in wb if not w.isspace()],
-                            autojunk=False)
+    words = SequenceMatcher(
+        None, [w for w in wa if not w.isspace()], [w for w in wb if not w.isspace()], autojunk=False
+    )
     if words.ratio() < INTRALINE_RATIO:
         return None
     sm = SequenceMatcher(None, wa, wb, autojunk=False)
@@ -225,8 +239,10 @@ def _output_preview(o: dict[str, Any]) -> str:
 
 def _image(part: dict[str, Any]) -> str:
     img = part.get("image") or {}
+
     def dims(s: dict[str, Any] | None) -> str:
         return f"{s['width']}×{s['height']}" if s else "?"
+
     text = f"{part['key']} {dims(img.get('a'))} → {dims(img.get('b'))}"
     if "changed_share" in img:
         text += f", {img['changed_share'] * 100:.2f}% of pixels changed ({img['changed_pixels']})"
@@ -260,8 +276,11 @@ def _outputs(out: _Out, outputs: list[dict[str, Any]], indent: int) -> None:
                 if part.get("hunks"):
                     _hunks(out, part["hunks"], indent + 4)
         if "execution_count" in o:
-            out.add(f"execution count {_num(o['execution_count']['a'])} → {_num(o['execution_count']['b'])}",
-                    "dim", indent + 2)
+            out.add(
+                f"execution count {_num(o['execution_count']['a'])} → {_num(o['execution_count']['b'])}",
+                "dim",
+                indent + 2,
+            )
         for m in o.get("metadata", []):
             out.add(f"metadata {m['key']}: {_num(m['a'])} → {_num(m['b'])}", "dim", indent + 2)
 
@@ -304,9 +323,16 @@ def _notebook(out: _Out, nb: dict[str, Any]) -> None:
             _hunks(out, c["source"], 6)
         if c.get("attachments"):
             att = c["attachments"]
-            out.add("attachments " + " ".join(
-                [f"+{n}" for n in att["added"]] + [f"-{n}" for n in att["removed"]] + [f"~{n}" for n in att["changed"]]
-            ), "", 6)
+            out.add(
+                "attachments "
+                + " ".join(
+                    [f"+{n}" for n in att["added"]]
+                    + [f"-{n}" for n in att["removed"]]
+                    + [f"~{n}" for n in att["changed"]]
+                ),
+                "",
+                6,
+            )
         if c.get("outputs"):
             _outputs(out, c["outputs"], 6)
         if "execution_count" in c:

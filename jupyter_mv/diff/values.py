@@ -83,8 +83,9 @@ def diff_values(a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: boo
     }
 
 
-def diff_mapping(a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: bool = True,
-                 numeric: bool = False) -> list[dict[str, Any]]:
+def diff_mapping(
+    a: dict[str, Any] | None, b: dict[str, Any] | None, *, flat: bool = True, numeric: bool = False
+) -> list[dict[str, Any]]:
     """Entries ``{"key", "status", "a", "b"}`` for keys added, removed or changed."""
     fa = flatten(a) if flat else dict(a or {})
     fb = flatten(b) if flat else dict(b or {})

@@ -38,8 +38,15 @@ def mlflow_exporter() -> Callable[..., dict[str, Any]]:
     return export_mlflow
 
 
-def export_version(store: Any, ref: str, *, dockerfile: Any = None, mlflow: str | None = None,
-                   notebook: str | None = None, progress: Progress = null_progress) -> dict[str, Any]:
+def export_version(
+    store: Any,
+    ref: str,
+    *,
+    dockerfile: Any = None,
+    mlflow: str | None = None,
+    notebook: str | None = None,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:
     """Export the version ``ref`` names: a Docker build context into the folder
     ``dockerfile`` (:func:`jupyter_mv.integrations.docker.export_dockerfile`), or an MLflow
     run at the tracking URI ``mlflow`` (:func:`mlflow_exporter`); one of them.

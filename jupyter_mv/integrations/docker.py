@@ -58,8 +58,14 @@ def _check_destination(dest: Path) -> None:
         raise Conflict(f"{dest} is not empty; give a new or empty folder for the build context")
 
 
-def export_dockerfile(store: Store, ref: str, dest: str | os.PathLike[str], *, notebook: str | None = None,
-                      progress: Progress = null_progress) -> dict[str, Any]:
+def export_dockerfile(
+    store: Store,
+    ref: str,
+    dest: str | os.PathLike[str],
+    *,
+    notebook: str | None = None,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:
     """Write a Docker build context for version ``ref`` into ``dest`` (new or empty).
 
     :returns: ``{"version", "notebook", "directory", "image", "files": [written, relative
@@ -77,8 +83,9 @@ def export_dockerfile(store: Store, ref: str, dest: str | os.PathLike[str], *, n
     warnings: list[str] = []
     plat = env.get("platform") or {}
     if plat.get("system") and plat["system"] != "Linux":
-        warnings.append(f"recorded on {plat['system']}: packages made only for that system may not install "
-                        "in a Linux image")
+        warnings.append(
+            f"recorded on {plat['system']}: packages made only for that system may not install in a Linux image"
+        )
     all_pins = pins(env)
     for p in all_pins:
         if not p.resolvable:
@@ -86,8 +93,7 @@ def export_dockerfile(store: Store, ref: str, dest: str | os.PathLike[str], *, n
     if any(p.kind == "vcs" and p.resolvable for p in all_pins):
         local = [p.name for p in all_pins if p.kind == "vcs" and p.note]
         if local:
-            warnings.append(f"{', '.join(local)} come from a repository on this machine, which the image "
-                            "cannot reach")
+            warnings.append(f"{', '.join(local)} come from a repository on this machine, which the image cannot reach")
     wanted = [f.path for f in version.files if f.role != "output" and f.stored]
     for f in version.files:
         if f.role != "output" and not f.stored:
@@ -102,10 +108,11 @@ def export_dockerfile(store: Store, ref: str, dest: str | os.PathLike[str], *, n
         title = f"{version.label} ({version.short_id})"
         files = {
             "requirements.txt": render_requirements(env, title=f"environment of {title}"),
-            "Dockerfile": _dockerfile(version, image, missing_runner, any(p.kind == "vcs" and p.resolvable
-                                                                           for p in all_pins)),
+            "Dockerfile": _dockerfile(
+                version, image, missing_runner, any(p.kind == "vcs" and p.resolvable for p in all_pins)
+            ),
             ".dockerignore": "# keep what a run produces out of the next build\nout/\n**/.ipynb_checkpoints/\n"
-                             "**/__pycache__/\n",
+            "**/__pycache__/\n",
             "README.md": _readme(version, image, wanted, missing_runner, warnings),
         }
         for name, text in files.items():
@@ -121,35 +128,56 @@ def export_dockerfile(store: Store, ref: str, dest: str | os.PathLike[str], *, n
                     child.unlink(missing_ok=True)
         raise
     written = sorted(files) + [f"{_CONTEXT}/{p}" for p in sorted(wanted)]
-    return {"version": version.id, "label": version.label, "notebook": version.notebook,
-            "directory": str(target), "image": image, "files": written, "warnings": warnings}
+    return {
+        "version": version.id,
+        "label": version.label,
+        "notebook": version.notebook,
+        "directory": str(target),
+        "image": image,
+        "files": written,
+        "warnings": warnings,
+    }
 
 
 def _dockerfile(version: Any, image: str, missing_runner: list[str], needs_git: bool) -> str:
     workdir = "/work/" + os.path.dirname(version.notebook) if os.path.dirname(version.notebook) else "/work"
-    command = ["jupyter", "nbconvert", "--to", "notebook", "--execute",
-               "--ExecutePreprocessor.kernel_name=python3", "--ExecutePreprocessor.timeout=-1",
-               "--output-dir", _OUT, os.path.basename(version.notebook)]
+    command = [
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--ExecutePreprocessor.kernel_name=python3",
+        "--ExecutePreprocessor.timeout=-1",
+        "--output-dir",
+        _OUT,
+        os.path.basename(version.notebook),
+    ]
     lines = [
         f"# Rebuilds the environment of {version.label} ({version.short_id}) and runs its notebook.",
-        "# Build: docker build -t IMAGE .    Run: docker run --rm -v \"$PWD/out:/out\" IMAGE",
+        '# Build: docker build -t IMAGE .    Run: docker run --rm -v "$PWD/out:/out" IMAGE',
         f"FROM {image}",
         "ENV PYTHONDONTWRITEBYTECODE=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1",
     ]
     if needs_git:
-        lines += ["# VCS requirements are cloned at their recorded commits",
-                  "RUN apt-get update && apt-get install -y --no-install-recommends git "
-                  "&& rm -rf /var/lib/apt/lists/*"]
+        lines += [
+            "# VCS requirements are cloned at their recorded commits",
+            "RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*",
+        ]
     lines.append("COPY requirements.txt /tmp/requirements.txt")
     if missing_runner:  # one resolution, so that what runs the notebook fits the pins
-        lines += [f"# the pinned packages, and {' and '.join(missing_runner)} to run the notebook",
-                  f"RUN pip install -r /tmp/requirements.txt {' '.join(missing_runner)}"]
+        lines += [
+            f"# the pinned packages, and {' and '.join(missing_runner)} to run the notebook",
+            f"RUN pip install -r /tmp/requirements.txt {' '.join(missing_runner)}",
+        ]
     else:
         lines.append("RUN pip install -r /tmp/requirements.txt")
-    lines += [f"COPY {_CONTEXT}/ /work/",
-              f"WORKDIR {workdir}",
-              f"# the executed notebook, with its outputs, is written to {_OUT}",
-              f"CMD {json.dumps(command)}"]
+    lines += [
+        f"COPY {_CONTEXT}/ /work/",
+        f"WORKDIR {workdir}",
+        f"# the executed notebook, with its outputs, is written to {_OUT}",
+        f"CMD {json.dumps(command)}",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -162,7 +190,7 @@ def _readme(version: Any, image: str, wanted: list[str], missing_runner: list[st
         "",
         "```console",
         "$ docker build -t my-notebook .",
-        "$ docker run --rm -v \"$PWD/out:/out\" my-notebook",
+        '$ docker run --rm -v "$PWD/out:/out" my-notebook',
         "```",
         "",
         f"The image starts from `{image}` (the version's Python), installs the exact packages of",
@@ -170,8 +198,10 @@ def _readme(version: Any, image: str, wanted: list[str], missing_runner: list[st
         f"`jupyter nbconvert --execute`; the executed notebook, with its outputs, lands in `{_OUT}`.",
     ]
     if missing_runner:
-        lines.append(f"The version's environment had no {' or '.join(missing_runner)}: the image installs "
-                     "them beside the pins, in one resolution that keeps every pin.")
+        lines.append(
+            f"The version's environment had no {' or '.join(missing_runner)}: the image installs "
+            "them beside the pins, in one resolution that keeps every pin."
+        )
     lines += ["", "Files in `project/` (from the store, byte for byte):", ""]
     lines += [f"- `{p}`" for p in sorted(wanted)]
     if warnings:

@@ -101,8 +101,13 @@ class Pin:
         return self.line is not None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "kind": self.kind, "requirement": self.line,
-                "note": self.note}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "kind": self.kind,
+            "requirement": self.line,
+            "note": self.note,
+        }
 
 
 def _is_file_url(url: str) -> bool:
@@ -136,7 +141,8 @@ def _pin(pkg: Mapping[str, Any]) -> Pin | None:
     if kind in ("editable", "local", "archive", "vcs"):
         where = url or "an unknown place"
         what = {"editable": "an editable install of", "vcs": "a VCS install without a commit from"}.get(
-            kind, "installed from")
+            kind, "installed from"
+        )
         return Pin(name, version, kind, origin, None, f"{what} {where}; not on a package index")
     if not version:
         return Pin(name, version, kind, origin, None, "no version recorded")
@@ -223,9 +229,14 @@ def render_environment_yml(env: Mapping[str, Any], *, title: str = "environment"
     """
     lines = [f"# {h}" for h in _header(env, title)]
     lines.append("# rebuild with: conda env create -f environment.yml")
-    conda = [p for p in env.get("conda_packages") or []
-             if isinstance(p, Mapping) and p.get("name") and p.get("channel") != "pypi"
-             and not str(p.get("build") or "").startswith("pypi_")]
+    conda = [
+        p
+        for p in env.get("conda_packages") or []
+        if isinstance(p, Mapping)
+        and p.get("name")
+        and p.get("channel") != "pypi"
+        and not str(p.get("build") or "").startswith("pypi_")
+    ]
     _, py_version = _python(env)
     deps: list[str] = []
     if conda:
@@ -240,8 +251,11 @@ def render_environment_yml(env: Mapping[str, Any], *, title: str = "environment"
         if "pip" not in conda_names:
             deps.append("pip")
         # distributions conda installed are in the list above; the rest came from pip
-        by_conda = {_canonical(str(q.get("name"))) for q in env.get("packages") or []
-                    if isinstance(q, Mapping) and q.get("installer") == "conda"}
+        by_conda = {
+            _canonical(str(q.get("name")))
+            for q in env.get("packages") or []
+            if isinstance(q, Mapping) and q.get("installer") == "conda"
+        }
         pip_pins = pins(env, exclude=conda_names | by_conda)
     else:
         channels = ["conda-forge"]
@@ -425,18 +439,25 @@ def check_environment(recorded: Mapping[str, Any], current: Mapping[str, Any]) -
 
     def part(env: Mapping[str, Any]) -> dict[str, Any]:
         py = env.get("python") or {}
-        return {"python": {"implementation": py.get("implementation"), "version": py.get("version")},
-                "packages": [p for p in env.get("packages") or [] if isinstance(p, Mapping)]}
+        return {
+            "python": {"implementation": py.get("implementation"), "version": py.get("version")},
+            "packages": [p for p in env.get("packages") or [] if isinstance(p, Mapping)],
+        }
 
     diff = diff_environment(part(recorded), part(current), None, None)
     py_fields = {f["field"]: f for f in diff["fields"] if f["field"].startswith("python.")}
     python = None
     if py_fields:
-        python = {"recorded": " ".join(str(x) for x in _python(recorded) if x),
-                  "current": " ".join(str(x) for x in _python(current) if x)}
+        python = {
+            "recorded": " ".join(str(x) for x in _python(recorded) if x),
+            "current": " ".join(str(x) for x in _python(current) if x),
+        }
     packages = diff["packages"] or {}
-    changed = [{"name": p["name"], "recorded": p["a"], "current": p["b"], "direction": kind}
-               for kind in ("upgraded", "downgraded", "changed") for p in packages.get(kind) or []]
+    changed = [
+        {"name": p["name"], "recorded": p["a"], "current": p["b"], "direction": kind}
+        for kind in ("upgraded", "downgraded", "changed")
+        for p in packages.get(kind) or []
+    ]
     changed.sort(key=lambda p: _canonical(p["name"]))
     result = {
         "same": diff["status"] != "changed",
@@ -444,8 +465,10 @@ def check_environment(recorded: Mapping[str, Any], current: Mapping[str, Any]) -
         "added": [{"name": p["name"], "version": p["version"]} for p in packages.get("added") or []],
         "removed": [{"name": p["name"], "version": p["version"]} for p in packages.get("removed") or []],
         "changed": changed,
-        "origin_changed": [{"name": p["name"], "recorded": (p["a"] or {}).get("kind"),
-                            "current": (p["b"] or {}).get("kind")} for p in packages.get("origin_changed") or []],
+        "origin_changed": [
+            {"name": p["name"], "recorded": (p["a"] or {}).get("kind"), "current": (p["b"] or {}).get("kind")}
+            for p in packages.get("origin_changed") or []
+        ],
         "unchanged": packages.get("unchanged", 0),
     }
     lines = []
@@ -454,8 +477,10 @@ def check_environment(recorded: Mapping[str, Any], current: Mapping[str, Any]) -
     lines += [f"- {p['name']} {p['version']} (recorded, not installed now)" for p in result["removed"]]
     lines += [f"+ {p['name']} {p['version']} (installed now, not recorded)" for p in result["added"]]
     lines += [f"~ {p['name']} {p['recorded']} recorded, {p['current']} now" for p in result["changed"]]
-    lines += [f"~ {p['name']} installed from {p['recorded']} recorded, from {p['current']} now"
-              for p in result["origin_changed"]]
+    lines += [
+        f"~ {p['name']} installed from {p['recorded']} recorded, from {p['current']} now"
+        for p in result["origin_changed"]
+    ]
     result["lines"] = lines
     return result
 

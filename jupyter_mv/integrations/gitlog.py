@@ -48,7 +48,9 @@ def _version_entry(v: Version, known: set[str]) -> dict[str, Any]:
             "dirty_count": int(git.get("dirty_count") or len(git.get("dirty_files") or [])),
             "dirty_files": list(git.get("dirty_files") or []),
             "in_history": bool(commit) and commit in known,
-        } if v.git else None,
+        }
+        if v.git
+        else None,
     }
 
 

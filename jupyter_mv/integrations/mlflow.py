@@ -57,8 +57,9 @@ MAX_DIGEST, MAX_PARAM, MAX_TAG = 36, 6000, 8000
 _KEY = re.compile(r"[^\w\-. /]")
 
 
-def export_mlflow(store: Store, ref: str, uri: str, *, notebook: str | None = None,
-                  progress: Progress = null_progress) -> dict[str, Any]:
+def export_mlflow(
+    store: Store, ref: str, uri: str, *, notebook: str | None = None, progress: Progress = null_progress
+) -> dict[str, Any]:
     """Log the version ``ref`` names as an MLflow run at tracking URI ``uri`` (also the
     registry URI) and register its model versions.
 
@@ -86,8 +87,9 @@ def export_mlflow(store: Store, ref: str, uri: str, *, notebook: str | None = No
 
 
 class _Export:
-    def __init__(self, store: Store, version: Version, models: list[ModelVersion], client: Any, uri: str,
-                 progress: Progress) -> None:
+    def __init__(
+        self, store: Store, version: Version, models: list[ModelVersion], client: Any, uri: str, progress: Progress
+    ) -> None:
         self.store, self.version, self.models, self.client, self.uri = store, version, models, client, uri
         self.progress = progress
 
@@ -100,8 +102,7 @@ class _Export:
         artifacts: list[str] = []
         datasets: list[str] = []
         if run is None:
-            run = self.client.create_run(experiment_id, start_time=_ms(v.created), tags=self._tags(),
-                                         run_name=v.label)
+            run = self.client.create_run(experiment_id, start_time=_ms(v.created), tags=self._tags(), run_name=v.label)
             run_id = run.info.run_id
             self._log_values(run_id)
             datasets = self._log_inputs(run_id)
@@ -114,9 +115,18 @@ class _Export:
             artifacts = [f.path for f in self.client.list_artifacts(run_id)]
             datasets = [d.dataset.name for d in self.client.get_run(run_id).inputs.dataset_inputs]
         registered = [self._register(run_id, m) for m in self.models]
-        return {"run_id": run_id, "experiment_id": experiment_id, "experiment": name, "created": created,
-                "tracking_uri": self.uri, "label": v.label, "version_id": v.id, "models": registered,
-                "datasets": datasets, "artifacts": artifacts}
+        return {
+            "run_id": run_id,
+            "experiment_id": experiment_id,
+            "experiment": name,
+            "created": created,
+            "tracking_uri": self.uri,
+            "label": v.label,
+            "version_id": v.id,
+            "models": registered,
+            "datasets": datasets,
+            "artifacts": artifacts,
+        }
 
     # -- the run ---------------------------------------------------------------------------------
 
@@ -136,8 +146,12 @@ class _Export:
         ids = [e.experiment_id for e in _all(self.client.search_experiments, view_type=ViewType.ACTIVE_ONLY)]
         found = None
         for start in range(0, len(ids), 100):
-            runs = self.client.search_runs(ids[start : start + 100], f"tags.`{VERSION_TAG}` = '{self.version.id}'",
-                                           run_view_type=ViewType.ACTIVE_ONLY, max_results=100)
+            runs = self.client.search_runs(
+                ids[start : start + 100],
+                f"tags.`{VERSION_TAG}` = '{self.version.id}'",
+                run_view_type=ViewType.ACTIVE_ONLY,
+                max_results=100,
+            )
             for run in runs:
                 if run.info.status == "FINISHED" and found is None:
                     found = run
@@ -150,9 +164,14 @@ class _Export:
         env = self.store.environment(v) or {}
         python = (env.get("python") or {}).get("version")
         tags = {
-            VERSION_TAG: v.id, "jupyter_mv.version": v.label, "jupyter_mv.notebook": v.notebook,
-            "jupyter_mv.author": v.author, "jupyter_mv.kind": v.kind,
-            "mlflow.source.name": v.notebook, "mlflow.source.type": "NOTEBOOK", "mlflow.user": v.author,
+            VERSION_TAG: v.id,
+            "jupyter_mv.version": v.label,
+            "jupyter_mv.notebook": v.notebook,
+            "jupyter_mv.author": v.author,
+            "jupyter_mv.kind": v.kind,
+            "mlflow.source.name": v.notebook,
+            "mlflow.source.type": "NOTEBOOK",
+            "mlflow.user": v.author,
         }
         if v.message:
             tags["jupyter_mv.message"] = v.message
@@ -177,10 +196,12 @@ class _Export:
 
         v = self.version
         when = _ms(v.created)
-        metrics = [Metric(_key(k), number, when, 0) for k, value in v.metrics.items()
-                   if (number := _number(value)) is not None]
-        params = [Param(_key(k), _clip("" if value is None else str(value), MAX_PARAM))
-                  for k, value in v.params.items()]
+        metrics = [
+            Metric(_key(k), number, when, 0) for k, value in v.metrics.items() if (number := _number(value)) is not None
+        ]
+        params = [
+            Param(_key(k), _clip("" if value is None else str(value), MAX_PARAM)) for k, value in v.params.items()
+        ]
         for start in range(0, max(len(metrics), len(params)), 100):  # MLflow takes 100 params a batch
             self.client.log_batch(run_id, metrics=metrics[start : start + 100], params=params[start : start + 100])
 
@@ -197,9 +218,13 @@ class _Export:
                 profile["dvc"] = f.dvc
                 if f.dvc.get("md5"):
                     tags.append(InputTag("jupyter_mv.dvc_md5", str(f.dvc["md5"])))
-            dataset = Dataset(name=f.path, digest=f.hash[:MAX_DIGEST], source_type="local",
-                              source=json.dumps({"uri": str(self.store.path_of(f.path))}),
-                              profile=json.dumps(profile))
+            dataset = Dataset(
+                name=f.path,
+                digest=f.hash[:MAX_DIGEST],
+                source_type="local",
+                source=json.dumps({"uri": str(self.store.path_of(f.path))}),
+                profile=json.dumps(profile),
+            )
             inputs.append(DatasetInput(dataset, tags))
         for start in range(0, len(inputs), 1000):
             self.client.log_inputs(run_id, datasets=inputs[start : start + 1000])
@@ -241,7 +266,8 @@ class _Export:
         (folder / "requirements.txt").write_text(environment_file(env, "requirements", version=self.version))
         (folder / "python_env.yaml").write_text(
             (f"python: {python}\n" if python else "") + "build_dependencies:\n- pip\n"
-            "dependencies:\n- -r requirements.txt\n")
+            "dependencies:\n- -r requirements.txt\n"
+        )
         (folder / "environment.json").write_text(json.dumps(env, indent=1, sort_keys=True, default=str))
 
     # -- the registry ----------------------------------------------------------------------------
@@ -255,23 +281,39 @@ class _Export:
             if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
                 raise
             self.client.create_registered_model(m.name, tags={"jupyter_mv.model_name": m.name})
-        existing = [mv for mv in _all(self.client.search_model_versions, f"name = '{m.name}' and run_id = '{run_id}'")
-                    if mv.tags.get(MODEL_TAG) == m.label]
+        existing = [
+            mv
+            for mv in _all(self.client.search_model_versions, f"name = '{m.name}' and run_id = '{run_id}'")
+            if mv.tags.get(MODEL_TAG) == m.label
+        ]
         if existing:
             registered, new = existing[0], False
         else:
-            tags = {MODEL_TAG: m.label, "jupyter_mv.flavor": m.flavor, "jupyter_mv.blake3": m.hash,
-                    VERSION_TAG: self.version.id}
+            tags = {
+                MODEL_TAG: m.label,
+                "jupyter_mv.flavor": m.flavor,
+                "jupyter_mv.blake3": m.hash,
+                VERSION_TAG: self.version.id,
+            }
             tags.update({f"jupyter_mv.metric.{_key(k)}": _clip(str(val), MAX_TAG) for k, val in m.metrics.items()})
             tags.update({f"jupyter_mv.param.{_key(k)}": _clip(str(val), MAX_TAG) for k, val in m.params.items()})
             registered = self.client.create_model_version(
-                m.name, f"runs:/{run_id}/{_model_path(m)}", run_id=run_id, tags=tags,
-                description=f"{m.label} ({m.flavor}) made by {self.version.label}")
+                m.name,
+                f"runs:/{run_id}/{_model_path(m)}",
+                run_id=run_id,
+                tags=tags,
+                description=f"{m.label} ({m.flavor}) made by {self.version.label}",
+            )
             new = True
         for alias in m.aliases:
             self.client.set_registered_model_alias(m.name, alias, registered.version)
-        return {"name": m.name, "version": str(registered.version), "aliases": list(m.aliases),
-                "jupyter_mv": m.label, "registered": new}
+        return {
+            "name": m.name,
+            "version": str(registered.version),
+            "aliases": list(m.aliases),
+            "jupyter_mv": m.label,
+            "registered": new,
+        }
 
 
 def _model_path(m: ModelVersion) -> str:

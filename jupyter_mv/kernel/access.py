@@ -30,8 +30,21 @@ from typing import Any, Final
 __all__ = ["FileAccess", "IgnoreRules", "literal_paths", "excluded_prefixes", "SKIP_PARTS"]
 
 #: Folder names that never hold a notebook's data (hidden folders neither).
-SKIP_PARTS = frozenset({".jupyter_mv", ".git", ".hg", ".svn", "__pycache__", ".ipynb_checkpoints",
-                        "node_modules", ".venv", ".mypy_cache", ".pytest_cache", ".ruff_cache"})
+SKIP_PARTS = frozenset(
+    {
+        ".jupyter_mv",
+        ".git",
+        ".hg",
+        ".svn",
+        "__pycache__",
+        ".ipynb_checkpoints",
+        "node_modules",
+        ".venv",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+    }
+)
 _SKIP_FOLDERS = frozenset({"__pycache__", "node_modules"})
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 _MAX_COUNTS = 64
@@ -140,8 +153,10 @@ class FileAccess:
         """Record the paths opened since the last flush under the current count."""
         cwd: str | None = None
         count, folders = self.count, self._folders
-        for written, pending, table in ((False, self._pending_reads, self.reads),
-                                        (True, self._pending_writes, self.writes)):
+        for written, pending, table in (
+            (False, self._pending_reads, self.reads),
+            (True, self._pending_writes, self.writes),
+        ):
             if not pending:
                 continue
             items = list(pending)
@@ -203,7 +218,7 @@ class FileAccess:
         if full == self._root_text:
             base = ""
         elif full.startswith(self._prefix) and not (full + os.sep).startswith(self._excluded):
-            rel = full[len(self._prefix):].replace(os.sep, "/")
+            rel = full[len(self._prefix) :].replace(os.sep, "/")
             parts = rel.split("/")
             if not any(p.startswith(".") or p in _SKIP_FOLDERS for p in parts):
                 base = rel + "/"

@@ -115,12 +115,18 @@ class ExecutionRecord:
             position = cell["position"] if cell is not None else None
             if position is not None and not run.mv_only:
                 last_run_of[position] = index
-            out_runs.append({
-                "count": run.count, "cell": position, "cell_id": run.cell_id, "code": run.hash,
-                "started": round(run.started, 3),
-                "duration": round(run.ended - run.started, 3) if run.ended is not None else None,
-                "ok": run.ok, "mv": run.mv_only,
-            })
+            out_runs.append(
+                {
+                    "count": run.count,
+                    "cell": position,
+                    "cell_id": run.cell_id,
+                    "code": run.hash,
+                    "started": round(run.started, 3),
+                    "duration": round(run.ended - run.started, 3) if run.ended is not None else None,
+                    "ok": run.ok,
+                    "mv": run.mv_only,
+                }
+            )
         order = [position for position, _ in sorted(last_run_of.items(), key=lambda item: item[1])]
         if order:
             source = "kernel"
@@ -159,6 +165,12 @@ def _code_cells(notebook: dict[str, Any] | None) -> list[dict[str, Any]]:
             source = "".join(source)
         if not isinstance(source, str) or is_mv_only(source) or not source.strip():
             continue
-        out.append({"position": position, "id": cell.get("id"), "hash": code_hash(source),
-                    "count": cell.get("execution_count")})
+        out.append(
+            {
+                "position": position,
+                "id": cell.get("id"),
+                "hash": code_hash(source),
+                "count": cell.get("execution_count"),
+            }
+        )
     return out

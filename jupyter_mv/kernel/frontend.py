@@ -177,4 +177,3 @@ class FrontEnds:
         """Tell the attached front ends that a version was stored."""
         if self.present:
             self._send({"action": "refresh"})
-

@@ -13,14 +13,56 @@ from typing import Any
 __all__ = ["imported_modules", "loaded_top_level", "referenced_top_level", "KERNEL_MODULES"]
 
 #: The kernel's own machinery (and jupyter-mv's), imported before any cell runs.
-KERNEL_MODULES = frozenset({
-    "IPython", "ipykernel", "ipython_pygments_lexers", "jupyter_client", "jupyter_core", "zmq", "tornado",
-    "traitlets", "comm", "debugpy", "psutil", "prompt_toolkit", "pygments", "jedi", "parso", "decorator",
-    "pexpect", "ptyprocess", "wcwidth", "stack_data", "executing", "asttokens", "pure_eval", "matplotlib_inline",
-    "platformdirs", "nest_asyncio", "jupyter_mv", "sqlite_utils", "sqlite_fts4", "blake3", "zstandard",
-    "pyfastcdc", "pathspec", "ipywidgets", "widgetsnbextension", "jupyterlab_widgets", "tqdm", "click",
-    "tabulate", "pluggy", "dateutil", "six", "typing_extensions", "backcall", "pickleshare", "appnope",
-})
+KERNEL_MODULES = frozenset(
+    {
+        "IPython",
+        "ipykernel",
+        "ipython_pygments_lexers",
+        "jupyter_client",
+        "jupyter_core",
+        "zmq",
+        "tornado",
+        "traitlets",
+        "comm",
+        "debugpy",
+        "psutil",
+        "prompt_toolkit",
+        "pygments",
+        "jedi",
+        "parso",
+        "decorator",
+        "pexpect",
+        "ptyprocess",
+        "wcwidth",
+        "stack_data",
+        "executing",
+        "asttokens",
+        "pure_eval",
+        "matplotlib_inline",
+        "platformdirs",
+        "nest_asyncio",
+        "jupyter_mv",
+        "sqlite_utils",
+        "sqlite_fts4",
+        "blake3",
+        "zstandard",
+        "pyfastcdc",
+        "pathspec",
+        "ipywidgets",
+        "widgetsnbextension",
+        "jupyterlab_widgets",
+        "tqdm",
+        "click",
+        "tabulate",
+        "pluggy",
+        "dateutil",
+        "six",
+        "typing_extensions",
+        "backcall",
+        "pickleshare",
+        "appnope",
+    }
+)
 
 _dist_map: dict[str, list[str]] | None = None
 _versions: dict[str, str | None] = {}
@@ -88,7 +130,7 @@ def imported_modules(root: Path | None = None, *, before: frozenset[str] = froze
                 entry["version"] = version
             location = getattr(module, "__file__", None)
             if root_prefix and isinstance(location, str) and location.startswith(root_prefix):
-                entry["path"] = location[len(root_prefix):].replace(os.sep, "/")
+                entry["path"] = location[len(root_prefix) :].replace(os.sep, "/")
         if entry:
             out[top] = entry
     return out

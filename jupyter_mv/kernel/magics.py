@@ -70,8 +70,23 @@ max_file_size are recorded by hash only. `.mvignore` (gitignore syntax) at the p
 leaves files out. The same operations exist in Python: `import jupyter_mv as mv; mv.snapshot()`.
 """
 
-_SHARED = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "init", "report", "reproduce", "env",
-           "export", "remote", "push", "pull")
+_SHARED = (
+    "snapshot",
+    "log",
+    "show",
+    "tag",
+    "alias",
+    "diff",
+    "restore",
+    "init",
+    "report",
+    "reproduce",
+    "env",
+    "export",
+    "remote",
+    "push",
+    "pull",
+)
 
 
 class _MagicParser(verbs.Parser):
@@ -186,8 +201,13 @@ class MVMagics(Magics):
 
     def _do_snapshot(self, args: argparse.Namespace) -> None:
         version = self.session.snapshot(
-            args.message, args.files, metrics=dict(args.metric), params=dict(args.param),
-            inputs=args.input, outputs=args.output, environment=not args.no_env,
+            args.message,
+            args.files,
+            metrics=dict(args.metric),
+            params=dict(args.param),
+            inputs=args.input,
+            outputs=args.output,
+            environment=not args.no_env,
         )
         if args.json:
             print(json.dumps(version.to_dict(), indent=2, default=str))
@@ -195,19 +215,29 @@ class MVMagics(Magics):
         roles: dict[str, int] = {}
         for f in version.files:
             roles[f.role] = roles.get(f.role, 0) + 1
-        held = ", ".join(f"{n} {role}{'s' if n != 1 and role != 'notebook' else ''}"
-                         for role, n in roles.items() if role != "notebook")
-        print(f"{version.name} {version.short_id}  {version.notebook}" + (f"  {held}" if held else "")
-              + (f"  {version.message}" if version.message else ""))
+        held = ", ".join(
+            f"{n} {role}{'s' if n != 1 and role != 'notebook' else ''}"
+            for role, n in roles.items()
+            if role != "notebook"
+        )
+        print(
+            f"{version.name} {version.short_id}  {version.notebook}"
+            + (f"  {held}" if held else "")
+            + (f"  {version.message}" if version.message else "")
+        )
 
     def _do_diff(self, args: argparse.Namespace) -> None:
         from IPython.display import display
 
         from ..diff import render_html, render_text
 
-        result = self.session.store.diff(args.a, args.b, notebook=self.session.scope(),
-                                         only=set(args.only) if args.only else None,
-                                         include_metadata=args.metadata)
+        result = self.session.store.diff(
+            args.a,
+            args.b,
+            notebook=self.session.scope(),
+            only=set(args.only) if args.only else None,
+            include_metadata=args.metadata,
+        )
         if args.json:
             print(json.dumps(result, indent=2, default=str))
             return
@@ -222,14 +252,22 @@ class MVMagics(Magics):
             obj = self.shell.ev(args.obj)
         except Exception as exc:
             raise InvalidInput(f"cannot find {args.obj} in the notebook: {type(exc).__name__}: {exc}") from None
-        model = self.session.save_model(obj, args.name, alias=args.alias, flavor=args.flavor,
-                                        metrics=dict(args.metric), params=dict(args.param),
-                                        snapshot=not args.no_snapshot)
+        model = self.session.save_model(
+            obj,
+            args.name,
+            alias=args.alias,
+            flavor=args.flavor,
+            metrics=dict(args.metric),
+            params=dict(args.param),
+            snapshot=not args.no_snapshot,
+        )
         made_by = ""
         if model.version:
             made_by = f" from {self.session.store.get(model.version).label}"
-        print(f"saved {model.label} ({model.flavor}, {_human_size(model.size)}){made_by}"
-              + (f" @{', @'.join(model.aliases)}" if model.aliases else ""))
+        print(
+            f"saved {model.label} ({model.flavor}, {_human_size(model.size)}){made_by}"
+            + (f" @{', @'.join(model.aliases)}" if model.aliases else "")
+        )
 
     def _do_load(self, args: argparse.Namespace) -> Any:
         obj, model = self.session.load_model(args.ref)
@@ -304,11 +342,14 @@ class MVMagics(Magics):
             elif key == "save_timeout":
                 self.session.front_ends.save_timeout = _seconds(value)
             else:
-                raise InvalidInput(f"unknown setting {key}={value}; known: max_file_size=SIZE, capture=on|off, "
-                                   "save_timeout=SECONDS")
-        print(f"max_file_size={_human_size(self.session.max_file_size)} "
-              f"capture={'on' if self.session.access.active else 'off'} "
-              f"save_timeout={self.session.front_ends.save_timeout:g}")
+                raise InvalidInput(
+                    f"unknown setting {key}={value}; known: max_file_size=SIZE, capture=on|off, save_timeout=SECONDS"
+                )
+        print(
+            f"max_file_size={_human_size(self.session.max_file_size)} "
+            f"capture={'on' if self.session.access.active else 'off'} "
+            f"save_timeout={self.session.front_ends.save_timeout:g}"
+        )
 
     def _do_panel(self, args: argparse.Namespace) -> Any:
         from .panel import Panel

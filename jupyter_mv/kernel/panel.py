@@ -38,8 +38,11 @@ def version_label(v: Version) -> str:
     if names:
         parts.append(", ".join(names))
     if v.metrics:
-        parts.append(" ".join(f"{k}={val:.4g}" if isinstance(val, float) else f"{k}={val}"
-                              for k, val in list(v.metrics.items())[:3]))
+        parts.append(
+            " ".join(
+                f"{k}={val:.4g}" if isinstance(val, float) else f"{k}={val}" for k, val in list(v.metrics.items())[:3]
+            )
+        )
     return " · ".join(parts)
 
 
@@ -50,15 +53,17 @@ class Panel:
         self.session = session
         self.title = W.HTML()
         self.timeline = W.Select(options=[], rows=8, layout=W.Layout(width="100%"))
-        self.compare = W.Dropdown(options=[("the files on disk", _DISK)], description="compare with",
-                                  layout=W.Layout(width="100%"))
+        self.compare = W.Dropdown(
+            options=[("the files on disk", _DISK)], description="compare with", layout=W.Layout(width="100%")
+        )
         self.message = W.Text(placeholder="message for a new version", layout=W.Layout(flex="1"))
         self.snapshot_button = W.Button(description="Snapshot", icon="camera", button_style="primary")
         self.tag_name = W.Text(placeholder="tag name", layout=W.Layout(flex="1"))
         self.tag_button = W.Button(description="Tag", icon="tag")
         self.diff_button = W.Button(description="Diff", icon="columns")
-        self.restore_to = W.Text(placeholder="restore into folder (empty: in place, after a safety version)",
-                                 layout=W.Layout(flex="1"))
+        self.restore_to = W.Text(
+            placeholder="restore into folder (empty: in place, after a safety version)", layout=W.Layout(flex="1")
+        )
         self.restore_button = W.Button(description="Restore", icon="undo", button_style="warning")
         self.report_button = W.Button(description="Report", icon="file-text")
         self.refresh_button = W.Button(description="Refresh", icon="refresh")
@@ -71,16 +76,18 @@ class Panel:
         self.report_button.on_click(self._guard(self.do_report))
         self.refresh_button.on_click(self._guard(lambda: self.refresh()))
         row = W.HBox
-        self.widget = W.VBox([
-            row([self.title, self.refresh_button, self.report_button]),
-            self.timeline,
-            row([self.message, self.snapshot_button]),
-            row([self.tag_name, self.tag_button]),
-            row([self.compare, self.diff_button]),
-            row([self.restore_to, self.restore_button]),
-            self.status,
-            self.diff_view,
-        ])
+        self.widget = W.VBox(
+            [
+                row([self.title, self.refresh_button, self.report_button]),
+                self.timeline,
+                row([self.message, self.snapshot_button]),
+                row([self.tag_name, self.tag_button]),
+                row([self.compare, self.diff_button]),
+                row([self.restore_to, self.restore_button]),
+                self.status,
+                self.diff_view,
+            ]
+        )
         self._guard(lambda: self.refresh())()
 
     # -- state --------------------------------------------------------------------------------------

@@ -131,8 +131,10 @@ class KernelSession:
             try:
                 self._store = core().Store.open(start)
             except StoreNotFound:
-                raise StoreNotFound(f"no jupyter-mv store at or above {start.parent if start.is_file() else start}; "
-                                    "run `%mv init` (or `jupyter mv init`) in the project folder") from None
+                raise StoreNotFound(
+                    f"no jupyter-mv store at or above {start.parent if start.is_file() else start}; "
+                    "run `%mv init` (or `jupyter mv init`) in the project folder"
+                ) from None
             self._adopt_root(self._store)
         return self._store
 
@@ -190,8 +192,12 @@ class KernelSession:
         if self.notebook_override is not None:
             return self.notebook_override
         ns = getattr(self.shell, "user_ns", None) or {}
-        for raw in (ns.get("__vsc_ipynb_file__"), os.environ.get("JPY_SESSION_NAME"), ns.get("__session__"),
-                    self.front_ends.notebook()):
+        for raw in (
+            ns.get("__vsc_ipynb_file__"),
+            os.environ.get("JPY_SESSION_NAME"),
+            ns.get("__session__"),
+            self.front_ends.notebook(),
+        ):
             found = self._existing_notebook(raw)
             if found is not None:
                 return found
@@ -326,8 +332,15 @@ class KernelSession:
         tracked = [r for r in self._expand_tracked() if r not in skip]
         sizes = {r: (store.root / r).stat().st_size for r in {*outputs, *inputs, *tracked}}
         too_large = {r: s for r, s in sizes.items() if s > self.max_file_size}
-        return {"notebook": nb_rel, "inputs": inputs, "outputs": outputs, "tracked": tracked,
-                "hash_only": sorted(too_large), "sizes": sizes, "too_large": too_large}
+        return {
+            "notebook": nb_rel,
+            "inputs": inputs,
+            "outputs": outputs,
+            "tracked": tracked,
+            "hash_only": sorted(too_large),
+            "sizes": sizes,
+            "too_large": too_large,
+        }
 
     def _notebook_literals(self, nb: Path) -> list[str]:
         data = read_notebook_json(nb)
@@ -354,10 +367,18 @@ class KernelSession:
                 self.warn(f"{rel} is tracked but no longer exists; `%mv untrack {rel}` to stop")
         return [r for r in out if not self.ignore.ignored(r) or r in self.tracked]
 
-    def snapshot(self, message: str = "", files: Iterable[str | os.PathLike[str]] = (), *,
-                 metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
-                 inputs: Iterable[str] = (), outputs: Iterable[str] = (), environment: bool = True,
-                 kind: str = "full") -> Version:
+    def snapshot(
+        self,
+        message: str = "",
+        files: Iterable[str | os.PathLike[str]] = (),
+        *,
+        metrics: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        inputs: Iterable[str] = (),
+        outputs: Iterable[str] = (),
+        environment: bool = True,
+        kind: str = "full",
+    ) -> Version:
         """Store a version of this kernel's notebook with the files its cells read and
         wrote, the tracked files, this interpreter's environment and the modules
         imported, the metrics and params logged, and the execution record.
@@ -366,41 +387,73 @@ class KernelSession:
         the notebook first, so the version holds what the user sees; otherwise the
         notebook as last saved."""
         with self.access.paused():  # what jupyter-mv itself reads is not the work's input
-            return self._snapshot(message, files, metrics=metrics, params=params, inputs=inputs,
-                                  outputs=outputs, environment=environment, kind=kind)
+            return self._snapshot(
+                message,
+                files,
+                metrics=metrics,
+                params=params,
+                inputs=inputs,
+                outputs=outputs,
+                environment=environment,
+                kind=kind,
+            )
 
-    def _snapshot(self, message: str, files: Iterable[str | os.PathLike[str]], *,
-                  metrics: dict[str, Any] | None, params: dict[str, Any] | None, inputs: Iterable[str],
-                  outputs: Iterable[str], environment: bool, kind: str) -> Version:
+    def _snapshot(
+        self,
+        message: str,
+        files: Iterable[str | os.PathLike[str]],
+        *,
+        metrics: dict[str, Any] | None,
+        params: dict[str, Any] | None,
+        inputs: Iterable[str],
+        outputs: Iterable[str],
+        environment: bool,
+        kind: str,
+    ) -> Version:
         store = self.store
         nb = self.notebook_path()
         saved = self.front_ends.save(nb)
         if saved is None:
             self._check_saved(nb)
         elif not saved:
-            why = (f"did not save {nb.name} within {self.front_ends.save_timeout:g} s" if self.front_ends.waited
-                   else f"did not answer the last request to save, so {nb.name} was not waited for")
+            why = (
+                f"did not save {nb.name} within {self.front_ends.save_timeout:g} s"
+                if self.front_ends.waited
+                else f"did not answer the last request to save, so {nb.name} was not waited for"
+            )
             self.warn(f"the front end {why}: the version holds the notebook as last saved")
         notebook_json = read_notebook_json(nb)
         plan = self.plan()
         for rel, size in sorted(plan["too_large"].items()):
-            self.warn(f"{rel} is {_format_size(size)}, over the {_format_size(self.max_file_size)} limit: "
-                      "recorded by hash only, it cannot be restored "
-                      "(raise the limit with `%mv config max_file_size=...`)")
+            self.warn(
+                f"{rel} is {_format_size(size)}, over the {_format_size(self.max_file_size)} limit: "
+                "recorded by hash only, it cannot be restored "
+                "(raise the limit with `%mv config max_file_size=...`)"
+            )
         if metrics:
             self.log_metrics(metrics)
         if params:
             self.log_params(params)
         analysis = self.record.analyze(notebook_json)
         if analysis["out_of_order"]:
-            self.warn("the cells ran out of order; the version records it (re-run the notebook top to bottom "
-                      "for a version that reproduces)")
+            self.warn(
+                "the cells ran out of order; the version records it (re-run the notebook top to bottom "
+                "for a version that reproduces)"
+            )
         extra = {"kernel": self._kernel_record(plan, analysis)}
         version = store.snapshot(
-            nb, [*plan["tracked"], *files], message=message, metrics=self.metrics, params=self.params,
-            inputs=[*plan["inputs"], *inputs], outputs=[*plan["outputs"], *outputs],
-            hash_only=plan["hash_only"], environment="auto" if environment else None, git="auto",
-            extra=extra, kind=kind,
+            nb,
+            [*plan["tracked"], *files],
+            message=message,
+            metrics=self.metrics,
+            params=self.params,
+            inputs=[*plan["inputs"], *inputs],
+            outputs=[*plan["outputs"], *outputs],
+            hash_only=plan["hash_only"],
+            environment="auto" if environment else None,
+            git="auto",
+            extra=extra,
+            kind=kind,
         )
         self.last_version = version
         self._last_version_at = time.time()
@@ -414,10 +467,18 @@ class KernelSession:
         listed = {*plan["inputs"], *plan["outputs"], *plan["tracked"]}
         return {
             "execution": analysis,
-            "files": {rel: {k: v for k, v in (("read", self.access.counts(rel, written=False)),
-                                                ("written", self.access.counts(rel, written=True)),
-                                                ("named", self.named.get(rel))) if v}
-                      for rel in sorted(listed)},
+            "files": {
+                rel: {
+                    k: v
+                    for k, v in (
+                        ("read", self.access.counts(rel, written=False)),
+                        ("written", self.access.counts(rel, written=True)),
+                        ("named", self.named.get(rel)),
+                    )
+                    if v
+                }
+                for rel in sorted(listed)
+            },
             "imports": imported_modules(self.store.root, before=self.kernel_modules | self._core_only()),
             "tracked": list(self.tracked),
             "untracked": sorted(self.untracked),
@@ -442,7 +503,9 @@ class KernelSession:
                 answer.update(
                     root=str(self.store.root),
                     plan={k: plan[k] for k in ("inputs", "outputs", "tracked", "hash_only")},
-                    too_large=plan["too_large"], metrics=dict(self.metrics), params=dict(self.params),
+                    too_large=plan["too_large"],
+                    metrics=dict(self.metrics),
+                    params=dict(self.params),
                     kernel=self._kernel_record(plan, analysis),
                 )
         except Exception as exc:  # noqa: BLE001 - the answer says why, in one line
@@ -463,8 +526,10 @@ class KernelSession:
         last = self.record.last_work_ended()
         if last is not None and nb.stat().st_mtime < last:
             when = time.strftime("%H:%M:%S", time.localtime(last))
-            self.warn(f"{nb.name} on disk is older than the last cell run (at {when}): the version holds the "
-                      "notebook as last saved; save it first to include the latest outputs")
+            self.warn(
+                f"{nb.name} on disk is older than the last cell run (at {when}): the version holds the "
+                "notebook as last saved; save it first to include the latest outputs"
+            )
 
     # -- models -----------------------------------------------------------------------------------
 
@@ -478,9 +543,17 @@ class KernelSession:
             return self.last_version
         return self.snapshot(message=f"saving model {name}")
 
-    def save_model(self, obj: Any, name: str, *, alias: str | None = None, flavor: str | None = None,
-                   metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
-                   snapshot: bool = True) -> ModelVersion:
+    def save_model(
+        self,
+        obj: Any,
+        name: str,
+        *,
+        alias: str | None = None,
+        flavor: str | None = None,
+        metrics: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        snapshot: bool = True,
+    ) -> ModelVersion:
         """Save ``obj`` as the next version of model ``name``, linked to the notebook
         version that made it (snapshotted first when cells ran since the last one)."""
         store = self.store
@@ -489,8 +562,14 @@ class KernelSession:
         version = self._version_for_model(name) if snapshot else None
         with self.access.paused():
             return registry.save_object(
-                store, name, obj, flavor=flavor, version=version.id if version else None,
-                metrics={**self.metrics, **(metrics or {})}, params={**self.params, **(params or {})}, alias=alias,
+                store,
+                name,
+                obj,
+                flavor=flavor,
+                version=version.id if version else None,
+                metrics={**self.metrics, **(metrics or {})},
+                params={**self.params, **(params or {})},
+                alias=alias,
             )
 
     def load_model(self, ref: str) -> tuple[Any, ModelVersion]:

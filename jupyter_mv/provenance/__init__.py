@@ -65,8 +65,14 @@ def report_format(format: str | None, output: str | None = None, *, default: str
     if format:
         return format_name(format)
     name = str(output or "").lower()
-    for suffix, key in ((".prov.json", "prov-json"), (".json", "json"), (".md", "markdown"),
-                        (".markdown", "markdown"), (".html", "html"), (".htm", "html")):
+    for suffix, key in (
+        (".prov.json", "prov-json"),
+        (".json", "json"),
+        (".md", "markdown"),
+        (".markdown", "markdown"),
+        (".html", "html"),
+        (".htm", "html"),
+    ):
         if name.endswith(suffix):
             return key
     return format_name(default)

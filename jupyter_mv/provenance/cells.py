@@ -56,8 +56,9 @@ def _outputs(cell: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def cell_table(notebook: dict[str, Any] | None, execution: dict[str, Any] | None,
-               files: dict[str, dict[str, list[int | None]]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+def cell_table(
+    notebook: dict[str, Any] | None, execution: dict[str, Any] | None, files: dict[str, dict[str, list[int | None]]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The code cells (run order first) and the execution summary.
 
     :param notebook: the version's ``.ipynb`` as parsed JSON.
@@ -76,10 +77,18 @@ def cell_table(notebook: dict[str, Any] | None, execution: dict[str, Any] | None
         source = _text(cell.get("source"))
         count = cell.get("execution_count")
         cells[position] = {
-            "position": position, "id": cell.get("id") if isinstance(cell.get("id"), str) else None,
-            "source": source, "execution_count": count if isinstance(count, int) else None,
-            "run_rank": None, "runs": [], "reads": [], "writes": [], "marks": [],
-            "edited_after_run": False, "not_run": False, "jupyter_mv": _is_mv_only(source),
+            "position": position,
+            "id": cell.get("id") if isinstance(cell.get("id"), str) else None,
+            "source": source,
+            "execution_count": count if isinstance(count, int) else None,
+            "run_rank": None,
+            "runs": [],
+            "reads": [],
+            "writes": [],
+            "marks": [],
+            "edited_after_run": False,
+            "not_run": False,
+            "jupyter_mv": _is_mv_only(source),
             "outputs": _outputs(cell),
         }
 
@@ -107,16 +116,21 @@ def cell_table(notebook: dict[str, Any] | None, execution: dict[str, Any] | None
             if position in cells:
                 cells[position]["edited_after_run"] = True
     else:
-        ran = sorted((c for c in cells.values() if c["execution_count"] is not None and not c["jupyter_mv"]),
-                     key=lambda c: c["execution_count"])
+        ran = sorted(
+            (c for c in cells.values() if c["execution_count"] is not None and not c["jupyter_mv"]),
+            key=lambda c: c["execution_count"],
+        )
         order = [c["position"] for c in ran]
     for rank, position in enumerate(order, start=1):
         cells[position]["run_rank"] = rank
     rest = [p for p in cells if p not in order]
     for position in rest:
         cell = cells[position]
-        cell["not_run"] = not cell["jupyter_mv"] and bool(cell["source"].strip()) and (
-            record is not None or cell["execution_count"] is None)
+        cell["not_run"] = (
+            not cell["jupyter_mv"]
+            and bool(cell["source"].strip())
+            and (record is not None or cell["execution_count"] is None)
+        )
 
     summary = {
         "source": "kernel" if record is not None else "notebook",
@@ -126,9 +140,17 @@ def cell_table(notebook: dict[str, Any] | None, execution: dict[str, Any] | None
         "not_run": sorted(p for p, c in cells.items() if c["not_run"]),
         "unmatched_runs": int((record or {}).get("unmatched_runs") or 0),
         "runs_total": int((record or {}).get("runs_total") or len(runs)),
-        "runs": [{"count": r.get("count"), "cell": r.get("cell"), "started": _iso(r.get("started")),
-                  "duration": r.get("duration"),
-                  "ok": r.get("ok"), "jupyter_mv": bool(r.get("mv"))} for r in runs[-200:]],
+        "runs": [
+            {
+                "count": r.get("count"),
+                "cell": r.get("cell"),
+                "started": _iso(r.get("started")),
+                "duration": r.get("duration"),
+                "ok": r.get("ok"),
+                "jupyter_mv": bool(r.get("mv")),
+            }
+            for r in runs[-200:]
+        ],
     }
     ordered = [cells[p] for p in order] + [cells[p] for p in rest]
     return ordered, summary

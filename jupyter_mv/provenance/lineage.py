@@ -26,7 +26,7 @@ def _short(text: str, width: int = 36, *, keep_end: bool = True) -> str:
     text = " ".join(str(text).split())
     if len(text) <= width:
         return text
-    return "…" + text[-(width - 1):] if keep_end else text[: width - 1] + "…"
+    return "…" + text[-(width - 1) :] if keep_end else text[: width - 1] + "…"
 
 
 def lineage(report: dict[str, Any]) -> dict[str, Any]:
@@ -45,8 +45,13 @@ def lineage(report: dict[str, Any]) -> dict[str, Any]:
         node("model1", "model", model.get("label", subject["label"]), f"{model.get('flavor', '')}", True)
         return {"nodes": nodes, "edges": edges}
 
-    this = node("version", "version", version["label"], f"{version['short_id']} · {version['author']}",
-                subject["kind"] == "version")
+    this = node(
+        "version",
+        "version",
+        version["label"],
+        f"{version['short_id']} · {version['author']}",
+        subject["kind"] == "version",
+    )
     parents = report["parents"]
     shown = parents[:MAX_PARENTS]
     previous = this
@@ -60,24 +65,30 @@ def lineage(report: dict[str, Any]) -> dict[str, Any]:
         edges.append({"from": earlier, "to": previous, "relation": "revision"})
     env = report["environment"]
     if env is not None:
-        edges.append({"from": node("env", "environment", "environment", env["summary"]), "to": this,
-                      "relation": "used"})
+        edges.append(
+            {"from": node("env", "environment", "environment", env["summary"]), "to": this, "relation": "used"}
+        )
     for key, kind in (("inputs", "input"), ("outputs", "output")):
         files = report[key]
         for i, f in enumerate(files[:MAX_FILES], start=1):
             is_subject = subject["kind"] == "file" and subject["file"]["path"] == f["path"] and kind == "output"
             fid = node(f"{kind}{i}", kind, f["path"], f"{f['hash'][:12]} · {_size(f['size'])}", is_subject)
-            edges.append({"from": fid, "to": this, "relation": "used"} if kind == "input"
-                         else {"from": this, "to": fid, "relation": "generated"})
+            edges.append(
+                {"from": fid, "to": this, "relation": "used"}
+                if kind == "input"
+                else {"from": this, "to": fid, "relation": "generated"}
+            )
         if len(files) > MAX_FILES:
             rest = len(files) - MAX_FILES
             mid = node(f"more_{key}", "more", f"{rest} more {key}")
-            edges.append({"from": mid, "to": this, "relation": "used"} if kind == "input"
-                         else {"from": this, "to": mid, "relation": "generated"})
+            edges.append(
+                {"from": mid, "to": this, "relation": "used"}
+                if kind == "input"
+                else {"from": this, "to": mid, "relation": "generated"}
+            )
     subject_model = (subject["model"] or {}).get("label")
     for i, m in enumerate(report["models"][:MAX_FILES], start=1):
-        mid = node(f"model{i}", "model", m["label"], f"{m['flavor']} · {_size(m['size'])}",
-                   m["label"] == subject_model)
+        mid = node(f"model{i}", "model", m["label"], f"{m['flavor']} · {_size(m['size'])}", m["label"] == subject_model)
         edges.append({"from": this, "to": mid, "relation": "generated"})
     return {"nodes": nodes, "edges": edges}
 
@@ -85,8 +96,15 @@ def lineage(report: dict[str, Any]) -> dict[str, Any]:
 # -- SVG ------------------------------------------------------------------------------------------
 
 _W, _H, _GAP_X, _GAP_Y, _PAD = 270, 46, 80, 14, 12
-_KIND_TEXT = {"version": "notebook version", "parent": "parent version", "input": "input", "output": "output",
-              "model": "model", "environment": "environment", "more": ""}
+_KIND_TEXT = {
+    "version": "notebook version",
+    "parent": "parent version",
+    "input": "input",
+    "output": "output",
+    "model": "model",
+    "environment": "environment",
+    "more": "",
+}
 
 
 def _columns(graph: dict[str, Any]) -> list[list[dict[str, Any]]]:
@@ -135,21 +153,27 @@ def lineage_svg(graph: dict[str, Any], *, title: str = "Lineage") -> str:
             sx, sy, tx, ty = x1 + _W, y1 + _H / 2, x2 - 2, y2 + _H / 2
             mx = (sx + tx) / 2
             d = f"M{sx:.1f},{sy:.1f} C{mx:.1f},{sy:.1f} {mx:.1f},{ty:.1f} {tx:.1f},{ty:.1f}"
-        parts.append(f'<path d="{d}" class="mv-edge mv-edge-{e["relation"]}" marker-end="url(#mv-arrow)">'
-                     f"<title>{escape(e['relation'])}</title></path>")
+        parts.append(
+            f'<path d="{d}" class="mv-edge mv-edge-{e["relation"]}" marker-end="url(#mv-arrow)">'
+            f"<title>{escape(e['relation'])}</title></path>"
+        )
     for n in graph["nodes"]:
         x, y = pos[n["id"]]
         cls = f"mv-node mv-node-{n['kind']}" + (" mv-subject" if n["subject"] else "")
         kind = _KIND_TEXT.get(n["kind"], n["kind"]) + (" · subject" if n["subject"] else "")
-        parts.append(f'<g class="{cls}"><title>{escape(n["label"])}{" — " + escape(n["detail"]) if n["detail"] else ""}'
-                     f'</title><rect x="{x:.1f}" y="{y:.1f}" width="{_W}" height="{_H}" rx="8"/>')
+        parts.append(
+            f'<g class="{cls}"><title>{escape(n["label"])}{" — " + escape(n["detail"]) if n["detail"] else ""}'
+            f'</title><rect x="{x:.1f}" y="{y:.1f}" width="{_W}" height="{_H}" rx="8"/>'
+        )
         if kind:
             parts.append(f'<text x="{x + 10:.1f}" y="{y + 14:.1f}" class="mv-kind">{escape(kind)}</text>')
         label_y = y + (30 if kind else 27)
         parts.append(f'<text x="{x + 10:.1f}" y="{label_y:.1f}" class="mv-label">{escape(_short(n["label"]))}</text>')
         if n["detail"]:
-            parts.append(f'<text x="{x + 10:.1f}" y="{y + 41:.1f}" class="mv-detail">'
-                         f'{escape(_short(n["detail"], 46, keep_end=False))}</text>')
+            parts.append(
+                f'<text x="{x + 10:.1f}" y="{y + 41:.1f}" class="mv-detail">'
+                f"{escape(_short(n['detail'], 46, keep_end=False))}</text>"
+            )
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
@@ -157,8 +181,15 @@ def lineage_svg(graph: dict[str, Any], *, title: str = "Lineage") -> str:
 
 # -- Mermaid --------------------------------------------------------------------------------------
 
-_SHAPES = {"version": ('(["', '"])'), "parent": ('("', '")'), "input": ('[("', '")]'),
-           "environment": ('[("', '")]'), "output": ('["', '"]'), "model": ('{{"', '"}}'), "more": ('["', '"]')}
+_SHAPES = {
+    "version": ('(["', '"])'),
+    "parent": ('("', '")'),
+    "input": ('[("', '")]'),
+    "environment": ('[("', '")]'),
+    "output": ('["', '"]'),
+    "model": ('{{"', '"}}'),
+    "more": ('["', '"]'),
+}
 
 
 def mermaid_text(text: str) -> str:

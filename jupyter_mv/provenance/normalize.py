@@ -84,10 +84,14 @@ def normalize_outputs(outputs: list[Any], replace: dict[str, str] | None = None)
             if data:
                 items.append({"type": "data", "data": data})
         elif kind == "error":
-            items.append({"type": "error", "ename": str(raw.get("ename", "")),
-                          "evalue": normalize_text(str(raw.get("evalue", "")), replace),
-                          "traceback": normalize_text("\n".join(_text(t) for t in raw.get("traceback") or []),
-                                                      replace)})
+            items.append(
+                {
+                    "type": "error",
+                    "ename": str(raw.get("ename", "")),
+                    "evalue": normalize_text(str(raw.get("evalue", "")), replace),
+                    "traceback": normalize_text("\n".join(_text(t) for t in raw.get("traceback") or []), replace),
+                }
+            )
     out = []
     for item in items:
         if item["type"] == "stream":
@@ -119,16 +123,23 @@ def _lines(items: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def compare_cell(recorded: list[Any], produced: list[Any], replace: dict[str, str] | None = None,
-                 *, context: int = 2, max_lines: int = 30) -> dict[str, Any]:
+def compare_cell(
+    recorded: list[Any],
+    produced: list[Any],
+    replace: dict[str, str] | None = None,
+    *,
+    context: int = 2,
+    max_lines: int = 30,
+) -> dict[str, Any]:
     """``{"same": bool, "diff": [unified diff lines], "recorded": n, "produced": n}``."""
     a, b = normalize_outputs(recorded), normalize_outputs(produced, replace)
     same = a == b
     diff: list[str] = []
     if not same:
         la, lb = _lines(a), _lines(b)
-        diff = [line.rstrip("\n") for line in difflib.unified_diff(la, lb, "recorded", "reproduced", n=context,
-                                                                      lineterm="")][2:]
+        diff = [
+            line.rstrip("\n") for line in difflib.unified_diff(la, lb, "recorded", "reproduced", n=context, lineterm="")
+        ][2:]
         if not diff:  # the same lines, different detail (e.g. an HTML table)
             kinds = sorted({m for item in a + b if item["type"] == "data" for m in item["data"]})
             diff = [f"~ {', '.join(kinds) or 'output'} differs"]

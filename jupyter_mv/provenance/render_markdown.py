@@ -11,8 +11,9 @@ from .util import cell_files, cell_notes, human_size, origin_text, value_text, w
 __all__ = ["render_markdown"]
 
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "`": "\\`", "[": "\\[",
-                          "]": "\\]", "|": "\\|"})
+_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\\": "\\\\", "`": "\\`", "[": "\\[", "]": "\\]", "|": "\\|"}
+)
 
 
 def _t(value: Any) -> str:
@@ -67,8 +68,11 @@ def render_markdown(report: dict[str, Any]) -> str:
     subject, version = report["subject"], report["notebook_version"]
     lines = [f"# {_t(title_of(report))}", ""]
     if version is not None:
-        lines += [f"Made by **{_t(version['label'])}** ({_code(version['short_id'])}), {when(version['created'])}, "
-                  f"by {_t(version['author'])}." + (f" {_t(version['message'])}" if version["message"] else ""), ""]
+        lines += [
+            f"Made by **{_t(version['label'])}** ({_code(version['short_id'])}), {when(version['created'])}, "
+            f"by {_t(version['author'])}." + (f" {_t(version['message'])}" if version["message"] else ""),
+            "",
+        ]
     lines.append(f"_Generated {when(report['generated'])} by {_t(report['generator'])}._")
     lines.append("")
     if report["warnings"]:
@@ -81,21 +85,27 @@ def render_markdown(report: dict[str, Any]) -> str:
     model = subject["model"]
     rows: list[list[Any]] = []
     if model is not None:
-        rows += [["model", f"{_t(model['label'])} ({_t(model['flavor'])}, {human_size(model['size'])})"],
-                 ["model hash", _code(model["hash"])],
-                 ["model saved", f"{when(model['created'])} by {_t(model['author'])}"]]
+        rows += [
+            ["model", f"{_t(model['label'])} ({_t(model['flavor'])}, {human_size(model['size'])})"],
+            ["model hash", _code(model["hash"])],
+            ["model saved", f"{when(model['created'])} by {_t(model['author'])}"],
+        ]
         if model_made_with(model):
             rows.append(["model made with", _t(model_made_with(model))])
         if model["aliases"]:
             rows.append(["model aliases", ", ".join(f"@{_t(a)}" for a in model["aliases"])])
     if subject["file"] is not None:
         f = subject["file"]
-        rows += [["file", f"{_t(f['path'])} ({human_size(f['size'])}, on disk: {_t(f['on_disk'])})"],
-                 ["file hash", _code(f["hash"])]]
+        rows += [
+            ["file", f"{_t(f['path'])} ({human_size(f['size'])}, on disk: {_t(f['on_disk'])})"],
+            ["file hash", _code(f["hash"])],
+        ]
     if version is not None:
-        rows += [["notebook", _t(version["notebook"]) + (f" — {_t(version['title'])}" if version["title"] else "")],
-                 ["version", f"{_t(version['name'])} {_code(version['id'])}"],
-                 ["created", f"{when(version['created'])} by {_t(version['author'])}"]]
+        rows += [
+            ["notebook", _t(version["notebook"]) + (f" — {_t(version['title'])}" if version["title"] else "")],
+            ["version", f"{_t(version['name'])} {_code(version['id'])}"],
+            ["created", f"{when(version['created'])} by {_t(version['author'])}"],
+        ]
         if version["message"]:
             rows.append(["message", _t(version["message"])])
         if version["tags"]:
@@ -116,22 +126,46 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += ["## Lineage", ""] + _fence(lineage_mermaid(lineage), "mermaid") + [""]
     if report["parents"]:
         lines += ["### Parent versions", ""]
-        lines += _table(["version", "id", "created", "message"],
-                        [[_t(p["label"] or "?"), _code(p["short_id"]), when(p["created"]), _t(p["message"])]
-                         for p in report["parents"]])
+        lines += _table(
+            ["version", "id", "created", "message"],
+            [
+                [_t(p["label"] or "?"), _code(p["short_id"]), when(p["created"]), _t(p["message"])]
+                for p in report["parents"]
+            ],
+        )
     for key, heading in (("inputs", "Input files"), ("outputs", "Files written"), ("tracked", "Tracked files")):
         files = report[key]
         if files:
             lines += [f"## {heading}", ""]
-            lines += _table(["path", "size", "BLAKE3", "stored", "cells", "DVC"],
-                            [[_t(f["path"]), human_size(f["size"]), _code(f["hash"]),
-                              "yes" if f["stored"] else "hash only", _t(", ".join(map(str, f["cells"]))),
-                              _t(dvc_text(f["dvc"]))] for f in files])
+            lines += _table(
+                ["path", "size", "BLAKE3", "stored", "cells", "DVC"],
+                [
+                    [
+                        _t(f["path"]),
+                        human_size(f["size"]),
+                        _code(f["hash"]),
+                        "yes" if f["stored"] else "hash only",
+                        _t(", ".join(map(str, f["cells"]))),
+                        _t(dvc_text(f["dvc"])),
+                    ]
+                    for f in files
+                ],
+            )
     if report["models"]:
         lines += ["## Models made by this version", ""]
-        lines += _table(["model", "flavor", "size", "hash", "aliases"],
-                        [[_t(m["label"]), _t(m["flavor"]), human_size(m["size"]), _code(m["hash"][:16]),
-                          ", ".join(f"@{_t(a)}" for a in m["aliases"])] for m in report["models"]])
+        lines += _table(
+            ["model", "flavor", "size", "hash", "aliases"],
+            [
+                [
+                    _t(m["label"]),
+                    _t(m["flavor"]),
+                    human_size(m["size"]),
+                    _code(m["hash"][:16]),
+                    ", ".join(f"@{_t(a)}" for a in m["aliases"]),
+                ]
+                for m in report["models"]
+            ],
+        )
     for key in ("metrics", "params"):
         if report[key]:
             lines += [f"## {key.capitalize()}", ""]
@@ -141,8 +175,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         source = "the kernel's record" if execution.get("source") == "kernel" else "the saved execution counts"
         lines += ["## Cells in the order they ran", "", f"Order from {source}.", ""]
         for c in report["cells"]:
-            notes = ([f"**{_t(text)}**" if kind == "mark" else _t(text) for kind, text in cell_notes(c)]
-                     + [_t(text) for text in cell_files(c)])
+            notes = [f"**{_t(text)}**" if kind == "mark" else _t(text) for kind, text in cell_notes(c)] + [
+                _t(text) for text in cell_files(c)
+            ]
             rank = f"{c['run_rank']}." if c["run_rank"] else "–"
             count = f"[{c['execution_count']}]" if c["execution_count"] is not None else "[ ]"
             lines.append(f"### {rank} Cell {c['position']} {count}" + (f" — {'; '.join(notes)}" if notes else ""))
@@ -153,11 +188,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += ["## Environment", "", _t(env["summary"]), ""]
         if env["imported"]:
             lines += ["Imported by the notebook:", ""]
-            lines += _table(["module", "distribution", "version"],
-                            [[_t(i["module"]), _t(i["distribution"] or ""), _t(i["version"] or "")]
-                             for i in env["imported"]])
+            lines += _table(
+                ["module", "distribution", "version"],
+                [[_t(i["module"]), _t(i["distribution"] or ""), _t(i["version"] or "")] for i in env["imported"]],
+            )
         lines += ["<details><summary>All " + str(len(env["packages"])) + " installed packages</summary>", ""]
-        lines += _table(["package", "version", "from"],
-                        [[_t(p["name"]), _t(p["version"]), _t(origin_text(p["origin"]))] for p in env["packages"]])
+        lines += _table(
+            ["package", "version", "from"],
+            [[_t(p["name"]), _t(p["version"]), _t(origin_text(p["origin"]))] for p in env["packages"]],
+        )
         lines += ["</details>", ""]
     return "\n".join(lines).rstrip("\n") + "\n"

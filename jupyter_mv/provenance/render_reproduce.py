@@ -10,20 +10,32 @@ __all__ = ["render_text"]
 def render_text(result: dict[str, Any], *, color: bool = False) -> str:
     """The result for a terminal or ``%mv reproduce``: environment first, then cells,
     files, models, metrics, and the verdict last."""
+
     def style(text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if color else text
 
-    marks = {"identical": style("✓", "32"), "different": style("✗", "31"), "missing": style("✗", "31"),
-             "not_saved": style("✗", "31"), "not_run": style("✗", "31"), "skipped": style("·", "2"),
-             "not_compared": style("?", "33")}
+    marks = {
+        "identical": style("✓", "32"),
+        "different": style("✗", "31"),
+        "missing": style("✗", "31"),
+        "not_saved": style("✗", "31"),
+        "not_run": style("✗", "31"),
+        "skipped": style("·", "2"),
+        "not_compared": style("?", "33"),
+    }
     v = result["notebook_version"]
     kernel = result["kernel"] or {}
     lines = [f"Reproducing {v['label']} ({v['short_id']}) in a fresh {kernel.get('name') or 'python3'} kernel"]
     env = result["environment"]
     if env:
         if env["differences"]:
-            lines.append(style(f"environment: {len(env['differences'])} difference"
-                               f"{'s' if len(env['differences']) != 1 else ''} from the recorded one", "33"))
+            lines.append(
+                style(
+                    f"environment: {len(env['differences'])} difference"
+                    f"{'s' if len(env['differences']) != 1 else ''} from the recorded one",
+                    "33",
+                )
+            )
             lines += [f"  {d}" for d in env["differences"][:40]]
             if len(env["differences"]) > 40:
                 lines.append(f"  … {len(env['differences']) - 40} more")
@@ -38,8 +50,10 @@ def render_text(result: dict[str, Any], *, color: bool = False) -> str:
         for c in result["cells"]:
             count = f"[{c['execution_count']}]" if c["execution_count"] is not None else "[ ]"
             reason = f"  ({c['reason']})" if c["reason"] else ""
-            lines.append(f"  {marks.get(c['status'], '?')} cell {c['position']:<3} {count:<6} "
-                         f"{c['status'].replace('_', ' ')}{reason}")
+            lines.append(
+                f"  {marks.get(c['status'], '?')} cell {c['position']:<3} {count:<6} "
+                f"{c['status'].replace('_', ' ')}{reason}"
+            )
             lines += [f"      {d}" for d in c["diff"]]
     for key, title in (("files", "files written"), ("models", "models")):
         if result[key]:
@@ -50,12 +64,12 @@ def render_text(result: dict[str, Any], *, color: bool = False) -> str:
     if result["metrics"]:
         lines.append("metrics:")
         for m in result["metrics"]:
-            lines.append(f"  {marks.get(m['status'], '?')} {m['name']}  recorded {m['recorded']}, "
-                         f"reproduced {m['reproduced'] if m['reproduced'] is not None else '—'}")
+            lines.append(
+                f"  {marks.get(m['status'], '?')} {m['name']}  recorded {m['recorded']}, "
+                f"reproduced {m['reproduced'] if m['reproduced'] is not None else '—'}"
+            )
     verdict = {"identical": "32", "different": "31", "failed": "31"}.get(result["status"], "0")
     lines.append(style(result["summary"], "1;" + verdict) + f"  ({result['duration']:.1f} s)")
     if result.get("folder"):
         lines.append(f"kept the run in {result['folder']}")
     return "\n".join(lines) + "\n"
-
-

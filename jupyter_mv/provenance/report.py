@@ -50,10 +50,23 @@ def report_for(store: Store, subject: Subject) -> dict[str, Any]:
 
     version = subject.version
     report: dict[str, Any] = {
-        "format": FORMAT, "version": VERSION, "generated": iso_time(time.time()),
-        "generator": f"jupyter-mv {__version__}", "subject": subject.to_dict(),
-        "notebook_version": None, "models": [], "cells": [], "execution": None, "inputs": [], "outputs": [],
-        "tracked": [], "environment": None, "metrics": {}, "params": {}, "parents": [], "lineage": None,
+        "format": FORMAT,
+        "version": VERSION,
+        "generated": iso_time(time.time()),
+        "generator": f"jupyter-mv {__version__}",
+        "subject": subject.to_dict(),
+        "notebook_version": None,
+        "models": [],
+        "cells": [],
+        "execution": None,
+        "inputs": [],
+        "outputs": [],
+        "tracked": [],
+        "environment": None,
+        "metrics": {},
+        "params": {},
+        "parents": [],
+        "lineage": None,
         "warnings": [],
     }
     if version is not None:
@@ -108,33 +121,58 @@ def _version_dict(version: Version, notebook: dict[str, Any] | None) -> dict[str
 
     kernelspec = notebook_kernelspec(notebook) or {}
     return {
-        "id": version.id, "short_id": version.short_id, "label": version.label, "notebook": version.notebook,
-        "number": version.number, "name": version.name, "kind": version.kind, "message": version.message,
-        "author": version.author, "created": iso_time(version.created), "parent": version.parent,
-        "tags": list(version.tags), "aliases": list(version.aliases), "git": version.git,
-        "title": _title(notebook), "kernel": kernelspec.get("name") if kernelspec else None,
+        "id": version.id,
+        "short_id": version.short_id,
+        "label": version.label,
+        "notebook": version.notebook,
+        "number": version.number,
+        "name": version.name,
+        "kind": version.kind,
+        "message": version.message,
+        "author": version.author,
+        "created": iso_time(version.created),
+        "parent": version.parent,
+        "tags": list(version.tags),
+        "aliases": list(version.aliases),
+        "git": version.git,
+        "title": _title(notebook),
+        "kernel": kernelspec.get("name") if kernelspec else None,
         "kernel_display_name": kernelspec.get("display_name") if kernelspec else None,
         "environment": version.environment,
-        "file": next(({"path": f.path, "hash": f.hash, "size": f.size} for f in version.files
-                      if f.role == "notebook"), None),
+        "file": next(
+            ({"path": f.path, "hash": f.hash, "size": f.size} for f in version.files if f.role == "notebook"), None
+        ),
     }
 
 
 def _model_brief(model: registry.ModelVersion) -> dict[str, Any]:
-    return {"name": model.name, "number": model.number, "label": model.label, "hash": model.hash,
-            "flavor": model.flavor, "size": model.size, "created": iso_time(model.created),
-            "aliases": list(model.aliases), "metrics": model.metrics}
+    return {
+        "name": model.name,
+        "number": model.number,
+        "label": model.label,
+        "hash": model.hash,
+        "flavor": model.flavor,
+        "size": model.size,
+        "created": iso_time(model.created),
+        "aliases": list(model.aliases),
+        "metrics": model.metrics,
+    }
 
 
 def _file(store: Store, entry: Any, kinds: dict[str, Any], cells: list[dict[str, Any]]) -> dict[str, Any]:
     def where(key: str) -> list[int]:
         return [c["position"] for c in cells if entry.path in c[key]]
 
-    return {"path": entry.path, "hash": entry.hash, "size": entry.size, "stored": entry.stored,
-            "read_in": [c for c in kinds.get("read") or [] if isinstance(c, int)],
-            "written_in": [c for c in kinds.get("written") or [] if isinstance(c, int)],
-            "cells": sorted(set(where("reads") + where("writes"))),
-            "dvc": dvc_check(store.path_of(entry.path), entry.dvc) if entry.dvc else None}
+    return {
+        "path": entry.path,
+        "hash": entry.hash,
+        "size": entry.size,
+        "stored": entry.stored,
+        "read_in": [c for c in kinds.get("read") or [] if isinstance(c, int)],
+        "written_in": [c for c in kinds.get("written") or [] if isinstance(c, int)],
+        "cells": sorted(set(where("reads") + where("writes"))),
+        "dvc": dvc_check(store.path_of(entry.path), entry.dvc) if entry.dvc else None,
+    }
 
 
 def _environment(env: dict[str, Any] | None, imports: Any) -> dict[str, Any] | None:
@@ -142,13 +180,30 @@ def _environment(env: dict[str, Any] | None, imports: Any) -> dict[str, Any] | N
         return None
     from ..capture.environment import environment_summary
 
-    packages = [{"name": str(p.get("name")), "version": str(p.get("version")),
-                 "origin": p.get("origin") if isinstance(p.get("origin"), dict) else {"kind": "index"}}
-                for p in env.get("packages") or [] if isinstance(p, dict) and p.get("name")]
-    conda = [{"name": str(p.get("name")), "version": str(p.get("version")), "channel": p.get("channel"),
-              "build": p.get("build")} for p in env.get("conda_packages") or [] if isinstance(p, dict)]
-    imported = [{"module": str(m), "distribution": (i or {}).get("distribution"), "version": (i or {}).get("version")}
-                for m, i in sorted((imports or {}).items()) if isinstance(i, dict) or i is None]
+    packages = [
+        {
+            "name": str(p.get("name")),
+            "version": str(p.get("version")),
+            "origin": p.get("origin") if isinstance(p.get("origin"), dict) else {"kind": "index"},
+        }
+        for p in env.get("packages") or []
+        if isinstance(p, dict) and p.get("name")
+    ]
+    conda = [
+        {
+            "name": str(p.get("name")),
+            "version": str(p.get("version")),
+            "channel": p.get("channel"),
+            "build": p.get("build"),
+        }
+        for p in env.get("conda_packages") or []
+        if isinstance(p, dict)
+    ]
+    imported = [
+        {"module": str(m), "distribution": (i or {}).get("distribution"), "version": (i or {}).get("version")}
+        for m, i in sorted((imports or {}).items())
+        if isinstance(i, dict) or i is None
+    ]
     py = env.get("python") or {}
     plat = env.get("platform") or {}
     return {
@@ -169,12 +224,31 @@ def _parents(store: Store, version: Version) -> list[dict[str, Any]]:
         try:
             parent = store.get(current)
         except MVError:
-            out.append({"id": current, "short_id": current[:12], "label": None, "created": None, "message": "",
-                        "author": None, "tags": [], "missing": True})
+            out.append(
+                {
+                    "id": current,
+                    "short_id": current[:12],
+                    "label": None,
+                    "created": None,
+                    "message": "",
+                    "author": None,
+                    "tags": [],
+                    "missing": True,
+                }
+            )
             break
-        out.append({"id": parent.id, "short_id": parent.short_id, "label": parent.label,
-                    "created": iso_time(parent.created), "message": parent.message, "author": parent.author,
-                    "tags": list(parent.tags), "missing": False})
+        out.append(
+            {
+                "id": parent.id,
+                "short_id": parent.short_id,
+                "label": parent.label,
+                "created": iso_time(parent.created),
+                "message": parent.message,
+                "author": parent.author,
+                "tags": list(parent.tags),
+                "missing": False,
+            }
+        )
         current = parent.parent
     return out
 
@@ -208,39 +282,81 @@ def _plural(n: int, word: str) -> str:
 def _warnings(report: dict[str, Any], subject: Subject, version: Version | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     if version is None:
-        out.append(_warning("no_notebook_version", "this model was saved without a link to the notebook version "
-                            "that made it: where it came from is unknown"))
+        out.append(
+            _warning(
+                "no_notebook_version",
+                "this model was saved without a link to the notebook version "
+                "that made it: where it came from is unknown",
+            )
+        )
         return out
     execution = report["execution"] or {}
     if execution.get("out_of_order"):
-        out.append(_warning("out_of_order", "the cells ran out of order (cells " +
-                            " → ".join(map(str, execution.get("order") or [])) +
-                            "): running the notebook top to bottom may not give the same model",
-                            order=execution.get("order") or []))
+        out.append(
+            _warning(
+                "out_of_order",
+                "the cells ran out of order (cells "
+                + " → ".join(map(str, execution.get("order") or []))
+                + "): running the notebook top to bottom may not give the same model",
+                order=execution.get("order") or [],
+            )
+        )
     if execution.get("edited_after_run"):
         cells = execution["edited_after_run"]
-        out.append(_warning("edited_after_run", f"{_plural(len(cells), 'cell')} ({', '.join(map(str, cells))}) "
-                            "changed after they last ran: the saved code is not the code that ran", cells=cells))
+        out.append(
+            _warning(
+                "edited_after_run",
+                f"{_plural(len(cells), 'cell')} ({', '.join(map(str, cells))}) "
+                "changed after they last ran: the saved code is not the code that ran",
+                cells=cells,
+            )
+        )
     if execution.get("not_run"):
         cells = execution["not_run"]
-        out.append(_warning("not_run", f"{_plural(len(cells), 'cell')} ({', '.join(map(str, cells))}) did not run "
-                            "in the kernel that made this version", level="info", cells=cells))
+        out.append(
+            _warning(
+                "not_run",
+                f"{_plural(len(cells), 'cell')} ({', '.join(map(str, cells))}) did not run "
+                "in the kernel that made this version",
+                level="info",
+                cells=cells,
+            )
+        )
     if execution.get("unmatched_runs"):
         n = execution["unmatched_runs"]
-        out.append(_warning("unsaved_code", f"{_plural(n, 'run')} of code that is not in the saved notebook "
-                            "(deleted or since edited cells)", runs=n))
+        out.append(
+            _warning(
+                "unsaved_code",
+                f"{_plural(n, 'run')} of code that is not in the saved notebook (deleted or since edited cells)",
+                runs=n,
+            )
+        )
     for f in report["inputs"]:
         if not f["stored"]:
-            out.append(_warning("input_not_stored", f"input {f['path']} was recorded by hash only: it is not in "
-                                "the store and cannot be restored", path=f["path"], hash=f["hash"]))
+            out.append(
+                _warning(
+                    "input_not_stored",
+                    f"input {f['path']} was recorded by hash only: it is not in the store and cannot be restored",
+                    path=f["path"],
+                    hash=f["hash"],
+                )
+            )
     for key in ("inputs", "outputs", "tracked"):
         for f in report[key]:
             dvc = f["dvc"]
             if dvc and dvc["matches"] is False:
-                out.append(_warning("dvc_changed", f"{f['path']} on disk no longer has the md5 {dvc['source']} "
-                                    f"recorded ({dvc['md5']}) when {version.label} was made", level="info",
-                                    path=f["path"], source=dvc["source"], md5=dvc["md5"],
-                                    current=dvc["current_md5"]))
+                out.append(
+                    _warning(
+                        "dvc_changed",
+                        f"{f['path']} on disk no longer has the md5 {dvc['source']} "
+                        f"recorded ({dvc['md5']}) when {version.label} was made",
+                        level="info",
+                        path=f["path"],
+                        source=dvc["source"],
+                        md5=dvc["md5"],
+                        current=dvc["current_md5"],
+                    )
+                )
     env = report["environment"]
     if env is None:
         out.append(_warning("no_environment", "no environment was recorded: the package versions are unknown"))
@@ -249,36 +365,72 @@ def _warnings(report: dict[str, Any], subject: Subject, version: Version | None)
             origin = p["origin"]
             kind = origin.get("kind")
             if kind == "editable":
-                out.append(_warning("editable_package", f"{p['name']} {p['version']} is an editable install from "
-                                    f"{origin.get('url')}: its code may have changed since", package=p["name"]))
+                out.append(
+                    _warning(
+                        "editable_package",
+                        f"{p['name']} {p['version']} is an editable install from "
+                        f"{origin.get('url')}: its code may have changed since",
+                        package=p["name"],
+                    )
+                )
             elif kind == "vcs":
                 revision, commit = origin.get("revision"), origin.get("commit")
                 if not commit or not (isinstance(revision, str) and _COMMIT.fullmatch(revision)):
                     at = f" (at commit {commit})" if commit else ""
-                    out.append(_warning("unpinned_vcs", f"{p['name']} was installed from {origin.get('url')} "
-                                        + (f"at the moving reference {revision!r}" if revision else
-                                           "without a pinned revision") + at, package=p["name"], commit=commit))
+                    out.append(
+                        _warning(
+                            "unpinned_vcs",
+                            f"{p['name']} was installed from {origin.get('url')} "
+                            + (f"at the moving reference {revision!r}" if revision else "without a pinned revision")
+                            + at,
+                            package=p["name"],
+                            commit=commit,
+                        )
+                    )
             elif kind == "local":
-                out.append(_warning("local_package", f"{p['name']} {p['version']} was installed from the local "
-                                    f"path {origin.get('url')}", level="info", package=p["name"]))
+                out.append(
+                    _warning(
+                        "local_package",
+                        f"{p['name']} {p['version']} was installed from the local path {origin.get('url')}",
+                        level="info",
+                        package=p["name"],
+                    )
+                )
     git = version.git
     if isinstance(git, dict) and git.get("dirty"):
         files = git.get("dirty_files") or []
         n = git.get("dirty_count") or len(files)
         shown = ", ".join(files[:8]) + (" …" if len(files) > 8 else "")
-        out.append(_warning("git_dirty", f"the git work tree had uncommitted changes in {_plural(n, 'file')}"
-                            + (f": {shown}" if shown else ""), files=files[:200], commit=git.get("commit")))
+        out.append(
+            _warning(
+                "git_dirty",
+                f"the git work tree had uncommitted changes in {_plural(n, 'file')}" + (f": {shown}" if shown else ""),
+                files=files[:200],
+                commit=git.get("commit"),
+            )
+        )
     if subject.file is not None:
         if subject.disk_hash is None:
             out.append(_warning("file_missing", f"{subject.file.path} is no longer on disk", level="info"))
         elif subject.disk_hash != subject.file.hash:
-            out.append(_warning("file_changed", f"{subject.file.path} on disk differs from what {version.label} "
-                                "wrote: no version records its current content", current=subject.disk_hash))
+            out.append(
+                _warning(
+                    "file_changed",
+                    f"{subject.file.path} on disk differs from what {version.label} "
+                    "wrote: no version records its current content",
+                    current=subject.disk_hash,
+                )
+            )
     if subject.model is not None:
         marked = [c for c in report["cells"] if c["marks"]]
         if not marked:
-            out.append(_warning("model_cell_unknown", f"no cell of {Path(version.notebook).name} visibly saves "
-                                f"{subject.model.name}", level="info"))
+            out.append(
+                _warning(
+                    "model_cell_unknown",
+                    f"no cell of {Path(version.notebook).name} visibly saves {subject.model.name}",
+                    level="info",
+                )
+            )
     return out
 
 

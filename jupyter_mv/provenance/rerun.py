@@ -66,8 +66,16 @@ del _mv_json
 """
 
 
-def reproduce(store: Store, ref: str, *, notebook: str | None = None, kernel_name: str | None = None,
-              timeout: float = 600, keep: bool = False, progress: Progress = null_progress) -> dict[str, Any]:
+def reproduce(
+    store: Store,
+    ref: str,
+    *,
+    notebook: str | None = None,
+    kernel_name: str | None = None,
+    timeout: float = 600,
+    keep: bool = False,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:
     """Run the notebook version behind ``ref`` (a model, a file it wrote, or a version)
     again in a fresh kernel and compare.
 
@@ -86,11 +94,26 @@ def reproduce(store: Store, ref: str, *, notebook: str | None = None, kernel_nam
     started = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="jupyter-mv-reproduce-"))
     result: dict[str, Any] = {
-        "format": FORMAT, "version": 1, "subject": {"kind": subject.kind, "ref": ref, "label": subject.label},
-        "notebook_version": {"id": version.id, "short_id": version.short_id, "label": version.label,
-                             "notebook": version.notebook},
-        "status": "failed", "summary": "", "kernel": None, "environment": None, "warnings": [], "cells": [],
-        "files": [], "models": [], "metrics": [], "error": None, "duration": 0.0,
+        "format": FORMAT,
+        "version": 1,
+        "subject": {"kind": subject.kind, "ref": ref, "label": subject.label},
+        "notebook_version": {
+            "id": version.id,
+            "short_id": version.short_id,
+            "label": version.label,
+            "notebook": version.notebook,
+        },
+        "status": "failed",
+        "summary": "",
+        "kernel": None,
+        "environment": None,
+        "warnings": [],
+        "cells": [],
+        "files": [],
+        "models": [],
+        "metrics": [],
+        "error": None,
+        "duration": 0.0,
         "folder": str(folder) if keep else None,
     }
     try:
@@ -107,16 +130,30 @@ def _warn(result: dict[str, Any], code: str, message: str) -> None:
     result["warnings"].append({"code": code, "message": message})
 
 
-def _run(store: Store, version: Version, subject: Any, folder: Path, result: dict[str, Any], *,
-         kernel_name: str | None, timeout: float, progress: Progress) -> None:
+def _run(
+    store: Store,
+    version: Version,
+    subject: Any,
+    folder: Path,
+    result: dict[str, Any],
+    *,
+    kernel_name: str | None,
+    timeout: float,
+    progress: Progress,
+) -> None:
     import nbformat
 
     execution = (version.extra.get("kernel") or {}).get("execution") or {}
     if execution.get("out_of_order"):
         _warn(result, "out_of_order", "the recorded version's cells ran out of order; this run goes top to bottom")
     if execution.get("edited_after_run"):
-        _warn(result, "edited_after_run", "cells " + ", ".join(map(str, execution["edited_after_run"]))
-              + " were edited after they ran: the recorded outputs came from other code")
+        _warn(
+            result,
+            "edited_after_run",
+            "cells "
+            + ", ".join(map(str, execution["edited_after_run"]))
+            + " were edited after they ran: the recorded outputs came from other code",
+        )
     wanted = [f.path for f in version.files if f.role != "output" and f.stored]
     for f in version.files:
         if f.role != "output" and not f.stored:
@@ -132,15 +169,22 @@ def _run(store: Store, version: Version, subject: Any, folder: Path, result: dic
         _warn(result, "kernel_fallback", fallback)
     from ..diff.reader import kernelspec
 
-    language = ((kernelspec(nb) or {}).get("language")
-                or (nb.metadata.get("language_info") or {}).get("name") or "python")
+    language = (
+        (kernelspec(nb) or {}).get("language") or (nb.metadata.get("language_info") or {}).get("name") or "python"
+    )
     result["kernel"] = {"name": kernel, "python": None, "jupyter_mv": False}
 
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel, allow_errors=True, record_timing=False,
-                            resources={"metadata": {"path": str(nb_path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel,
+        allow_errors=True,
+        record_timing=False,
+        resources={"metadata": {"path": str(nb_path.parent)}},
+    )
     env = {k: v for k, v in os.environ.items() if k not in ("JUPYTER_MV_STORE", "JPY_SESSION_NAME")}
     env["JUPYTER_MV_AUTOLOAD"] = "1"
     env["JUPYTER_MV_AUTHOR"] = version.author
@@ -151,13 +195,16 @@ def _run(store: Store, version: Version, subject: Any, folder: Path, result: dic
     try:
         with client.setup_kernel(env=env, stderr=log, stdout=log):
             if language == "python":
-                info = _side_cell(client, _BOOTSTRAP.format(root=str(folder), notebook=str(nb_path),
-                                                            marker=_MARKER))
+                info = _side_cell(client, _BOOTSTRAP.format(root=str(folder), notebook=str(nb_path), marker=_MARKER))
                 result["kernel"]["python"] = info.get("python")
                 result["kernel"]["jupyter_mv"] = bool(info.get("loaded"))
                 if not info.get("loaded"):
-                    _warn(result, "no_kernel_side", "jupyter-mv could not load in the kernel "
-                          f"({info.get('error', 'no answer')}): %mv cells fail and metrics are not compared")
+                    _warn(
+                        result,
+                        "no_kernel_side",
+                        "jupyter-mv could not load in the kernel "
+                        f"({info.get('error', 'no answer')}): %mv cells fail and metrics are not compared",
+                    )
             with progress("reproduce", len(code_cells), "cell") as update:
                 for index in code_cells:
                     client.execute_cell(nb.cells[index], index)
@@ -186,9 +233,14 @@ def _run(store: Store, version: Version, subject: Any, folder: Path, result: dic
     replace = {str(folder): str(store.root)}
     for index in code_cells:
         cell = nb.cells[index]
-        entry: dict[str, Any] = {"position": index + 1, "id": cell.get("id"),
-                                 "execution_count": cell.get("execution_count"), "status": "", "diff": [],
-                                 "reason": ""}
+        entry: dict[str, Any] = {
+            "position": index + 1,
+            "id": cell.get("id"),
+            "execution_count": cell.get("execution_count"),
+            "status": "",
+            "diff": [],
+            "reason": "",
+        }
         if _is_mv_only(cell.source):
             entry.update(status="skipped", reason="jupyter-mv's own cell")
         elif index not in executed:
@@ -227,7 +279,7 @@ def _side_cell(client: Any, code: str) -> dict[str, Any]:
         for line in str(text).splitlines():
             if line.startswith(_MARKER):
                 try:
-                    answer: dict[str, Any] = json.loads(line[len(_MARKER):])
+                    answer: dict[str, Any] = json.loads(line[len(_MARKER) :])
                     return answer
                 except ValueError:
                     break
@@ -253,8 +305,9 @@ def _kernel_name(nb: Any, requested: str | None) -> tuple[str, str | None]:
     return "python3", None
 
 
-def _environment(store: Store, version: Version, captured: dict[str, Any] | None, python: str | None,
-                 env: dict[str, str]) -> dict[str, Any]:
+def _environment(
+    store: Store, version: Version, captured: dict[str, Any] | None, python: str | None, env: dict[str, str]
+) -> dict[str, Any]:
     """The kernel's environment (as the kernel side captured it after the run, like a
     snapshot does; else captured from outside) against the recorded one."""
     from ..capture.environment import capture_environment
@@ -338,8 +391,9 @@ def _model_checks(store: Store, version: Version, folder: Path) -> list[dict[str
                 except MVError:
                     again = None
             status = "not_saved" if again is None else "identical" if again.hash == m.hash else "different"
-            out.append({"label": m.label, "status": status, "recorded": m.hash,
-                        "reproduced": again.hash if again else None})
+            out.append(
+                {"label": m.label, "status": status, "recorded": m.hash, "reproduced": again.hash if again else None}
+            )
     finally:
         if scratch is not None:
             scratch.close()
@@ -353,8 +407,9 @@ def _same(a: Any, b: Any) -> bool:
     return same
 
 
-def _metric_checks(store: Store, version: Version, subject: Any, folder: Path, probe: dict[str, Any],
-                   result: dict[str, Any]) -> list[dict[str, Any]]:
+def _metric_checks(
+    store: Store, version: Version, subject: Any, folder: Path, probe: dict[str, Any], result: dict[str, Any]
+) -> list[dict[str, Any]]:
     recorded = dict(version.metrics)
     if subject.model is not None:
         recorded.update(subject.model.metrics)
@@ -378,8 +433,14 @@ def _metric_checks(store: Store, version: Version, subject: Any, folder: Path, p
             out.append({"name": name, "status": "missing", "recorded": value, "reproduced": None})
         else:
             again = reproduced[name]
-            out.append({"name": name, "status": "identical" if _same(value, again) else "different",
-                        "recorded": value, "reproduced": again})
+            out.append(
+                {
+                    "name": name,
+                    "status": "identical" if _same(value, again) else "different",
+                    "recorded": value,
+                    "reproduced": again,
+                }
+            )
     return out
 
 
@@ -398,8 +459,13 @@ def _verdict(result: dict[str, Any]) -> tuple[str, str]:
         return "failed", f"failed: {result['error']}"
     parts = []
     if cells:
-        parts.append("cell" + ("s " if len(cells) > 1 else " ") + ", ".join(str(c["position"]) for c in cells)
-                     + " differ" + ("" if len(cells) > 1 else "s"))
+        parts.append(
+            "cell"
+            + ("s " if len(cells) > 1 else " ")
+            + ", ".join(str(c["position"]) for c in cells)
+            + " differ"
+            + ("" if len(cells) > 1 else "s")
+        )
     parts += [f"{f['path']} {f['status']}" for f in files]
     parts += [f"model {m['label']} {m['status'].replace('_', ' ')}" for m in models]
     parts += [f"metric {m['name']} {m['status']}" for m in metrics]

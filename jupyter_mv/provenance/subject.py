@@ -60,15 +60,32 @@ class Subject:
         out["model"] = _model_dict(self.model) if self.model is not None else None
         out["file"] = self.file.to_dict() if self.file is not None else None
         if self.file is not None:
-            out["file"]["on_disk"] = ("missing" if self.disk_hash is None
-                                      else "same" if self.disk_hash == self.file.hash else "changed")
+            out["file"]["on_disk"] = (
+                "missing" if self.disk_hash is None else "same" if self.disk_hash == self.file.hash else "changed"
+            )
         return out
 
 
 def _model_dict(model: registry.ModelVersion) -> dict[str, Any]:
     data = model.to_dict()
-    return {k: data[k] for k in ("name", "number", "label", "hash", "flavor", "size", "created", "author",
-                                 "version", "metrics", "params", "aliases", "extra")}
+    return {
+        k: data[k]
+        for k in (
+            "name",
+            "number",
+            "label",
+            "hash",
+            "flavor",
+            "size",
+            "created",
+            "author",
+            "version",
+            "metrics",
+            "params",
+            "aliases",
+            "extra",
+        )
+    }
 
 
 def resolve_subject(store: Store, ref: str, *, notebook: str | None = None) -> Subject:
@@ -78,8 +95,10 @@ def resolve_subject(store: Store, ref: str, *, notebook: str | None = None) -> S
     :raises NotFound: nothing by that name. :raises InvalidInput: a malformed ref.
     """
     if not isinstance(ref, str) or not ref.strip():
-        raise InvalidInput("a ref is required: a model (NAME, NAME:3, NAME@ALIAS), a file a notebook wrote, "
-                           "or a version (v3, latest, a tag, an id)")
+        raise InvalidInput(
+            "a ref is required: a model (NAME, NAME:3, NAME@ALIAS), a file a notebook wrote, "
+            "or a version (v3, latest, a tag, an id)"
+        )
     ref = ref.strip()
     model = _model(store, ref)
     if model is not None:
@@ -134,24 +153,30 @@ def _paths(store: Store, ref: str) -> list[str]:
 def _file_at(store: Store, ref: str, rel: str, explain: bool) -> Subject | None:
     rows = store.db.execute(
         "SELECT v.id, f.hash FROM version_files f JOIN versions v ON v.id = f.version "
-        "WHERE f.path = ? AND f.role = 'output' ORDER BY v.created DESC, v.number DESC", [rel]
+        "WHERE f.path = ? AND f.role = 'output' ORDER BY v.created DESC, v.number DESC",
+        [rel],
     ).fetchall()
     if not rows and not explain:
         return None
     if not rows:
         other = store.db.execute(
             "SELECT v.notebook, v.number, f.role FROM version_files f JOIN versions v ON v.id = f.version "
-            "WHERE f.path = ? AND v.kind = 'full' ORDER BY v.created DESC LIMIT 1", [rel]).fetchone()
+            "WHERE f.path = ? AND v.kind = 'full' ORDER BY v.created DESC LIMIT 1",
+            [rel],
+        ).fetchone()
         if other is not None and other[2] == "notebook":  # a notebook: its latest version
             return Subject("version", ref, store.resolve(f"{other[0]}@v{other[1]}"))
         if other is not None:
             role = {"input": "an input of", "notebook": "the notebook of", "tracked": "tracked by"}.get(other[2], "in")
-            raise NotFound(f"{rel} is {role} {other[0]}@v{other[1]}, not a file a notebook wrote; "
-                           f"for that version's report use {other[0]}@v{other[1]}")
+            raise NotFound(
+                f"{rel} is {role} {other[0]}@v{other[1]}, not a file a notebook wrote; "
+                f"for that version's report use {other[0]}@v{other[1]}"
+            )
         path = store.path_of(rel)
         if path.is_file() and ("/" in ref or os.sep in ref or Path(ref).suffix):
-            raise NotFound(f"no version records {rel} as a file its notebook wrote; "
-                           "snapshot the notebook that writes it first")
+            raise NotFound(
+                f"no version records {rel} as a file its notebook wrote; snapshot the notebook that writes it first"
+            )
         return None
     disk = current_hash(store.path_of(rel))
     chosen = next((vid for vid, digest in rows if disk is not None and digest.hex() == disk), rows[0][0])

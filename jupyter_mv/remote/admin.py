@@ -39,11 +39,13 @@ def check_location(store: Store, url: str) -> None:
     normal = normalize_url(url)
     if not normal.startswith("file://"):
         return
-    folder = Path(os.path.realpath(normal[len("file://"):]))
+    folder = Path(os.path.realpath(normal[len("file://") :]))
     here = Path(os.path.realpath(store.dir))
     if folder.is_relative_to(here) or here.is_relative_to(folder):
-        raise InvalidInput("a remote cannot be the version store, a folder inside it, or a folder that holds it: "
-                           "choose a folder outside the project")
+        raise InvalidInput(
+            "a remote cannot be the version store, a folder inside it, or a folder that holds it: "
+            "choose a folder outside the project"
+        )
 
 
 def checked_url(store: Store, name: str | None) -> tuple[str, str]:

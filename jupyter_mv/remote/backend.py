@@ -24,8 +24,25 @@ from ..store.remotes import NAME, check_remote_name
 __all__ = ["NAME", "check_remote_name", "normalize_url", "Backend", "open_backend"]
 
 #: fsspec protocols that cannot hold a remote: read-only, or views over another file system.
-_UNUSABLE = {"http", "https", "github", "git", "zip", "tar", "libarchive", "reference", "cached", "blockcache",
-             "filecache", "simplecache", "dir", "data", "jupyter", "memory", "hf"}
+_UNUSABLE = {
+    "http",
+    "https",
+    "github",
+    "git",
+    "zip",
+    "tar",
+    "libarchive",
+    "reference",
+    "cached",
+    "blockcache",
+    "filecache",
+    "simplecache",
+    "dir",
+    "data",
+    "jupyter",
+    "memory",
+    "hf",
+}
 #: Back ends where a file is written under a temporary name and renamed into place.
 _RENAMES = {"file", "local", "sftp", "ssh"}
 #: Object stores: no user name is ever part of their URLs, only a key could stand there.
@@ -78,8 +95,10 @@ def normalize_url(url: Any) -> str:
     return url.rstrip("/")
 
 
-_CREDENTIALS_HINT = ("credentials come from the back end's own configuration (AWS_* variables and ~/.aws "
-                     "for s3://, ssh keys and ~/.ssh/config for sftp://)")
+_CREDENTIALS_HINT = (
+    "credentials come from the back end's own configuration (AWS_* variables and ~/.aws "
+    "for s3://, ssh keys and ~/.ssh/config for sftp://)"
+)
 
 
 def _refuse_credentials(url: str, parts: SplitResult) -> None:
@@ -93,13 +112,17 @@ def _refuse_credentials(url: str, parts: SplitResult) -> None:
     if parts.password is not None or any(kind == "userinfo" and value != user for kind, user, value in found):
         raise InvalidInput(f"a remote URL must not hold a password: {_CREDENTIALS_HINT}")
     if parts.username is not None and parts.scheme.lower() in _OBJECT_STORES:
-        raise InvalidInput(f"a remote URL must not hold a user name or key before the @ in "
-                           f"{parts.scheme.lower()}://: {_CREDENTIALS_HINT}")
+        raise InvalidInput(
+            f"a remote URL must not hold a user name or key before the @ in "
+            f"{parts.scheme.lower()}://: {_CREDENTIALS_HINT}"
+        )
     params = sorted({name[:40] for kind, name, _ in found if kind == "param"})
     if params:
         named = ", ".join(params)
-        raise InvalidInput(f"a remote URL must not hold credentials: remove the {named} parameter"
-                           f"{'s' if len(params) > 1 else ''}; {_CREDENTIALS_HINT}")
+        raise InvalidInput(
+            f"a remote URL must not hold credentials: remove the {named} parameter"
+            f"{'s' if len(params) > 1 else ''}; {_CREDENTIALS_HINT}"
+        )
 
 
 @dataclass
@@ -196,7 +219,7 @@ class Backend:
             name = self.fs._strip_protocol(name)
             if not name.startswith(strip):
                 continue
-            key = name[len(strip):]
+            key = name[len(strip) :]
             if key.rsplit("/", 1)[-1].startswith("."):
                 continue
             out[key] = int(info.get("size") or 0)
@@ -217,7 +240,7 @@ def open_backend(url: str) -> Backend:
         url = "file://" + os.path.abspath(url)
     if url.startswith("file://"):
         fs = fsspec.filesystem("file")
-        return Backend(fs, url[len("file://"):].rstrip("/") or "/", url, True)
+        return Backend(fs, url[len("file://") :].rstrip("/") or "/", url, True)
     parts = urlsplit(url)
     protocol = parts.scheme.lower()
     if protocol in ("sftp", "ssh"):
@@ -236,8 +259,10 @@ def open_backend(url: str) -> Backend:
         fs, root = fsspec.core.url_to_fs(url, **options)
     except ImportError:
         extra = _EXTRAS.get(protocol)
-        raise InvalidInput(f"{protocol}:// remotes need a package that is not installed"
-                           + (f": pip install 'jupyter-mv[{extra}]'" if extra else "")) from None
+        raise InvalidInput(
+            f"{protocol}:// remotes need a package that is not installed"
+            + (f": pip install 'jupyter-mv[{extra}]'" if extra else "")
+        ) from None
     return Backend(fs, root.rstrip("/"), url, protocol in _RENAMES)
 
 
@@ -285,8 +310,9 @@ def _known_hosts_policy(files: list[str]) -> Any:
                         continue
             known = keys.lookup(hostname)
             if known is None or key.get_name() not in known:
-                raise NotFound(f"host {hostname} is not in your known hosts; connect once with ssh to check "
-                               "and add its key")
+                raise NotFound(
+                    f"host {hostname} is not in your known hosts; connect once with ssh to check and add its key"
+                )
             if known[key.get_name()] != key:
                 raise InvalidInput(f"the host key of {hostname} differs from the one in your known hosts")
 

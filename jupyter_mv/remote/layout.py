@@ -26,8 +26,20 @@ from urllib.parse import quote, unquote
 from ..errors import IntegrityError
 from ..store.records import version_id
 
-__all__ = ["FORMAT", "MARKER", "pack_rel", "object_rel", "version_rel", "tag_rel", "alias_entry_rel", "version_record",
-           "check_record", "quote_name", "unquote_name", "new_alias_entry"]
+__all__ = [
+    "FORMAT",
+    "MARKER",
+    "pack_rel",
+    "object_rel",
+    "version_rel",
+    "tag_rel",
+    "alias_entry_rel",
+    "version_record",
+    "check_record",
+    "quote_name",
+    "unquote_name",
+    "new_alias_entry",
+]
 
 FORMAT = 1
 MARKER = "jupyter-mv-remote.json"
@@ -82,39 +94,85 @@ def version_record(db: Any, vid: str) -> dict[str, Any]:
     made, its environment, and the names of the packs holding those objects' chunks."""
     row = db.execute(
         "SELECT id, notebook, parent, kind, message, author, created, environment, git, metrics, params, extra "
-        "FROM versions WHERE id = ?", [vid]).fetchone()
+        "FROM versions WHERE id = ?",
+        [vid],
+    ).fetchone()
     vid, notebook, parent, kind, message, author, created, env, git, metrics, params, extra = row
-    files = [{"path": p, "role": r, "hash": h.hex(), "size": s, "mode": m, "stored": bool(st),
-              **({"dvc": json.loads(d)} if d else {})}
-             for p, r, h, s, m, st, d in db.execute(
-                 "SELECT path, role, hash, size, mode, stored, dvc FROM version_files WHERE version = ? "
-                 "ORDER BY path", [vid]).fetchall()]
-    models = [{"name": n, "object": o.hex(), "flavor": f, "size": s, "created": c, "author": a,
-               "metrics": json.loads(mt), "params": json.loads(pr), "extra": json.loads(ex)}
-              for n, o, f, s, c, a, mt, pr, ex in db.execute(
-                  "SELECT name, object, flavor, size, created, author, metrics, params, extra FROM model_versions "
-                  "WHERE version = ? ORDER BY name, number", [vid]).fetchall()]
-    hashes = sorted({bytes.fromhex(f["hash"]) for f in files if f["stored"]}
-                    | {bytes.fromhex(m["object"]) for m in models})
+    files = [
+        {
+            "path": p,
+            "role": r,
+            "hash": h.hex(),
+            "size": s,
+            "mode": m,
+            "stored": bool(st),
+            **({"dvc": json.loads(d)} if d else {}),
+        }
+        for p, r, h, s, m, st, d in db.execute(
+            "SELECT path, role, hash, size, mode, stored, dvc FROM version_files WHERE version = ? ORDER BY path", [vid]
+        ).fetchall()
+    ]
+    models = [
+        {
+            "name": n,
+            "object": o.hex(),
+            "flavor": f,
+            "size": s,
+            "created": c,
+            "author": a,
+            "metrics": json.loads(mt),
+            "params": json.loads(pr),
+            "extra": json.loads(ex),
+        }
+        for n, o, f, s, c, a, mt, pr, ex in db.execute(
+            "SELECT name, object, flavor, size, created, author, metrics, params, extra FROM model_versions "
+            "WHERE version = ? ORDER BY name, number",
+            [vid],
+        ).fetchall()
+    ]
+    hashes = sorted(
+        {bytes.fromhex(f["hash"]) for f in files if f["stored"]} | {bytes.fromhex(m["object"]) for m in models}
+    )
     objects = []
     chunk_set: set[bytes] = set()
     for h, size, chunks in _batched(db, "SELECT hash, size, chunks FROM objects WHERE hash IN ({marks})", hashes):
         objects.append({"hash": h.hex(), "size": size})
         chunk_set.update(chunks[i : i + 32] for i in range(0, len(chunks), 32))
-    packs = sorted({r[0] for r in _batched(
-        db, "SELECT DISTINCT p.name FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.hash IN ({marks})",
-        sorted(chunk_set))})
+    packs = sorted(
+        {
+            r[0]
+            for r in _batched(
+                db,
+                "SELECT DISTINCT p.name FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.hash IN ({marks})",
+                sorted(chunk_set),
+            )
+        }
+    )
     environment = None
     if env:
         found = db.execute("SELECT data FROM environments WHERE hash = ?", [env]).fetchone()
         environment = json.loads(found[0]) if found else None
     return {
         "format": FORMAT,
-        "version": {"id": vid, "notebook": notebook, "parent": parent, "kind": kind, "message": message,
-                    "author": author, "created": created, "environment": env,
-                    "git": json.loads(git) if git else None, "metrics": json.loads(metrics),
-                    "params": json.loads(params), "extra": json.loads(extra)},
-        "files": files, "objects": objects, "packs": packs, "environment_data": environment, "models": models,
+        "version": {
+            "id": vid,
+            "notebook": notebook,
+            "parent": parent,
+            "kind": kind,
+            "message": message,
+            "author": author,
+            "created": created,
+            "environment": env,
+            "git": json.loads(git) if git else None,
+            "metrics": json.loads(metrics),
+            "params": json.loads(params),
+            "extra": json.loads(extra),
+        },
+        "files": files,
+        "objects": objects,
+        "packs": packs,
+        "environment_data": environment,
+        "models": models,
     }
 
 
@@ -129,9 +187,17 @@ def check_record(record: Any, vid: str) -> dict[str, Any]:
             raise ValueError("unknown format")
         v = record["version"]
         digest = version_id(
-            notebook=v["notebook"], parent=v["parent"], kind=v["kind"], message=v["message"], author=v["author"],
-            created=v["created"], environment=v["environment"], git=v["git"], metrics=v["metrics"],
-            params=v["params"], files=[(f["path"], f["role"], f["hash"], f["size"]) for f in record["files"]],
+            notebook=v["notebook"],
+            parent=v["parent"],
+            kind=v["kind"],
+            message=v["message"],
+            author=v["author"],
+            created=v["created"],
+            environment=v["environment"],
+            git=v["git"],
+            metrics=v["metrics"],
+            params=v["params"],
+            files=[(f["path"], f["role"], f["hash"], f["size"]) for f in record["files"]],
         )
         for o in record["objects"]:
             if not _HASH.fullmatch(o["hash"]) or not isinstance(o["size"], int):

@@ -99,8 +99,9 @@ def _check_format(name: str, backend: Backend, *, create: bool) -> None:
         raise IntegrityError(f"remote {name}: {MARKER} is damaged") from None
     found = marker.get("format") if isinstance(marker, dict) else None
     if not isinstance(found, int) or found > FORMAT:
-        raise IntegrityError(f"remote {name} has format {found}, newer than this jupyter-mv understands "
-                             f"({FORMAT}); upgrade jupyter-mv")
+        raise IntegrityError(
+            f"remote {name} has format {found}, newer than this jupyter-mv understands ({FORMAT}); upgrade jupyter-mv"
+        )
 
 
 def _listed_ids(listing: dict[str, int], suffix: str = ".json") -> set[str]:
@@ -120,8 +121,14 @@ def _names_listing(listing: dict[str, int]) -> dict[str, list[str]]:
 # -- push -------------------------------------------------------------------------------------
 
 
-def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = None, *, force: bool = False,
-         progress: Progress = null_progress) -> dict[str, Any]:
+def push(
+    store: Store,
+    remote: str | None = None,
+    refs: Sequence[str] | None = None,
+    *,
+    force: bool = False,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:
     """Send the versions (all, or those ``refs`` name), their packs, tags and aliases that
     the remote lacks. See the module's docstring for the order.
 
@@ -150,8 +157,11 @@ def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = N
         remote_aliases = _names_listing(backend.list("aliases")) if aliases else {}
         _check_tags(name, tags, remote_tags)
         alias_moves = _plan_aliases(store, name, backend, aliases, remote_aliases, force)
-        order = [r[0] for r in db.execute("SELECT id FROM versions ORDER BY created, id").fetchall()
-                 if r[0] in versions and r[0] not in remote_versions]
+        order = [
+            r[0]
+            for r in db.execute("SELECT id FROM versions ORDER BY created, id").fetchall()
+            if r[0] in versions and r[0] not in remote_versions
+        ]
         records = {vid: version_record(db, vid) for vid in order}
         needed = sorted({p for rec in records.values() for p in rec["packs"]})
         remote_packs = {k.rsplit("/", 1)[-1][:-5] for k in backend.list("packs") if k.endswith(".pack")}
@@ -186,21 +196,29 @@ def push(store: Store, remote: str | None = None, refs: Sequence[str] | None = N
                 sent += len(body)
         for alias, (vid, previous) in sorted(alias_moves.items()):
             entry = new_alias_entry()
-            body = json.dumps({"version": vid, "previous": previous, "set_at": time.time(),
-                               "store": _store_id(store)}).encode()
+            body = json.dumps(
+                {"version": vid, "previous": previous, "set_at": time.time(), "store": _store_id(store)}
+            ).encode()
             backend.put_bytes(body, alias_entry_rel(alias, entry))
             sent += len(body)
             store.remotes.remember_alias(name, alias, entry, vid)
-    return {"remote": name, "versions": len(order), "packs": len(to_send), "bytes": sent,
-            "skipped": len(versions) - len(order)}
+    return {
+        "remote": name,
+        "versions": len(order),
+        "packs": len(to_send),
+        "bytes": sent,
+        "skipped": len(versions) - len(order),
+    }
 
 
 def _check_tags(name: str, tags: dict[str, str], remote_tags: dict[str, list[str]]) -> None:
     for tag, vid in sorted(tags.items()):
         others = [e[:-5] for e in remote_tags.get(tag, []) if e[:-5] != vid]
         if others:
-            raise Conflict(f"tag {tag} points at another version on remote {name} ({others[0][:12]}); "
-                           "tags never move: rename yours")
+            raise Conflict(
+                f"tag {tag} points at another version on remote {name} ({others[0][:12]}); "
+                "tags never move: rename yours"
+            )
 
 
 def _alias_head(backend: Backend, alias: str, entries: list[str]) -> tuple[str, str] | None:
@@ -215,8 +233,14 @@ def _alias_head(backend: Backend, alias: str, entries: list[str]) -> tuple[str, 
         raise IntegrityError(f"the remote's entry {entry} of alias {alias} is damaged") from None
 
 
-def _plan_aliases(store: Store, name: str, backend: Backend, aliases: dict[str, str],
-                  remote_aliases: dict[str, list[str]], force: bool) -> dict[str, tuple[str, str | None]]:
+def _plan_aliases(
+    store: Store,
+    name: str,
+    backend: Backend,
+    aliases: dict[str, str],
+    remote_aliases: dict[str, list[str]],
+    force: bool,
+) -> dict[str, tuple[str, str | None]]:
     """The alias moves to append: ``{alias: (version, previous on the remote)}``."""
     moves: dict[str, tuple[str, str | None]] = {}
     for alias, vid in sorted(aliases.items()):
@@ -230,8 +254,10 @@ def _plan_aliases(store: Store, name: str, backend: Backend, aliases: dict[str, 
             continue
         if seen is not None and seen[1] == vid:
             continue  # only the remote moved: a pull brings that move here
-        raise Conflict(f"alias {alias} moved on remote {name} since this store last saw it (it points at "
-                       f"{head[1][:12]} there); pull first, or push with force to move it anyway")
+        raise Conflict(
+            f"alias {alias} moved on remote {name} since this store last saw it (it points at "
+            f"{head[1][:12]} there); pull first, or push with force to move it anyway"
+        )
     return moves
 
 
@@ -243,8 +269,14 @@ def _store_id(store: Store) -> str:
 # -- pull -------------------------------------------------------------------------------------
 
 
-def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | None = None, *, all: bool = False,
-         progress: Progress = null_progress) -> dict[str, Any]:
+def pull(
+    store: Store,
+    remote: str | None = None,
+    notebooks: Sequence[str] | None = None,
+    *,
+    all: bool = False,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:
     """Bring in the remote's versions this store lacks (of ``notebooks`` when given), with
     their tags and alias moves. Packs stay on the remote until a read needs them, unless
     ``all``. Names that conflict with this store's are left as they are here and listed
@@ -304,8 +336,13 @@ def pull(store: Store, remote: str | None = None, notebooks: Sequence[str] | Non
         if all:
             lazy = [r[0] for r in db.execute("SELECT name FROM packs WHERE remote = ?", [name]).fetchall()]
             fetched, fetched_bytes = fetch(store, lazy, progress)
-    return {"remote": name, "versions": len(records), "packs": fetched, "bytes": received + fetched_bytes,
-            "conflicts": conflicts}
+    return {
+        "remote": name,
+        "versions": len(records),
+        "packs": fetched,
+        "bytes": received + fetched_bytes,
+        "conflicts": conflicts,
+    }
 
 
 def _notebook_key(store: Store, notebook: str) -> str:
@@ -343,7 +380,8 @@ def _index_pack(db: Any, remote: str, pack: str, size: int, entries: list[tuple]
     pid = db.execute("SELECT id FROM packs WHERE name = ?", [pack]).fetchone()[0]
     db.conn.executemany(
         "INSERT OR IGNORE INTO chunks (hash, pack, offset, length, size, codec) VALUES (?, ?, ?, ?, ?, ?)",
-        [(h, pid, offset, length, csize, codec) for h, offset, length, csize, codec in entries])
+        [(h, pid, offset, length, csize, codec) for h, offset, length, csize, codec in entries],
+    )
 
 
 def _import_version(db: Any, record: dict[str, Any], chunk_lists: dict[str, bytes]) -> None:
@@ -359,22 +397,56 @@ def _import_version(db: Any, record: dict[str, Any], chunk_lists: dict[str, byte
         chunks = chunk_lists[o["hash"]]
         if len(chunks) % 32 or (o["size"] > 0 and not chunks):
             raise IntegrityError(f"the remote's chunk list of object {o['hash'][:16]} is damaged")
-        missing = [chunks[i : i + 32] for i in range(0, len(chunks), 32)
-                   if not db.execute("SELECT 1 FROM chunks WHERE hash = ?", [chunks[i : i + 32]]).fetchone()]
+        missing = [
+            chunks[i : i + 32]
+            for i in range(0, len(chunks), 32)
+            if not db.execute("SELECT 1 FROM chunks WHERE hash = ?", [chunks[i : i + 32]]).fetchone()
+        ]
         if missing:
-            raise IntegrityError(f"version {v['id'][:12]} names chunk {missing[0].hex()[:16]} that no pack on the "
-                                 "remote holds")
-        db.execute("INSERT OR IGNORE INTO objects (hash, size, chunks, created) VALUES (?, ?, ?, ?)",
-                   [bytes.fromhex(o["hash"]), o["size"], chunks, time.time()])
+            raise IntegrityError(
+                f"version {v['id'][:12]} names chunk {missing[0].hex()[:16]} that no pack on the remote holds"
+            )
+        db.execute(
+            "INSERT OR IGNORE INTO objects (hash, size, chunks, created) VALUES (?, ?, ?, ?)",
+            [bytes.fromhex(o["hash"]), o["size"], chunks, time.time()],
+        )
     if v["environment"] and record.get("environment_data") is not None:
         environments.insert_environment(db, v["environment"], record["environment_data"])
     env = v["environment"] if v["environment"] and environments.exists(db, v["environment"]) else None
     numbering = next_number(db, v["notebook"], v["kind"])
-    files = tuple(FileEntry(f["path"], f["role"], f["hash"], f["size"], f["mode"], bool(f["stored"]),
-                            f["dvc"] if isinstance(f.get("dvc"), dict) else None) for f in record["files"])
-    insert_version(db, Version(v["id"], v["notebook"], numbering.number, v["parent"], v["kind"], v["message"],
-                               v["author"], v["created"], env, v["git"], v["metrics"], v["params"], v["extra"],
-                               files, sub=numbering.sub), numbering.placeholder)
+    files = tuple(
+        FileEntry(
+            f["path"],
+            f["role"],
+            f["hash"],
+            f["size"],
+            f["mode"],
+            bool(f["stored"]),
+            f["dvc"] if isinstance(f.get("dvc"), dict) else None,
+        )
+        for f in record["files"]
+    )
+    insert_version(
+        db,
+        Version(
+            v["id"],
+            v["notebook"],
+            numbering.number,
+            v["parent"],
+            v["kind"],
+            v["message"],
+            v["author"],
+            v["created"],
+            env,
+            v["git"],
+            v["metrics"],
+            v["params"],
+            v["extra"],
+            files,
+            sub=numbering.sub,
+        ),
+        numbering.placeholder,
+    )
     registry.import_models(db, v["id"], record.get("models", []))
 
 
@@ -391,8 +463,9 @@ def _pull_tags(store: Store, name: str, backend: Backend) -> list[str]:
             here = tag_target(db, tag)
             if here is not None:
                 if here != vid:
-                    conflicts.append(f"tag {tag} points at another version on remote {name} ({vid[:12]}); "
-                                     "kept as it is here")
+                    conflicts.append(
+                        f"tag {tag} points at another version on remote {name} ({vid[:12]}); kept as it is here"
+                    )
                 continue
             if alias_target(db, tag) is not None:
                 conflicts.append(f"tag {tag} of remote {name} is an alias here; kept as it is here")
@@ -421,8 +494,10 @@ def _pull_aliases(store: Store, name: str, backend: Backend) -> list[str]:
             here = alias_target(db, alias)
             moved_here = here is not None and here != vid and (seen is None or seen[1] != here)
             if moved_here:
-                conflicts.append(f"alias {alias} moved both here and on remote {name} (there: {vid[:12]}); "
-                                 "kept as it is here: push with force to move it there too")
+                conflicts.append(
+                    f"alias {alias} moved both here and on remote {name} (there: {vid[:12]}); "
+                    "kept as it is here: push with force to move it there too"
+                )
                 continue
             if here is None or here != vid:
                 move_alias(db, alias, vid)
@@ -441,8 +516,10 @@ def fetch(store: Store, packs: Sequence[str], progress: Progress = null_progress
     for remote, items in sorted(lazy_packs(store.db, packs).items()):
         url = store.remotes.find(remote)
         if url is None:
-            raise RemoteError(f"pack {items[0][0]} is still on remote {remote}, which is no longer configured; "
-                              f"add it again with `jupyter mv remote add {remote} URL`")
+            raise RemoteError(
+                f"pack {items[0][0]} is still on remote {remote}, which is no longer configured; "
+                f"add it again with `jupyter mv remote add {remote} URL`"
+            )
         with _remote_errors(remote):
             backend = open_backend(url)
             with progress(f"fetch from {remote}", sum(s for _, s in items), "B") as update:

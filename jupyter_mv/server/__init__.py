@@ -26,9 +26,14 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     """Register jupyter-mv's routes on a running server, and ask the kernels it starts
     to load the kernel side."""
     config = JupyterMV(parent=serverapp)
-    access = StoreAccess(serverapp.root_dir, store_dir=config.store_dir or None,
-                         remote_schemes=config.remote_schemes, remote_hosts=config.remote_hosts)
+    access = StoreAccess(
+        serverapp.root_dir,
+        store_dir=config.store_dir or None,
+        remote_schemes=config.remote_schemes,
+        remote_hosts=config.remote_hosts,
+    )
     setup_handlers(serverapp.web_app, access, kernel_timeout=config.kernel_timeout)
+
     # The store is never served, whatever the contents manager's allow_hidden says.
     def stores() -> list[str]:
         return [config.store_dir, os.environ.get("JUPYTER_MV_STORE", "")]

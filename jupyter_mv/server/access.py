@@ -75,9 +75,14 @@ class StoreAccess:
     outside the root is read, compared or written.
     """
 
-    def __init__(self, root_dir: str | os.PathLike[str], *, store_dir: str | os.PathLike[str] | None = None,
-                 remote_schemes: Sequence[str] = DEFAULT_REMOTE_SCHEMES,
-                 remote_hosts: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        root_dir: str | os.PathLike[str],
+        *,
+        store_dir: str | os.PathLike[str] | None = None,
+        remote_schemes: Sequence[str] = DEFAULT_REMOTE_SCHEMES,
+        remote_hosts: Sequence[str] | None = None,
+    ) -> None:
         self.root = Path(root_dir).expanduser().absolute()
         self._real_root = Path(os.path.realpath(self.root))
         self.store_dir = Path(store_dir).expanduser().absolute() if store_dir else None
@@ -107,8 +112,11 @@ class StoreAccess:
             raise InvalidInput("the path holds control characters")
         if len(api_path.encode("utf-8")) > PATH_MAX:
             raise InvalidInput(f"{what} is longer than {PATH_MAX} bytes")
-        if PurePosixPath(api_path).is_absolute() or PureWindowsPath(api_path).is_absolute() \
-                or PureWindowsPath(api_path).drive:
+        if (
+            PurePosixPath(api_path).is_absolute()
+            or PureWindowsPath(api_path).is_absolute()
+            or PureWindowsPath(api_path).drive
+        ):
             raise InvalidInput(f"{api_path} is absolute; give a path relative to the server root")
         parts = [p for p in re.split(r"[\\/]", api_path) if p not in ("", ".")]
         if ".." in parts:
@@ -142,7 +150,6 @@ class StoreAccess:
             return True
         return any(real == s or real.is_relative_to(s) for s in self._configured_stores())
 
-
     # -- stores ----------------------------------------------------------------------------
 
     @contextmanager
@@ -166,8 +173,10 @@ class StoreAccess:
             store = Store(store_dir)
             if not explicit and not self.inside_root(store.root):
                 store.close()
-                raise Forbidden(f"the version store for {api_path} names a project root outside the server root; "
-                                "this server does not use it")
+                raise Forbidden(
+                    f"the version store for {api_path} names a project root outside the server root; "
+                    "this server does not use it"
+                )
         try:
             yield store
         finally:
@@ -180,10 +189,13 @@ class StoreAccess:
             raise Forbidden(
                 f"the nearest version store for {api_path} lies above the server root, so this server does not "
                 "use it: run `jupyter mv init` in the server's root folder to keep versions here, or name that "
-                "store with c.JupyterMV.store_dir (or JUPYTER_MV_STORE) to use it")
+                "store with c.JupyterMV.store_dir (or JUPYTER_MV_STORE) to use it"
+            )
         if store_owner(store_dir) is not None:
-            raise Forbidden(f"the version store for {api_path} belongs to another user, so this server does not "
-                            "use it; name it with c.JupyterMV.store_dir to use it anyway")
+            raise Forbidden(
+                f"the version store for {api_path} belongs to another user, so this server does not "
+                "use it; name it with c.JupyterMV.store_dir to use it anyway"
+            )
 
     def confine(self, store: Store, version: Version, what: str, paths: Sequence[str] | None = None) -> None:
         """:raises Forbidden: one of ``version``'s files (those of ``paths`` when given)
@@ -194,8 +206,9 @@ class StoreAccess:
             if paths is not None and entry.path not in paths:
                 continue
             if not self.inside_root(store.root / entry.path):
-                raise Forbidden(f"{version.label} holds a file outside the server root; {what} is not possible "
-                                "from this server")
+                raise Forbidden(
+                    f"{version.label} holds a file outside the server root; {what} is not possible from this server"
+                )
 
     def check_snapshot(self, api_path: str, files: Sequence[str]) -> Path:
         """Everything a snapshot of ``api_path`` can refuse, checked before anything is
@@ -264,8 +277,9 @@ class StoreAccess:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def versions(self, api_path: str, *, limit: int | None = None, offset: int = 0,
-                 kinds: list[str] | None = None) -> dict[str, Any]:
+    def versions(
+        self, api_path: str, *, limit: int | None = None, offset: int = 0, kinds: list[str] | None = None
+    ) -> dict[str, Any]:
         """A notebook's versions, newest first: ``{"versions", "total"}``, and ``"saves"``
         when the notebook has saves.
 
@@ -318,8 +332,9 @@ class StoreAccess:
         except StoreNotFound:
             return {"versions": []}
 
-    def diff(self, api_path: str, a: str, b: str | None = None, *, only: str | None = None,
-             include_metadata: bool = False) -> dict[str, Any]:
+    def diff(
+        self, api_path: str, a: str, b: str | None = None, *, only: str | None = None, include_metadata: bool = False
+    ) -> dict[str, Any]:
         """Two versions of a notebook compared, or version ``a`` with the files on disk."""
         notebook = self.notebook_path(api_path)
         with self.open_store(notebook, api_path) as store:

@@ -13,8 +13,7 @@ from typing import Any
 from ..errors import InvalidInput
 from .access import check_text
 
-__all__ = ["MAX_DEPTH", "parse", "whole_number", "text", "flag", "paths", "remote", "notebook_content",
-           "name_request"]
+__all__ = ["MAX_DEPTH", "parse", "whole_number", "text", "flag", "paths", "remote", "notebook_content", "name_request"]
 
 #: How deep a request body's JSON may nest (a notebook needs far fewer levels).
 MAX_DEPTH = 100
@@ -115,8 +114,12 @@ def notebook_content(body: dict[str, Any]) -> dict[str, Any] | None:
     content = body.get("content")
     if content is None:
         return None
-    if not (isinstance(content, dict) and isinstance(content.get("cells"), list)
-            and isinstance(content.get("nbformat"), int) and isinstance(content.get("metadata", {}), dict)):
+    if not (
+        isinstance(content, dict)
+        and isinstance(content.get("cells"), list)
+        and isinstance(content.get("nbformat"), int)
+        and isinstance(content.get("metadata", {}), dict)
+    ):
         raise InvalidInput("content must be a notebook (JSON with nbformat, metadata and cells)")
     return content
 

@@ -68,8 +68,9 @@ def store_path_check(root_dir: str, store_dir: Callable[[], list[str]]) -> Calla
     return inside_store
 
 
-def guard_contents_manager(contents_manager: Any, inside_store: Callable[[Any], bool],
-                           store_dir: Callable[[], list[str]]) -> None:
+def guard_contents_manager(
+    contents_manager: Any, inside_store: Callable[[Any], bool], store_dir: Callable[[], list[str]]
+) -> None:
     """Refuse, with a 404, any contents operation on a path inside a version store, and
     leave stores out of listings."""
     for name, arg_names in _PATH_ARGS.items():
@@ -102,7 +103,7 @@ class _StorePaths(Matcher):
         path = unquote(request.path)
         for prefix in self._prefixes:
             if path.startswith(prefix):
-                rest = path[len(prefix):]
+                rest = path[len(prefix) :]
                 if prefix.endswith("nbconvert/"):
                     rest = rest.partition("/")[2]
                 if self._inside_store(rest):
@@ -128,8 +129,9 @@ class StorePathError(web.HTTPError, OSError):
         self.errno = errno.EACCES
 
 
-def _guarded(original: Callable[..., Any], arg_names: tuple[str, ...],
-             inside_store: Callable[[Any], bool]) -> Callable[..., Any]:
+def _guarded(
+    original: Callable[..., Any], arg_names: tuple[str, ...], inside_store: Callable[[Any], bool]
+) -> Callable[..., Any]:
     signature = inspect.signature(original)
 
     def check(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
@@ -142,6 +144,7 @@ def _guarded(original: Callable[..., Any], arg_names: tuple[str, ...],
                 raise StorePathError()
 
     if inspect.iscoroutinefunction(original):
+
         @functools.wraps(original)
         async def guarded_async(*args: Any, **kwargs: Any) -> Any:
             check(args, kwargs)

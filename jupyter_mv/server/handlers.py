@@ -31,11 +31,27 @@ from .kernels import ask_kernel, kernel_for
 from .tasks import Task, Tasks
 
 __all__ = [
-    "MVHandler", "VersionsHandler", "VersionHandler", "SavesHandler", "SnapshotHandler", "TaskHandler",
-    "TagsHandler", "AliasesHandler", "DiffHandler", "RestoreHandler", "ReportHandler", "RemotesHandler",
-    "RemoteHandler", "PushHandler", "PullHandler", "SETTINGS_KEY",
-    "AUTH_RESOURCE", "REMOTES_RESOURCE",
-    "ROUTES", "routes", "setup_handlers",
+    "MVHandler",
+    "VersionsHandler",
+    "VersionHandler",
+    "SavesHandler",
+    "SnapshotHandler",
+    "TaskHandler",
+    "TagsHandler",
+    "AliasesHandler",
+    "DiffHandler",
+    "RestoreHandler",
+    "ReportHandler",
+    "RemotesHandler",
+    "RemoteHandler",
+    "PushHandler",
+    "PullHandler",
+    "SETTINGS_KEY",
+    "AUTH_RESOURCE",
+    "REMOTES_RESOURCE",
+    "ROUTES",
+    "routes",
+    "setup_handlers",
 ]
 
 #: Where the :class:`StoreAccess` lives in the tornado settings.
@@ -158,8 +174,12 @@ class SavesHandler(MVHandler):
     async def post(self) -> None:
         body = self.json_body()
         retention = body.get("retention_days", 30)
-        if retention is not None and (isinstance(retention, bool) or not isinstance(retention, (int, float))
-                                      or not math.isfinite(retention) or retention <= 0):
+        if retention is not None and (
+            isinstance(retention, bool)
+            or not isinstance(retention, (int, float))
+            or not math.isfinite(retention)
+            or retention <= 0
+        ):
             raise InvalidInput("retention_days must be a number of days greater than 0, or null to keep every save")
         result = await self.call(self.access.record_save, fields.text(body, "path"), retention_days=retention)
         self.write_json(result, 201 if result["version"] else 200)
@@ -201,8 +221,15 @@ class SnapshotHandler(MVHandler):
                 report = await ask_kernel(kernels, kernel_id, str(notebook), timeout=timeout)
                 capture = "kernel_busy" if report is None else ("kernel" if report.loaded else "not_loaded")
             return await asyncio.to_thread(
-                work.snapshot, access, path, message=message, files=files, report=report, capture=capture,
-                kernelspecs=kernelspecs, progress=task.progress,
+                work.snapshot,
+                access,
+                path,
+                message=message,
+                files=files,
+                report=report,
+                capture=capture,
+                kernelspecs=kernelspecs,
+                progress=task.progress,
             )
 
         await self.answer_task(self.tasks.start("snapshot", path, run), wait, 201)
@@ -227,8 +254,7 @@ class RestoreHandler(MVHandler):
         await self.call(access.version, path, ref)  # a bad path or an unknown version: 4xx now, not in the task
 
         async def run(task: Task) -> dict[str, Any]:
-            return await asyncio.to_thread(work.restore, access, path, ref, to=to, files=files,
-                                           progress=task.progress)
+            return await asyncio.to_thread(work.restore, access, path, ref, to=to, files=files, progress=task.progress)
 
         await self.answer_task(self.tasks.start("restore", path, run), wait, 200)
 
@@ -283,8 +309,9 @@ class DiffHandler(MVHandler):
         metadata = self.get_query_argument("metadata", "0")
         if metadata not in ("0", "1", "true", "false"):
             raise InvalidInput("metadata must be 0 or 1")
-        self.write_json(await self.call(self.access.diff, path, a, b, only=only,
-                                        include_metadata=metadata in ("1", "true")))
+        self.write_json(
+            await self.call(self.access.diff, path, a, b, only=only, include_metadata=metadata in ("1", "true"))
+        )
 
 
 class ReportHandler(MVHandler):
@@ -299,8 +326,9 @@ class ReportHandler(MVHandler):
         theme = self.get_query_argument("theme", "auto")
         text, media_type = await self.call(self.access.report, path, ref, fmt, theme)
         # The page holds the user's notebook text: never let it run anything here.
-        self.set_header("Content-Security-Policy",
-                        "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+        self.set_header(
+            "Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+        )
         self.set_header("X-Content-Type-Options", "nosniff")
         self.finish(text, set_content_type=media_type)
 
@@ -353,8 +381,9 @@ class PushHandler(MVHandler):
         await self.call(access.require_remote, path, remote)
 
         async def run(task: Task) -> dict[str, Any]:
-            return await asyncio.to_thread(work.push, access, path, remote=remote, refs=ids, force=force,
-                                           progress=task.progress)
+            return await asyncio.to_thread(
+                work.push, access, path, remote=remote, refs=ids, force=force, progress=task.progress
+            )
 
         await self.answer_task(self.tasks.start("push", path, run), wait, 200)
 
@@ -379,8 +408,9 @@ class PullHandler(MVHandler):
         await self.call(access.require_remote, path, remote)
 
         async def run(task: Task) -> dict[str, Any]:
-            return await asyncio.to_thread(work.pull, access, path, remote=remote, notebooks=notebooks,
-                                           all=everything, progress=task.progress)
+            return await asyncio.to_thread(
+                work.pull, access, path, remote=remote, notebooks=notebooks, all=everything, progress=task.progress
+            )
 
         await self.answer_task(self.tasks.start("pull", path, run), wait, 200)
 

@@ -21,7 +21,7 @@ __all__ = ["KernelReport", "ask_kernel", "kernel_for"]
 #: Defines the probe in the kernel; ``__jupyter_mv_probe__(path)`` then answers in JSON:
 #: the kernel side's own :func:`jupyter_mv.kernel.capture_report`, or, where jupyter-mv
 #: cannot be imported, the interpreter alone.
-PROBE = r'''
+PROBE = r"""
 def __jupyter_mv_probe__(notebook):
     try:
         from jupyter_mv.kernel import capture_report
@@ -29,7 +29,7 @@ def __jupyter_mv_probe__(notebook):
         import json, sys
         return json.dumps({"python": sys.executable, "loaded": False})
     return capture_report(notebook)
-'''
+"""
 
 
 class KernelReport:
@@ -74,8 +74,13 @@ async def ask_kernel(kernel_manager: Any, kernel_id: str, notebook: str, *, time
     client = manager.client()
     client.start_channels(shell=True, iopub=False, stdin=False, hb=False, control=False)
     try:
-        msg_id = client.execute(PROBE, silent=True, store_history=False, allow_stdin=False,
-                                user_expressions={"mv": f"__jupyter_mv_probe__({json.dumps(notebook)})"})
+        msg_id = client.execute(
+            PROBE,
+            silent=True,
+            store_history=False,
+            allow_stdin=False,
+            user_expressions={"mv": f"__jupyter_mv_probe__({json.dumps(notebook)})"},
+        )
         deadline = time.monotonic() + timeout
         while True:
             left = deadline - time.monotonic()

@@ -69,8 +69,15 @@ class Task:
         with self._lock:
             progress = {"step": self.step, "done": self.done, "total": self.total, "unit": self.unit}
         return {
-            "id": self.id, "kind": self.kind, "path": self.path, "state": self.state, "progress": progress,
-            "result": self.result, "error": self.error, "created": self.created, "finished": self.finished,
+            "id": self.id,
+            "kind": self.kind,
+            "path": self.path,
+            "state": self.state,
+            "progress": progress,
+            "result": self.result,
+            "error": self.error,
+            "created": self.created,
+            "finished": self.finished,
         }
 
 
@@ -81,8 +88,9 @@ class Tasks:
     :param keep_seconds: how long a finished task stays readable.
     """
 
-    def __init__(self, public_message: Callable[[str], str], *, keep_seconds: float = 3600,
-                 max_finished: int = 200) -> None:
+    def __init__(
+        self, public_message: Callable[[str], str], *, keep_seconds: float = 3600, max_finished: int = 200
+    ) -> None:
         self._public = public_message
         self._keep = keep_seconds
         self._max_finished = max_finished
@@ -118,8 +126,10 @@ class Tasks:
                 log.error("jupyter-mv %s of %s failed", task.kind, task.path, exc_info=exc)
         except Exception as exc:  # noqa: BLE001 - reported to the client, logged in full
             log.error("jupyter-mv %s of %s failed unexpectedly", task.kind, task.path, exc_info=exc)
-            task.error = {"error": "internal_error",
-                          "message": "jupyter-mv hit an unexpected error; see the server log"}
+            task.error = {
+                "error": "internal_error",
+                "message": "jupyter-mv hit an unexpected error; see the server log",
+            }
             task.status = 500
             task.state = "error"
         finally:

@@ -24,9 +24,17 @@ __all__ = ["snapshot", "restore", "push", "pull", "CAPTURES"]
 CAPTURES = ("kernel", "kernel_busy", "no_kernel", "not_loaded")
 
 
-def snapshot(access: StoreAccess, api_path: str, *, message: str = "", files: list[str] | None = None,
-             report: KernelReport | None = None, capture: str = "no_kernel", kernelspecs: Any = None,
-             progress: Progress = null_progress) -> dict[str, Any]:
+def snapshot(
+    access: StoreAccess,
+    api_path: str,
+    *,
+    message: str = "",
+    files: list[str] | None = None,
+    report: KernelReport | None = None,
+    capture: str = "no_kernel",
+    kernelspecs: Any = None,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:
     """Store a version of the notebook ``api_path`` (as saved), with what its kernel
     reported: the files its cells read and wrote, its environment, metrics and params.
     Without a report the environment is the kernelspec's interpreter's.
@@ -45,11 +53,15 @@ def snapshot(access: StoreAccess, api_path: str, *, message: str = "", files: li
     extra_files = [access.notebook_path(f, "each of files") for f in files or []]
     warnings: list[str] = []
     if capture == "kernel_busy":
-        warnings.append("the kernel did not answer in time (busy running a cell?): this version does not "
-                        "hold the files its cells read and wrote, and its environment is the kernelspec's")
+        warnings.append(
+            "the kernel did not answer in time (busy running a cell?): this version does not "
+            "hold the files its cells read and wrote, and its environment is the kernelspec's"
+        )
     elif capture == "not_loaded":
-        warnings.append("jupyter-mv is not loaded in this notebook's kernel: the files its cells read and wrote "
-                        "are not known (run %load_ext jupyter_mv)")
+        warnings.append(
+            "jupyter-mv is not loaded in this notebook's kernel: the files its cells read and wrote "
+            "are not known (run %load_ext jupyter_mv)"
+        )
     with access.open_store(notebook, api_path, create=True) as store:
         if access._key(store, notebook) is None:
             raise InvalidInput(f"{api_path} lies outside the project of its version store")
@@ -65,8 +77,12 @@ def snapshot(access: StoreAccess, api_path: str, *, message: str = "", files: li
             warnings.append(f"the kernel could not tell which files its cells used: {report.error}")
         elif report is not None and report.loaded and report.root:
             root = Path(report.root)
-            for group, names in ((inputs, report.inputs), (outputs, report.outputs), (tracked, report.tracked),
-                                 (hash_only, report.hash_only)):
+            for group, names in (
+                (inputs, report.inputs),
+                (outputs, report.outputs),
+                (tracked, report.tracked),
+                (hash_only, report.hash_only),
+            ):
                 for rel in names:
                     if access._key(store, root / rel) is None or not access.inside_root(root / rel):
                         warnings.append(f"{rel} lies outside the project; it is not held")
@@ -86,15 +102,31 @@ def snapshot(access: StoreAccess, api_path: str, *, message: str = "", files: li
                 except MVError as exc:
                     warnings.append(f"the environment could not be captured: {exc.message}")
         version = store.snapshot(
-            notebook, [*tracked, *extra_files], message=message, environment=environment, metrics=metrics,
-            params=params, inputs=inputs, outputs=outputs, hash_only=hash_only, git="auto", extra=extra,
+            notebook,
+            [*tracked, *extra_files],
+            message=message,
+            environment=environment,
+            metrics=metrics,
+            params=params,
+            inputs=inputs,
+            outputs=outputs,
+            hash_only=hash_only,
+            git="auto",
+            extra=extra,
             progress=progress,
         )
     return {"version": version.to_dict(), "warnings": [access.public_message(w) for w in warnings]}
 
 
-def restore(access: StoreAccess, api_path: str, ref: str, *, to: str | None = None, files: bool = False,
-            progress: Progress = null_progress) -> dict[str, Any]:
+def restore(
+    access: StoreAccess,
+    api_path: str,
+    ref: str,
+    *,
+    to: str | None = None,
+    files: bool = False,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:
     """Restore a version of the notebook ``api_path``.
 
     In place (``to`` None): the notebook (and with ``files`` every file the version
@@ -109,15 +141,26 @@ def restore(access: StoreAccess, api_path: str, ref: str, *, to: str | None = No
         if to is None:
             access.confine(store, version, "a restore in place", None if files else [version.notebook])
             result = store.restore(version, None if files else [version.notebook], progress=progress)
-            return {"path": api_path, "mode": "in_place", "version": version.to_dict(),
-                    "written": list(result.written), "unchanged": list(result.unchanged),
-                    "safety": result.safety.to_dict() if result.safety else None}
+            return {
+                "path": api_path,
+                "mode": "in_place",
+                "version": version.to_dict(),
+                "written": list(result.written),
+                "unchanged": list(result.unchanged),
+                "safety": result.safety.to_dict() if result.safety else None,
+            }
         target = access.check_new_notebook(to)
         with progress("restore", None, "B"):
             data = store.read_file(version, version.notebook)
         _write_new(target, data, to)
-        return {"path": to, "mode": "copy", "version": version.to_dict(), "written": [to], "unchanged": [],
-                "safety": None}
+        return {
+            "path": to,
+            "mode": "copy",
+            "version": version.to_dict(),
+            "written": [to],
+            "unchanged": [],
+            "safety": None,
+        }
 
 
 def _write_new(target: Path, data: bytes, label: str) -> None:
@@ -136,8 +179,15 @@ def _write_new(target: Path, data: bytes, label: str) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def push(access: StoreAccess, api_path: str, *, remote: str | None = None, refs: list[str] | None = None,
-         force: bool = False, progress: Progress = null_progress) -> dict[str, Any]:
+def push(
+    access: StoreAccess,
+    api_path: str,
+    *,
+    remote: str | None = None,
+    refs: list[str] | None = None,
+    force: bool = False,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:
     """Send to ``remote`` (the default one when None) the versions of the store that holds
     ``api_path``'s versions that it lacks: those ``refs`` name (version ids), or all.
 
@@ -150,8 +200,15 @@ def push(access: StoreAccess, api_path: str, *, remote: str | None = None, refs:
         return mv_remote.push(store, remote, refs or None, force=force, progress=progress)
 
 
-def pull(access: StoreAccess, api_path: str, *, remote: str | None = None, notebooks: list[str] | None = None,
-         all: bool = False, progress: Progress = null_progress) -> dict[str, Any]:  # noqa: A002 - the core's name
+def pull(
+    access: StoreAccess,
+    api_path: str,
+    *,
+    remote: str | None = None,
+    notebooks: list[str] | None = None,
+    all: bool = False,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:  # noqa: A002 - the core's name
     """Bring in from ``remote`` (the default one when None) the versions the store that
     holds ``api_path``'s versions lacks: of ``notebooks`` (paths relative to the server
     root), or of every notebook. Lazily (metadata now, bytes when a restore or diff needs

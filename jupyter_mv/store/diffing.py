@@ -14,8 +14,15 @@ if TYPE_CHECKING:
 __all__ = ["diff_refs"]
 
 
-def diff_refs(store: Store, a: str | Version, b: str | Version | None = None, *, notebook: str | None = None,
-              only: Any = None, include_metadata: bool = False) -> dict[str, Any]:
+def diff_refs(
+    store: Store,
+    a: str | Version,
+    b: str | Version | None = None,
+    *,
+    notebook: str | None = None,
+    only: Any = None,
+    include_metadata: bool = False,
+) -> dict[str, Any]:
     """Diff two versions, or a version against the files on disk when ``b`` is None.
 
     ``b`` is resolved in ``a``'s notebook, so ``diff("nb.ipynb@v1", "v2")`` compares two
@@ -38,8 +45,12 @@ def _version_side(store: Store, version: Version) -> Any:
     def read(path: str) -> bytes:
         return store.read_file(version, path)
 
-    return DiffSide.from_version(version, read=read, environment=store.environment(version),
-                                 notebook=_parse(read(version.notebook), version.label))
+    return DiffSide.from_version(
+        version,
+        read=read,
+        environment=store.environment(version),
+        notebook=_parse(read(version.notebook), version.label),
+    )
 
 
 def _disk_side(store: Store, version: Version) -> Any:
@@ -63,9 +74,16 @@ def _disk_side(store: Store, version: Version) -> Any:
     def read(path: str) -> bytes:
         return store.path_of(path).read_bytes()
 
-    return DiffSide(label="disk", notebook=_parse(nb_path.read_bytes(), version.notebook),
-                    environment=store.environment(version), git=version.git, files=files,
-                    metrics=dict(version.metrics), params=dict(version.params), read=read)
+    return DiffSide(
+        label="disk",
+        notebook=_parse(nb_path.read_bytes(), version.notebook),
+        environment=store.environment(version),
+        git=version.git,
+        files=files,
+        metrics=dict(version.metrics),
+        params=dict(version.params),
+        read=read,
+    )
 
 
 def _parse(raw: bytes, label: str) -> dict[str, Any]:

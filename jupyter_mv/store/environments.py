@@ -33,8 +33,10 @@ def put_environment(db: Any, data: dict[str, Any]) -> str:
 
 def insert_environment(db: Any, digest: str, data: Any) -> None:
     """An environment another store hashed (a pulled version's), kept under its hash."""
-    db.execute("INSERT OR IGNORE INTO environments (hash, data, created) VALUES (?, ?, ?)",
-               [digest, json.dumps(data, sort_keys=True, default=str), time.time()])
+    db.execute(
+        "INSERT OR IGNORE INTO environments (hash, data, created) VALUES (?, ?, ?)",
+        [digest, json.dumps(data, sort_keys=True, default=str), time.time()],
+    )
 
 
 def environment_for(store: Store, python: str | None) -> tuple[str, dict[str, Any] | None]:
@@ -52,8 +54,8 @@ def environment_for(store: Store, python: str | None) -> tuple[str, dict[str, An
     exe = os.path.abspath(exe)
     environ = dict(os.environ)
     row = store.db.execute(
-        "SELECT c.fingerprint, c.env, e.data FROM env_cache c JOIN environments e ON e.hash = c.env "
-        "WHERE c.python = ?", [exe]
+        "SELECT c.fingerprint, c.env, e.data FROM env_cache c JOIN environments e ON e.hash = c.env WHERE c.python = ?",
+        [exe],
     ).fetchone()
     if row is not None:
         paths = json.loads(row[2]).get("paths", [])

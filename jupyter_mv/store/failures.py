@@ -55,16 +55,21 @@ def read_only_folder(store_dir: Path, where: str | os.PathLike[str] | None = Non
     if not store_dir.exists():
         return StoreReadOnly(f"cannot create the store folder {store_dir}: its parent folder is read-only")
     if _on_read_only_fs(store_dir):
-        return StoreReadOnly(f"the store folder {store_dir} is on a read-only file system; {_READING}, "
-                             "but new versions need a writable store")
+        return StoreReadOnly(
+            f"the store folder {store_dir} is on a read-only file system; {_READING}, "
+            "but new versions need a writable store"
+        )
     shown = f" ({where}: permission denied)" if where and Path(where) != store_dir else ""
-    return StoreReadOnly(f"the store folder {store_dir} is read-only{shown}; {_READING}; {_TO_WRITE} "
-                         f"(chmod -R u+w {store_dir})")
+    return StoreReadOnly(
+        f"the store folder {store_dir} is read-only{shown}; {_READING}; {_TO_WRITE} (chmod -R u+w {store_dir})"
+    )
 
 
 def _read_only_db(db_path: Path) -> StoreReadOnly:
-    return StoreReadOnly(f"the store database {db_path} is read-only (its file permissions); {_READING}; "
-                         f"{_TO_WRITE} (chmod u+w {db_path})")
+    return StoreReadOnly(
+        f"the store database {db_path} is read-only (its file permissions); {_READING}; "
+        f"{_TO_WRITE} (chmod u+w {db_path})"
+    )
 
 
 def check_writable(store_dir: Path) -> None:
@@ -73,8 +78,9 @@ def check_writable(store_dir: Path) -> None:
     :raises StoreReadOnly: the folder, ``tmp/``, ``packs/`` or ``mv.db`` is read-only.
     :raises DiskFull: the disk has (next to) no space left.
     """
-    if _on_read_only_fs(store_dir) or not all(_writable(p) for p in (store_dir, store_dir / "tmp",
-                                                                      store_dir / "packs")):
+    if _on_read_only_fs(store_dir) or not all(
+        _writable(p) for p in (store_dir, store_dir / "tmp", store_dir / "packs")
+    ):
         raise read_only_folder(store_dir)
     if not _writable(store_dir / "mv.db"):
         raise _read_only_db(store_dir / "mv.db")
@@ -83,16 +89,18 @@ def check_writable(store_dir: Path) -> None:
 
 
 def _disk_full(store_dir: Path, detail: str) -> DiskFull:
-    return DiskFull(f"the disk that holds the store {store_dir} is full ({detail}); free some space and try "
-                    f"again: {_UNCHANGED}")
+    return DiskFull(
+        f"the disk that holds the store {store_dir} is full ({detail}); free some space and try again: {_UNCHANGED}"
+    )
 
 
 def os_write_error(exc: OSError, store_dir: Path) -> StoreWriteError | None:
     """The error to raise for ``exc``, met writing inside ``store_dir``; None when it is
     not one of the causes named here (an I/O error, say)."""
     if exc.errno in _FULL:
-        return _disk_full(store_dir, "no space left on device" if exc.errno == errno.ENOSPC
-                          else (exc.strerror or str(exc)).lower())
+        return _disk_full(
+            store_dir, "no space left on device" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc)).lower()
+        )
     if exc.errno == errno.EROFS or exc.errno in _DENIED:
         return read_only_folder(store_dir, exc.filename)
     return None
@@ -126,16 +134,21 @@ def sqlite_write_error(exc: sqlite3.Error, db_path: Path) -> StoreWriteError | N
     cant_open = name.startswith("SQLITE_CANTOPEN") or "unable to open database file" in text
     if not read_only and not cant_open:
         return None
-    if _on_read_only_fs(store_dir) or name == "SQLITE_READONLY_DIRECTORY" or (
-            db_path.exists() and not _writable(store_dir)):
+    if (
+        _on_read_only_fs(store_dir)
+        or name == "SQLITE_READONLY_DIRECTORY"
+        or (db_path.exists() and not _writable(store_dir))
+    ):
         return read_only_folder(store_dir)
     if db_path.exists() and not _writable(db_path):
         return _read_only_db(db_path)
     for suffix in ("-wal", "-shm"):
         side = Path(f"{db_path}{suffix}")
         if side.exists() and not _writable(side):
-            return StoreReadOnly(f"the store database's {side.name} file ({side}) is read-only; {_READING}; "
-                                 f"{_TO_WRITE} (chmod u+w {side})")
+            return StoreReadOnly(
+                f"the store database's {side.name} file ({side}) is read-only; {_READING}; "
+                f"{_TO_WRITE} (chmod u+w {side})"
+            )
     return None
 
 
@@ -143,6 +156,9 @@ def shown_text(text: str) -> str:
     """``text`` as UTF-8 text a person can read: a byte that was not UTF-8 (a surrogate
     escape, as in a file name from ``os.fsdecode``) as ``\\xNN``, another lone surrogate
     as ``\\uNNNN``."""
-    return "".join(c if not 0xD800 <= ord(c) <= 0xDFFF else
-                   (f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else f"\\u{ord(c):04x}")
-                   for c in text)
+    return "".join(
+        c
+        if not 0xD800 <= ord(c) <= 0xDFFF
+        else (f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else f"\\u{ord(c):04x}")
+        for c in text
+    )

@@ -154,8 +154,10 @@ def dump(obj: Any, folder: Path, flavor: str | None = None) -> tuple[str, Path, 
         raise InvalidInput(f"cannot save this {type(obj).__name__} with {flavor}: {exc}") from None
     except ImportError as exc:
         raise InvalidInput(f"the {flavor} flavor needs {exc.name or 'a library'} installed") from None
-    info: dict[str, Any] = {"class": f"{type(obj).__module__}.{type(obj).__qualname__}",
-                            "python": ".".join(map(str, sys.version_info[:3]))}
+    info: dict[str, Any] = {
+        "class": f"{type(obj).__module__}.{type(obj).__qualname__}",
+        "python": ".".join(map(str, sys.version_info[:3])),
+    }
     if spec.library:
         module = sys.modules.get(spec.library)
         if module is not None and getattr(module, "__version__", None):
@@ -177,4 +179,3 @@ def load(path: Path, flavor: str, extra: dict[str, Any] | None = None) -> Any:
         raise InvalidInput(f"loading this {flavor} model needs {exc.name} installed") from None
     except (pickle.UnpicklingError, EOFError) as exc:
         raise InvalidInput(f"cannot load this {flavor} model: {exc}") from None
-

@@ -31,8 +31,9 @@ DEFAULT_RETENTION_DAYS = 30.0
 _DAY = 24 * 3600
 
 
-def record_save(store: Store, notebook: str | os.PathLike[str], *,
-                retention_days: float | None = DEFAULT_RETENTION_DAYS) -> Version | None:
+def record_save(
+    store: Store, notebook: str | os.PathLike[str], *, retention_days: float | None = DEFAULT_RETENTION_DAYS
+) -> Version | None:
     """Keep the notebook as just saved in a light version, unless it is byte for byte the
     notebook's newest version; then prune the notebook's light versions older than
     ``retention_days`` (None: keep them all).
@@ -45,7 +46,8 @@ def record_save(store: Store, notebook: str | os.PathLike[str], *,
     rel = store.relpath(notebook)
     newest = store.db.execute(
         "SELECT f.hash FROM versions v JOIN version_files f ON f.version = v.id AND f.path = v.notebook "
-        "WHERE v.notebook = ? ORDER BY v.created DESC LIMIT 1", [rel]
+        "WHERE v.notebook = ? ORDER BY v.created DESC LIMIT 1",
+        [rel],
     ).fetchone()
     version = None
     if newest is None or bytes(newest[0]) != records.hash_file(store.path_of(rel)):
@@ -64,8 +66,14 @@ def save_counts(store: Store, notebook: str | os.PathLike[str]) -> dict[int, int
     return {base: count for base, count in rows}
 
 
-def saves(store: Store, notebook: str | os.PathLike[str], base: int | None = None, *,
-          limit: int | None = None, offset: int = 0) -> list[Version]:
+def saves(
+    store: Store,
+    notebook: str | os.PathLike[str],
+    base: int | None = None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[Version]:
     """The notebook's light versions, newest first; only those after full version ``base``
     when given (0: those before the first version)."""
     key = records.notebook_key(store, notebook)
@@ -81,8 +89,9 @@ def saves(store: Store, notebook: str | os.PathLike[str], base: int | None = Non
     return records.rows_to_versions(store.db, store.db.execute(sql, args).fetchall())
 
 
-def prune(store: Store, notebook: str | os.PathLike[str] | None = None, *, older_than_days: float,
-          now: float | None = None) -> int:
+def prune(
+    store: Store, notebook: str | os.PathLike[str] | None = None, *, older_than_days: float, now: float | None = None
+) -> int:
     """Delete light versions older than ``older_than_days`` (of one notebook, or all),
     except those a tag, an alias (now or in its history) or a model version names. Their
     bytes go at the next ``gc``.

@@ -47,8 +47,13 @@ _Compressed = tuple[bytes, int, int, bytes | memoryview]
 def _chunker() -> FastCDC:
     cdc = getattr(_local, "cdc", None)
     if cdc is None:
-        cdc = _local.cdc = FastCDC(avg_size=AVG_CHUNK, min_size=MIN_CHUNK, max_size=MAX_CHUNK,
-                                   normalized_chunking=NORMALIZATION, seed=GEAR_SEED)
+        cdc = _local.cdc = FastCDC(
+            avg_size=AVG_CHUNK,
+            min_size=MIN_CHUNK,
+            max_size=MAX_CHUNK,
+            normalized_chunking=NORMALIZATION,
+            seed=GEAR_SEED,
+        )
     return cdc
 
 
@@ -152,7 +157,8 @@ class Ingest:
             marks = ",".join("?" * len(batch))
             rows = self.db.execute(
                 "SELECT c.hash, p.name, p.remote, p.size, c.offset + c.length FROM chunks c "
-                f"LEFT JOIN packs p ON p.id = c.pack WHERE c.hash IN ({marks})", batch
+                f"LEFT JOIN packs p ON p.id = c.pack WHERE c.hash IN ({marks})",
+                batch,
             ).fetchall()
             for digest, pack, remote, pack_size, end in rows:
                 if pack is None:
@@ -249,23 +255,40 @@ class Ingest:
         if packs:
             self.db.table("packs").insert_all(packs)
             names = [p["name"] for p in packs]
-            ids = dict(self.db.execute(
-                f"SELECT name, id FROM packs WHERE name IN ({','.join('?' * len(names))})", names
-            ).fetchall())
-            rows = [{"hash": digest, "pack": ids[name], "offset": e.offset, "length": e.length, "size": e.size,
-                     "codec": e.codec} for digest, (name, e) in self.written.items()]
+            ids = dict(
+                self.db.execute(
+                    f"SELECT name, id FROM packs WHERE name IN ({','.join('?' * len(names))})", names
+                ).fetchall()
+            )
+            rows = [
+                {
+                    "hash": digest,
+                    "pack": ids[name],
+                    "offset": e.offset,
+                    "length": e.length,
+                    "size": e.size,
+                    "codec": e.codec,
+                }
+                for digest, (name, e) in self.written.items()
+            ]
             schema.insert_rows(self.db, "chunks", [r for r in rows if r["hash"] not in self.repaired], ignore=True)
             # A chunk whose indexed copy is in a damaged pack: its row now points at the new copy.
             self.db.conn.executemany(
                 "INSERT INTO chunks (hash, pack, offset, length, size, codec) VALUES (?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(hash) DO UPDATE SET pack = excluded.pack, offset = excluded.offset, "
                 "length = excluded.length, size = excluded.size, codec = excluded.codec",
-                [[r["hash"], r["pack"], r["offset"], r["length"], r["size"], r["codec"]]
-                 for r in rows if r["hash"] in self.repaired],
+                [
+                    [r["hash"], r["pack"], r["offset"], r["length"], r["size"], r["codec"]]
+                    for r in rows
+                    if r["hash"] in self.repaired
+                ],
             )
-        schema.insert_rows(self.db, "objects", [
-            {"hash": o.hash, "size": o.size, "chunks": o.chunks, "created": now} for o in self.objects.values()
-        ], ignore=True)
+        schema.insert_rows(
+            self.db,
+            "objects",
+            [{"hash": o.hash, "size": o.size, "chunks": o.chunks, "created": now} for o in self.objects.values()],
+            ignore=True,
+        )
 
 
 def _pack_damage(path: Path, recorded_size: int) -> str | None:

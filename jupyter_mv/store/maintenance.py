@@ -22,9 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["verify", "gc", "LIVE_OBJECTS"]
 
 #: Every object something still needs: the files versions hold, the registered models' artifacts.
-LIVE_OBJECTS = (
-    "SELECT hash FROM version_files WHERE stored = 1 UNION SELECT object AS hash FROM model_versions"
-)
+LIVE_OBJECTS = "SELECT hash FROM version_files WHERE stored = 1 UNION SELECT object AS hash FROM model_versions"
 #: A row of ``chunks``: hash, pack, offset, length, size, codec.
 _ChunkRow = tuple[bytes, int, int, int, int, int]
 
@@ -76,16 +74,19 @@ def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> Veri
         broken = [p for p in parts if p in damaged]
         missing = [p for p in parts if p not in known]
         if broken or missing:
-            bad_objects.append({
-                "object": digest.hex(),
-                "damaged_chunks": [p.hex() for p in broken],
-                "missing_chunks": [p.hex() for p in missing],
-            })
+            bad_objects.append(
+                {
+                    "object": digest.hex(),
+                    "damaged_chunks": [p.hex() for p in broken],
+                    "missing_chunks": [p.hex() for p in missing],
+                }
+            )
     referenced = db.execute(
         f"SELECT DISTINCT l.hash FROM ({LIVE_OBJECTS}) l LEFT JOIN objects o ON o.hash = l.hash WHERE o.hash IS NULL"
     ).fetchall()
-    bad_objects += [{"object": r[0].hex(), "damaged_chunks": [], "missing_chunks": [], "missing": True}
-                    for r in referenced]
+    bad_objects += [
+        {"object": r[0].hex(), "damaged_chunks": [], "missing_chunks": [], "missing": True} for r in referenced
+    ]
     affected: dict[str, dict[str, Any]] = {}
     if bad_objects:
         hashes = [bytes.fromhex(o["object"]) for o in bad_objects]
@@ -95,15 +96,17 @@ def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> Veri
             for vid, nb, number, path, digest in db.execute(
                 "SELECT v.id, v.notebook, v.number, f.path, f.hash FROM version_files f "
                 f"JOIN versions v ON v.id = f.version WHERE f.hash IN ({','.join('?' * len(batch))}) "
-                "ORDER BY v.notebook, v.number", batch
+                "ORDER BY v.notebook, v.number",
+                batch,
             ):
                 entry = affected.setdefault(vid, {"id": vid, "name": f"v{number}", "notebook": nb, "paths": []})
                 entry["paths"].append(path)
                 paths_by_object[digest.hex()].append(f"{nb}@v{number}:{path}")
         for o in bad_objects:
             o["files"] = sorted(set(paths_by_object.get(o["object"], [])))
-    return VerifyReport(count, total_bytes, tuple(damaged.values()), tuple(bad_objects),
-                        tuple(affected.values()), check)
+    return VerifyReport(
+        count, total_bytes, tuple(damaged.values()), tuple(bad_objects), tuple(affected.values()), check
+    )
 
 
 def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) -> GcReport:
@@ -112,12 +115,16 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
     # What is live is read from the index: on a damaged one, deleting is never safe.
     check = db.execute("PRAGMA quick_check").fetchone()[0]
     if check != "ok":
-        raise IntegrityError(f"the store database fails its check ({check}); gc deletes nothing until it is "
-                             "restored from a backup")
+        raise IntegrityError(
+            f"the store database fails its check ({check}); gc deletes nothing until it is restored from a backup"
+        )
     cutoff = time.time() - max(0.0, grace_seconds)
     live_objects = {r[0] for r in db.execute(LIVE_OBJECTS)}
-    dead_objects = [h for h, created in db.execute("SELECT hash, created FROM objects")
-                    if h not in live_objects and created < cutoff]
+    dead_objects = [
+        h
+        for h, created in db.execute("SELECT hash, created FROM objects")
+        if h not in live_objects and created < cutoff
+    ]
     dead_set = set(dead_objects)
     live_chunks: set[bytes] = set()
     for digest, chunk_list in db.execute("SELECT hash, chunks FROM objects"):
@@ -149,8 +156,15 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
             orphans.append(sub)
     temps = list((store.dir / "tmp").iterdir())
     if dry_run:
-        return GcReport(len(dead_objects), chunks_removed, bytes_freed + sum(p.stat().st_size for p in orphans),
-                        len(dead_packs) + len(empty_packs) + len(orphans), len(rewrite), len(temps), True)
+        return GcReport(
+            len(dead_objects),
+            chunks_removed,
+            bytes_freed + sum(p.stat().st_size for p in orphans),
+            len(dead_packs) + len(empty_packs) + len(orphans),
+            len(rewrite),
+            len(temps),
+            True,
+        )
     for t in temps:
         t.unlink(missing_ok=True)
     writer = None
@@ -174,8 +188,10 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
             db.table("packs").insert({"name": writer.name, "size": writer.size, "created": time.time()})
             new_id = db.execute("SELECT id FROM packs WHERE name = ?", [writer.name]).fetchone()[0]
             for digest, _, entry in moved:
-                db.execute("UPDATE chunks SET pack = ?, offset = ?, length = ?, codec = ? WHERE hash = ?",
-                           [new_id, entry.offset, entry.length, entry.codec, digest])
+                db.execute(
+                    "UPDATE chunks SET pack = ?, offset = ?, length = ?, codec = ? WHERE hash = ?",
+                    [new_id, entry.offset, entry.length, entry.codec, digest],
+                )
         for pid, _, rows, dead in dead_packs + rewrite:
             db.conn.executemany("DELETE FROM chunks WHERE hash = ? AND pack = ?", [(r[0], pid) for r in dead])
         for pid, *_ in dead_packs + rewrite:
@@ -194,5 +210,12 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
     for folder in (store.dir / "packs").iterdir():
         if folder.is_dir() and not any(folder.iterdir()):
             os.rmdir(folder)
-    return GcReport(len(dead_objects), chunks_removed, bytes_freed,
-                    len(dead_packs) + len(empty_packs) + len(orphans), len(rewrite), len(temps), False)
+    return GcReport(
+        len(dead_objects),
+        chunks_removed,
+        bytes_freed,
+        len(dead_packs) + len(empty_packs) + len(orphans),
+        len(rewrite),
+        len(temps),
+        False,
+    )

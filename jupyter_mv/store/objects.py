@@ -42,13 +42,13 @@ def lazy_packs(db: object, packs: Sequence[str]) -> dict[str, list[tuple[str, in
         batch = list(packs[i : i + 900])
         for pack, remote, size in db.execute(  # type: ignore[attr-defined]
             f"SELECT name, remote, size FROM packs WHERE remote IS NOT NULL AND name IN ({','.join('?' * len(batch))})",
-            batch).fetchall():
+            batch,
+        ).fetchall():
             lazy.setdefault(remote, []).append((pack, size))
     return lazy
 
 
-def fetch_packs(store: Store, packs: Sequence[str], *, locked: bool = False,
-                progress: Progress = null_progress) -> int:
+def fetch_packs(store: Store, packs: Sequence[str], *, locked: bool = False, progress: Progress = null_progress) -> int:
     """Download those of ``packs`` whose bytes are still on a remote; returns how many.
     Takes the store lock shared, unless ``locked`` (the caller holds it).
 
@@ -61,8 +61,10 @@ def fetch_packs(store: Store, packs: Sequence[str], *, locked: bool = False,
         if not lazy:
             return 0
         remote = sorted(lazy)[0]
-        raise RemoteError(f"pack {lazy[remote][0][0]} is still on remote {remote}: import jupyter_mv.remote "
-                          "to fetch it (the CLI, the kernel and the server do)")
+        raise RemoteError(
+            f"pack {lazy[remote][0][0]} is still on remote {remote}: import jupyter_mv.remote "
+            "to fetch it (the CLI, the kernel and the server do)"
+        )
     if locked:
         return _fetcher[0](store, packs, progress)[0]
     with store_lock(store.dir / "lock"):
@@ -89,7 +91,8 @@ def iter_object(store: Store, digest: bytes, label: str, reader: PackReader | No
         batch = digests[i : i + 900]
         for h, pack, offset, length, csize, codec, remote in db.execute(
             "SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec, p.remote FROM chunks c "
-            f"JOIN packs p ON p.id = c.pack WHERE c.hash IN ({','.join('?' * len(batch))})", batch
+            f"JOIN packs p ON p.id = c.pack WHERE c.hash IN ({','.join('?' * len(batch))})",
+            batch,
         ).fetchall():
             locations[h] = (pack, offset, length, csize, codec)
             if remote is not None:

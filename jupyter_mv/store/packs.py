@@ -170,8 +170,9 @@ class PackReader:
             f.seek(offset)  # type: ignore[attr-defined]
             payload = f.read(length)  # type: ignore[attr-defined]
         except OSError as exc:  # a disk error, or something other than a file in the pack's place
-            raise IntegrityError(f"pack {pack} cannot be read ({exc.strerror or exc}; needed by chunk "
-                                 f"{digest.hex()[:16]})") from None
+            raise IntegrityError(
+                f"pack {pack} cannot be read ({exc.strerror or exc}; needed by chunk {digest.hex()[:16]})"
+            ) from None
         try:
             if len(payload) != length:
                 raise ValueError("short read")

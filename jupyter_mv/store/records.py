@@ -30,15 +30,37 @@ if TYPE_CHECKING:
     from .store import Store
 
 __all__ = [
-    "COLUMNS", "Numbering", "hash_file", "author", "is_utf8", "check_utf8", "clean_values", "version_id",
-    "next_number", "light_numbering", "insert_version", "delete_versions", "rows_to_versions", "get_version",
-    "version_exists", "notebook_key", "stat_cache_hits", "tag_target", "alias_target", "insert_tag", "add_tag",
-    "move_alias", "set_alias", "alias_history",
+    "COLUMNS",
+    "Numbering",
+    "hash_file",
+    "author",
+    "is_utf8",
+    "check_utf8",
+    "clean_values",
+    "version_id",
+    "next_number",
+    "light_numbering",
+    "insert_version",
+    "delete_versions",
+    "rows_to_versions",
+    "get_version",
+    "version_exists",
+    "notebook_key",
+    "stat_cache_hits",
+    "tag_target",
+    "alias_target",
+    "insert_tag",
+    "add_tag",
+    "move_alias",
+    "set_alias",
+    "alias_history",
 ]
 
 #: The columns :func:`rows_to_versions` reads, in its order (a light version shows its ``base``).
-COLUMNS = ("id, notebook, coalesce(base, number), parent, kind, message, author, created, environment, git, "
-           "metrics, params, extra, sub")
+COLUMNS = (
+    "id, notebook, coalesce(base, number), parent, kind, message, author, created, environment, git, "
+    "metrics, params, extra, sub"
+)
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -141,17 +163,36 @@ def notebook_key(store: Store, notebook: str | os.PathLike[str]) -> str:
 # -- the version id -------------------------------------------------------------------------------
 
 
-def version_id(*, notebook: str, parent: str | None, kind: str, message: str, author: str, created: float,
-               environment: str | None, git: dict[str, Any] | None, metrics: dict[str, Any],
-               params: dict[str, Any], files: Sequence[Sequence[Any]]) -> str:
+def version_id(
+    *,
+    notebook: str,
+    parent: str | None,
+    kind: str,
+    message: str,
+    author: str,
+    created: float,
+    environment: str | None,
+    git: dict[str, Any] | None,
+    metrics: dict[str, Any],
+    params: dict[str, Any],
+    files: Sequence[Sequence[Any]],
+) -> str:
     """A version's id: BLAKE3 (64 hex digits) of its manifest, a JSON object with sorted
     keys (``docs/store-format.md`` spells the serialisation out).
 
     :param files: ``[path, role, hash (hex), size]`` of each file, sorted by path.
     """
     manifest = {
-        "notebook": notebook, "parent": parent, "kind": kind, "message": message, "author": author,
-        "created": created, "environment": environment, "git": git, "metrics": metrics, "params": params,
+        "notebook": notebook,
+        "parent": parent,
+        "kind": kind,
+        "message": message,
+        "author": author,
+        "created": created,
+        "environment": environment,
+        "git": git,
+        "metrics": metrics,
+        "params": params,
         "files": [[path, role, digest, size] for path, role, digest, size in files],
     }
     return blake3.blake3(json.dumps(manifest, sort_keys=True, default=str).encode()).hexdigest()
@@ -210,15 +251,41 @@ def insert_version(db: Any, version: Version, placeholder: int) -> None:
     db.execute(
         "INSERT INTO versions (id, notebook, number, parent, kind, message, author, created, environment, git, "
         "metrics, params, extra, base, sub) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [version.id, version.notebook, placeholder, version.parent, version.kind, version.message, version.author,
-         version.created, version.environment, json.dumps(version.git) if version.git is not None else None,
-         json.dumps(version.metrics), json.dumps(version.params), json.dumps(version.extra, default=str),
-         version.number if version.kind == "light" else None, version.sub])
+        [
+            version.id,
+            version.notebook,
+            placeholder,
+            version.parent,
+            version.kind,
+            version.message,
+            version.author,
+            version.created,
+            version.environment,
+            json.dumps(version.git) if version.git is not None else None,
+            json.dumps(version.metrics),
+            json.dumps(version.params),
+            json.dumps(version.extra, default=str),
+            version.number if version.kind == "light" else None,
+            version.sub,
+        ],
+    )
     db.conn.executemany(
         "INSERT INTO version_files (version, path, role, hash, size, mode, stored, dvc) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [(version.id, f.path, f.role, bytes.fromhex(f.hash), f.size, f.mode, int(f.stored),
-          json.dumps(f.dvc) if f.dvc else None) for f in version.files])
+        [
+            (
+                version.id,
+                f.path,
+                f.role,
+                bytes.fromhex(f.hash),
+                f.size,
+                f.mode,
+                int(f.stored),
+                json.dumps(f.dvc) if f.dvc else None,
+            )
+            for f in version.files
+        ],
+    )
 
 
 def delete_versions(db: Any, ids: Sequence[str]) -> None:
@@ -244,8 +311,9 @@ def rows_to_versions(db: Any, rows: Sequence[Any]) -> list[Version]:
         f"SELECT version, path, role, hash, size, mode, stored, dvc FROM version_files WHERE version IN ({marks})",
         ids,
     ).fetchall():
-        files[vid].append(FileEntry(path, role, digest.hex(), size, mode, bool(stored),
-                                    json.loads(dvc) if dvc else None))
+        files[vid].append(
+            FileEntry(path, role, digest.hex(), size, mode, bool(stored), json.loads(dvc) if dvc else None)
+        )
     tags: dict[str, list[str]] = {i: [] for i in ids}
     for name, vid in db.execute(
         f"SELECT name, version FROM tags WHERE version IN ({marks}) ORDER BY created", ids
@@ -260,9 +328,27 @@ def rows_to_versions(db: Any, rows: Sequence[Any]) -> list[Version]:
     out = []
     for vid, nb, number, parent, kind, message, author_, created, env, git, metrics, params, extra, sub in rows:
         fs = sorted(files[vid], key=lambda f: (role_order.get(f.role, 9), f.path))
-        out.append(Version(vid, nb, number, parent, kind, message, author_, created, env,
-                           json.loads(git) if git else None, json.loads(metrics), json.loads(params),
-                           json.loads(extra), tuple(fs), tuple(tags[vid]), tuple(aliases[vid]), sub))
+        out.append(
+            Version(
+                vid,
+                nb,
+                number,
+                parent,
+                kind,
+                message,
+                author_,
+                created,
+                env,
+                json.loads(git) if git else None,
+                json.loads(metrics),
+                json.loads(params),
+                json.loads(extra),
+                tuple(fs),
+                tuple(tags[vid]),
+                tuple(aliases[vid]),
+                sub,
+            )
+        )
     return out
 
 
@@ -320,8 +406,9 @@ def move_alias(db: Any, name: str, version_id: str, now: float | None = None) ->
         "ON CONFLICT(name) DO UPDATE SET version = excluded.version, updated = excluded.updated",
         [name, version_id, now],
     )
-    db.execute("INSERT INTO alias_history (name, version, previous, set_at) VALUES (?, ?, ?, ?)",
-               [name, version_id, prev, now])
+    db.execute(
+        "INSERT INTO alias_history (name, version, previous, set_at) VALUES (?, ?, ?, ?)", [name, version_id, prev, now]
+    )
 
 
 def set_alias(db: Any, name: str, version_id: str, now: float | None = None) -> None:

@@ -88,9 +88,18 @@ class ModelVersion:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "number": self.number, "label": self.label, "hash": self.hash,
-            "flavor": self.flavor, "size": self.size, "created": iso_time(self.created), "author": self.author,
-            "version": self.version, "metrics": self.metrics, "params": self.params, "extra": self.extra,
+            "name": self.name,
+            "number": self.number,
+            "label": self.label,
+            "hash": self.hash,
+            "flavor": self.flavor,
+            "size": self.size,
+            "created": iso_time(self.created),
+            "author": self.author,
+            "version": self.version,
+            "metrics": self.metrics,
+            "params": self.params,
+            "extra": self.extra,
             "aliases": list(self.aliases),
         }
 
@@ -176,8 +185,19 @@ def save_model(
                 store.db.execute(
                     "INSERT INTO model_versions (name, number, object, flavor, size, created, author, version, "
                     "metrics, params, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [name, number, stored.hash, flavor, stored.size, created, author(), version,
-                     json.dumps(metrics), json.dumps(params), json.dumps(extra or {}, default=str)],
+                    [
+                        name,
+                        number,
+                        stored.hash,
+                        flavor,
+                        stored.size,
+                        created,
+                        author(),
+                        version,
+                        json.dumps(metrics),
+                        json.dumps(params),
+                        json.dumps(extra or {}, default=str),
+                    ],
                 )
                 if alias is not None:
                     _move_alias(store, name, alias, number, created)
@@ -221,12 +241,25 @@ def _rows(store: Store, where: str, args: list[Any], tail: str = "") -> list[Mod
     if names:
         for name, alias, number in store.db.execute(
             f"SELECT name, alias, number FROM model_aliases WHERE name IN ({','.join('?' * len(names))}) "
-            "ORDER BY alias", names
+            "ORDER BY alias",
+            names,
         ).fetchall():
             aliases.setdefault((name, number), []).append(alias)
     return [
-        ModelVersion(name, number, obj.hex(), flavor, size, created, author, version, json.loads(metrics),
-                     json.loads(params), json.loads(extra), tuple(aliases.get((name, number), ())))
+        ModelVersion(
+            name,
+            number,
+            obj.hex(),
+            flavor,
+            size,
+            created,
+            author,
+            version,
+            json.loads(metrics),
+            json.loads(params),
+            json.loads(extra),
+            tuple(aliases.get((name, number), ())),
+        )
         for name, number, obj, flavor, size, created, author, version, metrics, params, extra in rows
     ]
 
@@ -238,8 +271,9 @@ def get_model(store: Store, ref: str) -> ModelVersion:
     """
     parsed = parse_model_ref(ref)
     if parsed.alias is not None:
-        hit = store.db.execute("SELECT number FROM model_aliases WHERE name = ? AND alias = ?",
-                               [parsed.name, parsed.alias]).fetchone()
+        hit = store.db.execute(
+            "SELECT number FROM model_aliases WHERE name = ? AND alias = ?", [parsed.name, parsed.alias]
+        ).fetchone()
         if hit is None:
             _require_model(store, parsed.name)
             raise NotFound(f"model {parsed.name} has no alias {parsed.alias}")
@@ -273,8 +307,12 @@ def list_models(store: Store, name: str | None = None, *, version: str | None = 
         return _rows(store, "WHERE name = ?", [name], "ORDER BY number DESC")
     if version is not None:
         return _rows(store, "WHERE version = ?", [version], "ORDER BY created DESC")
-    return _rows(store, "WHERE (name, number) IN (SELECT name, max(number) FROM model_versions GROUP BY name)",
-                 [], "ORDER BY name")
+    return _rows(
+        store,
+        "WHERE (name, number) IN (SELECT name, max(number) FROM model_versions GROUP BY name)",
+        [],
+        "ORDER BY name",
+    )
 
 
 def model_alias_history(store: Store, name: str, alias: str) -> list[dict[str, Any]]:
@@ -323,15 +361,28 @@ def import_models(db: Any, version_id: str, models: list[dict[str, Any]]) -> Non
     (same name, artifact and time) is skipped. Inside the pull's transaction."""
     for m in models:
         obj = bytes.fromhex(m["object"])
-        if db.execute("SELECT 1 FROM model_versions WHERE name = ? AND object = ? AND created = ?",
-                      [m["name"], obj, m["created"]]).fetchone():
+        if db.execute(
+            "SELECT 1 FROM model_versions WHERE name = ? AND object = ? AND created = ?", [m["name"], obj, m["created"]]
+        ).fetchone():
             continue
         top = db.execute("SELECT max(number) FROM model_versions WHERE name = ?", [m["name"]]).fetchone()[0]
         db.execute(
             "INSERT INTO model_versions (name, number, object, flavor, size, created, author, version, metrics, "
             "params, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [m["name"], (top or 0) + 1, obj, m["flavor"], m["size"], m["created"], m["author"], version_id,
-             json.dumps(m["metrics"]), json.dumps(m["params"]), json.dumps(m["extra"])])
+            [
+                m["name"],
+                (top or 0) + 1,
+                obj,
+                m["flavor"],
+                m["size"],
+                m["created"],
+                m["author"],
+                version_id,
+                json.dumps(m["metrics"]),
+                json.dumps(m["params"]),
+                json.dumps(m["extra"]),
+            ],
+        )
 
 
 class Models:
@@ -342,12 +393,30 @@ class Models:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def save(self, name: str, artifact: str | os.PathLike[str], *, flavor: str, version: str | None = None,
-             metrics: dict[str, Any] | None = None, params: dict[str, Any] | None = None,
-             extra: dict[str, Any] | None = None, alias: str | None = None) -> ModelVersion:
+    def save(
+        self,
+        name: str,
+        artifact: str | os.PathLike[str],
+        *,
+        flavor: str,
+        version: str | None = None,
+        metrics: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+        extra: dict[str, Any] | None = None,
+        alias: str | None = None,
+    ) -> ModelVersion:
         """Store a serialized model file as the next version of model ``name`` (:func:`save_model`)."""
-        return save_model(self.store, name, artifact, flavor=flavor, version=version, metrics=metrics,
-                          params=params, extra=extra, alias=alias)
+        return save_model(
+            self.store,
+            name,
+            artifact,
+            flavor=flavor,
+            version=version,
+            metrics=metrics,
+            params=params,
+            extra=extra,
+            alias=alias,
+        )
 
     def save_object(self, name: str, obj: Any, *, flavor: str | None = None, **kwargs: Any) -> ModelVersion:
         """Serialize ``obj`` in its framework's format and store it as model ``name``."""

@@ -108,7 +108,8 @@ class Remotes:
             batch = ids[i : i + 900]
             for vid, remote in self.store.db.execute(
                 "SELECT v.version, v.remote FROM remote_versions v JOIN remotes r ON r.name = v.remote "
-                f"WHERE v.version IN ({','.join('?' * len(batch))}) ORDER BY r.created, r.name", batch
+                f"WHERE v.version IN ({','.join('?' * len(batch))}) ORDER BY r.created, r.name",
+                batch,
             ).fetchall():
                 out[vid].append(remote)
         return out
@@ -130,14 +131,17 @@ class Remotes:
 
     def seen_alias(self, remote: str, alias: str) -> tuple[str, str] | None:
         """``(entry, version)`` of the alias's move on ``remote`` this store last saw, or None."""
-        row = self.store.db.execute("SELECT entry, version FROM remote_aliases WHERE remote = ? AND name = ?",
-                                    [remote, alias]).fetchone()
+        row = self.store.db.execute(
+            "SELECT entry, version FROM remote_aliases WHERE remote = ? AND name = ?", [remote, alias]
+        ).fetchone()
         return (row[0], row[1]) if row else None
 
     def remember_alias(self, remote: str, alias: str, entry: str, vid: str, *, locked: bool = False) -> None:
         """Note the alias's move on ``remote`` last seen. :param locked: inside the caller's transaction."""
-        sql = ("INSERT INTO remote_aliases (remote, name, entry, version) VALUES (?, ?, ?, ?) "
-               "ON CONFLICT(remote, name) DO UPDATE SET entry = excluded.entry, version = excluded.version")
+        sql = (
+            "INSERT INTO remote_aliases (remote, name, entry, version) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(remote, name) DO UPDATE SET entry = excluded.entry, version = excluded.version"
+        )
         if locked:
             self.store.db.execute(sql, [remote, alias, entry, vid])
             return

@@ -37,9 +37,16 @@ __all__ = ["restore", "remove_restore_temps"]
 _RESTORE_TEMP = re.compile(r"\..+\.mv-[0-9a-f]{8}\.tmp", re.DOTALL)
 
 
-def restore(store: Store, ref: str | Version, paths: Sequence[str] | None = None, *,
-            to: str | os.PathLike[str] | None = None, notebook: str | None = None,
-            force: bool = False, progress: Progress = null_progress) -> RestoreResult:
+def restore(
+    store: Store,
+    ref: str | Version,
+    paths: Sequence[str] | None = None,
+    *,
+    to: str | os.PathLike[str] | None = None,
+    notebook: str | None = None,
+    force: bool = False,
+    progress: Progress = null_progress,
+) -> RestoreResult:
     """:meth:`Store.restore`."""
     version = store.resolve(ref, notebook)
     entries = _select_entries(store, version, paths)
@@ -69,12 +76,18 @@ def restore(store: Store, ref: str | Version, paths: Sequence[str] | None = None
         if safety_nb is None and inside:
             safety_nb = next((targets[e.path] for e in inside if _is_notebook(targets[e.path])), None)
         if safety_nb is not None:
-            safety = store.snapshot(safety_nb, keep, kind="safety",
-                                    message=f"Safety copy before restoring {version.label} ({version.short_id})")
+            safety = store.snapshot(
+                safety_nb,
+                keep,
+                kind="safety",
+                message=f"Safety copy before restoring {version.label} ({version.short_id})",
+            )
         else:
             raise Conflict("cannot keep a safety copy of the files to overwrite; restore with `to` instead")
-    temps = [(targets[e.path].parent / f".{targets[e.path].name}.mv-{uuid.uuid4().hex[:8]}.tmp", targets[e.path])
-             for e in changed]
+    temps = [
+        (targets[e.path].parent / f".{targets[e.path].name}.mv-{uuid.uuid4().hex[:8]}.tmp", targets[e.path])
+        for e in changed
+    ]
     # A journal of the temporary files, so that a restore killed half-way leaves no
     # stray files in the user's folders: the next open removes what it lists.
     journal = store.dir / "tmp" / f"restore-{uuid.uuid4().hex}.json"
@@ -107,8 +120,7 @@ def restore(store: Store, ref: str | Version, paths: Sequence[str] | None = None
             tmp.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             journal.unlink(missing_ok=True)
-    return RestoreResult(version, tuple(e.path for e in changed), tuple(e.path for e in unchanged),
-                         skipped, safety)
+    return RestoreResult(version, tuple(e.path for e in changed), tuple(e.path for e in unchanged), skipped, safety)
 
 
 def _inside_root(store: Store, path: Path) -> bool:

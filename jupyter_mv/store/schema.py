@@ -24,8 +24,16 @@ from ..errors import DiskFull, InvalidInput, MVError, StoreFormatError, StoreRea
 from ..locate import ENV_VAR, STORE_DIRNAME
 from .failures import shown_text, sqlite_write_error
 
-__all__ = ["FORMAT_VERSION", "STORE_DIRNAME", "ENV_VAR", "MIGRATIONS", "connect", "create", "transaction",
-           "insert_rows"]
+__all__ = [
+    "FORMAT_VERSION",
+    "STORE_DIRNAME",
+    "ENV_VAR",
+    "MIGRATIONS",
+    "connect",
+    "create",
+    "transaction",
+    "insert_rows",
+]
 
 #: The store format this code writes and understands (docs/store-format.md).
 FORMAT_VERSION = 5
@@ -269,8 +277,12 @@ def _open(path: Path, create: bool, *, immutable: MVError | None = None) -> sqli
         else:
             target, uri = str(path), False
         conn = sqlite3.connect(
-            target, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False,
-            factory=_Connection, uri=uri,
+            target,
+            isolation_level=None,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+            check_same_thread=False,
+            factory=_Connection,
+            uri=uri,
         )
     except sqlite3.DatabaseError as exc:
         raise _translated(path, exc) from None
@@ -343,8 +355,9 @@ def _translated(path: Path, exc: sqlite3.DatabaseError) -> MVError:
     if translated is not None:
         return translated
     if not os.access(path, os.R_OK):
-        return StoreFormatError(f"the store database {path} cannot be opened: permission denied "
-                                f"(check its permissions: chmod u+r {path})")
+        return StoreFormatError(
+            f"the store database {path} cannot be opened: permission denied (check its permissions: chmod u+r {path})"
+        )
     return StoreFormatError(f"the store database {path} cannot be opened ({exc})")
 
 
@@ -358,8 +371,9 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return method(self, *args)
         except UnicodeEncodeError as exc:  # a parameter with a lone surrogate: not UTF-8 text
-            raise InvalidInput(f"{shown_text(str(exc.object))} is not UTF-8 text; the store keeps names, paths "
-                               "and messages as UTF-8") from None
+            raise InvalidInput(
+                f"{shown_text(str(exc.object))} is not UTF-8 text; the store keeps names, paths and messages as UTF-8"
+            ) from None
         except sqlite3.DatabaseError as exc:
             path = getattr(self.connection, "path", None)
             if type(exc) is sqlite3.DatabaseError:
@@ -443,8 +457,7 @@ def _migrate(db: sqlite_utils.Database, create: bool) -> None:
         )
     with transaction(db):
         db.execute(
-            "CREATE TABLE IF NOT EXISTS migrations "
-            "(id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied REAL NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied REAL NOT NULL)"
         )
         applied = {row[0] for row in db.execute("SELECT id FROM migrations").fetchall()}
         for number, name, apply in MIGRATIONS:

@@ -137,9 +137,20 @@ def plan(
     from ..capture.environment import strip_credentials
 
     return SnapshotPlan(
-        notebook=nb_rel, kind=kind, message=message, metrics=metrics, params=params, roles=roles,
-        hashed_only=hashed_only, stats=stats, cached=cached, dvc=strip_credentials(dvc), env_hash=env_hash,
-        env_data=env_data, git=strip_credentials(git), extra=strip_credentials(extra or {}) or {},
+        notebook=nb_rel,
+        kind=kind,
+        message=message,
+        metrics=metrics,
+        params=params,
+        roles=roles,
+        hashed_only=hashed_only,
+        stats=stats,
+        cached=cached,
+        dvc=strip_credentials(dvc),
+        env_hash=env_hash,
+        env_data=env_data,
+        git=strip_credentials(git),
+        extra=strip_credentials(extra or {}) or {},
         started_ns=started_ns,
     )
 
@@ -194,23 +205,62 @@ def _commit(store: Store, ingest: Ingest, snap: SnapshotPlan) -> Version:
         obj = snap.objects.get(rel)
         digest = snap.cached[rel] if rel in snap.cached else (obj.hash if isinstance(obj, StoredFile) else obj)
         assert isinstance(digest, bytes)
-        files.append(FileEntry(rel, role, digest.hex(), st.st_size, stat.S_IMODE(st.st_mode),
-                               rel not in snap.hashed_only, snap.dvc.get(rel)))
+        files.append(
+            FileEntry(
+                rel,
+                role,
+                digest.hex(),
+                st.st_size,
+                stat.S_IMODE(st.st_mode),
+                rel not in snap.hashed_only,
+                snap.dvc.get(rel),
+            )
+        )
     vid = records.version_id(
-        notebook=snap.notebook, parent=numbering.parent, kind=snap.kind, message=snap.message, author=author,
-        created=created, environment=env_hash, git=snap.git, metrics=snap.metrics, params=snap.params,
+        notebook=snap.notebook,
+        parent=numbering.parent,
+        kind=snap.kind,
+        message=snap.message,
+        author=author,
+        created=created,
+        environment=env_hash,
+        git=snap.git,
+        metrics=snap.metrics,
+        params=snap.params,
         files=[(f.path, f.role, f.hash, f.size) for f in files],
     )
-    version = Version(vid, snap.notebook, numbering.number, numbering.parent, snap.kind, snap.message, author,
-                      created, env_hash, snap.git, snap.metrics, snap.params, snap.extra, tuple(files),
-                      sub=numbering.sub)
+    version = Version(
+        vid,
+        snap.notebook,
+        numbering.number,
+        numbering.parent,
+        snap.kind,
+        snap.message,
+        author,
+        created,
+        env_hash,
+        snap.git,
+        snap.metrics,
+        snap.params,
+        snap.extra,
+        tuple(files),
+        sub=numbering.sub,
+    )
     records.insert_version(db, version, numbering.placeholder)
     cache_rows = []
     for rel, obj in snap.objects.items():
         st = snap.stats[rel]
         if isinstance(obj, StoredFile) and st.st_mtime_ns < snap.started_ns - RACY_NS and obj.size == st.st_size:
-            cache_rows.append({"path": rel, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                               "ctime_ns": st.st_ctime_ns, "inode": st.st_ino, "hash": obj.hash})
+            cache_rows.append(
+                {
+                    "path": rel,
+                    "size": st.st_size,
+                    "mtime_ns": st.st_mtime_ns,
+                    "ctime_ns": st.st_ctime_ns,
+                    "inode": st.st_ino,
+                    "hash": obj.hash,
+                }
+            )
     if cache_rows:
         db.table("stat_cache").upsert_all(cache_rows, pk="path")
     return version

@@ -167,8 +167,9 @@ class Store:
         try:  # the database keeps paths as UTF-8 text
             raw.encode("utf-8")
         except UnicodeEncodeError:
-            raise InvalidInput(f"{shown_text(raw)} is not a UTF-8 file name; rename it to keep it in a version"
-                               ) from None
+            raise InvalidInput(
+                f"{shown_text(raw)} is not a UTF-8 file name; rename it to keep it in a version"
+            ) from None
         absolute = Path(os.path.abspath(os.path.expanduser(raw)))
         try:
             rel = absolute.relative_to(self.root)
@@ -259,14 +260,33 @@ class Store:
         """
         from . import snapshot
 
-        plan = snapshot.plan(self, notebook, files, message=message, environment=environment, metrics=metrics,
-                             params=params, inputs=inputs, outputs=outputs, hash_only=hash_only, kind=kind,
-                             git=git, extra=extra)
+        plan = snapshot.plan(
+            self,
+            notebook,
+            files,
+            message=message,
+            environment=environment,
+            metrics=metrics,
+            params=params,
+            inputs=inputs,
+            outputs=outputs,
+            hash_only=hash_only,
+            kind=kind,
+            git=git,
+            extra=extra,
+        )
         return snapshot.write(self, plan, progress)
 
-    def restore(self, ref: str | Version, paths: Sequence[str] | None = None, *,
-                to: str | os.PathLike[str] | None = None, notebook: str | None = None,
-                force: bool = False, progress: Progress = null_progress) -> RestoreResult:
+    def restore(
+        self,
+        ref: str | Version,
+        paths: Sequence[str] | None = None,
+        *,
+        to: str | os.PathLike[str] | None = None,
+        notebook: str | None = None,
+        force: bool = False,
+        progress: Progress = null_progress,
+    ) -> RestoreResult:
         """Write a version's files back, byte for byte (:mod:`.restore`).
 
         In place (``to`` None), a file that would be overwritten with other content is
@@ -283,8 +303,9 @@ class Store:
 
     def _workers(self) -> ThreadPoolExecutor:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)),
-                                            thread_name_prefix="jupyter-mv")
+            self._pool = ThreadPoolExecutor(
+                max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="jupyter-mv"
+            )
         return self._pool
 
     # -- environments ----------------------------------------------------------------------
@@ -302,8 +323,14 @@ class Store:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def log(self, notebook: str | os.PathLike[str] | None = None, *, limit: int | None = None,
-            offset: int = 0, kinds: Sequence[str] | None = None) -> list[Version]:
+    def log(
+        self,
+        notebook: str | os.PathLike[str] | None = None,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        kinds: Sequence[str] | None = None,
+    ) -> list[Version]:
         """Versions, newest first; of one notebook when given.
 
         :param limit: at most this many (for paging). :param kinds: e.g. ``["full", "safety"]``.
@@ -357,20 +384,25 @@ class Store:
             if key is None:
                 books = self.notebooks()
                 if len(books) > 1 and parsed.number is not None:
-                    raise InvalidInput(f"{ref} is ambiguous: several notebooks have versions; "
-                                       f"name one, e.g. {books[0]}@{ref}")
+                    raise InvalidInput(
+                        f"{ref} is ambiguous: several notebooks have versions; name one, e.g. {books[0]}@{ref}"
+                    )
                 key = books[0] if len(books) == 1 else None
             if parsed.sub:
-                row = self.db.execute(f"SELECT {COLUMNS} FROM versions WHERE notebook = ? AND base = ? "
-                                      "AND sub = ?", [key, parsed.number, parsed.sub]).fetchone()
+                row = self.db.execute(
+                    f"SELECT {COLUMNS} FROM versions WHERE notebook = ? AND base = ? AND sub = ?",
+                    [key, parsed.number, parsed.sub],
+                ).fetchone()
             elif parsed.number is not None:
-                row = self.db.execute(f"SELECT {COLUMNS} FROM versions WHERE notebook = ? AND number = ?",
-                                      [key, parsed.number]).fetchone()
+                row = self.db.execute(
+                    f"SELECT {COLUMNS} FROM versions WHERE notebook = ? AND number = ?", [key, parsed.number]
+                ).fetchone()
             else:  # latest~K counts snapshots, not the saves between them
                 where, args = self._scope(key, ["full", "safety"])
                 row = self.db.execute(
-                    f"SELECT {COLUMNS} FROM versions {where} ORDER BY created DESC, number DESC "
-                    "LIMIT 1 OFFSET ?", [*args, parsed.back]).fetchone()
+                    f"SELECT {COLUMNS} FROM versions {where} ORDER BY created DESC, number DESC LIMIT 1 OFFSET ?",
+                    [*args, parsed.back],
+                ).fetchone()
             if row is None:
                 raise NotFound(f"no version {ref}" + (f" of {key}" if key and parsed.notebook is None else ""))
             return records.rows_to_versions(self.db, [row])[0]
@@ -407,8 +439,15 @@ class Store:
         """An object's content in chunks, checked against its hash (:func:`.objects.iter_object`)."""
         return iter_object(self, digest, label, reader)
 
-    def diff(self, a: str | Version, b: str | Version | None = None, *, notebook: str | None = None,
-             only: Any = None, include_metadata: bool = False) -> dict[str, Any]:
+    def diff(
+        self,
+        a: str | Version,
+        b: str | Version | None = None,
+        *,
+        notebook: str | None = None,
+        only: Any = None,
+        include_metadata: bool = False,
+    ) -> dict[str, Any]:
         """Compare two versions, or a version with the files on disk (``b`` None), in the
         one diff format (docs/diff-format.md). ``only``: notebook, env, data, metrics."""
         from .diffing import diff_refs
@@ -448,8 +487,9 @@ class Store:
         with store_lock(self.dir / "lock"):
             return verify(self, progress)
 
-    def gc(self, *, grace_seconds: float = 24 * 3600, dry_run: bool = False,
-           progress: Progress = null_progress) -> GcReport:
+    def gc(
+        self, *, grace_seconds: float = 24 * 3600, dry_run: bool = False, progress: Progress = null_progress
+    ) -> GcReport:
         """Drop what no version references and is older than ``grace_seconds``, by repacking."""
         from .maintenance import gc
 
@@ -491,11 +531,15 @@ class Store:
         chunks, raw, stored = q(
             "SELECT count(*), coalesce(sum(size), 0), coalesce(sum(length), 0) FROM chunks"
         ).fetchone()
-        return {"versions": q("SELECT count(*) FROM versions").fetchone()[0],
-                "notebooks": q("SELECT count(DISTINCT notebook) FROM versions").fetchone()[0],
-                "objects": q("SELECT count(*) FROM objects").fetchone()[0],
-                "chunks": chunks, "chunk_bytes": raw, "stored_bytes": stored, "pack_bytes": packs_size}
-
+        return {
+            "versions": q("SELECT count(*) FROM versions").fetchone()[0],
+            "notebooks": q("SELECT count(DISTINCT notebook) FROM versions").fetchone()[0],
+            "objects": q("SELECT count(*) FROM objects").fetchone()[0],
+            "chunks": chunks,
+            "chunk_bytes": raw,
+            "stored_bytes": stored,
+            "pack_bytes": packs_size,
+        }
 
 
 def _ignore_in_git(root: Path) -> None:

@@ -26,13 +26,37 @@ from .provenance import cmd_report, cmd_reproduce
 from .remotes import cmd_pull, cmd_push, cmd_remote
 from .versions import cmd_alias, cmd_diff, cmd_init, cmd_log, cmd_restore, cmd_show, cmd_snapshot, cmd_tag
 
-__all__ = ["COMMANDS", "VERBS", "add_verbs", "Parser", "key_value", "Out", "metrics_text", "when", "printable",
-           "EXIT_ERROR", "EXIT_USAGE"]
+__all__ = [
+    "COMMANDS",
+    "VERBS",
+    "add_verbs",
+    "Parser",
+    "key_value",
+    "Out",
+    "metrics_text",
+    "when",
+    "printable",
+    "EXIT_ERROR",
+    "EXIT_USAGE",
+]
 
 #: Every verb's command, by the name :data:`VERBS` gives it.
 COMMANDS: dict[str, Callable[[Any, Out], int]] = {
-    "init": cmd_init, "snapshot": cmd_snapshot, "log": cmd_log, "show": cmd_show, "tag": cmd_tag,
-    "alias": cmd_alias, "restore": cmd_restore, "diff": cmd_diff, "verify": cmd_verify, "gc": cmd_gc,
-    "env": cmd_env, "export": cmd_export, "report": cmd_report, "reproduce": cmd_reproduce,
-    "remote": cmd_remote, "push": cmd_push, "pull": cmd_pull,
+    "init": cmd_init,
+    "snapshot": cmd_snapshot,
+    "log": cmd_log,
+    "show": cmd_show,
+    "tag": cmd_tag,
+    "alias": cmd_alias,
+    "restore": cmd_restore,
+    "diff": cmd_diff,
+    "verify": cmd_verify,
+    "gc": cmd_gc,
+    "env": cmd_env,
+    "export": cmd_export,
+    "report": cmd_report,
+    "reproduce": cmd_reproduce,
+    "remote": cmd_remote,
+    "push": cmd_push,
+    "pull": cmd_pull,
 }

@@ -22,8 +22,11 @@ def open_store(args: argparse.Namespace, start: str | None = None) -> Any:
     opened = Store.open(start or ".")
     owner = opened.owner()
     if owner is not None:
-        print(f"warning: the version store {opened.dir} belongs to another user ({owner}); "
-              "what you do here is written into their store", file=sys.stderr)
+        print(
+            f"warning: the version store {opened.dir} belongs to another user ({owner}); "
+            "what you do here is written into their store",
+            file=sys.stderr,
+        )
     return opened
 
 

@@ -55,8 +55,11 @@ def _write_env_file(args: argparse.Namespace, env: dict[str, Any], version: Any)
         f.write(text)
     found = pins(env)
     local = [p.name for p in found if not p.resolvable]
-    print(f"wrote {args.output} ({args.format}, {len(found) - len(local)} packages pinned"
-          + (f"; not installable from it: {', '.join(local)}" if local else "") + ")")
+    print(
+        f"wrote {args.output} ({args.format}, {len(found) - len(local)} packages pinned"
+        + (f"; not installable from it: {', '.join(local)}" if local else "")
+        + ")"
+    )
     return 0
 
 
@@ -73,8 +76,10 @@ def _check_env(args: argparse.Namespace, out: Out, env: dict[str, Any], version:
     against = "this kernel" if getattr(args, "in_kernel", False) else result["python_executable"]
     if result["same"]:
         py = env.get("python") or {}
-        print(f"{against} matches {version.label}: {py.get('implementation')} {py.get('version')}, "
-              f"{result['unchanged']} packages")
+        print(
+            f"{against} matches {version.label}: {py.get('implementation')} {py.get('version')}, "
+            f"{result['unchanged']} packages"
+        )
         return 0
     n = len(result["lines"])
     print(f"{version.label} and {against} differ ({n} difference{'s' if n != 1 else ''}):")
@@ -88,8 +93,9 @@ def cmd_export(args: argparse.Namespace, out: Out) -> int:
 
     store = open_store(args)
     ref = args.ref or "latest"
-    result = export_version(store, ref, dockerfile=args.dockerfile, mlflow=args.mlflow, notebook=scope(args),
-                            progress=tqdm_progress())
+    result = export_version(
+        store, ref, dockerfile=args.dockerfile, mlflow=args.mlflow, notebook=scope(args), progress=tqdm_progress()
+    )
     if args.mlflow:
         if args.json:
             out.json(result)
@@ -101,8 +107,10 @@ def cmd_export(args: argparse.Namespace, out: Out) -> int:
     if args.json:
         out.json(result)
         return 0
-    print(f"wrote a Docker build context for {result['label']} into {args.dockerfile} "
-          f"({result['image']}, {len(result['files'])} files)")
+    print(
+        f"wrote a Docker build context for {result['label']} into {args.dockerfile} "
+        f"({result['image']}, {len(result['files'])} files)"
+    )
     for warning in result["warnings"]:
         print(f"  warning: {warning}", file=sys.stderr)
     print(f"build and run it: docker build -t IMAGE {args.dockerfile} && docker run --rm IMAGE")

@@ -114,13 +114,24 @@ def _verb_diff(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("b", nargs="?")
     p.add_argument("--only", choices=["notebook", "env", "data", "metrics"], action="append")
     p.add_argument("--metadata", action="store_true", help="also show execution counts and metadata")
-    p.add_argument("--json", action="store_true",
-                   help="the diff as compact JSON; large unchanged outputs written once (output_refs)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="the diff as compact JSON; large unchanged outputs written once (output_refs)",
+    )
     p.add_argument("--full-outputs", action="store_true", help="with --json: copy unchanged outputs on both sides")
-    p.add_argument("--width", type=int, metavar="N",
-                   help="wrap lines at N characters (default: the terminal's width; 0: no wrapping)")
-    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
-                   help="colour the text (auto: on a terminal, unless NO_COLOR is set)")
+    p.add_argument(
+        "--width",
+        type=int,
+        metavar="N",
+        help="wrap lines at N characters (default: the terminal's width; 0: no wrapping)",
+    )
+    p.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour the text (auto: on a terminal, unless NO_COLOR is set)",
+    )
     p.add_argument("--no-pager", action="store_true")
 
 
@@ -129,8 +140,13 @@ def _verb_verify(p: argparse.ArgumentParser, in_notebook: bool) -> None:
 
 
 def _verb_gc(p: argparse.ArgumentParser, in_notebook: bool) -> None:
-    p.add_argument("--grace", type=_duration, default=24 * 3600.0, metavar="DURATION",
-                   help="keep unreferenced data younger than this (default 24h)")
+    p.add_argument(
+        "--grace",
+        type=_duration,
+        default=24 * 3600.0,
+        metavar="DURATION",
+        help="keep unreferenced data younger than this (default 24h)",
+    )
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--json", action="store_true")
 
@@ -138,14 +154,21 @@ def _verb_gc(p: argparse.ArgumentParser, in_notebook: bool) -> None:
 def _verb_env(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("ref", nargs="?")
     if not in_notebook:
-        p.add_argument("--python", metavar="PATH",
-                       help="capture this interpreter instead (with --check: compare with it)")
+        p.add_argument(
+            "--python", metavar="PATH", help="capture this interpreter instead (with --check: compare with it)"
+        )
     what = p.add_mutually_exclusive_group()
-    what.add_argument("-f", "--format", choices=["requirements", "environment-yml", "pylock"],
-                      help="write the environment as a file that rebuilds it")
-    what.add_argument("--check", action="store_true",
-                      help="compare with the running " + ("kernel" if in_notebook else "interpreter")
-                      + "; exit 1 when they differ")
+    what.add_argument(
+        "-f",
+        "--format",
+        choices=["requirements", "environment-yml", "pylock"],
+        help="write the environment as a file that rebuilds it",
+    )
+    what.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with the running " + ("kernel" if in_notebook else "interpreter") + "; exit 1 when they differ",
+    )
     p.add_argument("-o", "--output", metavar="FILE", help="with --format: write to FILE")
     p.add_argument("--json", action="store_true")
 
@@ -159,18 +182,31 @@ def _verb_export(p: argparse.ArgumentParser, in_notebook: bool) -> None:
 
 
 def _verb_report(p: argparse.ArgumentParser, in_notebook: bool) -> None:
-    p.add_argument("ref", nargs="?" if in_notebook else None, metavar="REF",
-                   help="a model (NAME, NAME:3, NAME@ALIAS), a file a notebook wrote, or a version")
-    p.add_argument("-f", "--format", choices=["html", "markdown", "json", "prov-json"],
-                   help="default: from the -o file's suffix, else " + ("markdown" if in_notebook else "html"))
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of " +
-                   ("showing it" if in_notebook else "standard output"))
+    p.add_argument(
+        "ref",
+        nargs="?" if in_notebook else None,
+        metavar="REF",
+        help="a model (NAME, NAME:3, NAME@ALIAS), a file a notebook wrote, or a version",
+    )
+    p.add_argument(
+        "-f",
+        "--format",
+        choices=["html", "markdown", "json", "prov-json"],
+        help="default: from the -o file's suffix, else " + ("markdown" if in_notebook else "html"),
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write to FILE instead of " + ("showing it" if in_notebook else "standard output"),
+    )
     p.add_argument("--theme", choices=["auto", "light", "dark"], default="auto", help="colours of the HTML report")
 
 
 def _verb_reproduce(p: argparse.ArgumentParser, in_notebook: bool) -> None:
-    p.add_argument("ref", nargs="?" if in_notebook else None, metavar="REF",
-                   help="a model, a file a notebook wrote, or a version")
+    p.add_argument(
+        "ref", nargs="?" if in_notebook else None, metavar="REF", help="a model, a file a notebook wrote, or a version"
+    )
     p.add_argument("--kernel", metavar="NAME", help="run with this kernel (default: the notebook's, else python3)")
     p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="longest one cell may run")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder the notebook ran in")

@@ -29,8 +29,9 @@ def cmd_verify(args: argparse.Namespace, out: Out) -> int:
     for o in report.damaged_objects:
         print(f"  object {o['object'][:16]} ({', '.join(o.get('files', [])) or 'no version'})", file=sys.stderr)
     for v in report.affected_versions:
-        print(f"  affected version {v['notebook']}@{v['name']} {v['id'][:12]}: {', '.join(v['paths'])}",
-              file=sys.stderr)
+        print(
+            f"  affected version {v['notebook']}@{v['name']} {v['id'][:12]}: {', '.join(v['paths'])}", file=sys.stderr
+        )
     return EXIT_ERROR
 
 
@@ -40,7 +41,9 @@ def cmd_gc(args: argparse.Namespace, out: Out) -> int:
         out.json(report.to_dict())
         return 0
     verb = "would free" if report.dry_run else "freed"
-    print(f"{verb} {_size(report.bytes_freed)}: {report.objects_removed} files, {report.chunks_removed} chunks, "
-          f"{report.packs_removed} packs removed, {report.packs_rewritten} rewritten, "
-          f"{report.temp_files_removed} temporary files")
+    print(
+        f"{verb} {_size(report.bytes_freed)}: {report.objects_removed} files, {report.chunks_removed} chunks, "
+        f"{report.packs_removed} packs removed, {report.packs_rewritten} rewritten, "
+        f"{report.temp_files_removed} temporary files"
+    )
     return 0

@@ -31,8 +31,15 @@ def cmd_report(args: argparse.Namespace, out: Out) -> int:
 def cmd_reproduce(args: argparse.Namespace, out: Out) -> int:
     from ..provenance import render_reproduce, reproduce
 
-    result = reproduce(open_store(args), args.ref or "latest", notebook=scope(args), kernel_name=args.kernel,
-                       timeout=args.timeout, keep=args.keep, progress=tqdm_progress(min_total=1))
+    result = reproduce(
+        open_store(args),
+        args.ref or "latest",
+        notebook=scope(args),
+        kernel_name=args.kernel,
+        timeout=args.timeout,
+        keep=args.keep,
+        progress=tqdm_progress(min_total=1),
+    )
     if args.json:
         out.json(result)
     else:

@@ -37,28 +37,34 @@ def cmd_remote(args: argparse.Namespace, out: Out) -> int:
 def cmd_push(args: argparse.Namespace, out: Out) -> int:
     from ..remote import push
 
-    result = push(open_store(args), args.remote, args.refs or None, force=args.force,
-                                    progress=tqdm_progress(min_total=1))
+    result = push(
+        open_store(args), args.remote, args.refs or None, force=args.force, progress=tqdm_progress(min_total=1)
+    )
     if args.json:
         out.json(result)
         return 0
-    print(f"pushed {result['versions']} version{'s' if result['versions'] != 1 else ''} and {result['packs']} "
-          f"pack{'s' if result['packs'] != 1 else ''} ({_size(result['bytes'])}) to {result['remote']}"
-          + (f"; {result['skipped']} already there" if result["skipped"] else ""))
+    print(
+        f"pushed {result['versions']} version{'s' if result['versions'] != 1 else ''} and {result['packs']} "
+        f"pack{'s' if result['packs'] != 1 else ''} ({_size(result['bytes'])}) to {result['remote']}"
+        + (f"; {result['skipped']} already there" if result["skipped"] else "")
+    )
     return 0
 
 
 def cmd_pull(args: argparse.Namespace, out: Out) -> int:
     from ..remote import pull
 
-    result = pull(open_store(args), args.remote, args.notebooks or None, all=args.all,
-                                    progress=tqdm_progress(min_total=1))
+    result = pull(
+        open_store(args), args.remote, args.notebooks or None, all=args.all, progress=tqdm_progress(min_total=1)
+    )
     if args.json:
         out.json(result)
         return 0
-    print(f"pulled {result['versions']} version{'s' if result['versions'] != 1 else ''} from {result['remote']}"
-          + (f", fetched {result['packs']} pack{'s' if result['packs'] != 1 else ''}" if args.all else "")
-          + f" ({_size(result['bytes'])})")
+    print(
+        f"pulled {result['versions']} version{'s' if result['versions'] != 1 else ''} from {result['remote']}"
+        + (f", fetched {result['packs']} pack{'s' if result['packs'] != 1 else ''}" if args.all else "")
+        + f" ({_size(result['bytes'])})"
+    )
     for conflict in result.get("conflicts", []):
         print(f"warning: {printable(conflict)}", file=sys.stderr)
     return 0

@@ -37,8 +37,15 @@ def cmd_snapshot(args: argparse.Namespace, out: Out) -> int:
     else:
         environment = notebook_python(args.notebook) or "auto"
     version = store.snapshot(
-        args.notebook, args.files, message=args.message, metrics=dict(args.metric), params=dict(args.param),
-        inputs=args.input, outputs=args.output, environment=environment, git="auto",
+        args.notebook,
+        args.files,
+        message=args.message,
+        metrics=dict(args.metric),
+        params=dict(args.param),
+        inputs=args.input,
+        outputs=args.output,
+        environment=environment,
+        git="auto",
         progress=tqdm_progress(),
     )
     for warning in version.warnings:
@@ -47,9 +54,11 @@ def cmd_snapshot(args: argparse.Namespace, out: Out) -> int:
         out.json(version.to_dict())
         return 0
     total = sum(f.size for f in version.files)
-    print(f"{out.style(version.name, '1;32')} {version.short_id}  {version.notebook}  "
-          f"{len(version.files)} file{'s' if len(version.files) != 1 else ''}, {_size(total)}"
-          + (f"  {one_line(version.message)}" if version.message else ""))
+    print(
+        f"{out.style(version.name, '1;32')} {version.short_id}  {version.notebook}  "
+        f"{len(version.files)} file{'s' if len(version.files) != 1 else ''}, {_size(total)}"
+        + (f"  {one_line(version.message)}" if version.message else "")
+    )
     return 0
 
 
@@ -93,8 +102,10 @@ def _log_git(args: argparse.Namespace, out: Out, store: Any, versions: list[Any]
     for e in timeline:
         if e["type"] == "commit":
             refs = out.style(f" ({', '.join(e['refs'])})", "33") if e["refs"] else ""
-            print(f"{out.style('*', '33')} {out.style(e['commit'][:10], '33')}  {when(e['time'])}  {e['author']}  "
-                  f"{one_line(e['subject'])}{refs}")
+            print(
+                f"{out.style('*', '33')} {out.style(e['commit'][:10], '33')}  {when(e['time'])}  {e['author']}  "
+                f"{one_line(e['subject'])}{refs}"
+            )
             continue
         cols = ["  " + out.style(f"{e['name']:>4}", "1;32"), out.style(e["id"][:12], "2"), when(e["time"])]
         if show_nb:
@@ -190,17 +201,20 @@ def cmd_alias(args: argparse.Namespace, out: Out) -> int:
 
 def cmd_restore(args: argparse.Namespace, out: Out) -> int:
     store = open_store(args)
-    result = store.restore(args.ref, args.paths or None, to=args.to, force=args.force, notebook=scope(args),
-                           progress=tqdm_progress())
+    result = store.restore(
+        args.ref, args.paths or None, to=args.to, force=args.force, notebook=scope(args), progress=tqdm_progress()
+    )
     if args.json:
         out.json(result.to_dict())
         return 0
     v = result.version
     if result.safety is not None:
         print(f"kept the current files as {result.safety.label} ({result.safety.short_id})")
-    print(f"restored {len(result.written)} file{'s' if len(result.written) != 1 else ''} from {v.label}"
-          + (f" into {args.to}" if args.to else "")
-          + (f"; {len(result.unchanged)} already identical" if result.unchanged else ""))
+    print(
+        f"restored {len(result.written)} file{'s' if len(result.written) != 1 else ''} from {v.label}"
+        + (f" into {args.to}" if args.to else "")
+        + (f"; {len(result.unchanged)} already identical" if result.unchanged else "")
+    )
     for path in result.written:
         print(f"  {path}")
     for path in result.skipped:

@@ -17,9 +17,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_quick_diff_benchmark_on_nbdimes_pairs(tmp_path: Path) -> None:
     figures = tmp_path / "pairs.json"
-    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_diff.py"), "--pairs-only", "--quick",
-                          "--json", str(figures)], capture_output=True, text=True, timeout=600,
-                         stdin=subprocess.DEVNULL, env=package_env())
+    run = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_diff.py"), "--pairs-only", "--quick", "--json", str(figures)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        stdin=subprocess.DEVNULL,
+        env=package_env(),
+    )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert "ratio nbdime / jupyter-mv per pair: min " in run.stdout
     assert "same changed cells as nbdime on all" in run.stdout and run.stdout.rstrip().endswith("OK")

@@ -14,9 +14,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_quick_remote_benchmark_reports_both_back_ends(tmp_path: Path) -> None:
     figures = tmp_path / "remote.json"
-    run = subprocess.run([sys.executable, str(REPO / "benchmarks" / "bench_remote.py"), "--quick",
-                          "--json", str(figures)], capture_output=True, text=True, timeout=1200,
-                         stdin=subprocess.DEVNULL)
+    run = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "bench_remote.py"), "--quick", "--json", str(figures)],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        stdin=subprocess.DEVNULL,
+    )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert "| back end | first push | back end's own copy | push / copy |" in run.stdout
     results = {r["backend"]: r for r in json.loads(figures.read_text())["results"]}

@@ -19,16 +19,35 @@ TOOLS = ("jupyter-mv", "DVC", "git")
 def test_quick_comparison_writes_its_table(tmp_path: Path) -> None:
     md, png, raw = tmp_path / "BENCHMARKS.md", tmp_path / "compare.png", tmp_path / "figures.json"
     run = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "compare.py"), "--quick",
-         "--md", str(md), "--png", str(png), "--json", str(raw)],
-        capture_output=True, text=True, timeout=1500, stdin=subprocess.DEVNULL,
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "compare.py"),
+            "--quick",
+            "--md",
+            str(md),
+            "--png",
+            str(png),
+            "--json",
+            str(raw),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        stdin=subprocess.DEVNULL,
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
 
     text = md.read_text()
     assert "| figure | jupyter-mv | DVC | git | jupyter-mv vs DVC |" in text
-    for label in ("first version", "version after a small edit", "version with nothing changed",
-                  "store after the rounds", "restore the first version", "peak RSS", "load average"):
+    for label in (
+        "first version",
+        "version after a small edit",
+        "version with nothing changed",
+        "store after the rounds",
+        "restore the first version",
+        "peak RSS",
+        "load average",
+    ):
         assert label in text, label
     assert "| restored bytes identical | yes | yes | yes |" in text
     assert text.count("| target | measured | met |") == 1

@@ -38,8 +38,14 @@ def dvc_exe() -> str:
 
 
 def run(cmd: list[str], cwd: Path) -> str:
-    env = {**os.environ, "DVC_NO_ANALYTICS": "1", "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "DVC_NO_ANALYTICS": "1",
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
@@ -58,7 +64,8 @@ def dvc_project(project: Path, dvc_exe: str, monkeypatch: pytest.MonkeyPatch) ->
     (project / "images" / "dog.txt").write_bytes(b"dog pixels")
     run([dvc_exe, "add", "-q", "data.csv", "images"], project)
     (project / "dvc.yaml").write_text(
-        "stages:\n  clean:\n    cmd: cp data.csv clean.csv\n    deps:\n    - data.csv\n    outs:\n    - clean.csv\n")
+        "stages:\n  clean:\n    cmd: cp data.csv clean.csv\n    deps:\n    - data.csv\n    outs:\n    - clean.csv\n"
+    )
     run([dvc_exe, "repro", "-q"], project)
     (project / "notes.txt").write_text("not tracked by DVC\n")
     write_notebook(project / "train.ipynb", ["import pandas as pd", "df = pd.read_csv('data.csv')"])
@@ -73,24 +80,53 @@ def md5(path: Path) -> str:
 def test_a_version_records_dvc_md5_beside_its_own_hash(dvc_project: Path) -> None:
     import yaml
 
-    proc = run_cli("snapshot", "train.ipynb", "--no-env", "--input", "data.csv", "--input", "images/dog.txt",
-                   "--input", "notes.txt", "--output", "clean.csv", "--json", cwd=dvc_project, check=True)
+    proc = run_cli(
+        "snapshot",
+        "train.ipynb",
+        "--no-env",
+        "--input",
+        "data.csv",
+        "--input",
+        "images/dog.txt",
+        "--input",
+        "notes.txt",
+        "--output",
+        "clean.csv",
+        "--json",
+        cwd=dvc_project,
+        check=True,
+    )
     files = {f["path"]: f for f in json.loads(proc.stdout)["files"]}
 
     recorded = yaml.safe_load((dvc_project / "data.csv.dvc").read_text())["outs"][0]
-    assert files["data.csv"]["dvc"] == {"md5": recorded["md5"], "hash": "md5", "size": recorded["size"],
-                                        "source": "data.csv.dvc"}
+    assert files["data.csv"]["dvc"] == {
+        "md5": recorded["md5"],
+        "hash": "md5",
+        "size": recorded["size"],
+        "source": "data.csv.dvc",
+    }
     assert recorded["md5"] == md5(dvc_project / "data.csv")
     assert len(files["data.csv"]["hash"]) == 64  # our BLAKE3 stays beside it
 
     # the dvc.lock out of a stage is named with its stage
-    assert files["clean.csv"]["dvc"] == {"md5": md5(dvc_project / "clean.csv"), "hash": "md5", "size": 12,
-                                         "source": "dvc.lock", "stage": "clean", "kind": "out"}
+    assert files["clean.csv"]["dvc"] == {
+        "md5": md5(dvc_project / "clean.csv"),
+        "hash": "md5",
+        "size": 12,
+        "source": "dvc.lock",
+        "stage": "clean",
+        "kind": "out",
+    }
     # a file in a folder added with `dvc add`: its md5 from the folder's listing in the DVC cache
     dog = files["images/dog.txt"]["dvc"]
     images_md5 = yaml.safe_load((dvc_project / "images.dvc").read_text())["outs"][0]["md5"]
-    assert dog == {"md5": md5(dvc_project / "images" / "dog.txt"), "hash": "md5", "folder": "images",
-                   "folder_md5": images_md5, "source": "images.dvc"}
+    assert dog == {
+        "md5": md5(dvc_project / "images" / "dog.txt"),
+        "hash": "md5",
+        "folder": "images",
+        "folder_md5": images_md5,
+        "source": "images.dvc",
+    }
     assert files["notes.txt"]["dvc"] is None
     assert files["train.ipynb"]["dvc"] is None
 
@@ -101,8 +137,17 @@ def test_a_version_records_dvc_md5_beside_its_own_hash(dvc_project: Path) -> Non
 
 
 def test_show_and_report_name_dvc_tracked_inputs_and_whether_they_still_match(dvc_project: Path) -> None:
-    run_cli("snapshot", "train.ipynb", "--no-env", "--input", "data.csv", "--input", "notes.txt",
-            cwd=dvc_project, check=True)
+    run_cli(
+        "snapshot",
+        "train.ipynb",
+        "--no-env",
+        "--input",
+        "data.csv",
+        "--input",
+        "notes.txt",
+        cwd=dvc_project,
+        check=True,
+    )
     shown = run_cli("show", "v1", cwd=dvc_project, check=True).stdout
     expected = md5(dvc_project / "data.csv")
     assert f"DVC-tracked (data.csv.dvc), md5 {expected[:12]}, matches the file" in shown
@@ -164,12 +209,15 @@ def test_a_store_made_before_dvc_records_gains_them_on_open(project: Path) -> No
     write_notebook(project / "train.ipynb", ["1"])
     with Store.init(project) as store:
         store.snapshot("train.ipynb", inputs=["data.csv"], environment=None)
-        store.db.executescript("ALTER TABLE version_files DROP COLUMN dvc; DELETE FROM migrations WHERE id = 5;"
-                               "UPDATE meta SET value = '3' WHERE key = 'format_version'")
+        store.db.executescript(
+            "ALTER TABLE version_files DROP COLUMN dvc; DELETE FROM migrations WHERE id = 5;"
+            "UPDATE meta SET value = '3' WHERE key = 'format_version'"
+        )
 
     with Store.open(project) as reopened:
         assert [r[0] for r in reopened.db.execute("SELECT id FROM migrations ORDER BY id")] == [
-            number for number, _, _ in schema.MIGRATIONS]
+            number for number, _, _ in schema.MIGRATIONS
+        ]
         assert reopened.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "5"
         assert reopened.resolve("v1").file("data.csv").dvc is None  # made before: nothing recorded
         v2 = reopened.snapshot("train.ipynb", inputs=["data.csv"], environment=None)

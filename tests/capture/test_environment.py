@@ -90,9 +90,7 @@ def make_package(root: Path, name: str, version: str = "0.1.0") -> Path:
 
 
 def run(*args: str | os.PathLike[str], cwd: Path | None = None) -> str:
-    proc = subprocess.run(
-        [os.fspath(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=300
-    )
+    proc = subprocess.run([os.fspath(a) for a in args], cwd=cwd, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return proc.stdout
 
@@ -185,9 +183,7 @@ def test_gpus_are_listed_when_nvidia_smi_answers(tmp_path: Path) -> None:
 
     captured = capture_environment(sys.executable, env=env)
 
-    assert captured["gpu"] == [
-        {"name": "NVIDIA A100-SXM4-40GB", "driver": "535.104.05", "memory": "40960 MiB"}
-    ]
+    assert captured["gpu"] == [{"name": "NVIDIA A100-SXM4-40GB", "driver": "535.104.05", "memory": "40960 MiB"}]
     assert "1× NVIDIA A100-SXM4-40GB" in environment_summary(captured)
 
 
@@ -315,9 +311,7 @@ def test_install_origins_follow_pep_610(venv: Path) -> None:
 
 def test_credentials_in_a_recorded_vcs_url_are_stripped(venv: Path) -> None:
     # what pip records for `pip install git+https://deploy:TOKEN@host/org/pkg.git`
-    site = Path(
-        run(venv, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip()
-    )
+    site = Path(run(venv, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])").strip())
     direct_url = next(site.glob("mv_tiny_vcs-*.dist-info")) / "direct_url.json"
     original = direct_url.read_text()
     record = json.loads(original)
@@ -362,9 +356,7 @@ def test_conda_packages_are_read_from_conda_meta(venv: Path) -> None:
     assert "1 conda package" in environment_summary(captured)
 
 
-def test_fingerprint_is_stable_and_changes_when_a_package_is_installed(
-    venv: Path, tmp_path: Path
-) -> None:
+def test_fingerprint_is_stable_and_changes_when_a_package_is_installed(venv: Path, tmp_path: Path) -> None:
     env = capture_environment(venv)
     python, paths = env["python"]["executable"], env["paths"]
     before = environment_fingerprint(python, paths)
@@ -438,9 +430,7 @@ def write_kernelspec(kernels: Path, name: str, argv: list[str], language: str = 
     (kernels / name / "kernel.json").write_text(json.dumps(spec))
 
 
-def test_kernelspec_python_resolves_what_jupyter_client_would_run(
-    tmp_path: Path, venv: Path
-) -> None:
+def test_kernelspec_python_resolves_what_jupyter_client_would_run(tmp_path: Path, venv: Path) -> None:
     from jupyter_client.kernelspec import KernelSpecManager
 
     kernels = tmp_path / "kernels"

@@ -19,7 +19,8 @@ def dist_info(folder: Path, name: str, version: str) -> None:
 
 
 def test_the_first_copy_on_the_path_wins_and_nothing_after_a_duplicate_is_lost(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
     dist_info(first, "mv_twice", "1.0")
     dist_info(second, "mv_twice", "2.0")

@@ -40,8 +40,9 @@ def test_the_cli_scenario_of_a_large_data_file(project: Path) -> None:
             f.write(os.urandom(8 * 1024 * 1024))
     original = b3(data)
     assert run_cli("init", cwd=project, check=True).stdout.startswith("Initialized empty jupyter-mv store")
-    out = run_cli("snapshot", "train.ipynb", "data.bin", "-m", "first", "--metric", "acc=0.9", cwd=project,
-                  check=True).stdout
+    out = run_cli(
+        "snapshot", "train.ipynb", "data.bin", "-m", "first", "--metric", "acc=0.9", cwd=project, check=True
+    ).stdout
     assert out.startswith("v1 ")
     after_first = pack_bytes(project)
     with open(data, "r+b") as f:
@@ -73,17 +74,16 @@ def cli_project(project: Path) -> Path:
     write_notebook(project / "train.ipynb", ["x = 1"])
     (project / "data.csv").write_text("a,b\n1,2\n")
     run_cli("init", cwd=project, check=True)
-    run_cli("snapshot", "train.ipynb", "data.csv", "-m", "first", "--param", "C=0.5", "--no-env", cwd=project,
-            check=True)
+    run_cli(
+        "snapshot", "train.ipynb", "data.csv", "-m", "first", "--param", "C=0.5", "--no-env", cwd=project, check=True
+    )
     return project
 
 
 def test_log_show_tag_and_alias(cli_project: Path) -> None:
-    run_cli("snapshot", "train.ipynb", "-m", "second", "--metric", "acc=0.93", "--no-env", cwd=cli_project,
-            check=True)
+    run_cli("snapshot", "train.ipynb", "-m", "second", "--metric", "acc=0.93", "--no-env", cwd=cli_project, check=True)
     assert "tagged train.ipynb@v1" in run_cli("tag", "v1", "baseline", cwd=cli_project, check=True).stdout
-    assert "production -> train.ipynb@v2" in run_cli("alias", "production", "v2", cwd=cli_project,
-                                                     check=True).stdout
+    assert "production -> train.ipynb@v2" in run_cli("alias", "production", "v2", cwd=cli_project, check=True).stdout
     log = run_cli("log", cwd=cli_project, check=True).stdout.splitlines()
     assert log[0].split()[0] == "v2" and "acc=0.93" in log[0] and "@production" in log[0]
     assert log[1].split()[0] == "v1" and "baseline" in log[1]
@@ -172,8 +172,7 @@ def test_diff_shows_the_edited_cell_and_metrics(cli_project: Path) -> None:
 
     validate(data)
     assert data["notebook"]["summary"]["modified"] == 1 and not data["empty"]
-    only = json.loads(run_cli("diff", "v1", "v2", "--json", "--only", "metrics", cwd=cli_project,
-                              check=True).stdout)
+    only = json.loads(run_cli("diff", "v1", "v2", "--json", "--only", "metrics", cwd=cli_project, check=True).stdout)
     assert only["notebook"] is None and only["metrics"] is not None
 
 

@@ -21,10 +21,16 @@ LONG = "value = compute(" + ", ".join(f"option_{k}={k}" for k in range(14)) + ")
 
 def _notebook(path: Path, text: str, source: str, image: str) -> None:
     nb = v4.new_notebook()
-    nb.cells = [v4.new_code_cell(source, execution_count=1, outputs=[
-        v4.new_output("stream", name="stdout", text=text),
-        v4.new_output("display_data", data={"image/png": image, "text/plain": "<Figure>"}),
-    ])]
+    nb.cells = [
+        v4.new_code_cell(
+            source,
+            execution_count=1,
+            outputs=[
+                v4.new_output("stream", name="stdout", text=text),
+                v4.new_output("display_data", data={"image/png": image, "text/plain": "<Figure>"}),
+            ],
+        )
+    ]
     path.write_text(nbformat.writes(nb))
 
 
@@ -79,6 +85,13 @@ def test_diff_colour_can_be_forced_and_marks_follow_no_color(project: Path) -> N
     marked = run_cli("diff", "v1", cwd=project, check=True).stdout  # NO_COLOR=1 in run_cli
     assert "+fit(lr={+0.01+})" in marked and "\x1b[" not in marked
     env = {k: v for k, v in package_env().items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    piped = subprocess.run([sys.executable, "-m", "jupyter_mv.cli", "diff", "v1"], cwd=project, capture_output=True,
-                           text=True, env=env, timeout=120, check=True).stdout
+    piped = subprocess.run(
+        [sys.executable, "-m", "jupyter_mv.cli", "diff", "v1"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    ).stdout
     assert "+fit(lr=0.01)" in piped and "{+" not in piped and "\x1b[" not in piped

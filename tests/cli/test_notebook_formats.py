@@ -45,11 +45,12 @@ def test_an_nbformat_3_notebook_diffs_in_the_cli(project: Path, nbformat_noteboo
 def test_a_notebook_nbformat_cannot_read_is_refused_in_one_line(project: Path, nbformat_notebooks: Path) -> None:
     run_cli("init", cwd=project, check=True)
     shutil.copy(nbformat_notebooks / "test3_worksheet_with_no_cells.ipynb", project / "bad.ipynb")
-    (project / "five.ipynb").write_text(json.dumps({"nbformat": 5, "nbformat_minor": 0, "metadata": {},
-                                                    "cells": []}))
+    (project / "five.ipynb").write_text(json.dumps({"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}))
     before = store_dump(project), tree_bytes(project)
-    for name, reason in (("bad.ipynb", "nbformat 3 notebook nbformat cannot read: missing cells"),
-                         ("five.ipynb", "is nbformat 5, which nbformat cannot read yet")):
+    for name, reason in (
+        ("bad.ipynb", "nbformat 3 notebook nbformat cannot read: missing cells"),
+        ("five.ipynb", "is nbformat 5, which nbformat cannot read yet"),
+    ):
         proc = run_cli("snapshot", name, "--no-env", cwd=project)
         assert proc.returncode != 0
         assert proc.stderr.count("\n") == 1 and reason in proc.stderr, proc.stderr

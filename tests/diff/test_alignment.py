@@ -24,8 +24,10 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "diff-format.md"
 #: (how we show its changed cells, how nbdime does).
 CHOSEN_DIFFERENTLY = {
     # a lone edited cell stays an edit where nbdime has removed + added (similarity < 0.7)
-    "cellids--base->cellids--local": (["modified"] * 5, ["added", "modified", "modified", "modified", "modified",
-                                                         "removed"]),
+    "cellids--base->cellids--local": (
+        ["modified"] * 5,
+        ["added", "modified", "modified", "modified", "modified", "removed"],
+    ),
     "output-conflict--1->output-conflict--2": (["modified", "modified"], ["added", "modified", "removed"]),
     "output-conflict--1->output-conflict--3": (["modified", "modified"], ["added", "modified", "removed"]),
     "test-data-singlecell--1->test-data-singlecell--2": (["modified"], ["added", "removed"]),
@@ -49,8 +51,9 @@ def _nbdime_changed(a: dict, b: dict) -> tuple[set[int], set[int], list[str]]:
     return nbdime_changed_cells(len(a["cells"]), diff_notebooks(na, nb))
 
 
-def test_nbdimes_multilevel_pair_is_one_edit_and_one_output_change_as_nbdime_says(run_diff,
-                                                                                   nbdime_notebooks: Path) -> None:
+def test_nbdimes_multilevel_pair_is_one_edit_and_one_output_change_as_nbdime_says(
+    run_diff, nbdime_notebooks: Path
+) -> None:
     """Repeated sources (`x = 3`, `f(x)` twice) pair by position: no phantom moves."""
     a, b = (_load(nbdime_notebooks / f"multilevel-test-{side}.ipynb") for side in ("base", "local"))
     d = run_diff(a, b, include_metadata=True)
@@ -61,7 +64,9 @@ def test_nbdimes_multilevel_pair_is_one_edit_and_one_output_change_as_nbdime_say
     # nbdime's own recorded diff of the pair patches cells 1 (source) and 2 (outputs)
     recorded = _load(nbdime_notebooks / "multilevel-test-base-local-diff.json")
     assert [(op["key"], [p["key"] for p in op["diff"]]) for op in recorded[0]["diff"]] == [
-        (1, ["source"]), (2, ["outputs"])]
+        (1, ["source"]),
+        (2, ["outputs"]),
+    ]
 
 
 def _cells_without_ids(notebook, *cells) -> dict:
@@ -69,8 +74,13 @@ def _cells_without_ids(notebook, *cells) -> dict:
 
 
 def test_identical_cells_swapped_are_one_move_not_four_output_edits(notebook, code, stream, run_diff) -> None:
-    a = _cells_without_ids(notebook, code("import random"), code("sample()", [stream("first\n")]),
-                           code("sample()", [stream("second\n")]), code("report()"))
+    a = _cells_without_ids(
+        notebook,
+        code("import random"),
+        code("sample()", [stream("first\n")]),
+        code("sample()", [stream("second\n")]),
+        code("report()"),
+    )
     b = copy.deepcopy(a)
     b["cells"][1], b["cells"][2] = b["cells"][2], b["cells"][1]
     d = run_diff(a, b)
@@ -81,13 +91,15 @@ def test_identical_cells_swapped_are_one_move_not_four_output_edits(notebook, co
     assert {cell["a"]["index"], cell["b"]["index"]} == {1, 2}
 
 
-def test_a_short_edited_cell_between_unchanged_neighbours_stays_paired(notebook, code, display, png,
-                                                                       run_diff) -> None:
+def test_a_short_edited_cell_between_unchanged_neighbours_stays_paired(notebook, code, display, png, run_diff) -> None:
     """`f(x)` → `g(y)` is under every similarity threshold, but it is the same cell."""
     before, after = png(box=(2, 2, 10, 10)), png(box=(2, 2, 20, 20))
-    a = _cells_without_ids(notebook, code("import numpy as np\nx = np.arange(10)"),
-                           code("f(x)", [display({"image/png": before, "text/plain": "<Figure>"})]),
-                           code("print('done')"))
+    a = _cells_without_ids(
+        notebook,
+        code("import numpy as np\nx = np.arange(10)"),
+        code("f(x)", [display({"image/png": before, "text/plain": "<Figure>"})]),
+        code("print('done')"),
+    )
     b = copy.deepcopy(a)
     b["cells"][1]["source"] = "g(y)"
     b["cells"][1]["outputs"][0]["data"]["image/png"] = after
@@ -116,13 +128,17 @@ def test_all_of_nbdimes_pairs_are_found(nbdime_notebooks: Path) -> None:
     pairs = {f"{a.stem}->{b.stem}" for a, b in nbdime_pairs(nbdime_notebooks)}
     assert len(pairs) >= MIN_NBDIME_PAIRS, sorted(pairs)
     assert set(CHOSEN_DIFFERENTLY) <= pairs
-    assert {"multilevel-test-base->multilevel-test-local", "single_cell_nb->single_cell_nb--changed_source",
-            "cellids--base->cellids--remote", "apap--1->apap--3"} <= pairs
+    assert {
+        "multilevel-test-base->multilevel-test-local",
+        "single_cell_nb->single_cell_nb--changed_source",
+        "cellids--base->cellids--remote",
+        "apap--1->apap--3",
+    } <= pairs
 
 
 def test_the_exceptions_are_the_ones_the_diff_format_lists() -> None:
     text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("#### Where we choose differently from nbdime"):text.index("## Environment")]
+    section = text[text.index("#### Where we choose differently from nbdime") : text.index("## Environment")]
     listed = {f"{a}->{b}" for a, b in re.findall(r"`([\w-]+)`→`([\w-]+)`", section)}
     assert listed == set(CHOSEN_DIFFERENTLY)
     assert f"differs in {_NUMBERS[len(CHOSEN_DIFFERENTLY)]}," in " ".join(section.split())
@@ -131,8 +147,9 @@ def test_the_exceptions_are_the_ones_the_diff_format_lists() -> None:
 _NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}
 
 
-def test_nbdimes_pairs_have_the_changed_cells_nbdime_finds(nbdime_pair_name: str, nbdime_pair: tuple[Path, Path],
-                                                           run_diff) -> None:
+def test_nbdimes_pairs_have_the_changed_cells_nbdime_finds(
+    nbdime_pair_name: str, nbdime_pair: tuple[Path, Path], run_diff
+) -> None:
     """Which cells of a and of b are changed, as nbdime.diff_notebooks says; how they are
     shown too, except where CHOSEN_DIFFERENTLY says (and docs/diff-format.md says why)."""
     a, b = (_load(p) for p in nbdime_pair)

@@ -23,7 +23,7 @@ from tests.helpers import run_cli, tree_bytes
 #: What nbformat.reads itself cannot read, and the reason our one-line refusal gives.
 REFUSED = {
     "nbformat/test3_no_metadata.ipynb": "is an nbformat 3 notebook nbformat cannot read: Notebook could not be "
-                                        "converted from version 3 to version 4",
+    "converted from version 3 to version 4",
     "nbformat/test3_no_worksheets.ipynb": "is an nbformat 3 notebook nbformat cannot read: missing worksheets",
     "nbformat/test3_worksheet_with_no_cells.ipynb": "is an nbformat 3 notebook nbformat cannot read: missing cells",
 }
@@ -117,8 +117,9 @@ def _check_modified_diff(d: dict, edited: int | None) -> None:
         assert modified["changes"] == ["source"] and EDIT in _plus_lines(modified)
 
 
-def test_every_notebook_round_trips_or_is_refused_in_one_line(corpus_name: str, corpus_file: Path, store: Store,
-                                                              project: Path, validate) -> None:
+def test_every_notebook_round_trips_or_is_refused_in_one_line(
+    corpus_name: str, corpus_file: Path, store: Store, project: Path, validate
+) -> None:
     name = corpus_file.name
     nb = project / name
     shutil.copyfile(corpus_file, nb)
@@ -144,8 +145,10 @@ def test_every_notebook_round_trips_or_is_refused_in_one_line(corpus_name: str, 
 
     same = validate(store.diff("v1", notebook=name, include_metadata=True))["notebook"]
     assert same["cells"] == [] and same["metadata"] == [], f"{name} differs from itself"
-    assert same["a"]["nbformat"] == same["b"]["nbformat"] == f"{json.loads(original)['nbformat']}." \
+    assert (
+        same["a"]["nbformat"] == same["b"]["nbformat"] == f"{json.loads(original)['nbformat']}."
         f"{json.loads(original).get('nbformat_minor', 0)}"
+    )
 
     edited = _modify(nb)
     d = validate(store.diff("v1", notebook=name))

@@ -22,8 +22,10 @@ def check(d):
 
 def _side(label, files: dict[str, tuple[str, bytes]], **kw):
     """A side from {path: (role, content)}, reading bytes from memory."""
-    entries = [{"path": p, "role": role, "hash": hashlib.blake2b(data).hexdigest(), "size": len(data)}
-               for p, (role, data) in files.items()]
+    entries = [
+        {"path": p, "role": role, "hash": hashlib.blake2b(data).hexdigest(), "size": len(data)}
+        for p, (role, data) in files.items()
+    ]
     reads = []
 
     def read(path):
@@ -44,10 +46,24 @@ CSV_B = b"id,age,income\n1,34.5,100\n2,51,200\n3,27,300\n4,44,400\n5,38,500\n"
 
 
 def test_files_added_removed_modified_and_unchanged():
-    a = _side("a", {"nb.ipynb": ("notebook", b"{}"), "raw.txt": ("input", b"one"),
-                    "old.bin": ("output", b"x"), "same.txt": ("input", b"same")})
-    b = _side("b", {"nb.ipynb": ("notebook", b"{ }"), "raw.txt": ("input", b"one two"),
-                    "model.pkl": ("output", b"weights"), "same.txt": ("tracked", b"same")})
+    a = _side(
+        "a",
+        {
+            "nb.ipynb": ("notebook", b"{}"),
+            "raw.txt": ("input", b"one"),
+            "old.bin": ("output", b"x"),
+            "same.txt": ("input", b"same"),
+        },
+    )
+    b = _side(
+        "b",
+        {
+            "nb.ipynb": ("notebook", b"{ }"),
+            "raw.txt": ("input", b"one two"),
+            "model.pkl": ("output", b"weights"),
+            "same.txt": ("tracked", b"same"),
+        },
+    )
     data = _data(a, b)
     files = {f["path"]: f for f in data["files"]}
     assert "nb.ipynb" not in files  # the notebook section covers it

@@ -42,10 +42,10 @@ def test_same_environment_is_empty():
 def test_packages_added_removed_upgraded_downgraded_and_origin():
     b = copy.deepcopy(ENV)
     pk = {p["name"]: p for p in b["packages"]}
-    pk["numpy"]["version"] = "2.0.0"            # upgraded
-    pk["pandas"]["version"] = "2.1.4"           # downgraded
+    pk["numpy"]["version"] = "2.0.0"  # upgraded
+    pk["pandas"]["version"] = "2.1.4"  # downgraded
     pk["mylib"]["origin"] = {"kind": "editable", "path": "/src/mylib"}
-    pk["weird"]["version"] = "build-8"          # not PEP 440: just changed
+    pk["weird"]["version"] = "build-8"  # not PEP 440: just changed
     b["packages"] = [p for p in b["packages"] if p["name"] != "requests"]
     b["packages"].append({"name": "Torch_Vision", "version": "0.17", "origin": {"kind": "pypi"}})
     pk["scikit-learn"]["name"] = "scikit_learn"  # same distribution, other spelling
@@ -55,8 +55,9 @@ def test_packages_added_removed_upgraded_downgraded_and_origin():
     assert p["upgraded"] == [{"name": "numpy", "a": "1.26.4", "b": "2.0.0"}]
     assert p["downgraded"] == [{"name": "pandas", "a": "2.2.1", "b": "2.1.4"}]
     assert p["changed"] == [{"name": "weird", "a": "build-7", "b": "build-8"}]
-    assert p["origin_changed"] == [{"name": "mylib", "a": {"kind": "local", "path": "/src/mylib"},
-                                    "b": {"kind": "editable", "path": "/src/mylib"}}]
+    assert p["origin_changed"] == [
+        {"name": "mylib", "a": {"kind": "local", "path": "/src/mylib"}, "b": {"kind": "editable", "path": "/src/mylib"}}
+    ]
     assert [x["name"] for x in p["removed"]] == ["requests"]
     assert [x["name"] for x in p["added"]] == ["Torch_Vision"]
     assert p["unchanged"] == 1  # scikit-learn, matched across spellings
@@ -110,10 +111,12 @@ def test_real_captured_environment_diffs_by_package():
     env_b["env_vars"] = dict(env_b.get("env_vars") or {}, CUDA_VISIBLE_DEVICES="1")
     assert _env_diff(env_a, copy.deepcopy(env_a))["empty"] is True
     env = _env_diff(env_a, env_b)["environment"]
-    assert env["packages"]["upgraded"] == [{"name": first["name"], "a": env_a["packages"][0]["version"],
-                                            "b": "999.0"}]
-    assert {"field": "env_vars.CUDA_VISIBLE_DEVICES", "a": (env_a.get("env_vars") or {}).get("CUDA_VISIBLE_DEVICES"),
-            "b": "1"} in env["fields"]
+    assert env["packages"]["upgraded"] == [{"name": first["name"], "a": env_a["packages"][0]["version"], "b": "999.0"}]
+    assert {
+        "field": "env_vars.CUDA_VISIBLE_DEVICES",
+        "a": (env_a.get("env_vars") or {}).get("CUDA_VISIBLE_DEVICES"),
+        "b": "1",
+    } in env["fields"]
 
 
 def test_conda_packages_diff_with_builds_and_channels():

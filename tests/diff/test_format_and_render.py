@@ -33,21 +33,43 @@ def rich_pair(notebook, code, md, stream, display, png):
     b_nb["cells"][3]["source"] = "fit(df, lr=0.01)"
     del b_nb["cells"][4]
     b_nb["cells"].insert(0, json.loads(json.dumps(code("import <script>alert(1)</script>"))))
-    env_a = {"python": {"version": "3.11.7", "implementation": "CPython"}, "platform": {}, "gpu": [],
-             "packages": [{"name": "numpy", "version": "1.26.4", "origin": {"kind": "pypi"}}]}
+    env_a = {
+        "python": {"version": "3.11.7", "implementation": "CPython"},
+        "platform": {},
+        "gpu": [],
+        "packages": [{"name": "numpy", "version": "1.26.4", "origin": {"kind": "pypi"}}],
+    }
     env_b = copy.deepcopy(env_a)
     env_b["packages"][0]["version"] = "2.0.0"
     csv_a, csv_b = b"a,b\n1,2\n", b"a,b\n1,2.5\n3,4\n"
-    files_a = [{"path": "nb.ipynb", "role": "notebook", "hash": "h1", "size": 10},
-               {"path": "train.csv", "role": "input", "hash": "c1", "size": len(csv_a)}]
-    files_b = [{"path": "nb.ipynb", "role": "notebook", "hash": "h2", "size": 11},
-               {"path": "train.csv", "role": "input", "hash": "c2", "size": len(csv_b)}]
-    a = DiffSide("v1 · 1a2b3c4d", notebook=a_nb, environment=env_a, files=files_a, metrics={"acc": 0.8},
-                 params={"lr": 0.1}, read={"train.csv": csv_a}.__getitem__,
-                 git={"commit": "aaa", "branch": "main", "dirty": False, "dirty_files": [], "remote": None})
-    b = DiffSide("disk", notebook=b_nb, environment=env_b, files=files_b, metrics={"acc": 0.85},
-                 params={"lr": 0.01}, read={"train.csv": csv_b}.__getitem__,
-                 git={"commit": "bbb", "branch": "main", "dirty": True, "dirty_files": ["nb.ipynb"], "remote": None})
+    files_a = [
+        {"path": "nb.ipynb", "role": "notebook", "hash": "h1", "size": 10},
+        {"path": "train.csv", "role": "input", "hash": "c1", "size": len(csv_a)},
+    ]
+    files_b = [
+        {"path": "nb.ipynb", "role": "notebook", "hash": "h2", "size": 11},
+        {"path": "train.csv", "role": "input", "hash": "c2", "size": len(csv_b)},
+    ]
+    a = DiffSide(
+        "v1 · 1a2b3c4d",
+        notebook=a_nb,
+        environment=env_a,
+        files=files_a,
+        metrics={"acc": 0.8},
+        params={"lr": 0.1},
+        read={"train.csv": csv_a}.__getitem__,
+        git={"commit": "aaa", "branch": "main", "dirty": False, "dirty_files": [], "remote": None},
+    )
+    b = DiffSide(
+        "disk",
+        notebook=b_nb,
+        environment=env_b,
+        files=files_b,
+        metrics={"acc": 0.85},
+        params={"lr": 0.01},
+        read={"train.csv": csv_b}.__getitem__,
+        git={"commit": "bbb", "branch": "main", "dirty": True, "dirty_files": ["nb.ipynb"], "remote": None},
+    )
     return a, b
 
 
@@ -57,7 +79,11 @@ def test_full_diff_validates_and_has_every_section(rich_pair, validate):
     assert d["a"] == {"label": "v1 · 1a2b3c4d"} and d["b"] == {"label": "disk"}
     assert d["empty"] is False
     assert {k: d[k]["status"] for k in ("notebook", "environment", "data", "metrics", "params")} == {
-        "notebook": "modified", "environment": "changed", "data": "changed", "metrics": "changed", "params": "changed",
+        "notebook": "modified",
+        "environment": "changed",
+        "data": "changed",
+        "metrics": "changed",
+        "params": "changed",
     }
     assert d["notebook"]["a"]["path"] == "nb.ipynb"
     validate(diff(*rich_pair, include_metadata=True))
@@ -73,8 +99,11 @@ def test_schema_rejects_what_the_format_forbids(rich_pair):
     bad["notebook"]["cells"][0]["status"] = "renamed"
     assert not validator.is_valid(bad)
     bad = copy.deepcopy(d)
-    next(c for c in bad["notebook"]["cells"] if c["status"] == "added")["a"] = {"index": 0, "id": None,
-                                                                                   "cell_type": "code"}
+    next(c for c in bad["notebook"]["cells"] if c["status"] == "added")["a"] = {
+        "index": 0,
+        "id": None,
+        "cell_type": "code",
+    }
     assert not validator.is_valid(bad)  # an added cell has no side a
 
 
@@ -143,7 +172,12 @@ def test_side_from_a_version_object(notebook, code):
     nb = notebook(code("x = 1"))
     stored = {"nb.ipynb": json.dumps(nb).encode()}
     version = SimpleNamespace(
-        name="v3", short_id="1a2b3c4d5e6f", notebook="nb.ipynb", git=None, metrics={"acc": 1}, params={},
+        name="v3",
+        short_id="1a2b3c4d5e6f",
+        notebook="nb.ipynb",
+        git=None,
+        metrics={"acc": 1},
+        params={},
         files=[SimpleNamespace(path="nb.ipynb", role="notebook", hash="h", size=9, mode=0o644, stored=True)],
     )
     side = DiffSide.from_version(version, read=stored.__getitem__)

@@ -143,8 +143,9 @@ def test_notebooks_without_ids_match_by_content(notebook, code, md, stream, run_
     b["cells"].append(b["cells"].pop(0))
     d = run_diff(a, b)
     nb = d["notebook"]
-    statuses = sorted((c["status"], c["a"]["index"] if c["a"] else None, c["b"]["index"] if c["b"] else None)
-                      for c in nb["cells"])
+    statuses = sorted(
+        (c["status"], c["a"]["index"] if c["a"] else None, c["b"]["index"] if c["b"] else None) for c in nb["cells"]
+    )
     assert statuses == [("added", None, 0), ("modified", 3, 3), ("moved", 0, 6)]
     assert all(c["b"]["id"] is None for c in nb["cells"])
     assert nb["matching"]["id"] == 0
@@ -167,11 +168,24 @@ def test_nbformat_4_0_notebook_diffs_against_4_5(notebook, code, md, stream, run
 
 def test_nbformat_3_notebook_is_converted(notebook, code, md, stream, run_diff):
     v3 = {
-        "nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"},
-        "worksheets": [{"cells": [
-            {"cell_type": "code", "input": "x = 1", "language": "python", "outputs": [], "prompt_number": 1,
-             "metadata": {}},
-        ], "metadata": {}}],
+        "nbformat": 3,
+        "nbformat_minor": 0,
+        "metadata": {"name": "old"},
+        "worksheets": [
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "input": "x = 1",
+                        "language": "python",
+                        "outputs": [],
+                        "prompt_number": 1,
+                        "metadata": {},
+                    },
+                ],
+                "metadata": {},
+            }
+        ],
     }
     b = notebook(code("x = 2", count=1))
     d = run_diff(v3, b)
@@ -180,8 +194,10 @@ def test_nbformat_3_notebook_is_converted(notebook, code, md, stream, run_diff):
 
 
 def test_execution_counts_only_are_empty_unless_metadata_is_asked(notebook, code, md, stream, display, run_diff):
-    a = notebook(code("1 + 1", [display({"text/plain": "2"}, "execute_result", count=1)], count=1),
-                 code("print(3)", [stream("3\n")], count=2))
+    a = notebook(
+        code("1 + 1", [display({"text/plain": "2"}, "execute_result", count=1)], count=1),
+        code("print(3)", [stream("3\n")], count=2),
+    )
     b = copy.deepcopy(a)
     b["cells"][0]["execution_count"] = 7
     b["cells"][0]["outputs"][0]["execution_count"] = 7

@@ -94,8 +94,17 @@ def test_without_pillow_images_still_diff_with_sizes(notebook, code, display, pn
 
 
 def test_html_and_text_mimes_change_separately(notebook, code, display, run_diff):
-    a = notebook(code("df", [display({"text/plain": "   x\n0  1", "text/html": "<table><td>1</td></table>"},
-                                     "execute_result", count=1)], count=1))
+    a = notebook(
+        code(
+            "df",
+            [
+                display(
+                    {"text/plain": "   x\n0  1", "text/html": "<table><td>1</td></table>"}, "execute_result", count=1
+                )
+            ],
+            count=1,
+        )
+    )
     b = copy.deepcopy(a)
     b["cells"][0]["outputs"][0]["data"]["text/html"] = "<table><td>2</td></table>"
     (out,) = _only_cell(run_diff(a, b))["outputs"]
@@ -116,8 +125,9 @@ def test_added_mime_and_json_mime(notebook, code, display, run_diff):
 
 
 def test_error_output_changes(notebook, code, run_diff):
-    err = v4.new_output("error", ename="KeyError", evalue="'age'",
-                        traceback=["\x1b[0;31mKeyError\x1b[0m", "KeyError: 'age'"])
+    err = v4.new_output(
+        "error", ename="KeyError", evalue="'age'", traceback=["\x1b[0;31mKeyError\x1b[0m", "KeyError: 'age'"]
+    )
     a = notebook(code("df['age']", [err]))
     b = copy.deepcopy(a)
     b["cells"][0]["outputs"][0].update(evalue="'income'", traceback=["\x1b[0;31mKeyError\x1b[0m", "KeyError: 'income'"])
@@ -132,8 +142,10 @@ def test_error_output_changes(notebook, code, run_diff):
 def test_output_added_and_removed_keep_unchanged_outputs_for_context(notebook, code, stream, display, png, run_diff):
     a = notebook(code("run()", [stream("start\n"), display({"image/png": png()})]))
     b = copy.deepcopy(a)
-    b["cells"][0]["outputs"] = [b["cells"][0]["outputs"][0], {"output_type": "stream", "name": "stderr",
-                                                              "text": ["warning\n"]}]
+    b["cells"][0]["outputs"] = [
+        b["cells"][0]["outputs"][0],
+        {"output_type": "stream", "name": "stderr", "text": ["warning\n"]},
+    ]
     outs = _only_cell(run_diff(a, b))["outputs"]
     statuses = [(o["status"], o["a"]["index"] if o["a"] else None, o["b"]["index"] if o["b"] else None) for o in outs]
     assert statuses == [("unchanged", 0, 0), ("removed", 1, None), ("added", None, 1)]
@@ -151,12 +163,18 @@ def test_output_metadata_alone_is_hidden(notebook, code, display, png, run_diff)
 
 def test_a_traceback_only_change_is_a_change(notebook, code, run_diff):
     """Same exception, same message, raised from another line: the traceback is content."""
+
     def err(line: int) -> dict:
-        return v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[
-            "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
-            f"Cell \x1b[0;32mIn[3], line {line}\x1b[0m",
-            "\x1b[0;31mZeroDivisionError\x1b[0m: division by zero",
-        ])
+        return v4.new_output(
+            "error",
+            ename="ZeroDivisionError",
+            evalue="division by zero",
+            traceback=[
+                "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
+                f"Cell \x1b[0;32mIn[3], line {line}\x1b[0m",
+                "\x1b[0;31mZeroDivisionError\x1b[0m: division by zero",
+            ],
+        )
 
     a = notebook(code("ratio = total / count\nratio", [err(1)]))
     b = copy.deepcopy(a)

@@ -20,8 +20,11 @@ from jupyter_mv.store import Store
 
 
 def _store_state(store: Store, root: Path) -> tuple:
-    return (store.count(kinds=("full", "light", "safety")), store.stats(),
-            sorted(str(p.relative_to(root)) for p in (root / ".jupyter_mv").rglob("*.pack")))
+    return (
+        store.count(kinds=("full", "light", "safety")),
+        store.stats(),
+        sorted(str(p.relative_to(root)) for p in (root / ".jupyter_mv").rglob("*.pack")),
+    )
 
 
 def _edit_v3(path: Path) -> None:
@@ -41,12 +44,16 @@ def _edit_v2(path: Path) -> None:
     path.write_text(json.dumps(data, indent=1))
 
 
-@pytest.mark.parametrize(("name", "edit", "added_line"), [
-    ("test3.ipynb", _edit_v3, 'print("world")'),
-    ("test2.ipynb", _edit_v2, "x = 2"),
-])
-def test_old_formats_snapshot_diff_report_and_restore(store: Store, project: Path, name: str, edit,
-                                                      added_line: str, nbformat_notebooks: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "edit", "added_line"),
+    [
+        ("test3.ipynb", _edit_v3, 'print("world")'),
+        ("test2.ipynb", _edit_v2, "x = 2"),
+    ],
+)
+def test_old_formats_snapshot_diff_report_and_restore(
+    store: Store, project: Path, name: str, edit, added_line: str, nbformat_notebooks: Path
+) -> None:
     nb = project / name
     shutil.copy(nbformat_notebooks / name, nb)
     original = nb.read_bytes()
@@ -90,17 +97,27 @@ def test_the_upgrade_goes_through_nbformats_own_reader(nbformat_notebooks: Path)
         assert read_notebook(raw, name) == ours
 
 
-@pytest.mark.parametrize(("content", "reason"), [
-    ("test3_no_worksheets.ipynb", "notebook nbformat cannot read: missing worksheets"),
-    ("test3_worksheet_with_no_cells.ipynb", "missing cells"),
-    (json.dumps({"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}), "is nbformat 5"),
-    (json.dumps({"nbformat": 0, "cells": []}), "nbformat 0, which nbformat cannot read"),
-    (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": ["x"]}), "cell 1 is not a JSON object"),
-    (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": [], "cells": []}), "metadata is not a JSON object"),
-    (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}}), "no list of cells"),
-])
-def test_what_nbformat_cannot_read_is_refused_at_snapshot_in_one_line(store: Store, project: Path, content: str,
-                                                                      reason: str, nbformat_notebooks: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("test3_no_worksheets.ipynb", "notebook nbformat cannot read: missing worksheets"),
+        ("test3_worksheet_with_no_cells.ipynb", "missing cells"),
+        (json.dumps({"nbformat": 5, "nbformat_minor": 0, "metadata": {}, "cells": []}), "is nbformat 5"),
+        (json.dumps({"nbformat": 0, "cells": []}), "nbformat 0, which nbformat cannot read"),
+        (
+            json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": ["x"]}),
+            "cell 1 is not a JSON object",
+        ),
+        (
+            json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": [], "cells": []}),
+            "metadata is not a JSON object",
+        ),
+        (json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}}), "no list of cells"),
+    ],
+)
+def test_what_nbformat_cannot_read_is_refused_at_snapshot_in_one_line(
+    store: Store, project: Path, content: str, reason: str, nbformat_notebooks: Path
+) -> None:
     """``content``: the file's text, or the name of one of nbformat's test notebooks."""
     if content.endswith(".ipynb"):
         content = (nbformat_notebooks / content).read_text(encoding="utf-8")
@@ -117,8 +134,9 @@ def test_what_nbformat_cannot_read_is_refused_at_snapshot_in_one_line(store: Sto
         nbformat.reads(content, as_version=4)
 
 
-def test_a_kernelspec_that_is_not_an_object_is_no_kernelspec_with_a_warning(store: Store, project: Path,
-                                                                            nbformat_notebooks: Path) -> None:
+def test_a_kernelspec_that_is_not_an_object_is_no_kernelspec_with_a_warning(
+    store: Store, project: Path, nbformat_notebooks: Path
+) -> None:
     nb = project / "odd.ipynb"
     shutil.copy(nbformat_notebooks / "v4_5_invalid_metadata.ipynb", nb)
     warnings: list[str] = []

@@ -23,16 +23,26 @@ _UNREACHABLE = re.compile(
 
 
 def git(repo: Path, *args: str) -> str:
-    proc = subprocess.run(["git", "-c", "user.name=Ann", "-c", "user.email=ann@example.com", *args], cwd=repo,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["git", "-c", "user.name=Ann", "-c", "user.email=ann@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
 
 
 def pip(python: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run the environment's pip; skip the test when no package index answers."""
-    proc = subprocess.run([str(python), "-m", "pip", "--disable-pip-version-check", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "--disable-pip-version-check", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if proc.returncode != 0 and _UNREACHABLE.search(proc.stdout + proc.stderr):
         pytest.skip("needs a package index, and none answers: " + proc.stderr.strip().splitlines()[-1])
     return proc
@@ -57,8 +67,12 @@ def make_venv(path: Path, *, with_pip: bool = True) -> Path:
 
 
 def site_packages(python: Path) -> Path:
-    out = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                         capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     return Path(out)
 
 
@@ -105,8 +119,11 @@ def sample_env(tmp_path_factory: pytest.TempPathFactory) -> SampleEnv:
     proc = pip(python, "wheel", "-q", "--no-deps", "-w", str(base / "wheels"), str(archive_src))
     assert proc.returncode == 0, proc.stderr
     wheel = next((base / "wheels").glob("archpkg-*.whl"))
-    for args in (["install", "-q", str(wheel)], ["install", "-q", f"vcspkg @ git+file://{vcs}@{commit}"],
-                 ["install", "-q", "-e", str(local)]):
+    for args in (
+        ["install", "-q", str(wheel)],
+        ["install", "-q", f"vcspkg @ git+file://{vcs}@{commit}"],
+        ["install", "-q", "-e", str(local)],
+    ):
         proc = pip(python, *args)
         assert proc.returncode == 0, proc.stderr
     return SampleEnv(python, vcs, commit, local, wheel, hashlib.sha256(wheel.read_bytes()).hexdigest())
@@ -119,7 +136,16 @@ def sample_project(project: Path, sample_env: SampleEnv) -> Path:
     (project / "data").mkdir()
     (project / "data" / "train.csv").write_text("x,y\n1,2\n")
     run_cli("init", cwd=project, check=True)
-    run_cli("snapshot", "train.ipynb", "--input", "data/train.csv", "--python", str(sample_env.python),
-            "-m", "baseline", cwd=project, check=True)
+    run_cli(
+        "snapshot",
+        "train.ipynb",
+        "--input",
+        "data/train.csv",
+        "--python",
+        str(sample_env.python),
+        "-m",
+        "baseline",
+        cwd=project,
+        check=True,
+    )
     return project
-

@@ -20,16 +20,22 @@ def _without_timestamp(text: str) -> list[str]:
     return [line for line in text.splitlines() if not line.startswith("# written by jupyter-mv on ")]
 
 
-def test_export_writes_the_dockerfile_requirements_notebook_and_inputs(sample_project: Path,
-                                                                       sample_env: SampleEnv) -> None:
+def test_export_writes_the_dockerfile_requirements_notebook_and_inputs(
+    sample_project: Path, sample_env: SampleEnv
+) -> None:
     proc = run_cli("export", "v1", "--dockerfile", "build", cwd=sample_project)
 
     assert proc.returncode == 0, proc.stderr
     build = sample_project / "build"
     assert proc.stdout.startswith(f"wrote a Docker build context for train.ipynb@v1 into build (python:{PY}-slim, ")
     assert sorted(str(p.relative_to(build)) for p in build.rglob("*") if p.is_file()) == [
-        ".dockerignore", "Dockerfile", "README.md", "project/data/train.csv", "project/train.ipynb",
-        "requirements.txt"]
+        ".dockerignore",
+        "Dockerfile",
+        "README.md",
+        "project/data/train.csv",
+        "project/train.ipynb",
+        "requirements.txt",
+    ]
     # the notebook and its input, byte for byte
     assert (build / "project" / "train.ipynb").read_bytes() == (sample_project / "train.ipynb").read_bytes()
     assert (build / "project" / "data" / "train.csv").read_bytes() == b"x,y\n1,2\n"
@@ -54,7 +60,11 @@ def test_export_writes_the_dockerfile_requirements_notebook_and_inputs(sample_pr
         '"--ExecutePreprocessor.timeout=-1", "--output-dir", "/out", "train.ipynb"]',
     ]
     assert (build / ".dockerignore").read_text().splitlines() == [
-        "# keep what a run produces out of the next build", "out/", "**/.ipynb_checkpoints/", "**/__pycache__/"]
+        "# keep what a run produces out of the next build",
+        "out/",
+        "**/.ipynb_checkpoints/",
+        "**/__pycache__/",
+    ]
     readme = (build / "README.md").read_text()
     assert readme.startswith("# train.ipynb@v1\n") and version_id in readme and ": baseline" in readme
     assert "docker build -t my-notebook ." in readme and f"`python:{PY}-slim`" in readme
@@ -67,12 +77,12 @@ def test_export_writes_the_dockerfile_requirements_notebook_and_inputs(sample_pr
 
 
 @pytest.mark.needs_index
-def test_the_dockerfiles_install_command_resolves_with_pip(sample_project: Path, sample_env: SampleEnv,
-                                                           tmp_path: Path) -> None:
+def test_the_dockerfiles_install_command_resolves_with_pip(
+    sample_project: Path, sample_env: SampleEnv, tmp_path: Path
+) -> None:
     run_cli("export", "v1", "--dockerfile", "build", cwd=sample_project, check=True)
     build = sample_project / "build"
-    run = next(line for line in (build / "Dockerfile").read_text().splitlines()
-               if line.startswith("RUN pip install "))
+    run = next(line for line in (build / "Dockerfile").read_text().splitlines() if line.startswith("RUN pip install "))
     args = shlex.split(run)[3:]  # after RUN pip install
     args = [str(build / "requirements.txt") if a == "/tmp/requirements.txt" else a for a in args]
     report = tmp_path / "report.json"
@@ -80,8 +90,9 @@ def test_the_dockerfiles_install_command_resolves_with_pip(sample_project: Path,
     proc = pip(sample_env.python, "install", "--dry-run", "--ignore-installed", "--report", str(report), *args)
 
     assert proc.returncode == 0, proc.stdout + proc.stderr  # the index answered: this must resolve
-    resolved = {item["metadata"]["name"]: item["metadata"]["version"]
-                for item in json.loads(report.read_text())["install"]}
+    resolved = {
+        item["metadata"]["name"]: item["metadata"]["version"] for item in json.loads(report.read_text())["install"]
+    }
     assert resolved["iniconfig"] == "2.3.0" and resolved["vcspkg"] == "0.3.0"
     assert "nbconvert" in resolved and "ipykernel" in resolved
 
@@ -91,18 +102,26 @@ def test_a_notebook_in_a_folder_runs_there_and_a_kernel_environment_needs_no_ext
     write_notebook(project / "notebooks" / "eda.ipynb", ["open('../data.csv').read()"])
     (project / "data.csv").write_text("a\n1\n")
     run_cli("init", cwd=project, check=True)
-    run_cli("snapshot", "notebooks/eda.ipynb", "--input", "data.csv", "--python", sys.executable, cwd=project,
-            check=True)
+    run_cli(
+        "snapshot", "notebooks/eda.ipynb", "--input", "data.csv", "--python", sys.executable, cwd=project, check=True
+    )
 
-    proc = run_cli("export", "notebooks/eda.ipynb@v1", "--dockerfile", str(project.parent / "ctx"), "--json",
-                   cwd=project)
+    proc = run_cli(
+        "export", "notebooks/eda.ipynb@v1", "--dockerfile", str(project.parent / "ctx"), "--json", cwd=project
+    )
 
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     ctx = project.parent / "ctx"
     assert result["image"] == f"python:{PY}-slim" and result["directory"] == str(ctx)
-    assert result["files"] == [".dockerignore", "Dockerfile", "README.md", "requirements.txt",
-                               "project/data.csv", "project/notebooks/eda.ipynb"]
+    assert result["files"] == [
+        ".dockerignore",
+        "Dockerfile",
+        "README.md",
+        "requirements.txt",
+        "project/data.csv",
+        "project/notebooks/eda.ipynb",
+    ]
     dockerfile = (ctx / "Dockerfile").read_text()
     assert "RUN pip install -r /tmp/requirements.txt\n" in dockerfile and "nbconvert ipykernel" not in dockerfile
     assert "WORKDIR /work/notebooks\n" in dockerfile and '"--output-dir", "/out", "eda.ipynb"]' in dockerfile

@@ -21,7 +21,8 @@ from .conftest import SampleEnv, install_metadata, make_venv, pip, site_packages
 
 
 def test_requirements_pin_every_package_exactly_and_mark_what_no_index_has(
-        sample_project: Path, sample_env: SampleEnv) -> None:
+    sample_project: Path, sample_env: SampleEnv
+) -> None:
     proc = run_cli("env", "v1", "--format", "requirements", "-o", "requirements.txt", cwd=sample_project)
 
     assert proc.returncode == 0, proc.stderr
@@ -42,13 +43,23 @@ def test_requirements_pin_every_package_exactly_and_mark_what_no_index_has(
 
 
 @pytest.mark.needs_index
-def test_the_requirements_resolve_with_pips_resolver(sample_project: Path, sample_env: SampleEnv,
-                                                     tmp_path: Path) -> None:
+def test_the_requirements_resolve_with_pips_resolver(
+    sample_project: Path, sample_env: SampleEnv, tmp_path: Path
+) -> None:
     run_cli("env", "v1", "--format", "requirements", "-o", "requirements.txt", cwd=sample_project, check=True)
     report = tmp_path / "report.json"
 
-    proc = pip(sample_env.python, "install", "--dry-run", "--ignore-installed", "--report", str(report),
-               "-r", "requirements.txt", cwd=sample_project)
+    proc = pip(
+        sample_env.python,
+        "install",
+        "--dry-run",
+        "--ignore-installed",
+        "--report",
+        str(report),
+        "-r",
+        "requirements.txt",
+        cwd=sample_project,
+    )
 
     assert proc.returncode == 0, proc.stdout + proc.stderr  # the index answered: this must resolve
     resolved = {item["metadata"]["name"]: item for item in json.loads(report.read_text())["install"]}
@@ -58,8 +69,7 @@ def test_the_requirements_resolve_with_pips_resolver(sample_project: Path, sampl
     assert "localpkg" not in resolved and "archpkg" not in resolved
 
 
-def test_environment_yml_outside_conda_has_python_pip_and_the_pins(sample_project: Path,
-                                                                    sample_env: SampleEnv) -> None:
+def test_environment_yml_outside_conda_has_python_pip_and_the_pins(sample_project: Path, sample_env: SampleEnv) -> None:
     text = run_cli("env", "v1", "--format", "environment-yml", cwd=sample_project, check=True).stdout
 
     data = yaml.safe_load(text)
@@ -75,20 +85,24 @@ def test_environment_yml_outside_conda_has_python_pip_and_the_pins(sample_projec
 
 
 def test_environment_yml_of_a_conda_environment_has_its_channels_builds_and_the_pip_rest(
-        project: Path, tmp_path: Path) -> None:
+    project: Path, tmp_path: Path
+) -> None:
     # a conda prefix as conda leaves it: conda-meta records, and dist-info folders whose
     # INSTALLER says which tool put them there
     python = make_venv(tmp_path / "conda-env", with_pip=False)
     meta = tmp_path / "conda-env" / "conda-meta"
     meta.mkdir()
-    records = [("python", "3.11.7", "hab00c5b_0_cpython", "https://example.org/conda-forge/linux-64"),
-               ("numpy", "1.26.4", "py311h64a7726_0", "https://example.org/conda-forge/linux-64"),
-               ("tzdata", "2024a", "h0c530f3_0", "https://example.org/conda-forge/noarch"),
-               ("mkl", "2023.1.0", "h213fc3f_46344", "https://example.org/pkgs/main/linux-64"),
-               ("requests", "2.31.0", "pypi_0", "pypi")]
+    records = [
+        ("python", "3.11.7", "hab00c5b_0_cpython", "https://example.org/conda-forge/linux-64"),
+        ("numpy", "1.26.4", "py311h64a7726_0", "https://example.org/conda-forge/linux-64"),
+        ("tzdata", "2024a", "h0c530f3_0", "https://example.org/conda-forge/noarch"),
+        ("mkl", "2023.1.0", "h213fc3f_46344", "https://example.org/pkgs/main/linux-64"),
+        ("requests", "2.31.0", "pypi_0", "pypi"),
+    ]
     for name, version, build, channel in records:
         (meta / f"{name}-{version}-{build}.json").write_text(
-            json.dumps({"name": name, "version": version, "build": build, "channel": channel}))
+            json.dumps({"name": name, "version": version, "build": build, "channel": channel})
+        )
     site = site_packages(python)
     install_metadata(site, "numpy", "1.26.4", installer="conda")
     install_metadata(site, "requests", "2.31.0")
@@ -102,8 +116,13 @@ def test_environment_yml_of_a_conda_environment_has_its_channels_builds_and_the_
     data = yaml.safe_load(text)
     assert data["channels"] == ["https://example.org/conda-forge", "https://example.org/pkgs/main"]
     deps = data["dependencies"]
-    assert deps[:5] == ["mkl=2023.1.0=h213fc3f_46344", "numpy=1.26.4=py311h64a7726_0",
-                        "python=3.11.7=hab00c5b_0_cpython", "tzdata=2024a=h0c530f3_0", "pip"]
+    assert deps[:5] == [
+        "mkl=2023.1.0=h213fc3f_46344",
+        "numpy=1.26.4=py311h64a7726_0",
+        "python=3.11.7=hab00c5b_0_cpython",
+        "tzdata=2024a=h0c530f3_0",
+        "pip",
+    ]
     # what pip installed goes under pip:, what conda installed does not come twice
     assert deps[5] == {"pip": ["requests==2.31.0", "six==1.16.0"]}
 
@@ -120,14 +139,20 @@ def test_pylock_is_pep_751_with_sources_and_hashes_where_known(sample_project: P
     assert f"python_full_version == '{version}'" in lock["environments"][0]
     packages = {p["name"]: p for p in lock["packages"]}
     assert packages["iniconfig"] == {"name": "iniconfig", "version": "2.3.0"}
-    assert packages["vcspkg"] == {"name": "vcspkg", "version": "0.3.0", "vcs": {
-        "type": "git", "url": f"file://{sample_env.vcs_repo}", "requested-revision": sample_env.vcs_commit,
-        "commit-id": sample_env.vcs_commit}}
+    assert packages["vcspkg"] == {
+        "name": "vcspkg",
+        "version": "0.3.0",
+        "vcs": {
+            "type": "git",
+            "url": f"file://{sample_env.vcs_repo}",
+            "requested-revision": sample_env.vcs_commit,
+            "commit-id": sample_env.vcs_commit,
+        },
+    }
     assert packages["archpkg"]["archive"]["hashes"] == {"sha256": sample_env.wheel_sha256}
     assert packages["archpkg"]["archive"]["url"] == sample_env.wheel.as_uri()
     # a folder's code may change under one version number, so none is given for it
-    assert packages["localpkg"] == {"name": "localpkg", "directory": {"path": str(sample_env.local),
-                                                                        "editable": True}}
+    assert packages["localpkg"] == {"name": "localpkg", "directory": {"path": str(sample_env.local), "editable": True}}
     assert "pip" not in packages
     # the entries with a source are what packaging's own PEP 751 reader accepts
     from packaging.pylock import Pylock
@@ -205,8 +230,10 @@ def test_two_venvs_of_one_python_record_their_own_packages(project: Path, tmp_pa
     for python in pythons:
         run_cli("snapshot", "nb.ipynb", "--python", str(python), cwd=project, check=True)
 
-    names = [[p["name"] for p in json.loads(run_cli("env", v, "--json", cwd=project, check=True).stdout)["packages"]]
-             for v in ("v1", "v2")]
+    names = [
+        [p["name"] for p in json.loads(run_cli("env", v, "--json", cwd=project, check=True).stdout)["packages"]]
+        for v in ("v1", "v2")
+    ]
 
     assert names == [["alpha"], ["beta"]]
 
@@ -244,9 +271,15 @@ def test_check_without_python_compares_with_the_notebooks_kernelspec(project: Pa
     install_metadata(site, "alpha", "1.0")
     spec = tmp_path / "jupyter" / "kernels" / "ml"
     spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "ML", "language": "python"}))
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "ML",
+                "language": "python",
+            }
+        )
+    )
     nb = write_notebook(project / "nb.ipynb", ["1"])
     data = json.loads(nb.read_text())
     data["metadata"]["kernelspec"] = {"name": "ml", "display_name": "ML", "language": "python"}
@@ -259,5 +292,7 @@ def test_check_without_python_compares_with_the_notebooks_kernelspec(project: Pa
     proc = run_cli("env", "v1", "--check", cwd=project, env=env)
 
     assert proc.returncode == 1, proc.stderr
-    assert proc.stdout.splitlines() == [f"nb.ipynb@v1 and {python} differ (1 difference):",
-                                        "  + beta 2.0 (installed now, not recorded)"]
+    assert proc.stdout.splitlines() == [
+        f"nb.ipynb@v1 and {python} differ (1 difference):",
+        "  + beta 2.0 (installed now, not recorded)",
+    ]

@@ -50,11 +50,22 @@ def test_log_git_puts_each_version_above_the_commit_it_was_made_on(repo: Path) -
     text = run_cli("log", "--git", cwd=repo, check=True).stdout.splitlines()
 
     assert [(e["type"], e.get("name") or e["commit"]) for e in data] == [
-        ("version", "v3"), ("commit", third), ("commit", second), ("version", "v2"), ("version", "v1"),
-        ("commit", first)]
+        ("version", "v3"),
+        ("commit", third),
+        ("commit", second),
+        ("version", "v2"),
+        ("version", "v1"),
+        ("commit", first),
+    ]
     v3, _, _, v2, v1, c1 = data
-    assert v3["git"] == {"commit": third, "branch": "main", "dirty": False, "dirty_count": 0, "dirty_files": [],
-                         "in_history": True}
+    assert v3["git"] == {
+        "commit": third,
+        "branch": "main",
+        "dirty": False,
+        "dirty_count": 0,
+        "dirty_files": [],
+        "in_history": True,
+    }
     assert v2["git"]["dirty"] is True and v2["git"]["dirty_files"] == ["features.py"]
     assert v1["message"] == "baseline" and v1["git"]["commit"] == first and not v1["git"]["dirty"]
     assert c1["subject"] == "first model" and c1["author"] == "Ann" and c1["versions"] == [v2["id"], v1["id"]]
@@ -91,8 +102,9 @@ def test_log_git_outside_a_repository_is_one_line(project: Path) -> None:
     proc = run_cli("log", "--git", cwd=project)
 
     assert proc.returncode == 1
-    assert proc.stderr.strip() == (f"jupyter mv log: error: {project} is not in a git work tree "
-                                   "(or git is not installed)")
+    assert proc.stderr.strip() == (
+        f"jupyter mv log: error: {project} is not in a git work tree (or git is not installed)"
+    )
 
 
 def test_versions_made_before_the_repository_show_without_git_state(project: Path) -> None:

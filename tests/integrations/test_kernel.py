@@ -30,11 +30,13 @@ def test_check_in_the_magic_compares_with_the_running_kernel(project: Path, tmp_
         differs = k.run("%mv env v1 --check")
         k.run("%mv snapshot -m 'in the kernel'")
         same = k.run("%mv env v2 --check")
-        api = k.run("import jupyter_mv as mv\n"
-                    "r = mv.env('v1', check=True)\n"
-                    "print(r['same'], [p['name'] for p in r['removed']], len(r['added']) > 10)\n"
-                    "print(mv.env('v2', format='requirements').splitlines()[0])\n"
-                    "print([e['type'] for e in mv.log(git=True)])")
+        api = k.run(
+            "import jupyter_mv as mv\n"
+            "r = mv.env('v1', check=True)\n"
+            "print(r['same'], [p['name'] for p in r['removed']], len(r['added']) > 10)\n"
+            "print(mv.env('v2', format='requirements').splitlines()[0])\n"
+            "print([e['type'] for e in mv.log(git=True)])"
+        )
         written = k.run("%mv env v1 --format environment-yml -o env.yml")
         exported = k.run("%mv export v1 --dockerfile ctx")
 
@@ -63,8 +65,10 @@ def test_bad_magic_input_is_one_line(project: Path, tmp_path: Path) -> None:
     env = kernel_env({"JPY_SESSION_NAME": str(project / "train.ipynb")}, ipython_dir=tmp_path / "ipython")
     with started_kernel(project, env) as k:
         k.run("%load_ext jupyter_mv")
-        runs = [k.run(line) for line in ("%mv env v3 --check", "%mv export --dockerfile d --mlflow m",
-                                         "%mv env --format yaml")]
+        runs = [
+            k.run(line)
+            for line in ("%mv env v3 --check", "%mv export --dockerfile d --mlflow m", "%mv env --format yaml")
+        ]
     for run in runs:
         assert run.error is None and run.stdout == "" and run.stderr.count("\n") == 1, run.stderr
     assert runs[0].stderr.startswith("%mv env: error: no version v3")

@@ -34,9 +34,16 @@ def exported_project(store: Store, project: Path) -> Store:
     (project / "report.txt").write_text("accuracy 0.93\n")
     write_notebook(project / "train.ipynb", ["import pandas as pd", "df = pd.read_csv('data.csv')"])
     git = {"commit": "a" * 40, "branch": "main", "dirty": True, "dirty_files": ["train.ipynb"]}
-    v1 = store.snapshot("train.ipynb", message="first model", metrics={"accuracy": 0.93, "loss": 0.2,
-                        "status": "good"}, params={"C": 1.0, "solver": "lbfgs"}, inputs=["data.csv"],
-                        outputs=["report.txt"], environment="auto", git=git)
+    v1 = store.snapshot(
+        "train.ipynb",
+        message="first model",
+        metrics={"accuracy": 0.93, "loss": 0.2, "status": "good"},
+        params={"C": 1.0, "solver": "lbfgs"},
+        inputs=["data.csv"],
+        outputs=["report.txt"],
+        environment="auto",
+        git=git,
+    )
     store.tag(v1, "baseline")
     model_file = project / "model.pkl"
     model_file.write_bytes(pickle.dumps({"weights": [1, 2, 3]}))
@@ -53,7 +60,8 @@ def export(project: Path, uri: str, work: Path, ref: str = "v1") -> dict:
 
 
 def test_export_logs_the_version_as_a_run_and_registers_its_models(
-        exported_project: Store, project: Path, tracking: tuple[str, Path], tmp_path: Path) -> None:
+    exported_project: Store, project: Path, tracking: tuple[str, Path], tmp_path: Path
+) -> None:
     uri, work = tracking
     v1 = exported_project.resolve("v1")
     result = export(project, uri, work)
@@ -87,8 +95,10 @@ def test_export_logs_the_version_as_a_run_and_registers_its_models(
     assert (ds.name, ds.digest, ds.source_type) == ("data.csv", data.hash[:36], "local")
     assert json.loads(ds.source) == {"uri": str(project / "data.csv")}
     assert json.loads(ds.profile)["blake3"] == data.hash
-    assert {t.key: t.value for t in dataset_input.tags} == {"mlflow.data.context": "input",
-                                                           "jupyter_mv.blake3": data.hash}
+    assert {t.key: t.value for t in dataset_input.tags} == {
+        "mlflow.data.context": "input",
+        "jupyter_mv.blake3": data.hash,
+    }
 
     # artifacts: the notebook as the version holds it, the output, the models, the environment
     got = Path(client.download_artifacts(run.info.run_id, "", str(tmp_path / "download")))
@@ -97,13 +107,18 @@ def test_export_logs_the_version_as_a_run_and_registers_its_models(
     assert pickle.loads((got / "models" / "churn" / "v1" / "model.pkl").read_bytes()) == {"weights": [1, 2, 3]}
     requirements = (got / "environment" / "requirements.txt").read_text()
     assert "\nblake3==" in requirements and "\nnbformat==" in requirements
-    assert (got / "environment" / "python_env.yaml").read_text().startswith(
-        "python: {}.{}.{}\n".format(*sys.version_info[:3]))
+    assert (
+        (got / "environment" / "python_env.yaml")
+        .read_text()
+        .startswith("python: {}.{}.{}\n".format(*sys.version_info[:3]))
+    )
     assert json.loads((got / "environment" / "environment.json").read_text()) == exported_project.environment(v1)
 
     # both model versions registered under the same name, the alias where ours points
     assert sorted((m["name"], m["jupyter_mv"], tuple(m["aliases"]), m["registered"]) for m in result["models"]) == [
-        ("churn", "churn:1", ("production",), True), ("churn", "churn:2", (), True)]
+        ("churn", "churn:1", ("production",), True),
+        ("churn", "churn:2", (), True),
+    ]
     production = client.get_model_version_by_alias("churn", "production")
     assert production.tags["jupyter_mv.model"] == "churn:1"
     assert production.tags["jupyter_mv.blake3"] == exported_project.models.get("churn:1").hash
@@ -115,7 +130,8 @@ def test_export_logs_the_version_as_a_run_and_registers_its_models(
 
 
 def test_exporting_the_same_version_again_reuses_its_run(
-        exported_project: Store, project: Path, tracking: tuple[str, Path]) -> None:
+    exported_project: Store, project: Path, tracking: tuple[str, Path]
+) -> None:
     uri, work = tracking
     first = export(project, uri, work)
     again = run_cli("-C", str(project), "export", "v1", "--mlflow", uri, cwd=work)
@@ -141,7 +157,8 @@ def test_exporting_the_same_version_again_reuses_its_run(
 
 
 def test_an_interrupted_export_is_replaced_by_a_whole_run(
-        exported_project: Store, project: Path, tracking: tuple[str, Path]) -> None:
+    exported_project: Store, project: Path, tracking: tuple[str, Path]
+) -> None:
     uri, work = tracking
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiment = client.create_experiment("train.ipynb", artifact_location=str(work / "artifacts"))
@@ -153,8 +170,10 @@ def test_an_interrupted_export_is_replaced_by_a_whole_run(
 
 
 def test_bad_export_input_is_one_line_and_changes_nothing(
-        exported_project: Store, project: Path, tracking: tuple[str, Path], tmp_path: Path) -> None:
+    exported_project: Store, project: Path, tracking: tuple[str, Path], tmp_path: Path
+) -> None:
     uri, work = tracking
+
     def files() -> dict[str, bytes]:  # mv.db may be checkpointed by any reader: compare its content instead
         return {k: v for k, v in tree_bytes(project).items() if not k.startswith(".jupyter_mv/")}
 
@@ -168,7 +187,8 @@ def test_bad_export_input_is_one_line_and_changes_nothing(
 
 
 def test_without_mlflow_the_option_names_the_extra_to_install(
-        exported_project: Store, project: Path, tracking: tuple[str, Path], tmp_path: Path) -> None:
+    exported_project: Store, project: Path, tracking: tuple[str, Path], tmp_path: Path
+) -> None:
     uri, work = tracking
     # an interpreter where `import mlflow` fails: a stub package that raises ImportError first on the path
     blocker = tmp_path / "no-mlflow"

@@ -74,8 +74,14 @@ class Kernel:
 
     def run(self, code: str, *, cell_id: str | None = None, timeout: float = 120, check: bool = True) -> Run:
         """Execute ``code`` as a notebook cell (with JupyterLab's ``cellId`` when given)."""
-        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {},
-                   "allow_stdin": False, "stop_on_error": True}
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
         msg = self.kc.session.msg("execute_request", content, metadata={"cellId": cell_id} if cell_id else {})
         self.kc.shell_channel.send(msg)
         run = self._collect(msg["header"]["msg_id"], timeout)

@@ -39,13 +39,17 @@ def test_a_kernel_the_server_asks_for_loads_jupyter_mv_at_start(mv_project: Path
     (mv_project / "data.csv").write_text("a\n1\n")
     server_env: dict[str, str] = {}
     set_kernel_autoload(True, server_env)
-    env = kernel_env({**server_env, "JPY_SESSION_NAME": str(mv_project / "train.ipynb")},
-                     ipython_dir=ipython_dir_with_shipped_config(tmp_path))
+    env = kernel_env(
+        {**server_env, "JPY_SESSION_NAME": str(mv_project / "train.ipynb")},
+        ipython_dir=ipython_dir_with_shipped_config(tmp_path),
+    )
     with started_kernel(mv_project, env) as k:
         cell = "rows = open('data.csv').read()"
         k.run(cell)  # the very first cell: no %load_ext anywhere
-        light = k.run("import sys\nprint(type(get_ipython().find_line_magic('mv')).__name__,"
-                      " [m for m in ('jupyter_mv.store.store', 'sqlite_utils', 'pandas') if m in sys.modules])")
+        light = k.run(
+            "import sys\nprint(type(get_ipython().find_line_magic('mv')).__name__,"
+            " [m for m in ('jupyter_mv.store.store', 'sqlite_utils', 'pandas') if m in sys.modules])"
+        )
         assert light.stdout == "method []\n"  # loaded, and the kernel did not pay for the store yet
         save_notebook(mv_project / "train.ipynb", [cell])
         assert k.run("%mv snapshot").stdout.startswith("v1 ")
@@ -57,8 +61,10 @@ def test_without_the_server_asking_nothing_is_loaded(mv_project: Path, tmp_path:
     set_kernel_autoload(False, server_env)
     env = kernel_env(server_env, ipython_dir=ipython_dir_with_shipped_config(tmp_path))
     with started_kernel(mv_project, env) as k:
-        run = k.run("import sys\nprint('jupyter_mv.kernel.session' in sys.modules,"
-                    " type(get_ipython().find_line_magic('mv')).__name__)")
+        run = k.run(
+            "import sys\nprint('jupyter_mv.kernel.session' in sys.modules,"
+            " type(get_ipython().find_line_magic('mv')).__name__)"
+        )
         assert run.stdout == "False Alias\n"  # IPython's own shell alias `%mv` (the mv command)
 
 

@@ -55,8 +55,13 @@ def test_snapshot_records_the_files_cells_read_and_wrote_with_hashes(kernel: Ker
 
     version = latest(mv_project)
     roles = {f.path: f.role for f in version.files}
-    assert roles == {"train.ipynb": "notebook", "data/train.csv": "input", "data/labels.txt": "input",
-                     "data/features.npy": "input", "model.pkl": "output"}
+    assert roles == {
+        "train.ipynb": "notebook",
+        "data/train.csv": "input",
+        "data/labels.txt": "input",
+        "data/features.npy": "input",
+        "model.pkl": "output",
+    }
     for f in version.files:
         assert f.hash == b3(mv_project / f.path) and f.stored
     files = version.extra["kernel"]["files"]
@@ -99,8 +104,14 @@ def test_a_secret_environment_variable_never_reaches_the_store(mv_project: Path,
 
     secret_at_start = "s3cr3t-start-value-7f1d2c9a"
     secret_in_cell = "hunter2-set-in-a-cell-5e8b"
-    env = kernel_env({"JPY_SESSION_NAME": str(mv_project / "train.ipynb"), "MY_SERVICE_TOKEN": secret_at_start,
-                      "PATH": os.environ["PATH"]}, ipython_dir=tmp_path / "ipython")
+    env = kernel_env(
+        {
+            "JPY_SESSION_NAME": str(mv_project / "train.ipynb"),
+            "MY_SERVICE_TOKEN": secret_at_start,
+            "PATH": os.environ["PATH"],
+        },
+        ipython_dir=tmp_path / "ipython",
+    )
     code = f"import os\nos.environ['DB_PASSWORD'] = {secret_in_cell!r}\nprint(len(os.environ['MY_SERVICE_TOKEN']))"
     with started_kernel(mv_project, env) as k:
         k.run("%load_ext jupyter_mv")

@@ -31,8 +31,14 @@ TIMEOUT = 20  # the save timeout in these kernels: long, so that waiting for it 
 def slow_kernel(mv_project: Path, tmp_path: Path) -> Iterator[Kernel]:
     """A kernel of ``train.ipynb`` with jupyter-mv loaded at start (as a Jupyter server
     loads it) and a 20 s save timeout."""
-    env = kernel_env({"JPY_SESSION_NAME": str(mv_project / "train.ipynb"), "JUPYTER_MV_AUTOLOAD": "1",
-                      "JUPYTER_MV_SAVE_TIMEOUT": str(TIMEOUT)}, ipython_dir=ipython_dir_with_shipped_config(tmp_path))
+    env = kernel_env(
+        {
+            "JPY_SESSION_NAME": str(mv_project / "train.ipynb"),
+            "JUPYTER_MV_AUTOLOAD": "1",
+            "JUPYTER_MV_SAVE_TIMEOUT": str(TIMEOUT),
+        },
+        ipython_dir=ipython_dir_with_shipped_config(tmp_path),
+    )
     with started_kernel(mv_project, env) as k:
         k.run("x = 1")  # autoloaded: %mv exists without %load_ext
         yield k
@@ -42,8 +48,9 @@ def attach(kernel: Kernel, path: str = "train.ipynb") -> str:
     """Open a comm on ``jupyter-mv`` as the extension does when it sees the kernel idle;
     the kernel handles it before the next cell."""
     comm_id = uuid.uuid4().hex
-    kernel.kc.shell_channel.send(kernel.kc.session.msg(
-        "comm_open", {"comm_id": comm_id, "target_name": "jupyter-mv", "data": {"path": path}}))
+    kernel.kc.shell_channel.send(
+        kernel.kc.session.msg("comm_open", {"comm_id": comm_id, "target_name": "jupyter-mv", "data": {"path": path}})
+    )
     return comm_id
 
 
@@ -51,13 +58,16 @@ def detach(kernel: Kernel, comm_id: str) -> None:
     kernel.kc.shell_channel.send(kernel.kc.session.msg("comm_close", {"comm_id": comm_id, "data": {}}))
 
 
-def run_answering(kernel: Kernel, code: str, on_save: Callable[[], None] | None,
-                  timeout: float = 120) -> tuple[list[dict[str, Any]], str, float]:
+def run_answering(
+    kernel: Kernel, code: str, on_save: Callable[[], None] | None, timeout: float = 120
+) -> tuple[list[dict[str, Any]], str, float]:
     """Run ``code`` while a front end answers the kernel's requests: ``on_save`` when
     asked to save (None: a front end that is gone, which never answers). The requests
     the kernel made, its stderr, and the seconds the cell took."""
-    msg = kernel.kc.session.msg("execute_request", {"code": code, "silent": False, "store_history": True,
-                                                    "user_expressions": {}, "allow_stdin": False})
+    msg = kernel.kc.session.msg(
+        "execute_request",
+        {"code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False},
+    )
     started = time.monotonic()
     kernel.kc.shell_channel.send(msg)
     requests: list[dict[str, Any]] = []
@@ -116,8 +126,9 @@ def test_the_python_api_saves_first_too(slow_kernel: Kernel, mv_project: Path) -
     save_notebook(notebook, ["x = 1"])
     attach(slow_kernel)
     slow_kernel.run("import jupyter_mv as mv")
-    requests, _, _ = run_answering(slow_kernel, "mv.snapshot('from python')",
-                                   lambda: save_notebook(notebook, ["import jupyter_mv as mv  # seen"]))
+    requests, _, _ = run_answering(
+        slow_kernel, "mv.snapshot('from python')", lambda: save_notebook(notebook, ["import jupyter_mv as mv  # seen"])
+    )
     assert [r.get("action") for r in requests] == ["save", "refresh"]
     assert "# seen" in notebook_in(mv_project, latest(mv_project))
 
@@ -130,8 +141,7 @@ def test_a_front_end_that_never_answers_is_waited_for_once(slow_kernel: Kernel, 
 
     requests, stderr, took = run_answering(slow_kernel, "%mv snapshot -m late", None)
     assert [r.get("action") for r in requests] == ["save", "refresh"]
-    assert "the front end did not save train.ipynb within 4 s: the version holds the notebook as last saved" \
-        in stderr
+    assert "the front end did not save train.ipynb within 4 s: the version holds the notebook as last saved" in stderr
     assert 4 <= took < TIMEOUT
     assert latest(mv_project).message == "late"
 
@@ -141,8 +151,9 @@ def test_a_front_end_that_never_answers_is_waited_for_once(slow_kernel: Kernel, 
     assert took < 4
 
     attach(slow_kernel)  # a front end speaks again: it is waited for again
-    requests, stderr, _ = run_answering(slow_kernel, "%mv snapshot -m back",
-                                        lambda: save_notebook(notebook, ["x = 1", "# back"]))
+    requests, stderr, _ = run_answering(
+        slow_kernel, "%mv snapshot -m back", lambda: save_notebook(notebook, ["x = 1", "# back"])
+    )
     assert "jupyter-mv:" not in stderr, stderr
     assert "# back" in notebook_in(mv_project, latest(mv_project))
 
@@ -161,8 +172,7 @@ def test_without_a_front_end_a_snapshot_does_not_wait_and_warns(slow_kernel: Ker
     assert latest(mv_project).message == "alone"
 
 
-def test_loaded_by_hand_the_kernel_says_hello_and_learns_its_notebook(
-        mv_project: Path, tmp_path: Path) -> None:
+def test_loaded_by_hand_the_kernel_says_hello_and_learns_its_notebook(mv_project: Path, tmp_path: Path) -> None:
     save_notebook(mv_project / "train.ipynb", ["x = 1"])
     env = kernel_env({}, ipython_dir=tmp_path / "ipython")  # no JPY_SESSION_NAME: the notebook is unknown
     with started_kernel(mv_project, env) as k:

@@ -32,8 +32,25 @@ def test_bad_arguments_print_one_line_and_no_traceback(kernel: Kernel) -> None:
 
 
 def test_help_and_the_question_mark_show_every_verb(kernel: Kernel) -> None:
-    verbs = ("snapshot", "log", "show", "tag", "alias", "diff", "restore", "save", "load", "metric", "param",
-             "track", "untrack", "report", "reproduce", "panel", "help")
+    verbs = (
+        "snapshot",
+        "log",
+        "show",
+        "tag",
+        "alias",
+        "diff",
+        "restore",
+        "save",
+        "load",
+        "metric",
+        "param",
+        "track",
+        "untrack",
+        "report",
+        "reproduce",
+        "panel",
+        "help",
+    )
     text = kernel.run("%mv help").stdout
     paged = "".join(p["data"]["text/plain"] for p in kernel.run("%mv?").payload)
     for verb in verbs:
@@ -103,8 +120,9 @@ def test_the_notebook_comes_from_the_server_or_from_the_user(mv_project: Path, t
     with started_kernel(mv_project, kernel_env(ipython_dir=tmp_path / "ipython")) as k:
         k.run("%load_ext jupyter_mv")
         unknown = k.run("%mv snapshot")
-        assert unknown.stderr == ("%mv snapshot: error: this kernel does not know its notebook; "
-                                  "tell it with `%mv notebook PATH`\n")
+        assert unknown.stderr == (
+            "%mv snapshot: error: this kernel does not know its notebook; tell it with `%mv notebook PATH`\n"
+        )
         assert k.run("%mv notebook train.ipynb").stdout == f"notebook: {mv_project / 'train.ipynb'}\n"
         assert k.run("%mv snapshot").stdout.startswith("v1 ")
 
@@ -127,9 +145,11 @@ def test_report_shows_the_provenance_of_a_version_or_a_model(kernel: Kernel, mv_
 
 
 def test_save_and_load_round_trip_a_scikit_learn_model_with_an_alias(kernel: Kernel, mv_project: Path) -> None:
-    train = ("from sklearn.ensemble import RandomForestClassifier\n"
-             "X = [[0, 0], [1, 1], [0, 1], [1, 0]] * 5\ny = [0, 1, 1, 0] * 5\n"
-             "clf = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)")
+    train = (
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "X = [[0, 0], [1, 1], [0, 1], [1, 0]] * 5\ny = [0, 1, 1, 0] * 5\n"
+        "clf = RandomForestClassifier(n_estimators=5, random_state=0).fit(X, y)"
+    )
     kernel.run(train)
     save_notebook(mv_project / "train.ipynb", [train])
     kernel.run("%mv metric acc=1.0")
@@ -137,8 +157,9 @@ def test_save_and_load_round_trip_a_scikit_learn_model_with_an_alias(kernel: Ker
     assert saved.stdout.startswith("saved churn:1 (joblib,") and "from train.ipynb@v1" in saved.stdout
     assert saved.stdout.rstrip().endswith("@production")
     kernel.run("%mv save clf --name churn --no-snapshot")
-    check = kernel.run("back = %mv load churn@production\n"
-                       "print(type(back).__name__, (back.predict(X) == clf.predict(X)).all())")
+    check = kernel.run(
+        "back = %mv load churn@production\nprint(type(back).__name__, (back.predict(X) == clf.predict(X)).all())"
+    )
     assert check.stdout == "RandomForestClassifier True\n" and "loaded churn:1 (joblib)" in check.stderr
     assert kernel.run("import jupyter_mv as mv\nprint(mv.model('churn').label)").stdout == "churn:2\n"
     listing = kernel.run("%mv models churn").stdout

@@ -26,8 +26,11 @@ class Widgets:
                 self.state[msg["comm_id"]].update(data.get("state", {}))
 
     def find(self, model: str, **match: Any) -> str:
-        hits = [cid for cid, s in self.state.items() if s.get("_model_name") == model
-                and all(s.get(k) == v for k, v in match.items())]
+        hits = [
+            cid
+            for cid, s in self.state.items()
+            if s.get("_model_name") == model and all(s.get(k) == v for k, v in match.items())
+        ]
         assert len(hits) == 1, f"{model} {match}: {len(hits)} found"
         return hits[0]
 
@@ -36,8 +39,9 @@ class Widgets:
 
 
 def press(kernel: Kernel, widgets: Widgets, description: str) -> None:
-    run = kernel.comm_msg(widgets.find("ButtonModel", description=description),
-                          {"method": "custom", "content": {"event": "click"}})
+    run = kernel.comm_msg(
+        widgets.find("ButtonModel", description=description), {"method": "custom", "content": {"event": "click"}}
+    )
     assert run.error is None and "Traceback" not in run.stderr, run.stderr
     widgets.feed(run.comms)
 
@@ -64,8 +68,9 @@ def test_the_panel_renders_the_timeline_and_its_buttons_reach_the_store(kernel: 
 
     # Snapshot: the message box and the button make v2, which the timeline shows, selected.
     save_notebook(mv_project / "train.ipynb", ["x = 2"])
-    set_state(kernel, widgets, widgets.find("TextModel", placeholder="message for a new version"),
-              value="from the panel")
+    set_state(
+        kernel, widgets, widgets.find("TextModel", placeholder="message for a new version"), value="from the panel"
+    )
     press(kernel, widgets, "Snapshot")
     with Store.open(mv_project) as store:
         v2 = store.resolve("v2")
@@ -109,7 +114,10 @@ _RESTORE_PLACEHOLDER = "restore into folder (empty: in place, after a safety ver
 
 def _status(widgets: Widgets) -> str:
     """The status line: the HTML widget holding a single span."""
-    spans = [s["value"] for s in widgets.state.values()
-             if s.get("_model_name") == "HTMLModel" and str(s.get("value", "")).startswith("<span")]
+    spans = [
+        s["value"]
+        for s in widgets.state.values()
+        if s.get("_model_name") == "HTMLModel" and str(s.get("value", "")).startswith("<span")
+    ]
     assert len(spans) == 1
     return spans[0]

@@ -20,8 +20,13 @@ from tests.helpers import package_env, write_notebook
 
 
 def notebook(*cells: tuple[str, int | None]) -> dict:
-    return {"nbformat": 4, "cells": [{"cell_type": "code", "id": f"c{i}", "source": src, "execution_count": n}
-                                     for i, (src, n) in enumerate(cells, start=1)]}
+    return {
+        "nbformat": 4,
+        "cells": [
+            {"cell_type": "code", "id": f"c{i}", "source": src, "execution_count": n}
+            for i, (src, n) in enumerate(cells, start=1)
+        ],
+    }
 
 
 def ran(record: ExecutionRecord, code: str, count: int) -> None:
@@ -57,9 +62,15 @@ def test_only_project_files_outside_machinery_folders_are_recorded(tmp_path: Pat
     access = FileAccess(root, root / ".jupyter_mv")
     assert access.relative(root / "data" / "x.csv") == "data/x.csv"
     assert access.relative(root / "a" / ".." / "b.csv") == "b.csv"
-    for never in (root / ".env", root / ".jupyter_mv" / "mv.db", root / ".git" / "HEAD",
-                  root / "pkg" / "__pycache__" / "m.pyc", tmp_path / "elsewhere.csv",
-                  Path(site.getsitepackages()[0]) / "x.py", Path("/proc/self/stat")):
+    for never in (
+        root / ".env",
+        root / ".jupyter_mv" / "mv.db",
+        root / ".git" / "HEAD",
+        root / "pkg" / "__pycache__" / "m.pyc",
+        tmp_path / "elsewhere.csv",
+        Path(site.getsitepackages()[0]) / "x.py",
+        Path("/proc/self/stat"),
+    ):
         assert access.relative(never) is None, never
 
 
@@ -95,12 +106,21 @@ print(json.dumps({"light": light, "version": v.name, "files": sorted(f.path for 
                   "metrics": v.metrics, "model": m.label, "linked": m.version == v.id,
                   "loaded": mv.load_model("tiny@production"), "log": [x.name for x in mv.log()]}))
 """
-    proc = subprocess.run([sys.executable, "-c", script], cwd=project, env=package_env(), capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=project, env=package_env(), capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert out == {"light": True, "version": "v1", "files": ["data.csv", "train.ipynb"], "metrics": {"acc": 0.9},
-                   "model": "tiny:1", "linked": True, "loaded": {"weights": [1, 2]}, "log": ["v1"]}
+    assert out == {
+        "light": True,
+        "version": "v1",
+        "files": ["data.csv", "train.ipynb"],
+        "metrics": {"acc": 0.9},
+        "model": "tiny:1",
+        "linked": True,
+        "loaded": {"weights": [1, 2]},
+        "log": ["v1"],
+    }
 
 
 def test_every_lazy_api_name_stays_a_function_once_the_subpackages_are_imported() -> None:

@@ -28,8 +28,9 @@ def pytest_configure(config: Any) -> None:
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    foreign = [item for item in items
-               if "venv" in getattr(item, "fixturenames", ()) or item.name in _OTHER_INTERPRETERS]
+    foreign = [
+        item for item in items if "venv" in getattr(item, "fixturenames", ()) or item.name in _OTHER_INTERPRETERS
+    ]
     if foreign:
         config.hook.pytest_deselected(items=foreign)
         items[:] = [item for item in items if item not in foreign]

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 
 _ID = r"[A-Za-z][A-Za-z0-9_]*"
 _SHAPES = {"[": "]", "(": ")", "([": "])", "[(": ")]", "{{": "}}"}
-_NODE = re.compile(rf"(?P<id>{_ID})(?P<open>\(\[|\[\(|\{{\{{|\[|\()"
-                   r"\"(?P<label>[^\"<>`]*)\"(?P<close>\]\)|\)\]|\}\}|\]|\))")
+_NODE = re.compile(
+    rf"(?P<id>{_ID})(?P<open>\(\[|\[\(|\{{\{{|\[|\()"
+    r"\"(?P<label>[^\"<>`]*)\"(?P<close>\]\)|\)\]|\}\}|\]|\))"
+)
 _EDGE = re.compile(rf"(?P<a>{_ID}) -->\|(?P<label>[A-Za-z_ ]+)\| (?P<b>{_ID})")
 _CLASSDEF = re.compile(r"classDef (?P<name>[A-Za-z_]+) (?P<style>[a-z-]+:[^;\s]+(;[a-z-]+:[^;\s]+)*)")
 _CLASS = re.compile(rf"class (?P<ids>{_ID}(,{_ID})*) (?P<name>[A-Za-z_]+)")

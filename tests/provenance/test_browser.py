@@ -47,13 +47,13 @@ def _contrast(page: Page, fg: str, fg_prop: str, bg: str, bg_prop: str) -> float
 
 
 def test_the_html_report_is_self_contained_and_readable_in_light_and_dark(
-        trained: Trained, browser, output_dir: Path) -> None:
+    trained: Trained, browser, output_dir: Path
+) -> None:
     with Store.open(trained.root) as store:
         report = build_report(store, "cancer@production")
     html = render(report, "html")
     assert not re.search(r"<(script|link|img|iframe)\b|\bsrc=|@import|url\((?!#)", html)
-    assert re.findall(r"https?://[^\s\"'<]+", html.split("<h2 id=\"environment\">")[0]) == [
-        "http://www.w3.org/2000/svg"]
+    assert re.findall(r"https?://[^\s\"'<]+", html.split('<h2 id="environment">')[0]) == ["http://www.w3.org/2000/svg"]
     path = output_dir / "report.html"
     path.write_text(html)
     for scheme in ("light", "dark"):
@@ -88,8 +88,10 @@ def test_the_html_report_shown_inside_another_page_leaves_that_page_alone(traine
     report, and JupyterLab's dark theme (``data-jp-theme-light``) darkens it."""
     with Store.open(trained.root) as store:
         html = render(build_report(store, "v1"), "html")
-    host = ('<style>body{font:13px serif;background:rgb(1, 2, 3)}</style>'
-            '<h2 id="host">notebook</h2><table id="cells"><tr><td>cell</td></tr></table>')
+    host = (
+        "<style>body{font:13px serif;background:rgb(1, 2, 3)}</style>"
+        '<h2 id="host">notebook</h2><table id="cells"><tr><td>cell</td></tr></table>'
+    )
     page = browser.new_page(color_scheme="light")
     page.set_content(f"<body data-jp-theme-light='false'>{host}</body>")
     before = page.evaluate(_HOST_STYLE)

@@ -21,8 +21,11 @@ def test_report_shows_in_the_notebook_and_reproduce_compares(kernel: Kernel, mv_
     assert "```mermaid\nflowchart LR\n" in shown["data"]["text/plain"]
     assert '<div class="mv-report">' in shown["data"]["text/html"]
     wrong = kernel.run("%mv report nothing")
-    assert wrong.stderr == ("%mv report: error: unknown ref 'nothing': not a model, a file a notebook wrote, "
-                            "or a version\n") and not wrong.results
+    assert (
+        wrong.stderr
+        == ("%mv report: error: unknown ref 'nothing': not a model, a file a notebook wrote, or a version\n")
+        and not wrong.results
+    )
 
     again = kernel.run("%mv reproduce", timeout=300)
     assert again.stdout.startswith("Reproducing train.ipynb@v1 ("), again.stdout + again.stderr

@@ -30,7 +30,8 @@ def model_report(trained: Trained) -> dict:
 
 
 def test_the_example_models_report_lists_the_csv_hash_and_the_scikit_learn_version(
-        trained: Trained, model_report: dict) -> None:
+    trained: Trained, model_report: dict
+) -> None:
     csv = trained.root / "data" / "breast_cancer.csv"
     [data] = model_report["inputs"]
     assert data["path"] == "data/breast_cancer.csv" and data["stored"]
@@ -102,8 +103,16 @@ def test_the_prov_json_reads_back_with_the_prov_package(model_report: dict) -> N
     by_type: dict[str, list] = {}
     for r in records:
         by_type.setdefault(type(r).__name__, []).append(r)
-    assert {"ProvEntity", "ProvActivity", "ProvAgent", "ProvUsage", "ProvGeneration", "ProvDerivation",
-            "ProvAssociation", "ProvAttribution"} <= set(by_type)
+    assert {
+        "ProvEntity",
+        "ProvActivity",
+        "ProvAgent",
+        "ProvUsage",
+        "ProvGeneration",
+        "ProvDerivation",
+        "ProvAssociation",
+        "ProvAttribution",
+    } <= set(by_type)
     csv_hash = model_report["inputs"][0]["hash"]
     model_hash = model_report["subject"]["model"]["hash"]
     provn = document.get_provn()
@@ -132,8 +141,12 @@ def test_the_markdown_lineage_is_a_mermaid_flowchart_that_parses(model_report: d
     assert labels["input1"].startswith("input: data/breast_cancer.csv · " + model_report["inputs"][0]["hash"][:12])
     assert ("input1", "version", "used") in chart.edges and ("version", "model1", "generated") in chart.edges
     assert ("env", "version", "used") in chart.edges and chart.classes == {"model1": "subject"}
-    for broken in (blocks[0] + "\n    version -->|used| nowhere", blocks[0].replace("#quot;", '"', 1) + ' x["a"b"]',
-                   blocks[0].replace("flowchart LR", "graph"), blocks[0] + "\n    class version unknown"):
+    for broken in (
+        blocks[0] + "\n    version -->|used| nowhere",
+        blocks[0].replace("#quot;", '"', 1) + ' x["a"b"]',
+        blocks[0].replace("flowchart LR", "graph"),
+        blocks[0] + "\n    class version unknown",
+    ):
         with pytest.raises(ValueError):
             parse_flowchart(broken)
 
@@ -147,5 +160,6 @@ def test_report_and_a_file_from_the_command_line(trained: Trained, tmp_path: Pat
     assert json.loads(as_json.stdout)["subject"]["kind"] == "file"
     wrong = run_cli("report", "nothing-here", cwd=trained.root)
     assert wrong.returncode == 1 and wrong.stdout == ""
-    assert wrong.stderr == ("jupyter mv report: error: unknown ref 'nothing-here': not a model, a file a "
-                            "notebook wrote, or a version\n")
+    assert wrong.stderr == (
+        "jupyter mv report: error: unknown ref 'nothing-here': not a model, a file a notebook wrote, or a version\n"
+    )

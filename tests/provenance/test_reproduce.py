@@ -48,20 +48,24 @@ def _project(project: Path, tmp_path: Path, cells: list[str], monkeypatch: pytes
 
 
 def test_normalising_leaves_out_what_changes_from_run_to_run() -> None:
-    text = ("<__main__.A object at 0x7f3a2b1c4d50>\nCPU times: user 3 ms, sys: 0 ns, total: 3 ms\n"
-            "Wall time: 2.86 ms\n12.3 µs ± 1.2 µs per loop (mean ± std. dev. of 7 runs, 100,000 loops each)\n"
-            "100%|██████████| 10/10 [00:01<00:00,  9.45it/s]\njupyter-mv: a message of ours\n/tmp/run-1/data\n")
+    text = (
+        "<__main__.A object at 0x7f3a2b1c4d50>\nCPU times: user 3 ms, sys: 0 ns, total: 3 ms\n"
+        "Wall time: 2.86 ms\n12.3 µs ± 1.2 µs per loop (mean ± std. dev. of 7 runs, 100,000 loops each)\n"
+        "100%|██████████| 10/10 [00:01<00:00,  9.45it/s]\njupyter-mv: a message of ours\n/tmp/run-1/data\n"
+    )
     assert normalize_text(text, {"/tmp/run-1": "/home/me/project"}) == (
         "<__main__.A object at 0x…>\nCPU times: <time>\nWall time: <time>\n<timeit>\n"
-        "100%|██████████| 10/10 [<elapsed>]\n/home/me/project/data\n")
+        "100%|██████████| 10/10 [<elapsed>]\n/home/me/project/data\n"
+    )
     a = [{"output_type": "stream", "name": "stdout", "text": "0.1\n"}]
     b = [{"output_type": "stream", "name": "stdout", "text": "0.7\n"}]
     assert compare_cell(a, a) == {"same": True, "diff": [], "recorded": 1, "produced": 1}
     assert compare_cell(a, b)["diff"] == ["@@ -1 +1 @@", "-stdout: 0.1", "+stdout: 0.7"]
 
 
-def test_a_deterministic_notebook_reproduces_identically(project: Path, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_deterministic_notebook_reproduces_identically(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _project(project, tmp_path, DETERMINISTIC, monkeypatch)
     before = set(Path(tempfile.gettempdir()).glob("jupyter-mv-reproduce-*"))
     with Store.open(project) as store:
@@ -69,24 +73,35 @@ def test_a_deterministic_notebook_reproduces_identically(project: Path, tmp_path
     validate(result, definition="reproduce")
     assert result["status"] == "identical", result
     assert [c["status"] for c in result["cells"]] == ["identical"] * 5 + ["skipped"]
-    assert result["files"] == [{"path": "result.txt", "status": "identical",
-                                "recorded": result["files"][0]["recorded"],
-                                "reproduced": result["files"][0]["recorded"]}]
+    assert result["files"] == [
+        {
+            "path": "result.txt",
+            "status": "identical",
+            "recorded": result["files"][0]["recorded"],
+            "reproduced": result["files"][0]["recorded"],
+        }
+    ]
     assert result["environment"]["status"] == "unchanged", result["environment"]["differences"]
     assert result["kernel"]["jupyter_mv"]
     assert result["summary"] == "identical: 5 cells, 1 file match"
     assert result["folder"] is None and set(Path(tempfile.gettempdir()).glob("jupyter-mv-reproduce-*")) == before
 
 
-def test_unseeded_random_numbers_name_the_cells_that_differ(project: Path, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unseeded_random_numbers_name_the_cells_that_differ(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _project(project, tmp_path, RANDOM, monkeypatch)
     with Store.open(project) as store:
         result = reproduce(store, "v1")
     validate(result, definition="reproduce")
     assert result["status"] == "different"
     assert {c["position"]: c["status"] for c in result["cells"]} == {
-        1: "identical", 2: "different", 3: "different", 4: "identical", 5: "skipped"}
+        1: "identical",
+        2: "different",
+        3: "different",
+        4: "identical",
+        5: "skipped",
+    }
     assert result["summary"] == "different: cells 2, 3 differ"
     second = result["cells"][1]["diff"]
     assert second[1].startswith("-stdout: 0.") and second[2].startswith("+stdout: 0.")
@@ -104,8 +119,12 @@ def test_the_example_model_reproduces_from_the_command_line(trained: Trained) ->
     validate(result, definition="reproduce")
     assert done.returncode == 0 and result["status"] == "identical", result["summary"]
     [model] = result["models"]
-    assert model == {"label": "cancer:1", "status": "identical", "recorded": model["recorded"],
-                     "reproduced": model["recorded"]}
+    assert model == {
+        "label": "cancer:1",
+        "status": "identical",
+        "recorded": model["recorded"],
+        "reproduced": model["recorded"],
+    }
     assert [(m["name"], m["status"]) for m in result["metrics"]] == [("accuracy", "identical")]
     assert [f["path"] for f in result["files"] if f["status"] == "identical"] == ["models/model.joblib"]
     image_cell = next(c for c in result["cells"] if c["position"] == 5)

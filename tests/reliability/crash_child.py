@@ -34,10 +34,19 @@ def contents(i: int, seed: int, big: int) -> dict[str, bytes]:
     ``big``-byte model in which only a 64 KiB window differs between iterations."""
     rng = random.Random(f"{seed}:{i}")
     notebook = {
-        "nbformat": 4, "nbformat_minor": 5, "metadata": {},
-        "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": 1,
-                   "source": f"iteration = {i}\n",
-                   "outputs": [{"output_type": "stream", "name": "stdout", "text": rng.randbytes(3000).hex()}]}],
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        "metadata": {},
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": f"c{i}",
+                "metadata": {},
+                "execution_count": 1,
+                "source": f"iteration = {i}\n",
+                "outputs": [{"output_type": "stream", "name": "stdout", "text": rng.randbytes(3000).hex()}],
+            }
+        ],
     }
     model = bytearray(_base(seed, big))
     at = (i * 7919 * 4096) % (big - PATCH)
@@ -75,8 +84,13 @@ def main(argv: list[str]) -> None:
         for name, data in contents(i, seed, big).items():
             with open(f"{root}/{name}", "wb") as f:
                 f.write(data)
-        version = store.snapshot(f"{root}/{NOTEBOOK}", [f"{root}/{p}" for p in TRACKED],
-                                 outputs=[f"{root}/{MODEL}"], message=f"iteration {i}", metrics={"iteration": i})
+        version = store.snapshot(
+            f"{root}/{NOTEBOOK}",
+            [f"{root}/{p}" for p in TRACKED],
+            outputs=[f"{root}/{MODEL}"],
+            message=f"iteration {i}",
+            metrics={"iteration": i},
+        )
         print(f"committed {version.id} {i}", flush=True)
         if i % 4 == 1:
             store.tag(version, f"it-{i}")

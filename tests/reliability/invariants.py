@@ -21,8 +21,7 @@ from jupyter_mv.store import STORE_DIRNAME, Store, Version
 from jupyter_mv.store.packs import pack_path, read_trailer
 from jupyter_mv.store.versions import VerifyReport
 
-__all__ = ["STRESS", "scale", "check_invariants", "store_state", "user_files", "assert_restores",
-           "unindexed_packs"]
+__all__ = ["STRESS", "scale", "check_invariants", "store_state", "user_files", "assert_restores", "unindexed_packs"]
 
 #: The long runs (``make stress``) instead of the fast ones (``make test``).
 STRESS = os.environ.get("JUPYTER_MV_STRESS", "") not in ("", "0")
@@ -66,24 +65,29 @@ def check_invariants(store: Store) -> VerifyReport:
         missing = [p.hex()[:16] for p in parts if p not in sizes]
         assert not missing, f"object {digest.hex()[:16]} needs unindexed chunks {missing}"
         assert sum(sizes[p] for p in parts) == size, f"object {digest.hex()[:16]}: chunk sizes do not add up"
-    lost = q("SELECT f.version, f.path FROM version_files f LEFT JOIN objects o ON o.hash = f.hash "
-             "WHERE f.stored = 1 AND o.hash IS NULL").fetchall()
+    lost = q(
+        "SELECT f.version, f.path FROM version_files f LEFT JOIN objects o ON o.hash = f.hash "
+        "WHERE f.stored = 1 AND o.hash IS NULL"
+    ).fetchall()
     assert not lost, f"stored files without their object: {lost}"
-    lost = q("SELECT m.name, m.number FROM model_versions m LEFT JOIN objects o ON o.hash = m.object "
-             "WHERE o.hash IS NULL").fetchall()
+    lost = q(
+        "SELECT m.name, m.number FROM model_versions m LEFT JOIN objects o ON o.hash = m.object WHERE o.hash IS NULL"
+    ).fetchall()
     assert not lost, f"model versions without their object: {lost}"
     for name, version in q("SELECT name, version FROM aliases"):
         newest = q("SELECT version FROM alias_history WHERE name = ? ORDER BY id DESC LIMIT 1", [name]).fetchone()
         assert newest is not None and newest[0] == version, f"alias {name} moved without a history entry"
     for table in ("tags", "aliases"):
-        dangling = q(f"SELECT t.name FROM {table} t LEFT JOIN versions v ON v.id = t.version "
-                     "WHERE v.id IS NULL").fetchall()
+        dangling = q(
+            f"SELECT t.name FROM {table} t LEFT JOIN versions v ON v.id = t.version WHERE v.id IS NULL"
+        ).fetchall()
         assert not dangling, f"{table} naming no version: {dangling}"
     for notebook, count, low, high, distinct in q(
         "SELECT notebook, count(*), min(number), max(number), count(DISTINCT number) FROM versions GROUP BY notebook"
     ):
         assert (low, high, distinct) == (1, count, count), (
-            f"{notebook}: numbers {low}..{high} for {count} versions ({distinct} distinct)")
+            f"{notebook}: numbers {low}..{high} for {count} versions ({distinct} distinct)"
+        )
     report = store.verify()
     assert report.ok, report.to_dict()
     return report
@@ -103,9 +107,11 @@ def store_state(store_dir: Path) -> tuple[tuple[str, ...], dict[str, str]]:
         rows = tuple(conn.iterdump())
     finally:
         conn.close()
-    files = {str(p.relative_to(store_dir)): blake3.blake3(p.read_bytes()).hexdigest()
-             for p in sorted(store_dir.rglob("*"))
-             if p.is_file() and p.name not in ("mv.db", "mv.db-wal", "mv.db-shm")}
+    files = {
+        str(p.relative_to(store_dir)): blake3.blake3(p.read_bytes()).hexdigest()
+        for p in sorted(store_dir.rglob("*"))
+        if p.is_file() and p.name not in ("mv.db", "mv.db-wal", "mv.db-shm")
+    }
     return rows, files
 
 

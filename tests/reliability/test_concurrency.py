@@ -65,12 +65,25 @@ def test_writers_at_once_lose_nothing_and_number_without_gaps(project: Path) -> 
     env = package_env()
     # No store yet: the writers race to create it, as kernels opening a new project do.
     writers = [
-        subprocess.Popen([sys.executable, "-m", "tests.reliability.writer_child", str(project), str(w),
-                          notebook_of(w), str(SNAPSHOTS)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.reliability.writer_child",
+                str(project),
+                str(w),
+                notebook_of(w),
+                str(SNAPSHOTS),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
         for w in range(WRITERS)
     ]
-    maintainer = subprocess.Popen([sys.executable, "-c", MAINTAINER, str(project)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, env=env)
+    maintainer = subprocess.Popen(
+        [sys.executable, "-c", MAINTAINER, str(project)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
     results = [w.communicate(timeout=900) for w in writers]
     (project / "stop").touch()
     m_out, m_err = maintainer.communicate(timeout=300)
@@ -107,12 +120,15 @@ def test_writers_at_once_lose_nothing_and_number_without_gaps(project: Path) -> 
     assert len(store.alias_history("shared")) == alias_moves
     check_invariants(store)
     store.close()
-    print(f"\nconcurrency: {WRITERS} writers x {SNAPSHOTS} snapshots = {len(reported)} versions, 0 lost; "
-          f"maintainer: {dict(rounds)}")
+    print(
+        f"\nconcurrency: {WRITERS} writers x {SNAPSHOTS} snapshots = {len(reported)} versions, 0 lost; "
+        f"maintainer: {dict(rounds)}"
+    )
 
 
-def test_verify_sees_one_consistent_state_while_a_writer_commits(store: Store, notebook: Path, project: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_sees_one_consistent_state_while_a_writer_commits(
+    store: Store, notebook: Path, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """verify reads the chunk index, then the objects: a snapshot committed between
     those two reads (forced here at the worst moment, through a second connection) must
     not be reported as an object with missing chunks."""

@@ -39,21 +39,28 @@ def two_packs(store: Store, notebook: Path, project: Path) -> dict[str, Version]
 
 def pack_of(store: Store, version: Version, path: str) -> str:
     """The pack holding the first chunk of ``path`` in ``version``."""
-    chunks = store.db.execute("SELECT chunks FROM objects WHERE hash = ?",
-                              [bytes.fromhex(version.file(path).hash)]).fetchone()[0]
-    return store.db.execute("SELECT p.name FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.hash = ?",
-                            [chunks[:32]]).fetchone()[0]
+    chunks = store.db.execute(
+        "SELECT chunks FROM objects WHERE hash = ?", [bytes.fromhex(version.file(path).hash)]
+    ).fetchone()[0]
+    return store.db.execute(
+        "SELECT p.name FROM chunks c JOIN packs p ON p.id = c.pack WHERE c.hash = ?", [chunks[:32]]
+    ).fetchone()[0]
 
 
 def chunk_rows(store: Store, version: Version, path: str) -> list[tuple]:
     """(address, pack, offset, length, codec) of every chunk of ``path`` in ``version``."""
-    chunks = store.db.execute("SELECT chunks FROM objects WHERE hash = ?",
-                              [bytes.fromhex(version.file(path).hash)]).fetchone()[0]
+    chunks = store.db.execute(
+        "SELECT chunks FROM objects WHERE hash = ?", [bytes.fromhex(version.file(path).hash)]
+    ).fetchone()[0]
     rows = []
     for i in range(0, len(chunks), 32):
-        rows.append(store.db.execute(
-            "SELECT c.hash, p.name, c.offset, c.length, c.codec FROM chunks c JOIN packs p ON p.id = c.pack "
-            "WHERE c.hash = ?", [chunks[i : i + 32]]).fetchone())
+        rows.append(
+            store.db.execute(
+                "SELECT c.hash, p.name, c.offset, c.length, c.codec FROM chunks c JOIN packs p ON p.id = c.pack "
+                "WHERE c.hash = ?",
+                [chunks[i : i + 32]],
+            ).fetchone()
+        )
     return rows
 
 
@@ -64,7 +71,8 @@ def affected(store: Store) -> dict[str, list[str]]:
 
 
 def test_a_truncated_pack_names_its_chunk_and_only_the_versions_that_hold_it(
-        store: Store, two_packs: dict[str, Version], project: Path, tmp_path: Path) -> None:
+    store: Store, two_packs: dict[str, Version], project: Path, tmp_path: Path
+) -> None:
     v1, v2 = two_packs["v1"], two_packs["v2"]
     victim = pack_of(store, v2, "b.bin")
     assert victim != pack_of(store, v1, "a.bin")
@@ -102,7 +110,8 @@ def test_a_flipped_byte_in_a_compressed_chunk_is_caught(store: Store, two_packs:
 
 
 def test_a_pack_that_cannot_be_read_is_an_integrity_error_naming_it(
-        store: Store, two_packs: dict[str, Version]) -> None:
+    store: Store, two_packs: dict[str, Version]
+) -> None:
     victim = pack_of(store, two_packs["v2"], "b.bin")
     path = pack_path(store.dir, victim)
     path.unlink()
@@ -114,7 +123,8 @@ def test_a_pack_that_cannot_be_read_is_an_integrity_error_naming_it(
 
 @pytest.mark.parametrize("damage", ["chunk row deleted", "chunk row moved", "object row deleted"])
 def test_a_damaged_chunk_index_is_named_and_nothing_is_read_wrong(
-        store: Store, two_packs: dict[str, Version], damage: str) -> None:
+    store: Store, two_packs: dict[str, Version], damage: str
+) -> None:
     v2 = two_packs["v2"]
     digest, *_ = chunk_rows(store, v2, "b.bin")[0]
     with store.db.conn:
@@ -131,7 +141,8 @@ def test_a_damaged_chunk_index_is_named_and_nothing_is_read_wrong(
 
 
 def test_restore_in_place_is_all_or_nothing_when_one_file_is_damaged(
-        store: Store, two_packs: dict[str, Version], project: Path) -> None:
+    store: Store, two_packs: dict[str, Version], project: Path
+) -> None:
     """v2 holds a.bin (intact) and b.bin (damaged). Both differ on disk. Restoring v2
     must fail before it moves either file into place, and leave no temporary file."""
     v2 = two_packs["v2"]
@@ -149,8 +160,9 @@ def test_restore_in_place_is_all_or_nothing_when_one_file_is_damaged(
     assert store.read_file(safety, "b.bin") == b"my current b"
 
 
-def test_the_cli_names_the_damage_in_one_line(store: Store, two_packs: dict[str, Version],
-                                              project: Path, tmp_path: Path) -> None:
+def test_the_cli_names_the_damage_in_one_line(
+    store: Store, two_packs: dict[str, Version], project: Path, tmp_path: Path
+) -> None:
     victim = pack_of(store, two_packs["v2"], "b.bin")
     pack_path(store.dir, victim).unlink()
     store.close()
@@ -185,7 +197,8 @@ def damage_database(db: Path, how: str) -> None:
 @pytest.mark.stress
 @pytest.mark.parametrize("how", ["truncated", "zeroed pages", "garbage header", "empty"])
 def test_a_damaged_database_is_a_clear_error_everywhere_and_never_an_empty_store(
-        store: Store, notebook: Path, project: Path, how: str, capsys: pytest.CaptureFixture) -> None:
+    store: Store, notebook: Path, project: Path, how: str, capsys: pytest.CaptureFixture
+) -> None:
     for i in range(40):  # enough rows for the versions table to span pages
         store.snapshot(notebook, message=f"version {i} " + "x" * 400)
     pack_files = sorted(store.dir.glob("packs/*/*.pack"))

@@ -34,16 +34,21 @@ RESTORE_BIG = scale(4, 24) * 1024 * 1024
 BIG = scale(17, 40) * 1024 * 1024
 
 
-def run_until_killed(project: Path, args: list[str], delay: float,
-                     in_pack_write: bool = False) -> tuple[list[str], int]:
+def run_until_killed(
+    project: Path, args: list[str], delay: float, in_pack_write: bool = False
+) -> tuple[list[str], int]:
     """Start the child with ``args``, let it run ``delay`` seconds after it opened the store,
     SIGKILL it. With ``in_pack_write``, the delay starts when a pack appears in ``tmp/``
     instead, so the kill lands while chunks are written, a pack is sealed or rows are
     committed. Returns its output lines and whether ``tmp/`` held a pack being written
     when it died."""
     tmp = project / ".jupyter_mv" / "tmp"
-    child = subprocess.Popen([sys.executable, "-m", "tests.reliability.crash_child", *args],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=package_env())
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.reliability.crash_child", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=package_env(),
+    )
     try:
         first = child.stdout.readline()
         if first != b"open\n":
@@ -126,9 +131,11 @@ def test_sigkill_at_random_moments_never_loses_a_committed_version(project: Path
     expected = contents(int(latest.message.removeprefix("iteration ")), seed, BIG)
     assert store.read_file(latest, MODEL) == expected[MODEL]
     store.close()
-    print(f"\ncrash safety: {KILLS} kills ({killed_mid_write} while a pack was being written), "
-          f"{len(versions)} versions committed, {len(reported)} reported, 0 lost; the last kill left "
-          f"{left_in_tmp} files in tmp/ (cleaned at open), {orphans} unindexed packs (removed by gc) {why}")
+    print(
+        f"\ncrash safety: {KILLS} kills ({killed_mid_write} while a pack was being written), "
+        f"{len(versions)} versions committed, {len(reported)} reported, 0 lost; the last kill left "
+        f"{left_in_tmp} files in tmp/ (cleaned at open), {orphans} unindexed packs (removed by gc) {why}"
+    )
 
 
 @pytest.mark.stress
@@ -158,5 +165,7 @@ def test_sigkill_during_restore_in_place_never_leaves_a_torn_file(project: Path)
                 now = blake3.blake3((project / path).read_bytes()).hexdigest()
                 assert now in held[path], f"{path} is torn: no version holds its bytes (seed {seed})"
         leftovers = len(list(project.glob(".*.mv-*.tmp")))
-    print(f"\nrestore crash safety: {RESTORE_KILLS} kills, {restores} restores completed, no torn file; "
-          f"{leftovers} temporary files left in the project")
+    print(
+        f"\nrestore crash safety: {RESTORE_KILLS} kills, {restores} restores completed, no torn file; "
+        f"{leftovers} temporary files left in the project"
+    )

@@ -95,79 +95,153 @@ NOT_UTF8 = os.fsdecode(b"latin1-\xe9.csv")
 Case = tuple[str, Callable[[Project], object], type[MVError], str | None]
 
 REFUSED: list[Case] = [
-    *[(f"notebook {name}", lambda p, n=name: p.store.snapshot(n), InvalidInput,
-       REFUSAL.get(name, "not a notebook")) for name in BROKEN_NOTEBOOKS],
+    *[
+        (f"notebook {name}", lambda p, n=name: p.store.snapshot(n), InvalidInput, REFUSAL.get(name, "not a notebook"))
+        for name in BROKEN_NOTEBOOKS
+    ],
     ("notebook is a folder", lambda p: p.store.snapshot("folder.ipynb"), InvalidInput, "not a regular file"),
     ("notebook missing", lambda p: p.store.snapshot("missing.ipynb"), NotFound, "no such file"),
     ("notebook ../", lambda p: p.store.snapshot("../outside/elsewhere.ipynb"), InvalidInput, "outside"),
-    ("notebook absolute outside", lambda p: p.store.snapshot(p.outside / "elsewhere.ipynb"), InvalidInput,
-     "outside"),
+    ("notebook absolute outside", lambda p: p.store.snapshot(p.outside / "elsewhere.ipynb"), InvalidInput, "outside"),
     ("notebook symlink out", lambda p: p.store.snapshot("link_out.ipynb"), InvalidInput, "outside"),
     ("notebook in the store", lambda p: p.store.snapshot(".jupyter_mv/README"), InvalidInput, "version store"),
     ("notebook with NUL", lambda p: p.store.snapshot("train\x00.ipynb"), InvalidInput, None),
     ("notebook empty path", lambda p: p.store.snapshot(""), InvalidInput, None),
     ("file ../", lambda p: p.store.snapshot("train.ipynb", ["../outside/secret.txt"]), InvalidInput, "outside"),
-    ("file absolute outside", lambda p: p.store.snapshot("train.ipynb", [p.outside / "secret.txt"]),
-     InvalidInput, "outside"),
+    (
+        "file absolute outside",
+        lambda p: p.store.snapshot("train.ipynb", [p.outside / "secret.txt"]),
+        InvalidInput,
+        "outside",
+    ),
     ("file symlink out", lambda p: p.store.snapshot("train.ipynb", ["link_out.txt"]), InvalidInput, "outside"),
-    ("file through a dir symlink", lambda p: p.store.snapshot("train.ipynb", ["linkdir/secret.txt"]),
-     InvalidInput, "outside"),
+    (
+        "file through a dir symlink",
+        lambda p: p.store.snapshot("train.ipynb", ["linkdir/secret.txt"]),
+        InvalidInput,
+        "outside",
+    ),
     ("folder symlink out", lambda p: p.store.snapshot("train.ipynb", ["linkdir"]), InvalidInput, "outside"),
     ("symlink loop", lambda p: p.store.snapshot("train.ipynb", ["loop_a"]), InvalidInput, "loop_a"),
     ("fifo", lambda p: p.store.snapshot("train.ipynb", ["fifo"]), InvalidInput, "not a regular file"),
     ("device", lambda p: p.store.snapshot("train.ipynb", ["/dev/null"]), InvalidInput, "outside"),
     ("the project, with traps", lambda p: p.store.snapshot("train.ipynb", ["."]), InvalidInput, None),
     ("the parent folder", lambda p: p.store.snapshot("train.ipynb", [".."]), InvalidInput, "outside"),
-    ("the store's database", lambda p: p.store.snapshot("train.ipynb", [".jupyter_mv/mv.db"]), InvalidInput,
-     "version store"),
-    ("the store folder", lambda p: p.store.snapshot("train.ipynb", [".jupyter_mv"]), InvalidInput,
-     "version store"),
+    (
+        "the store's database",
+        lambda p: p.store.snapshot("train.ipynb", [".jupyter_mv/mv.db"]),
+        InvalidInput,
+        "version store",
+    ),
+    ("the store folder", lambda p: p.store.snapshot("train.ipynb", [".jupyter_mv"]), InvalidInput, "version store"),
     ("a name that is not UTF-8", lambda p: p.store.snapshot("train.ipynb", [NOT_UTF8]), InvalidInput, "UTF-8"),
-    ("input outside", lambda p: p.store.snapshot("train.ipynb", inputs=["../outside/secret.txt"]), InvalidInput,
-     "outside"),
-    ("output symlink out", lambda p: p.store.snapshot("train.ipynb", outputs=["link_out.txt"]), InvalidInput,
-     "outside"),
-    ("hash-only outside", lambda p: p.store.snapshot("train.ipynb", hash_only=["../outside/secret.txt"]),
-     InvalidInput, "outside"),
+    (
+        "input outside",
+        lambda p: p.store.snapshot("train.ipynb", inputs=["../outside/secret.txt"]),
+        InvalidInput,
+        "outside",
+    ),
+    (
+        "output symlink out",
+        lambda p: p.store.snapshot("train.ipynb", outputs=["link_out.txt"]),
+        InvalidInput,
+        "outside",
+    ),
+    (
+        "hash-only outside",
+        lambda p: p.store.snapshot("train.ipynb", hash_only=["../outside/secret.txt"]),
+        InvalidInput,
+        "outside",
+    ),
     ("metric list", lambda p: p.store.snapshot("train.ipynb", metrics={"acc": [0.9]}), InvalidInput, "acc"),
     ("metric mapping", lambda p: p.store.snapshot("train.ipynb", metrics={"acc": {"a": 1}}), InvalidInput, "acc"),
     ("metric name not text", lambda p: p.store.snapshot("train.ipynb", metrics={1: 2}), InvalidInput, "names"),
     ("metric name empty", lambda p: p.store.snapshot("train.ipynb", metrics={" ": 2}), InvalidInput, "names"),
-    ("param of 10,001 chars", lambda p: p.store.snapshot("train.ipynb", params={"p": "x" * 10_001}),
-     InvalidInput, "10,000"),
-    ("message of 10,001 chars", lambda p: p.store.snapshot("train.ipynb", message="m" * 10_001), InvalidInput,
-     "10,000"),
+    (
+        "param of 10,001 chars",
+        lambda p: p.store.snapshot("train.ipynb", params={"p": "x" * 10_001}),
+        InvalidInput,
+        "10,000",
+    ),
+    (
+        "message of 10,001 chars",
+        lambda p: p.store.snapshot("train.ipynb", message="m" * 10_001),
+        InvalidInput,
+        "10,000",
+    ),
     ("message not text", lambda p: p.store.snapshot("train.ipynb", message=b"bytes"), InvalidInput, "message"),
     ("unknown kind", lambda p: p.store.snapshot("train.ipynb", kind="evil"), InvalidInput, "kind"),
-    *[(f"tag {label}", lambda p, n=name: p.store.tag("v1", n), InvalidInput, None)
-      for label, name in [("10,000 chars", "t" * 10_000), ("quote", "it's"), ("double quotes", '"q"'),
-                          ("SQL", "x'; DROP TABLE versions; --"), ("SQL or", 'a" OR "1"="1'),
-                          ("newline", "a\nb"), ("NUL", "a\x00b"), ("empty", ""), ("space", "a b"),
-                          ("unicode", "tâg"), ("v3", "v3"), ("latest~2", "latest~2"), ("hex", "deadbeef"),
-                          ("dash", "-x"), ("dot", ".hidden"), ("double slash", "a//b"), ("trailing dot", "a.")]],
+    *[
+        (f"tag {label}", lambda p, n=name: p.store.tag("v1", n), InvalidInput, None)
+        for label, name in [
+            ("10,000 chars", "t" * 10_000),
+            ("quote", "it's"),
+            ("double quotes", '"q"'),
+            ("SQL", "x'; DROP TABLE versions; --"),
+            ("SQL or", 'a" OR "1"="1'),
+            ("newline", "a\nb"),
+            ("NUL", "a\x00b"),
+            ("empty", ""),
+            ("space", "a b"),
+            ("unicode", "tâg"),
+            ("v3", "v3"),
+            ("latest~2", "latest~2"),
+            ("hex", "deadbeef"),
+            ("dash", "-x"),
+            ("dot", ".hidden"),
+            ("double slash", "a//b"),
+            ("trailing dot", "a."),
+        ]
+    ],
     ("tag that exists", lambda p: p.store.tag("v1", "first"), Conflict, "already exists"),
     ("tag named like an alias", lambda p: p.store.tag("v1", "prod"), Conflict, "alias"),
     ("alias named like a tag", lambda p: p.store.alias("first", "v1"), Conflict, "tag"),
     ("alias SQL", lambda p: p.store.alias("x'; DELETE FROM aliases; --", "v1"), InvalidInput, None),
     ("alias 10,000 chars", lambda p: p.store.alias("a" * 10_000, "v1"), InvalidInput, "at most"),
     ("history of an unknown alias", lambda p: p.store.alias_history("nope"), NotFound, "nope"),
-    *[(f"ref {label}", lambda p, r=ref: p.store.resolve(r), MVError, None)
-      for label, ref in [("unknown", "nope"), ("v0", "v0"), ("v999999999", "v999999999"),
-                         ("ten digits", "v1234567890"), ("far back", "latest~99"), ("negative", "latest~-1"),
-                         ("SQL", "' OR '1'='1"), ("percent", "%"), ("underscore", "_"), ("star", "*"),
-                         ("5,000 chars", "r" * 5000), ("newline", "v1\nv2"), ("NUL", "v1\x00"), ("at", "@"),
-                         ("at v1", "@v1"), ("notebook at", "train.ipynb@"), ("escape at", "../../etc/passwd@v1"),
-                         ("absolute at", "/etc/passwd@v1"), ("missing notebook", "missing.ipynb@v1"),
-                         ("unknown hex", "deadbeef"), ("upper hex", "DEADBEEF"), ("65 hex", "a" * 65),
-                         ("blank", "   ")]],
-    ("restore a path outside", lambda p: p.store.restore("v1", ["../outside/secret.txt"]), InvalidInput,
-     "outside"),
+    *[
+        (f"ref {label}", lambda p, r=ref: p.store.resolve(r), MVError, None)
+        for label, ref in [
+            ("unknown", "nope"),
+            ("v0", "v0"),
+            ("v999999999", "v999999999"),
+            ("ten digits", "v1234567890"),
+            ("far back", "latest~99"),
+            ("negative", "latest~-1"),
+            ("SQL", "' OR '1'='1"),
+            ("percent", "%"),
+            ("underscore", "_"),
+            ("star", "*"),
+            ("5,000 chars", "r" * 5000),
+            ("newline", "v1\nv2"),
+            ("NUL", "v1\x00"),
+            ("at", "@"),
+            ("at v1", "@v1"),
+            ("notebook at", "train.ipynb@"),
+            ("escape at", "../../etc/passwd@v1"),
+            ("absolute at", "/etc/passwd@v1"),
+            ("missing notebook", "missing.ipynb@v1"),
+            ("unknown hex", "deadbeef"),
+            ("upper hex", "DEADBEEF"),
+            ("65 hex", "a" * 65),
+            ("blank", "   "),
+        ]
+    ],
+    ("restore a path outside", lambda p: p.store.restore("v1", ["../outside/secret.txt"]), InvalidInput, "outside"),
     ("restore an absolute path", lambda p: p.store.restore("v1", ["/etc/passwd"]), InvalidInput, "outside"),
     ("restore a file the version lacks", lambda p: p.store.restore("v1", ["nothere.csv"]), NotFound, "nothere"),
-    ("restore into the store", lambda p: p.store.restore("v1", to=p.root / ".jupyter_mv" / "x"), InvalidInput,
-     "version store"),
-    ("restore over a different file elsewhere",
-     lambda p: p.store.restore("v1", to=p.outside), Conflict, "exists and differs"),
+    (
+        "restore into the store",
+        lambda p: p.store.restore("v1", to=p.root / ".jupyter_mv" / "x"),
+        InvalidInput,
+        "version store",
+    ),
+    (
+        "restore over a different file elsewhere",
+        lambda p: p.store.restore("v1", to=p.outside),
+        Conflict,
+        "exists and differs",
+    ),
 ]
 
 
@@ -239,8 +313,9 @@ def check_one_line(code: int, stderr: str, message: str) -> None:
 
 
 @pytest.mark.parametrize("args, message", [pytest.param(c[1], c[2], id=c[0]) for c in CLI_REFUSED])
-def test_hostile_input_to_the_cli_is_one_line_and_changes_nothing(hostile: Project, capsys: pytest.CaptureFixture,
-                                                                  args: list[str], message: str) -> None:
+def test_hostile_input_to_the_cli_is_one_line_and_changes_nothing(
+    hostile: Project, capsys: pytest.CaptureFixture, args: list[str], message: str
+) -> None:
     before = hostile.state()
     try:
         code = main(args)
@@ -264,18 +339,42 @@ def test_hostile_input_to_the_cli_process(hostile: Project, args: list[str], mes
 
 
 def nbformat3() -> bytes:
-    return json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {"name": "old"}, "worksheets": [
-        {"metadata": {}, "cells": [{"cell_type": "code", "input": "print('v3')", "language": "python",
-                                    "prompt_number": 1, "metadata": {},
-                                    "outputs": [{"output_type": "stream", "stream": "stdout", "text": "v3\n"}]},
-                                   {"cell_type": "heading", "level": 1, "source": "Old", "metadata": {}}]}]},
-                      indent=1).encode()
+    return json.dumps(
+        {
+            "nbformat": 3,
+            "nbformat_minor": 0,
+            "metadata": {"name": "old"},
+            "worksheets": [
+                {
+                    "metadata": {},
+                    "cells": [
+                        {
+                            "cell_type": "code",
+                            "input": "print('v3')",
+                            "language": "python",
+                            "prompt_number": 1,
+                            "metadata": {},
+                            "outputs": [{"output_type": "stream", "stream": "stdout", "text": "v3\n"}],
+                        },
+                        {"cell_type": "heading", "level": 1, "source": "Old", "metadata": {}},
+                    ],
+                }
+            ],
+        },
+        indent=1,
+    ).encode()
 
 
 def nbformat40() -> bytes:
-    nb = {"nbformat": 4, "nbformat_minor": 0, "metadata": {},
-          "cells": [{"cell_type": "code", "source": "a = 1", "execution_count": 1, "metadata": {}, "outputs": []},
-                    {"cell_type": "markdown", "source": "# no cell ids", "metadata": {}}]}
+    nb = {
+        "nbformat": 4,
+        "nbformat_minor": 0,
+        "metadata": {},
+        "cells": [
+            {"cell_type": "code", "source": "a = 1", "execution_count": 1, "metadata": {}, "outputs": []},
+            {"cell_type": "markdown", "source": "# no cell ids", "metadata": {}},
+        ],
+    }
     return json.dumps(nb, indent=1).encode()
 
 
@@ -308,13 +407,14 @@ DATA: dict[str, bytes] = {
     "/".join(["deep"] * 40) + "/leaf.txt": b"deep",
     ".jupyter_mv_not_the_store.csv": b"a sibling of the store",
     "--help": b"looks like an option",
-    "quote's \"and\" $HOME `x`.txt": b"shell characters",
+    'quote\'s "and" $HOME `x`.txt': b"shell characters",
 }
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_odd_notebooks_are_kept_and_restored_byte_for_byte(store: Store, project: Path, tmp_path: Path,
-                                                           name: str) -> None:
+def test_odd_notebooks_are_kept_and_restored_byte_for_byte(
+    store: Store, project: Path, tmp_path: Path, name: str
+) -> None:
     nb = project / name
     nb.write_bytes(NOTEBOOKS[name]())
     for data_name, content in DATA.items():
@@ -344,8 +444,7 @@ def test_a_link_inside_the_root_is_kept_under_its_own_name(store: Store, noteboo
     assert store.read_file(version, "alias.csv") == b"real"
 
 
-def test_restore_in_place_keeps_a_notebook_that_no_longer_parses(store: Store, notebook: Path,
-                                                                 project: Path) -> None:
+def test_restore_in_place_keeps_a_notebook_that_no_longer_parses(store: Store, notebook: Path, project: Path) -> None:
     """The user broke the notebook (say, a bad merge) and restores v1: the broken file is
     kept in the safety version as it is, and v1 comes back."""
     v1 = store.snapshot(notebook)
@@ -366,15 +465,17 @@ def big_outputs_notebook(path: Path, megabytes: int) -> None:
         cell.outputs = [
             nbformat.v4.new_output("display_data", data={"image/png": image, "text/plain": f"<Figure {i}>"}),
             nbformat.v4.new_output("stream", name="stdout", text=f"epoch {i} loss 0.{i}\n" * (per_cell // 40)),
-            nbformat.v4.new_output("execute_result", data={"text/html": "<tr><td>1</td></tr>" * (per_cell // 80)},
-                                   execution_count=i + 1),
+            nbformat.v4.new_output(
+                "execute_result", data={"text/html": "<tr><td>1</td></tr>" * (per_cell // 80)}, execution_count=i + 1
+            ),
         ]
         nb.cells.append(cell)
     path.write_text(nbformat.writes(nb))
 
 
-def test_a_notebook_with_50_mb_of_outputs_goes_through_every_verb(store: Store, project: Path,
-                                                                  capsys: pytest.CaptureFixture) -> None:
+def test_a_notebook_with_50_mb_of_outputs_goes_through_every_verb(
+    store: Store, project: Path, capsys: pytest.CaptureFixture
+) -> None:
     nb = project / "heavy.ipynb"
     big_outputs_notebook(nb, 50)
     assert nb.stat().st_size > 50 * 1024 * 1024

@@ -41,8 +41,9 @@ def notebook_bytes(text: str) -> bytes:
 
 contents = st.one_of(
     st.binary(max_size=3000),
-    st.builds(lambda seed, n: random.Random(seed).randbytes(n), st.integers(0, 2**16),
-              st.sampled_from([40_000, 300_000])),
+    st.builds(
+        lambda seed, n: random.Random(seed).randbytes(n), st.integers(0, 2**16), st.sampled_from([40_000, 300_000])
+    ),
 )
 
 
@@ -96,7 +97,7 @@ class StoreMachine(RuleBasedStateMachine):
     def patch_data(self, rel: str, at: int, patch: bytes) -> None:
         old = self.disk.get(rel, b"")
         at = min(at, len(old))
-        self.write(rel, old[:at] + patch + old[at + len(patch):])
+        self.write(rel, old[:at] + patch + old[at + len(patch) :])
 
     @rule(rel=st.sampled_from(DATA))
     def delete_data(self, rel: str) -> None:
@@ -213,9 +214,15 @@ class StoreMachine(RuleBasedStateMachine):
 def test_random_sequences_of_operations_keep_every_invariant(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("JUPYTER_MV_STORE", raising=False)
     monkeypatch.setenv("JUPYTER_MV_AUTHOR", "tester")
-    run_state_machine_as_test(StoreMachine, settings=settings(
-        max_examples=scale(12, 300), stateful_step_count=scale(20, 40), deadline=None, derandomize=False,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
-        database=None,
-    ))
+    run_state_machine_as_test(
+        StoreMachine,
+        settings=settings(
+            max_examples=scale(12, 300),
+            stateful_step_count=scale(20, 40),
+            deadline=None,
+            derandomize=False,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+            database=None,
+        ),
+    )
     print(f"\nproperties: {dict(RUN)}, 0 lost")

@@ -28,8 +28,13 @@ def main(argv: list[str]) -> int:
         for j in range(count):
             with open(mine, "wb") as f:
                 f.write(data(writer, j))
-            version = store.snapshot(f"{root}/{notebook}", [mine], message=f"writer {writer} snapshot {j}",
-                                     environment="auto" if writer == 0 else None, metrics={"j": j})
+            version = store.snapshot(
+                f"{root}/{notebook}",
+                [mine],
+                message=f"writer {writer} snapshot {j}",
+                environment="auto" if writer == 0 else None,
+                metrics={"j": j},
+            )
             print(f"committed {version.id} {writer} {j}", flush=True)
             if j % 5 == 4:
                 store.tag(version, f"w{writer}-{j}")

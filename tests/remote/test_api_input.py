@@ -13,12 +13,15 @@ from jupyter_mv.store import Store
 from tests.helpers import write_notebook
 
 
-@pytest.mark.parametrize(("call", "message"), [
-    (lambda s: mv_remote.pull(s, notebooks="train.ipynb"), "notebooks must be a list of notebook paths"),
-    (lambda s: mv_remote.pull(s, notebooks=["train.ipynb", 3]), "notebooks must be a list of notebook paths"),
-    (lambda s: mv_remote.push(s, refs="v1"), "refs must be a list of version refs, tags or aliases"),
-    (lambda s: mv_remote.push(s, refs=["v1", None]), "refs must be a list of version refs, tags or aliases"),
-])
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s: mv_remote.pull(s, notebooks="train.ipynb"), "notebooks must be a list of notebook paths"),
+        (lambda s: mv_remote.pull(s, notebooks=["train.ipynb", 3]), "notebooks must be a list of notebook paths"),
+        (lambda s: mv_remote.push(s, refs="v1"), "refs must be a list of version refs, tags or aliases"),
+        (lambda s: mv_remote.push(s, refs=["v1", None]), "refs must be a list of version refs, tags or aliases"),
+    ],
+)
 def test_arguments_of_the_wrong_shape_are_refused_before_any_transfer(tmp_path: Path, call, message: str) -> None:
     write_notebook(tmp_path / "a" / "train.ipynb", ["x = 1"])
     with Store.init(tmp_path / "a") as store:

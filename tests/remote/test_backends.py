@@ -19,7 +19,8 @@ from .test_push_pull import make_store, snap
 
 
 def test_s3_credentials_come_from_the_environment_and_are_never_stored(
-        request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     remote: Remote = make_remote("s3", request, tmp_path, monkeypatch)
     secret = "s3cr3t-Value-only-in-the-environment"
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
@@ -43,13 +44,15 @@ def test_s3_credentials_come_from_the_environment_and_are_never_stored(
         pull(a)
 
 
-def test_an_sftp_host_whose_key_is_not_known_is_refused(ssh_server: SSHServer, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_sftp_host_whose_key_is_not_known_is_refused(
+    ssh_server: SSHServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     home = tmp_path / "home"
     shutil.copytree(ssh_server.home, home)
     config = (home / ".ssh" / "config").read_text()
-    (home / ".ssh" / "config").write_text("\n".join(line for line in config.splitlines()
-                                                    if "UserKnownHostsFile" not in line) + "\n")
+    (home / ".ssh" / "config").write_text(
+        "\n".join(line for line in config.splitlines() if "UserKnownHostsFile" not in line) + "\n"
+    )
     monkeypatch.setenv("HOME", str(home))
     a = make_store(tmp_path / "a")
     snap(a, "train.ipynb")

@@ -25,8 +25,14 @@ PACK_SIZE = 12 * 1024 * 1024
 
 def push_process(root: Path, remote: Remote, *args: str) -> subprocess.Popen:
     env = {**package_env(), "NO_COLOR": "1", **remote.env}
-    return subprocess.Popen([sys.executable, "-m", "jupyter_mv.cli", "push", *args], cwd=root, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "jupyter_mv.cli", "push", *args],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def assert_consistent(url: str) -> dict[str, dict]:
@@ -48,7 +54,8 @@ def assert_consistent(url: str) -> dict[str, dict]:
 
 
 def test_a_push_killed_after_its_first_pack_resumes_and_the_remote_stays_consistent(
-        shared_remote: Remote, tmp_path: Path) -> None:
+    shared_remote: Remote, tmp_path: Path
+) -> None:
     a = make_store(tmp_path / "a")
     files = {}
     for i in range(PACKS):  # one pack per version: random bytes of its own

@@ -81,7 +81,8 @@ def test_an_alias_moved_on_the_remote_since_the_last_pull_is_refused_unless_forc
     push(b)
     assert pull(a)["conflicts"] == [
         f"alias production moved both here and on remote team (there: {mine2[:12]}); kept as it is here: "
-        "push with force to move it there too"]
+        "push with force to move it there too"
+    ]
     assert a.resolve("production").id == v1
 
     c = make_store(tmp_path / "c", notebook="other.ipynb")
@@ -110,18 +111,21 @@ def test_a_pull_follows_an_alias_that_only_the_remote_moved(tmp_path: Path) -> N
     assert [h["version"] for h in b.alias_history("production")] == [v2, v1]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["remote", "add", "bad name!", "/tmp/x"], "invalid remote name"),
-    (["remote", "add", "team2", "nope://bucket/x"], "unsupported remote URL scheme nope://"),
-    (["remote", "add", "team2", "sftp://me:secret@host/x"], "must not hold a password"),
-    (["remote", "add", "team2", "s3:///no-bucket"], "names no bucket"),
-    (["remote", "add", "team2", "https://example.org/x"], "unsupported remote URL scheme https://"),
-    (["remote", "add", "team", "/tmp/elsewhere"], "remote team already exists"),
-    (["remote", "remove", "nosuch"], "no remote nosuch"),
-    (["push", "nosuch"], "no remote nosuch"),
-    (["pull", "nosuch"], "no remote nosuch"),
-    (["push", "team", "v9"], "no version v9"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["remote", "add", "bad name!", "/tmp/x"], "invalid remote name"),
+        (["remote", "add", "team2", "nope://bucket/x"], "unsupported remote URL scheme nope://"),
+        (["remote", "add", "team2", "sftp://me:secret@host/x"], "must not hold a password"),
+        (["remote", "add", "team2", "s3:///no-bucket"], "names no bucket"),
+        (["remote", "add", "team2", "https://example.org/x"], "unsupported remote URL scheme https://"),
+        (["remote", "add", "team", "/tmp/elsewhere"], "remote team already exists"),
+        (["remote", "remove", "nosuch"], "no remote nosuch"),
+        (["push", "nosuch"], "no remote nosuch"),
+        (["pull", "nosuch"], "no remote nosuch"),
+        (["push", "team", "v9"], "no version v9"),
+    ],
+)
 def test_bad_input_is_one_line_and_changes_nothing(tmp_path: Path, args: list[str], message: str) -> None:
     a = make_store(tmp_path / "a")
     snap(a, "train.ipynb")
@@ -141,8 +145,10 @@ def test_remote_add_list_remove_through_the_cli(tmp_path: Path) -> None:
     run_cli("remote", "add", "team", "shared/mv", cwd=a.root, check=True)
     run_cli("remote", "add", "backup", f"file://{tmp_path}/backup/", cwd=a.root, check=True)
     listed = json.loads(run_cli("remote", "list", "--json", cwd=a.root, check=True).stdout)
-    assert listed == [{"name": "team", "url": f"file://{a.root}/shared/mv", "default": True},
-                      {"name": "backup", "url": f"file://{tmp_path}/backup", "default": False}]
+    assert listed == [
+        {"name": "team", "url": f"file://{a.root}/shared/mv", "default": True},
+        {"name": "backup", "url": f"file://{tmp_path}/backup", "default": False},
+    ]
     run_cli("remote", "remove", "team", cwd=a.root, check=True)
     text = run_cli("remote", "list", cwd=a.root, check=True).stdout
     assert text == f"backup  file://{tmp_path}/backup  (default)\n"

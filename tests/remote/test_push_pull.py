@@ -152,11 +152,15 @@ def test_a_format_3_store_gains_remotes_when_opened(tmp_path: Path) -> None:
             "DROP TABLE remotes; DROP TABLE remote_packs; DROP TABLE remote_versions; DROP TABLE remote_aliases; "
             "ALTER TABLE packs DROP COLUMN remote; ALTER TABLE version_files DROP COLUMN dvc; "
             "DELETE FROM migrations WHERE id >= 4; "
-            "UPDATE meta SET value = '3' WHERE key = 'format_version';")
+            "UPDATE meta SET value = '3' WHERE key = 'format_version';"
+        )
     with Store.open(tmp_path / "a") as a:
-        assert a.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == str(schema.FORMAT_VERSION)
+        assert a.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == str(
+            schema.FORMAT_VERSION
+        )
         assert [r[0] for r in a.db.execute("SELECT id FROM migrations ORDER BY id")] == [
-            number for number, _, _ in schema.MIGRATIONS]
+            number for number, _, _ in schema.MIGRATIONS
+        ]
         add_remote(a, "team", str(tmp_path / "remote"))
         assert push(a)["versions"] == 1
 
@@ -166,8 +170,9 @@ def test_a_file_unchanged_between_versions_is_not_sent_again(tmp_path: Path) -> 
     first = a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"])
     add_remote(a, "team", str(tmp_path / "remote"))
     push(a)
-    chunk_list = a.db.execute("SELECT length(chunks) FROM objects WHERE hash = ?",
-                              [bytes.fromhex(first.file("data.bin").hash)]).fetchone()[0]
+    chunk_list = a.db.execute(
+        "SELECT length(chunks) FROM objects WHERE hash = ?", [bytes.fromhex(first.file("data.bin").hash)]
+    ).fetchone()[0]
     assert chunk_list > 8000  # a few hundred chunks
     write_notebook(a.root / "train.ipynb", ["# edited", "model = fit(df)"])
     a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"])

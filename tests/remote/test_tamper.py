@@ -41,8 +41,7 @@ def pushed(tmp_path: Path) -> tuple[Store, Path, list[str]]:
     """A store that pushed two versions of a notebook (with a data file, a tag and an alias)
     to a ``file://`` remote; the remote's folder; the versions' ids, oldest first."""
     a = make_store(tmp_path / "a", "train.ipynb", data=os.urandom(200_000))
-    first = a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"], message="baseline",
-                       metrics={"acc": 0.5}).id
+    first = a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"], message="baseline", metrics={"acc": 0.5}).id
     (a.root / "data.bin").write_bytes(os.urandom(100_000))
     second = a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"], message="tuned", metrics={"acc": 0.7}).id
     a.tag(first, "baseline")
@@ -100,7 +99,8 @@ TAMPERING = {
 @pytest.mark.parametrize("tamper", sorted(TAMPERING))
 @pytest.mark.parametrize("which", [0, 1])
 def test_a_record_that_does_not_hash_to_its_id_is_refused_and_nothing_is_imported(
-        pushed: tuple[Store, Path, list[str]], puller: Store, tamper: str, which: int) -> None:
+    pushed: tuple[Store, Path, list[str]], puller: Store, tamper: str, which: int
+) -> None:
     _, folder, ids = pushed
     edit_record(folder, ids[which], TAMPERING[tamper])
     before = dump(puller)
@@ -116,8 +116,9 @@ def test_a_record_that_does_not_hash_to_its_id_is_refused_and_nothing_is_importe
     assert [v.message for v in puller.log()] == ["mine"]
 
 
-def test_a_record_stored_under_another_versions_id_is_refused(pushed: tuple[Store, Path, list[str]],
-                                                                puller: Store) -> None:
+def test_a_record_stored_under_another_versions_id_is_refused(
+    pushed: tuple[Store, Path, list[str]], puller: Store
+) -> None:
     _, folder, (first, second) = pushed
     # The second version's file holds the first one's record (a replay), and the reverse.
     a, b = record_path(folder, first).read_bytes(), record_path(folder, second).read_bytes()
@@ -130,7 +131,8 @@ def test_a_record_stored_under_another_versions_id_is_refused(pushed: tuple[Stor
 
 
 def test_a_record_whose_id_field_is_rewritten_to_match_its_name_is_refused(
-        pushed: tuple[Store, Path, list[str]], puller: Store) -> None:
+    pushed: tuple[Store, Path, list[str]], puller: Store
+) -> None:
     _, folder, (first, _) = pushed
     forged = "f" * 64
     body = json.loads(record_path(folder, first).read_bytes())
@@ -180,8 +182,9 @@ def test_a_chunk_list_of_the_wrong_length_is_refused(pushed: tuple[Store, Path, 
     assert dump(puller) == before
 
 
-def test_a_chunk_list_naming_a_chunk_no_pack_holds_is_refused(pushed: tuple[Store, Path, list[str]],
-                                                                puller: Store) -> None:
+def test_a_chunk_list_naming_a_chunk_no_pack_holds_is_refused(
+    pushed: tuple[Store, Path, list[str]], puller: Store
+) -> None:
     a, folder, (first, _) = pushed
     path = chunk_list_path(folder, a, first)
     path.write_bytes(path.read_bytes()[:-32] + b"\x01" * 32)
@@ -206,8 +209,9 @@ def test_a_missing_pack_is_refused(pushed: tuple[Store, Path, list[str]], puller
 
 
 @pytest.mark.parametrize("damage", ["no trailer magic", "count past the start", "truncated"])
-def test_a_pack_whose_trailer_is_damaged_is_refused(pushed: tuple[Store, Path, list[str]], puller: Store,
-                                                    damage: str) -> None:
+def test_a_pack_whose_trailer_is_damaged_is_refused(
+    pushed: tuple[Store, Path, list[str]], puller: Store, damage: str
+) -> None:
     _, folder, _ = pushed
     victim = remote_packs(folder)[0]
     raw = bytearray(victim.read_bytes())
@@ -224,8 +228,9 @@ def test_a_pack_whose_trailer_is_damaged_is_refused(pushed: tuple[Store, Path, l
     assert dump(puller) == before
 
 
-def test_pack_bytes_changed_after_a_lazy_pull_are_refused_on_read(pushed: tuple[Store, Path, list[str]],
-                                                                  puller: Store) -> None:
+def test_pack_bytes_changed_after_a_lazy_pull_are_refused_on_read(
+    pushed: tuple[Store, Path, list[str]], puller: Store
+) -> None:
     a, folder, (first, second) = pushed
     assert mv_remote.pull(puller)["versions"] == 2
     for pack in remote_packs(folder):  # the same size and trailer, other bytes in the middle
@@ -238,8 +243,9 @@ def test_pack_bytes_changed_after_a_lazy_pull_are_refused_on_read(pushed: tuple[
         puller.read_file(second, "data.bin")
 
 
-def test_a_pack_replaced_by_a_shorter_one_is_refused_when_fetched(pushed: tuple[Store, Path, list[str]],
-                                                                  puller: Store) -> None:
+def test_a_pack_replaced_by_a_shorter_one_is_refused_when_fetched(
+    pushed: tuple[Store, Path, list[str]], puller: Store
+) -> None:
     _, folder, (first, _) = pushed
     assert mv_remote.pull(puller)["versions"] == 2
     own = sorted((puller.dir / "packs").glob("*/*.pack"))

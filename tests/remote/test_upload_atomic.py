@@ -31,6 +31,7 @@ def test_every_file_of_a_push_is_renamed_into_place(tmp_path: Path, monkeypatch:
             def move(src, dst, *args, _real=real, **kwargs):
                 _real(src, dst, *args, **kwargs)
                 moved.append(Path(os.fspath(dst)).resolve())
+
             monkeypatch.setattr(os, name, move)
         mv_remote.push(store)
         monkeypatch.undo()

@@ -27,8 +27,7 @@ def jp_server_config(request: pytest.FixtureRequest) -> Config:
     """jupyter_mv enabled; unauthenticated access allowed server-wide, so that a refusal
     can only come from the extension's own checks. A test may add settings through
     ``@pytest.mark.parametrize("jp_server_config", [{...}], indirect=True)``."""
-    config = Config({"ServerApp": {"jpserver_extensions": {"jupyter_mv": True},
-                                   "allow_unauthenticated_access": True}})
+    config = Config({"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}, "allow_unauthenticated_access": True}})
     config.merge(Config(getattr(request, "param", {})))
     return config
 

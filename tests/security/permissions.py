@@ -20,8 +20,7 @@ import pytest
 
 from tests.helpers import package_env
 
-NO_DAC = ["--inh-caps=-dac_override,-dac_read_search,-fowner",
-          "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+NO_DAC = ["--inh-caps=-dac_override,-dac_read_search,-fowner", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
 
 
 def plain_prefix() -> list[str]:
@@ -33,18 +32,30 @@ def plain_prefix() -> list[str]:
     return [setpriv, *NO_DAC]
 
 
-def run_cli_plain(*args: str, cwd: Path, env: dict[str, str] | None = None,
-                  text: bool = True) -> subprocess.CompletedProcess:
+def run_cli_plain(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, text: bool = True
+) -> subprocess.CompletedProcess:
     """``jupyter mv ARGS`` as a user whom file permissions bind."""
-    return subprocess.run([*plain_prefix(), sys.executable, "-m", "jupyter_mv.cli", *args], cwd=cwd,
-                          env={**package_env(), "NO_COLOR": "1", **(env or {})}, capture_output=True, text=text,
-                          timeout=300)
+    return subprocess.run(
+        [*plain_prefix(), sys.executable, "-m", "jupyter_mv.cli", *args],
+        cwd=cwd,
+        env={**package_env(), "NO_COLOR": "1", **(env or {})},
+        capture_output=True,
+        text=text,
+        timeout=300,
+    )
 
 
 def run_python_plain(code: str, *, cwd: Path) -> subprocess.CompletedProcess:
     """``python -c CODE`` (importing this jupyter_mv) as a user whom file permissions bind."""
-    return subprocess.run([*plain_prefix(), sys.executable, "-c", code], cwd=cwd, env=package_env(),
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [*plain_prefix(), sys.executable, "-c", code],
+        cwd=cwd,
+        env=package_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @contextlib.contextmanager
@@ -69,8 +80,9 @@ def tiny_disk(where: Path, size: str = "4m") -> Iterator[Path]:
     where.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0 or shutil.which("mount") is None:
         pytest.skip("a small real disk needs root to mount a tmpfs")
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(where)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:

@@ -73,13 +73,20 @@ def routes(jp_serverapp, served: Served) -> list[tuple[str, type]]:
 def fetch(http_server_client):
     """A raw request: no default token, no escaping of the path, no raising on 4xx/5xx."""
 
-    async def fetch(path: str, *, method: str = "GET", query: str = "", headers: dict | None = None,
-                    body: bytes | None = None):
+    async def fetch(
+        path: str, *, method: str = "GET", query: str = "", headers: dict | None = None, body: bytes | None = None
+    ):
         if body is None and method in ("POST", "PUT", "PATCH"):
             body = b"{}"
         return await http_server_client.fetch(
-            path + ("?" + query if query else ""), method=method, headers=headers or {}, body=body,
-            raise_error=False, allow_nonstandard_methods=True, follow_redirects=False)
+            path + ("?" + query if query else ""),
+            method=method,
+            headers=headers or {},
+            body=body,
+            raise_error=False,
+            allow_nonstandard_methods=True,
+            follow_redirects=False,
+        )
 
     return fetch
 
@@ -106,7 +113,8 @@ def test_every_routed_verb_is_authenticated_outermost(routes) -> None:
             method = getattr(handler, verb.lower())
             assert is_tornado_authenticated(method), f"{handler.__name__}.{verb.lower()} lacks @authenticated"
             assert any(is_jupyter_authorized(fn) for fn in wrapper_chain(method)), (
-                f"{handler.__name__}.{verb.lower()} lacks @authorized")
+                f"{handler.__name__}.{verb.lower()} lacks @authorized"
+            )
 
 
 async def test_every_route_refuses_every_verb_without_authentication(routes, fetch, served: Served) -> None:
@@ -159,8 +167,9 @@ async def test_cookie_authenticated_writes_need_the_xsrf_token(routes, fetch, jp
             forged = await fetch(path, method=verb, query=QUERY, headers=session)
             assert forged.code == 403, f"{verb} {path} with a session and no XSRF token: {forged.code}"
             assert b"xsrf" in forged.body.lower() or b"XSRF" in forged.body, forged.body[:200]
-            genuine = await fetch(path, method=verb, query=QUERY,
-                                  headers={"Cookie": f"{cookie}; _xsrf={xsrf}", "X-XSRFToken": xsrf})
+            genuine = await fetch(
+                path, method=verb, query=QUERY, headers={"Cookie": f"{cookie}; _xsrf={xsrf}", "X-XSRFToken": xsrf}
+            )
             assert genuine.code != 403, f"{verb} {path} with the XSRF token is still refused"
 
 
@@ -184,14 +193,15 @@ def escapes(served: Served) -> list[tuple[str, str]]:
     }
     queries = [(label, urllib.parse.urlencode({"path": v})) for label, v in values.items()]
     # Encoded once more than a client would: the server decodes the query string once.
-    queries += [("percent-encoded dot-dot", "path=%2e%2e%2fsecret-project%2fprivate.ipynb"),
-                ("overlong UTF-8 dot", "path=%c0%ae%c0%ae/secret-project/private.ipynb"),
-                ("two path parameters", "path=experiments/train.ipynb&path=../secret-project/private.ipynb")]
+    queries += [
+        ("percent-encoded dot-dot", "path=%2e%2e%2fsecret-project%2fprivate.ipynb"),
+        ("overlong UTF-8 dot", "path=%c0%ae%c0%ae/secret-project/private.ipynb"),
+        ("two path parameters", "path=experiments/train.ipynb&path=../secret-project/private.ipynb"),
+    ]
     return queries
 
 
-async def test_no_path_leaves_the_root_or_reaches_another_store(routes, fetch, jp_serverapp,
-                                                                served: Served) -> None:
+async def test_no_path_leaves_the_root_or_reaches_another_store(routes, fetch, jp_serverapp, served: Served) -> None:
     foreign = [v.id for v in served.outside_versions.values()]
     where = [str(served.root), str(served.outside), str(served.root.parent)]
     tried = 0
@@ -210,10 +220,12 @@ async def test_no_path_leaves_the_root_or_reaches_another_store(routes, fetch, j
     assert tried >= 2 * len(escapes(served))
 
 
-@pytest.mark.parametrize("value", ["experiments/train.ipynb\x00.png", "\x1b[31mexperiments/train.ipynb",
-                                   "experiments\x08/train.ipynb"])
-async def test_control_characters_in_a_path_never_name_another_file(fetch, jp_serverapp, served: Served,
-                                                                     value: str) -> None:
+@pytest.mark.parametrize(
+    "value", ["experiments/train.ipynb\x00.png", "\x1b[31mexperiments/train.ipynb", "experiments\x08/train.ipynb"]
+)
+async def test_control_characters_in_a_path_never_name_another_file(
+    fetch, jp_serverapp, served: Served, value: str
+) -> None:
     """tornado drops control characters from query arguments: what is left names a file
     that has no versions, or is refused; it never reaches another notebook's versions."""
     query = urllib.parse.urlencode({"path": value})
@@ -221,16 +233,41 @@ async def test_control_characters_in_a_path_never_name_another_file(fetch, jp_se
     assert response.code == 400 or json.loads(response.body) == {"versions": [], "total": 0}, response.body
 
 
-@pytest.mark.parametrize("ref", ["../../../etc/passwd", "%2e%2e%2fetc", "' OR '1'='1", "x" * 5000, "a\x00b",
-                                 "best@x", "latest~999999999", "v0", "ffffffffffffffff", "*", "%"])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "../../../etc/passwd",
+        "%2e%2e%2fetc",
+        "' OR '1'='1",
+        "x" * 5000,
+        "a\x00b",
+        "best@x",
+        "latest~999999999",
+        "v0",
+        "ffffffffffffffff",
+        "*",
+        "%",
+    ],
+)
 async def test_a_hostile_ref_is_a_4xx_never_a_500(fetch, jp_serverapp, served: Served, ref: str) -> None:
     path = f"/a%40b/jupyter-mv/api/versions/{urllib.parse.quote(ref, safe='')}"
     response = await fetch(path, query=QUERY, headers=token(jp_serverapp))
     assert 400 <= response.code < 500, (ref, response.code, response.body[:200])
 
 
-@pytest.mark.parametrize("extra", ["limit=abc", "limit=-1", "limit=0", "limit=1e3", "limit=99999999999999999999999",
-                                   "offset=-5", "offset=1.5", "limit=" + "9" * 5000])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "limit=abc",
+        "limit=-1",
+        "limit=0",
+        "limit=1e3",
+        "limit=99999999999999999999999",
+        "offset=-5",
+        "offset=1.5",
+        "limit=" + "9" * 5000,
+    ],
+)
 async def test_hostile_paging_is_a_400_never_a_500(fetch, jp_serverapp, served: Served, extra: str) -> None:
     response = await fetch("/a%40b/jupyter-mv/api/versions", query=f"{QUERY}&{extra}", headers=token(jp_serverapp))
     assert response.code == 400, (extra, response.code, response.body[:200])
@@ -275,10 +312,17 @@ async def assert_store_not_served(fetch, jp_serverapp, served: Served, store_dir
     db_head = (store_dir / "mv.db").read_bytes()[:100]
     served_ok = []
     for method, rel, query in store_urls(served, store_dir):
-        body = {"PUT": {"type": "file", "format": "text", "content": "overwritten"},
-                "PATCH": {"path": "moved-store"}}.get(method)
-        response = await fetch(f"/a%40b/{rel}", method=method, query=query, headers=token(jp_serverapp),
-                               body=json.dumps(body).encode() if body else None)
+        body = {
+            "PUT": {"type": "file", "format": "text", "content": "overwritten"},
+            "PATCH": {"path": "moved-store"},
+        }.get(method)
+        response = await fetch(
+            f"/a%40b/{rel}",
+            method=method,
+            query=query,
+            headers=token(jp_serverapp),
+            body=json.dumps(body).encode() if body else None,
+        )
         if response.code < 300 or db_head in (response.body or b""):
             served_ok.append(f"{method} {rel} -> {response.code}")
     parent = store_dir.parent.relative_to(served.root).as_posix().removeprefix(".")
@@ -295,8 +339,7 @@ async def assert_store_not_served(fetch, jp_serverapp, served: Served, store_dir
     assert not served_ok, "the server hands out the store: " + "; ".join(served_ok)
 
 
-async def test_the_store_is_not_served_by_a_default_server(fetch, jp_serverapp,
-                                                           served: Served) -> None:
+async def test_the_store_is_not_served_by_a_default_server(fetch, jp_serverapp, served: Served) -> None:
     nested = served.root / "experiments" / "sub"
     inner = write_notebook(nested / "inner.ipynb", ["y = 1"])
     with Store.init(nested) as sub:  # a sub-project's own store, below the root
@@ -306,13 +349,13 @@ async def test_the_store_is_not_served_by_a_default_server(fetch, jp_serverapp,
 
 
 @pytest.mark.parametrize("jp_server_config", [{"ContentsManager": {"allow_hidden": True}}], indirect=True)
-async def test_the_store_is_not_served_when_hidden_files_are_shown(fetch, jp_serverapp,
-                                                                   served: Served) -> None:
+async def test_the_store_is_not_served_when_hidden_files_are_shown(fetch, jp_serverapp, served: Served) -> None:
     await assert_store_not_served(fetch, jp_serverapp, served, served.store)
 
 
-async def test_a_store_folder_without_a_dot_is_not_served(fetch, jp_serverapp, served: Served,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_a_store_folder_without_a_dot_is_not_served(
+    fetch, jp_serverapp, served: Served, monkeypatch: pytest.MonkeyPatch
+) -> None:
     visible = served.root / "mv-store"
     monkeypatch.setenv("JUPYTER_MV_STORE", str(visible))
     with Store.init(served.root) as store:

@@ -38,8 +38,23 @@ from tests.server.api import call, ok
 
 #: Every secret word the documentation names (module doc of jupyter_mv.capture.environment,
 #: README, docs/store-format.md): a variable whose name holds one is never recorded.
-SECRET_WORDS = ["TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "PWD", "PASS", "CREDENTIAL", "KEY",
-                "AUTH", "PRIVATE", "SESSION", "COOKIE", "SIGNATURE", "SALT"]
+SECRET_WORDS = [
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "PASSWD",
+    "PASSPHRASE",
+    "PWD",
+    "PASS",
+    "CREDENTIAL",
+    "KEY",
+    "AUTH",
+    "PRIVATE",
+    "SESSION",
+    "COOKIE",
+    "SIGNATURE",
+    "SALT",
+]
 #: Recorded prefixes the secret words are put behind, so the name alone decides.
 RECORDED_PREFIXES = ["CUDA_", "TORCH_", "OMP_", "NCCL_", "JAX_", "MKL_", "LC_", "NUMBA_"]
 
@@ -63,27 +78,58 @@ def _dist(site: Path, name: str, version: str, direct_url: dict) -> None:
 
 
 def make_corpus(folder: Path) -> Corpus:
-    shapes = ["index_password", "extra_space", "extra_tab_token", "extra_query", "option_form", "name_at_url",
-              "db_url_password", "mongo_uri_password", "hf_token", "query_access_token", "query_api_key",
-              "amz_credential", "amz_signature", "amz_security_token", "pythonpath_url", "archive_password",
-              "archive_token", "vcs_token", "git_password", "git_query", "fragment_token",
-              *(f"named_{word.lower()}" for word in SECRET_WORDS)]
+    shapes = [
+        "index_password",
+        "extra_space",
+        "extra_tab_token",
+        "extra_query",
+        "option_form",
+        "name_at_url",
+        "db_url_password",
+        "mongo_uri_password",
+        "hf_token",
+        "query_access_token",
+        "query_api_key",
+        "amz_credential",
+        "amz_signature",
+        "amz_security_token",
+        "pythonpath_url",
+        "archive_password",
+        "archive_token",
+        "vcs_token",
+        "git_password",
+        "git_query",
+        "fragment_token",
+        *(f"named_{word.lower()}" for word in SECRET_WORDS),
+    ]
     m = {shape: _marker(shape) for shape in shapes}
     site = folder / "credential-site"
-    _dist(site, "mvcredarchive", "1.0", {
-        "url": f"https://user:{m['archive_password']}@files.example.org/mvcredarchive-1.0.whl"
-               f"?download=1&token={m['archive_token']}",
-        "archive_info": {"hash": "sha256=" + "0" * 64}})
-    _dist(site, "mvcredvcs", "2.0", {
-        "url": f"https://{m['vcs_token']}@github.com/org/mvcredvcs.git",
-        "vcs_info": {"vcs": "git", "commit_id": "a" * 40, "requested_revision": "main"}})
+    _dist(
+        site,
+        "mvcredarchive",
+        "1.0",
+        {
+            "url": f"https://user:{m['archive_password']}@files.example.org/mvcredarchive-1.0.whl"
+            f"?download=1&token={m['archive_token']}",
+            "archive_info": {"hash": "sha256=" + "0" * 64},
+        },
+    )
+    _dist(
+        site,
+        "mvcredvcs",
+        "2.0",
+        {
+            "url": f"https://{m['vcs_token']}@github.com/org/mvcredvcs.git",
+            "vcs_info": {"vcs": "git", "commit_id": "a" * 40, "requested_revision": "main"},
+        },
+    )
     source = package_env()["PYTHONPATH"]
     env = {
         "PYTHONPATH": os.pathsep.join([source, str(site), f"https://u:{m['pythonpath_url']}@libs.example.org/py"]),
         "PIP_INDEX_URL": f"https://user:{m['index_password']}@pypi.example.org/simple",
         "PIP_EXTRA_INDEX_URL": f"https://u:{m['extra_space']}@a.example.org/simple "
-                               f"https://b.example.org/simple?x=1&token={m['extra_query']}"
-                               f"\thttps://{m['extra_tab_token']}@c.example.org/simple",
+        f"https://b.example.org/simple?x=1&token={m['extra_query']}"
+        f"\thttps://{m['extra_tab_token']}@c.example.org/simple",
         "UV_INDEX_URL": f"--index-url=https://u:{m['option_form']}@d.example.org/simple",
         "UV_EXTRA_INDEX_URL": f"mvpkg @ https://user:{m['name_at_url']}@e.example.org/mvpkg-1.0.whl",
         # unknown *_URL / *_URI with a password: never recorded, and the password is hunted
@@ -95,9 +141,9 @@ def make_corpus(folder: Path) -> Corpus:
         "TORCH_MODEL_ZOO": f"https://zoo.example.org/models?a=1&access_token={m['query_access_token']}&b=2",
         "XLA_FLAGS": f"--xla_dump_to=https://dump.example.org/x?api_key={m['query_api_key']} --xla_gpu",
         "CUDA_MODEL_URL": "https://bucket.s3.amazonaws.com/model.bin?X-Amz-Algorithm=AWS4-HMAC-SHA256"
-                          f"&X-Amz-Credential={m['amz_credential']}%2F20240101%2Fus-east-1%2Fs3%2Faws4_request"
-                          f"&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host"
-                          f"&X-Amz-Security-Token={m['amz_security_token']}&X-Amz-Signature={m['amz_signature']}",
+        f"&X-Amz-Credential={m['amz_credential']}%2F20240101%2Fus-east-1%2Fs3%2Faws4_request"
+        f"&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host"
+        f"&X-Amz-Security-Token={m['amz_security_token']}&X-Amz-Signature={m['amz_signature']}",
         "JAX_CACHE_URL": f"https://cache.example.org/jax#access_token={m['fragment_token']}&token_type=bearer",
     }
     for i, word in enumerate(SECRET_WORDS):
@@ -121,8 +167,13 @@ CLEANED = {
 
 
 def git_project(project: Path, origin: str) -> None:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
     for args in (["init", "-q"], ["remote", "add", "origin", origin], ["add", "-A"], ["commit", "-q", "-m", "start"]):
         subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
 
@@ -147,8 +198,9 @@ def haystacks(store_dir: Path) -> dict[str, bytes]:
                     data = cell if isinstance(cell, bytes) else str(cell).encode()
                     key = f"<{table}.{column}>"
                     out[key] = out.get(key, b"") + data + b"\0"
-        chunks = conn.execute("SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec FROM chunks c "
-                              "JOIN packs p ON p.id = c.pack").fetchall()
+        chunks = conn.execute(
+            "SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec FROM chunks c JOIN packs p ON p.id = c.pack"
+        ).fetchall()
     finally:
         conn.close()
     assert tables and chunks, "an empty store: the search would prove nothing"
@@ -158,8 +210,14 @@ def haystacks(store_dir: Path) -> dict[str, bytes]:
 
 
 def assert_no_marker(store_dir: Path, markers: dict[str, str]) -> None:
-    found = sorted({(shape, where) for where, data in haystacks(store_dir).items()
-                    for shape, marker in markers.items() if marker.encode() in data})
+    found = sorted(
+        {
+            (shape, where)
+            for where, data in haystacks(store_dir).items()
+            for shape, marker in markers.items()
+            if marker.encode() in data
+        }
+    )
     assert not found, f"credentials in the store: {found}"
 
 
@@ -202,8 +260,7 @@ def test_no_credential_reaches_the_store_through_the_kernel(project: Path, corpu
     save_notebook(project / "train.ipynb", ["x = 1"])
     git_project(project, git_origin(corpus))
     Store.init(project).close()
-    env = kernel_env({"JPY_SESSION_NAME": str(project / "train.ipynb"), **corpus.env},
-                     ipython_dir=tmp_path / "ipython")
+    env = kernel_env({"JPY_SESSION_NAME": str(project / "train.ipynb"), **corpus.env}, ipython_dir=tmp_path / "ipython")
     with started_kernel(project, env) as k:
         k.run("%load_ext jupyter_mv")
         out = k.run("%mv snapshot -m 'credentials around'")
@@ -258,24 +315,27 @@ def test_every_documented_secret_word_is_recognised_in_a_recorded_variable(
     assert not [n for n, v in values.items() if v in dumped]
 
 
-@pytest.mark.parametrize(("url", "expected"), [
-    ("https://h.example/x?a=1&access_token=SECRETV&b=2", "https://h.example/x?a=1&b=2"),
-    ("https://h.example/x?a=1&api_key=SECRETV", "https://h.example/x?a=1"),
-    ("https://h.example/x?api_key=SECRETV", "https://h.example/x"),
-    ("https://h.example/x?a=1;token=SECRETV", "https://h.example/x?a=1"),
-    ("https://h.example/x?v=2&X-Amz-Signature=SECRETV", "https://h.example/x?v=2"),
-    ("https://h.example/x?sv=2022&sig=SECRETV&se=2030", "https://h.example/x?sv=2022&se=2030"),
-    ("https://h.example/x?access%5Ftoken=SECRETV", "https://h.example/x"),
-    ("https://h.example/cb#access_token=SECRETV&state=s", "https://h.example/cb#state=s"),
-    ("https://u:SECRETV@a.example/s\thttps://u:SECRETV@b.example/s", "https://a.example/s\thttps://b.example/s"),
-    ("https://u:SECRETV@a.example/s,https://u:SECRETV@b.example/s", "https://a.example/s,https://b.example/s"),
-    ("--extra-index-url=https://u:SECRETV@h.example/simple", "--extra-index-url=https://h.example/simple"),
-    ("pkg @ https://u:SECRETV@h.example/pkg.whl", "pkg @ https://h.example/pkg.whl"),
-    ("pkg@git+https://SECRETV@h.example/r.git@v1", "pkg@git+https://h.example/r.git@v1"),
-    ("https://u:pa/SECRETV@h.example/x", "https://h.example/x"),
-    ("git+https://h.example:8443/org/repo@v1", "git+https://h.example:8443/org/repo@v1"),
-    ("http://localhost:8888/lab/tree/x.ipynb", "http://localhost:8888/lab/tree/x.ipynb"),
-])
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://h.example/x?a=1&access_token=SECRETV&b=2", "https://h.example/x?a=1&b=2"),
+        ("https://h.example/x?a=1&api_key=SECRETV", "https://h.example/x?a=1"),
+        ("https://h.example/x?api_key=SECRETV", "https://h.example/x"),
+        ("https://h.example/x?a=1;token=SECRETV", "https://h.example/x?a=1"),
+        ("https://h.example/x?v=2&X-Amz-Signature=SECRETV", "https://h.example/x?v=2"),
+        ("https://h.example/x?sv=2022&sig=SECRETV&se=2030", "https://h.example/x?sv=2022&se=2030"),
+        ("https://h.example/x?access%5Ftoken=SECRETV", "https://h.example/x"),
+        ("https://h.example/cb#access_token=SECRETV&state=s", "https://h.example/cb#state=s"),
+        ("https://u:SECRETV@a.example/s\thttps://u:SECRETV@b.example/s", "https://a.example/s\thttps://b.example/s"),
+        ("https://u:SECRETV@a.example/s,https://u:SECRETV@b.example/s", "https://a.example/s,https://b.example/s"),
+        ("--extra-index-url=https://u:SECRETV@h.example/simple", "--extra-index-url=https://h.example/simple"),
+        ("pkg @ https://u:SECRETV@h.example/pkg.whl", "pkg @ https://h.example/pkg.whl"),
+        ("pkg@git+https://SECRETV@h.example/r.git@v1", "pkg@git+https://h.example/r.git@v1"),
+        ("https://u:pa/SECRETV@h.example/x", "https://h.example/x"),
+        ("git+https://h.example:8443/org/repo@v1", "git+https://h.example:8443/org/repo@v1"),
+        ("http://localhost:8888/lab/tree/x.ipynb", "http://localhost:8888/lab/tree/x.ipynb"),
+    ],
+)
 def test_credentials_anywhere_in_a_url_are_removed(url: str, expected: str) -> None:
     assert sanitize_url(url) == expected
     assert "SECRETV" not in sanitize_url(url)
@@ -301,11 +361,14 @@ def test_an_unknown_url_variable_with_a_password_is_secret(monkeypatch: pytest.M
 def remote_urls() -> list[tuple[str, str, str]]:
     """``(url, its secret, what the refusal must name)``."""
     out = []
-    for template, named in [("s3://bucket/p?token={}", "token"),
-                            ("s3://bucket/p?X-Amz-Signature={}", "X-Amz-Signature"),
-                            ("s3://bucket/p?region=eu&access_token={}", "access_token"),
-                            ("sftp://u:{}@host/p", "password"), ("s3://{}@bucket/p", "key"),
-                            ("file:///tmp/mv-remote?api_key={}", "api_key")]:
+    for template, named in [
+        ("s3://bucket/p?token={}", "token"),
+        ("s3://bucket/p?X-Amz-Signature={}", "X-Amz-Signature"),
+        ("s3://bucket/p?region=eu&access_token={}", "access_token"),
+        ("sftp://u:{}@host/p", "password"),
+        ("s3://{}@bucket/p", "key"),
+        ("file:///tmp/mv-remote?api_key={}", "api_key"),
+    ]:
         secret = _marker("remote")
         out.append((template.format(secret), secret, named))
     return out
@@ -329,8 +392,9 @@ def test_the_cli_refuses_a_remote_url_with_a_credential(project: Path, url: str,
 
 
 @pytest.mark.parametrize(("url", "secret", "named"), REMOTE_URLS, ids=[n for _, _, n in REMOTE_URLS])
-async def test_the_rest_api_refuses_a_remote_url_with_a_credential(jp_fetch, jp_root_dir: Path, url: str,
-                                                                   secret: str, named: str) -> None:
+async def test_the_rest_api_refuses_a_remote_url_with_a_credential(
+    jp_fetch, jp_root_dir: Path, url: str, secret: str, named: str
+) -> None:
     notebook = write_notebook(jp_root_dir / "train.ipynb", ["x = 1"])
     with Store.init(jp_root_dir) as store:
         store.snapshot(notebook)
@@ -354,13 +418,28 @@ def test_captured_fields_handed_to_the_store_are_cleaned(project: Path) -> None:
     server passes the kernel's answer on as is), every URL in it loses its credentials."""
     m = {shape: _marker(shape) for shape in ("git", "extra", "extra_key", "env", "env_query")}
     notebook = write_notebook(project / "train.ipynb", ["x = 1"])
-    git = {"root": str(project), "commit": None, "branch": "main", "dirty": False, "dirty_files": [],
-           "dirty_count": 0, "remote": f"https://bot:{m['git']}@git.example.org/o/r.git"}
-    extra = {"kernel": {"note": f"from pkg @ https://u:{m['extra']}@h.example/p.whl",
-                        f"https://{m['extra_key']}@h.example/": 1}}
-    environment = {"schema": 1, "env_vars": {"PIP_INDEX_URL": f"https://u:{m['env']}@h.example/simple"},
-                   "packages": [{"name": "x", "origin": {"kind": "archive",
-                                                         "url": f"https://h.example/x.whl?sig={m['env_query']}"}}]}
+    git = {
+        "root": str(project),
+        "commit": None,
+        "branch": "main",
+        "dirty": False,
+        "dirty_files": [],
+        "dirty_count": 0,
+        "remote": f"https://bot:{m['git']}@git.example.org/o/r.git",
+    }
+    extra = {
+        "kernel": {
+            "note": f"from pkg @ https://u:{m['extra']}@h.example/p.whl",
+            f"https://{m['extra_key']}@h.example/": 1,
+        }
+    }
+    environment = {
+        "schema": 1,
+        "env_vars": {"PIP_INDEX_URL": f"https://u:{m['env']}@h.example/simple"},
+        "packages": [
+            {"name": "x", "origin": {"kind": "archive", "url": f"https://h.example/x.whl?sig={m['env_query']}"}}
+        ],
+    }
     with Store.init(project) as store:
         version = store.snapshot(notebook, git=git, extra=extra, environment=environment)
         assert version.git["remote"] == "https://git.example.org/o/r.git"

@@ -49,7 +49,10 @@ def _folder_in_its_place(path: Path) -> None:
 
 
 DAMAGE: dict[str, Callable[[Path], None]] = {
-    "deleted": _delete, "truncated": _truncate, "trailer cut": _cut_tail, "a folder in its place": _folder_in_its_place,
+    "deleted": _delete,
+    "truncated": _truncate,
+    "trailer cut": _cut_tail,
+    "a folder in its place": _folder_in_its_place,
 }
 
 
@@ -69,7 +72,8 @@ def _restored(store: Store, ref: str, target: Path, files: list[Path]) -> None:
 
 @pytest.mark.parametrize("how", list(DAMAGE))
 def test_a_snapshot_over_a_damaged_pack_stores_the_chunks_again_and_restores(
-        store: Store, work: tuple[Path, Path], tmp_path: Path, how: str) -> None:
+    store: Store, work: tuple[Path, Path], tmp_path: Path, how: str
+) -> None:
     notebook, data = work
     v1 = store.snapshot(notebook, [data], message="first")
     (victim,) = _packs(store)
@@ -91,7 +95,8 @@ def test_a_snapshot_over_a_damaged_pack_stores_the_chunks_again_and_restores(
 
 
 def test_the_stat_cache_does_not_vouch_for_a_file_whose_pack_is_gone(
-        store: Store, work: tuple[Path, Path], tmp_path: Path) -> None:
+    store: Store, work: tuple[Path, Path], tmp_path: Path
+) -> None:
     """A file unchanged since the last snapshot is not even read (the stat cache says it is
     stored); when its chunks are gone it must be read again, or the new version is hollow."""
     notebook, data = work
@@ -111,7 +116,8 @@ def test_the_stat_cache_does_not_vouch_for_a_file_whose_pack_is_gone(
 
 
 def test_only_the_damaged_chunks_are_stored_again_and_verify_names_what_is_still_lost(
-        store: Store, project: Path, tmp_path: Path) -> None:
+    store: Store, project: Path, tmp_path: Path
+) -> None:
     notebook = write_notebook(project / "train.ipynb", ["x = 1"])
     kept, lost = project / "kept.bin", project / "lost.bin"
     kept.write_bytes(os.urandom(2 * MB))
@@ -166,16 +172,16 @@ def test_a_pack_left_on_a_remote_by_a_lazy_pull_is_not_damage(project: Path, tmp
 
         (warning,) = v.warnings
         assert local in warning and lazy not in warning
-        (new,) = [r[0] for r in b.db.execute("SELECT name FROM packs WHERE remote IS NULL AND name != ?",
-                                             [local])]
+        (new,) = [r[0] for r in b.db.execute("SELECT name FROM packs WHERE remote IS NULL AND name != ?", [local])]
         assert pack_path(b.dir, new).stat().st_size < MB + 64 * 1024, "the remote's chunks were stored again"
         assert b.db.execute("SELECT remote FROM packs WHERE name = ?", [lazy]).fetchone()[0] == "team"
         _restored(b, v.id, tmp_path / "out", [nb_b, b_root / "local.bin", b_root / "remote.bin"])
         assert pack_path(b.dir, lazy).exists(), "the restore did not fetch the remote's pack"
 
 
-def test_the_cli_says_it_repaired_the_store_and_the_new_version_restores(project: Path, work: tuple[Path, Path],
-                                                                          tmp_path: Path) -> None:
+def test_the_cli_says_it_repaired_the_store_and_the_new_version_restores(
+    project: Path, work: tuple[Path, Path], tmp_path: Path
+) -> None:
     notebook, data = work
     run_cli("init", cwd=project, check=True)
     run_cli("snapshot", "train.ipynb", "data.bin", "--no-env", "-m", "first", cwd=project, check=True)
@@ -200,8 +206,7 @@ def test_the_cli_says_it_repaired_the_store_and_the_new_version_restores(project
 
 #: Root passes every permission check; without these capabilities it is held to the mode bits
 #: like anyone else (the files stay its own, so nothing else changes).
-NO_DAC = ["--inh-caps=-dac_override,-dac_read_search,-fowner",
-          "--bounding-set=-dac_override,-dac_read_search,-fowner"]
+NO_DAC = ["--inh-caps=-dac_override,-dac_read_search,-fowner", "--bounding-set=-dac_override,-dac_read_search,-fowner"]
 
 
 def as_plain_user(*args: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -213,8 +218,14 @@ def as_plain_user(*args: str, cwd: Path) -> subprocess.CompletedProcess:
         if setpriv is None:
             pytest.skip("running as root and setpriv (util-linux) is missing: permissions cannot be made to hold")
         prefix = [setpriv, *NO_DAC]
-    return subprocess.run([*prefix, sys.executable, "-m", "jupyter_mv.cli", *args], cwd=cwd,
-                          env={**package_env(), "NO_COLOR": "1"}, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "jupyter_mv.cli", *args],
+        cwd=cwd,
+        env={**package_env(), "NO_COLOR": "1"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 @contextlib.contextmanager
@@ -227,8 +238,9 @@ def mode(path: Path, bits: int) -> Iterator[None]:
         os.chmod(path, before)
 
 
-def test_a_pack_that_cannot_be_opened_is_repaired_not_leaned_on(project: Path, work: tuple[Path, Path],
-                                                                tmp_path: Path) -> None:
+def test_a_pack_that_cannot_be_opened_is_repaired_not_leaned_on(
+    project: Path, work: tuple[Path, Path], tmp_path: Path
+) -> None:
     notebook, data = work
     run_cli("init", cwd=project, check=True)
     run_cli("snapshot", "train.ipynb", "data.bin", "--no-env", "-m", "first", cwd=project, check=True)
@@ -245,8 +257,9 @@ def test_a_pack_that_cannot_be_opened_is_repaired_not_leaned_on(project: Path, w
     assert (out / "data.bin").read_bytes() == data.read_bytes()
     conn = sqlite3.connect(project / ".jupyter_mv" / "mv.db")
     try:
-        in_victim = conn.execute("SELECT count(*) FROM chunks c JOIN packs p ON p.id = c.pack WHERE p.name = ?",
-                                 [victim]).fetchone()[0]
+        in_victim = conn.execute(
+            "SELECT count(*) FROM chunks c JOIN packs p ON p.id = c.pack WHERE p.name = ?", [victim]
+        ).fetchone()[0]
     finally:
         conn.close()
     assert in_victim == 0, "the index still points at the pack nobody could read"

@@ -92,8 +92,13 @@ def test_the_cli_captures_again_when_a_variable_changes(project: Path) -> None:
     write_notebook(project / "train.ipynb", ["x = 1"])
     run_cli("init", cwd=project, check=True)
     base = {"CUDA_VISIBLE_DEVICES": "0", "PYTHONHASHSEED": "0"}
-    for env in (base, base, {**base, "CUDA_VISIBLE_DEVICES": "1"}, {**base, "PYTHONHASHSEED": "7"},
-                {**base, "PYTHONPATH": package_env()["PYTHONPATH"] + os.pathsep + "/opt/mv-cache-test"}):
+    for env in (
+        base,
+        base,
+        {**base, "CUDA_VISIBLE_DEVICES": "1"},
+        {**base, "PYTHONHASHSEED": "7"},
+        {**base, "PYTHONPATH": package_env()["PYTHONPATH"] + os.pathsep + "/opt/mv-cache-test"},
+    ):
         run_cli("snapshot", "train.ipynb", cwd=project, env=env, check=True)
     with Store.open(project) as store:
         v1, v2, v3, v4, v5 = (store.resolve(f"v{n}") for n in range(1, 6))
@@ -108,8 +113,10 @@ def test_the_cli_captures_again_when_a_variable_changes(project: Path) -> None:
 def test_a_kernel_captures_again_after_a_variable_changes_in_it(project: Path, tmp_path: Path) -> None:
     Store.init(project).close()
     save_notebook(project / "train.ipynb", ["x = 1"])
-    env = kernel_env({"JPY_SESSION_NAME": str(project / "train.ipynb"), "CUDA_VISIBLE_DEVICES": "0"},
-                     ipython_dir=tmp_path / "ipython")
+    env = kernel_env(
+        {"JPY_SESSION_NAME": str(project / "train.ipynb"), "CUDA_VISIBLE_DEVICES": "0"},
+        ipython_dir=tmp_path / "ipython",
+    )
     with started_kernel(project, env) as k:
         k.run("%load_ext jupyter_mv")
         k.run("%mv snapshot")

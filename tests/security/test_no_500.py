@@ -58,21 +58,67 @@ def operations() -> list[tuple[str, str, list[str], list[str], list[str]]]:
             body = resolve(op.get("requestBody", {}))
             schema = resolve(body.get("content", {}).get("application/json", {}).get("schema", {})) if body else {}
             props = list(resolve(schema).get("properties", {})) if schema else []
-            out.append((route, verb.upper(), [p["name"] for p in params if p["in"] == "path"],
-                        [p["name"] for p in params if p["in"] == "query"], props))
+            out.append(
+                (
+                    route,
+                    verb.upper(),
+                    [p["name"] for p in params if p["in"] == "path"],
+                    [p["name"] for p in params if p["in"] == "query"],
+                    props,
+                )
+            )
     return out
 
 
 OPERATIONS = operations()
 
-hostile_text = st.sampled_from([
-    "", " ", "\ud800", "a\udfffb.ipynb", "x" * 300 + ".ipynb", "a/" * 2100 + "b.ipynb", "../etc/passwd",
-    "/etc/passwd", "..", ".jupyter_mv/mv.db", "experiments/../../x.ipynb", "C:\\x.ipynb", "\x00", "a\nb",
-    "latest~99999999999999999999", "v99999999999999999999", "v-1", "%2e%2e/x", "experiments/",
-    "@", "train.ipynb@v1", "x" * 20_000, "s3://b/p?token=abc", "ftp://127.0.0.1:1/x", "file:///",
-])
-valid_text = st.sampled_from([NB, "v1", "v2", "latest", "latest~1", "best", "prod", "copy.ipynb",
-                              "experiments/copy.ipynb", "origin", "html", "json", "markdown", "1"])
+hostile_text = st.sampled_from(
+    [
+        "",
+        " ",
+        "\ud800",
+        "a\udfffb.ipynb",
+        "x" * 300 + ".ipynb",
+        "a/" * 2100 + "b.ipynb",
+        "../etc/passwd",
+        "/etc/passwd",
+        "..",
+        ".jupyter_mv/mv.db",
+        "experiments/../../x.ipynb",
+        "C:\\x.ipynb",
+        "\x00",
+        "a\nb",
+        "latest~99999999999999999999",
+        "v99999999999999999999",
+        "v-1",
+        "%2e%2e/x",
+        "experiments/",
+        "@",
+        "train.ipynb@v1",
+        "x" * 20_000,
+        "s3://b/p?token=abc",
+        "ftp://127.0.0.1:1/x",
+        "file:///",
+    ]
+)
+valid_text = st.sampled_from(
+    [
+        NB,
+        "v1",
+        "v2",
+        "latest",
+        "latest~1",
+        "best",
+        "prod",
+        "copy.ipynb",
+        "experiments/copy.ipynb",
+        "origin",
+        "html",
+        "json",
+        "markdown",
+        "1",
+    ]
+)
 huge_int = st.sampled_from([2**63, -(2**63) - 1, 10**30, -1, 0, 2**31])
 
 
@@ -83,8 +129,16 @@ def nested(depth: int) -> Any:
     return value
 
 
-scalar = st.one_of(valid_text, hostile_text, st.text(max_size=40), huge_int, st.integers(-5, 5),
-                   st.booleans(), st.none(), st.floats(allow_nan=False, allow_infinity=False))
+scalar = st.one_of(
+    valid_text,
+    hostile_text,
+    st.text(max_size=40),
+    huge_int,
+    st.integers(-5, 5),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
 value = st.one_of(
     scalar,
     st.lists(st.one_of(valid_text, hostile_text), max_size=4),
@@ -95,16 +149,25 @@ value = st.one_of(
 
 #: What a field drawn hostile holds: mostly the hostile texts, else a wrong type or shape.
 hostile_value = st.one_of(
-    hostile_text, hostile_text, hostile_text, huge_int,
+    hostile_text,
+    hostile_text,
+    hostile_text,
+    huge_int,
     st.sampled_from([nested(50), nested(150), [], {}, True, None, 1.5]),
     st.lists(hostile_text, min_size=1, max_size=3),
     st.dictionaries(st.sampled_from(["cells", "nbformat", "metadata", "\ud800"]), scalar, max_size=3),
 )
 notebook_content = st.builds(
-    lambda src: {"cells": [{"cell_type": "code", "source": src, "metadata": {}, "outputs": [],
-                            "execution_count": None, "id": "c1"}],
-                 "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
-    st.text(max_size=30))
+    lambda src: {
+        "cells": [
+            {"cell_type": "code", "source": src, "metadata": {}, "outputs": [], "execution_count": None, "id": "c1"}
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    },
+    st.text(max_size=30),
+)
 #: A value each field may well have, so that a request is refused (or not) for the one
 #: field drawn hostile rather than for every field at once.
 VALID: dict[str, st.SearchStrategy[Any]] = {
@@ -172,8 +235,7 @@ def requests(draw: st.DrawFn) -> tuple[str, str, str, dict[str, Any] | None]:
                 body[name] = draw(VALID.get(name, any_valid))
         if route in TASKS and isinstance(body.get("wait", False), bool):
             body["wait"] = True
-    return verb, url, urllib.parse.urlencode(
-        {k: v.encode("utf-8", "surrogatepass") for k, v in query.items()}), body
+    return verb, url, urllib.parse.urlencode({k: v.encode("utf-8", "surrogatepass") for k, v in query.items()}), body
 
 
 @pytest.fixture
@@ -198,21 +260,30 @@ def raw_body(body: dict[str, Any] | None) -> bytes | None:
     return json.dumps(body).encode("utf-8", "surrogatepass")
 
 
-@settings(max_examples=scale(150, 3000), deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large])
+@settings(
+    max_examples=scale(150, 3000),
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(request=requests())
-def test_no_route_answers_5xx_and_a_refusal_changes_nothing(request, jp_fetch, jp_asyncio_loop,
-                                                            project: Path) -> None:
+def test_no_route_answers_5xx_and_a_refusal_changes_nothing(request, jp_fetch, jp_asyncio_loop, project: Path) -> None:
     verb, url, query, body = request
     files, store = user_files(project), store_state(project / ".jupyter_mv")
     parts = url.strip("/").split("/")
 
     async def send() -> Any:
         try:
-            return await jp_fetch("jupyter-mv", "api", *parts, method=verb, body=raw_body(body),
-                                  params=urllib.parse.parse_qs(query), allow_nonstandard_methods=True,
-                                  request_timeout=120)
+            return await jp_fetch(
+                "jupyter-mv",
+                "api",
+                *parts,
+                method=verb,
+                body=raw_body(body),
+                params=urllib.parse.parse_qs(query),
+                allow_nonstandard_methods=True,
+                request_timeout=120,
+            )
         except HTTPClientError as error:
             assert error.response is not None, error
             return error.response
@@ -220,8 +291,11 @@ def test_no_route_answers_5xx_and_a_refusal_changes_nothing(request, jp_fetch, j
     response = jp_asyncio_loop.run_until_complete(send())
     shown = f"{verb} {url[:200]}?{query[:300]} {body!r:.300} -> {response.code} {response.body[:300]!r}"
     assert response.code < 500, shown
-    answer = json.loads(response.body) if response.body and response.headers.get(
-        "Content-Type", "").startswith("application/json") else None
+    answer = (
+        json.loads(response.body)
+        if response.body and response.headers.get("Content-Type", "").startswith("application/json")
+        else None
+    )
     if response.code >= 400:
         assert isinstance(answer, dict) and set(answer) == {"error", "message"}, shown
         assert user_files(project) == files, shown
@@ -259,11 +333,18 @@ async def test_the_hostile_shapes_one_by_one(jp_fetch, project: Path) -> None:
             response = await jp_fetch("jupyter-mv", "api", route, method="POST", body=raw)
         except HTTPClientError as error:
             response = error.response
-        assert 400 <= response.code < 500, (route, body if len(repr(body)) < 300 else route, response.code,
-                                            response.body[:300])
+        assert 400 <= response.code < 500, (
+            route,
+            body if len(repr(body)) < 300 else route,
+            response.code,
+            response.body[:300],
+        )
         assert set(json.loads(response.body)) == {"error", "message"}
-    for query in ({"path": NB, "limit": str(2**64)}, {"path": NB, "offset": str(2**63)},
-                  {"path": NB, "kinds": "\u2603"}):
+    for query in (
+        {"path": NB, "limit": str(2**64)},
+        {"path": NB, "offset": str(2**63)},
+        {"path": NB, "kinds": "\u2603"},
+    ):
         try:
             response = await jp_fetch("jupyter-mv", "api", "versions", params=query)
         except HTTPClientError as error:

@@ -35,10 +35,24 @@ def hostile(project: Path) -> Store:
     write_notebook(project / "x<svg onload=alert(5)>.ipynb", ["import pandas as pd"])
     (project / f"{XSS}.csv").write_text("a\n1\n")
     run_cli("init", cwd=project, check=True)
-    run_cli("snapshot", "x<svg onload=alert(5)>.ipynb", "--no-env", "--input", f"{XSS}.csv",
-            "-m", f"{XSS} {SCRIPT} {LINK} a|b `tick & more", "--metric", f"{SCRIPT}=0.5", "--metric", "loss=0.1",
-            "--param", f"<i>lr</i>={XSS}", cwd=project, check=True,
-            env={"JUPYTER_MV_AUTHOR": "<b onmouseover=alert(4)>me"})
+    run_cli(
+        "snapshot",
+        "x<svg onload=alert(5)>.ipynb",
+        "--no-env",
+        "--input",
+        f"{XSS}.csv",
+        "-m",
+        f"{XSS} {SCRIPT} {LINK} a|b `tick & more",
+        "--metric",
+        f"{SCRIPT}=0.5",
+        "--metric",
+        "loss=0.1",
+        "--param",
+        f"<i>lr</i>={XSS}",
+        cwd=project,
+        check=True,
+        env={"JUPYTER_MV_AUTHOR": "<b onmouseover=alert(4)>me"},
+    )
     store = Store.open(project)
     yield store
     store.close()
@@ -59,10 +73,19 @@ def test_the_markdown_report_shows_user_text_and_runs_none_of_it(hostile: Store)
     assert "href=" not in html
     # ...and it still says what the user wrote.
     text = re.sub(r"<[^>]+>", "", html)
-    for shown in (XSS, SCRIPT, LINK, "a|b `tick & more", "<b onmouseover=alert(4)>me", "x<svg onload=alert(5)>.ipynb",
-                  f"{XSS}.csv", "<i>lr</i>"):
-        assert shown in text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&quot;", '"'), \
+    for shown in (
+        XSS,
+        SCRIPT,
+        LINK,
+        "a|b `tick & more",
+        "<b onmouseover=alert(4)>me",
+        "x<svg onload=alert(5)>.ipynb",
+        f"{XSS}.csv",
+        "<i>lr</i>",
+    ):
+        assert shown in text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("&quot;", '"'), (
             shown
+        )
 
 
 def test_the_cli_markdown_report_is_escaped_too(hostile: Store, project: Path) -> None:
@@ -73,15 +96,20 @@ def test_the_cli_markdown_report_is_escaped_too(hostile: Store, project: Path) -
 
 # -- log --json: valid UTF-8 JSON, always -----------------------------------------------------
 
-LOCALES = [{"LC_ALL": "C.UTF-8"}, {"LC_ALL": "C"}, {"LC_ALL": "C", "PYTHONIOENCODING": "ascii"},
-           {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "latin-1"}]
+LOCALES = [
+    {"LC_ALL": "C.UTF-8"},
+    {"LC_ALL": "C"},
+    {"LC_ALL": "C", "PYTHONIOENCODING": "ascii"},
+    {"LC_ALL": "C.UTF-8", "PYTHONIOENCODING": "latin-1"},
+]
 
 
 def _cli_bytes(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     full = {**package_env(), "NO_COLOR": "1", **env}
     full.pop("LANG", None)
-    return subprocess.run([sys.executable, "-m", "jupyter_mv.cli", *args], cwd=cwd, env=full, capture_output=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "jupyter_mv.cli", *args], cwd=cwd, env=full, capture_output=True, timeout=300
+    )
 
 
 @pytest.fixture
@@ -117,10 +145,14 @@ def test_text_that_is_not_utf8_is_refused_in_one_line_or_kept_readable(repo_with
     project = repo_with_a_bad_name
     bad = os.fsdecode(b"caf\xe9")
     for args, said in (
-        (["snapshot", "train.ipynb", "--no-env", "-m", f"{bad} message"],
-         "the message is not UTF-8 text (caf\\xe9 message)"),
-        (["snapshot", "train.ipynb", "--no-env", "--metric", f"{bad}=1"],
-         "the metric name is not UTF-8 text (caf\\xe9)"),
+        (
+            ["snapshot", "train.ipynb", "--no-env", "-m", f"{bad} message"],
+            "the message is not UTF-8 text (caf\\xe9 message)",
+        ),
+        (
+            ["snapshot", "train.ipynb", "--no-env", "--metric", f"{bad}=1"],
+            "the metric name is not UTF-8 text (caf\\xe9)",
+        ),
         (["snapshot", f"{bad}.ipynb", "--no-env"], "caf\\xe9.ipynb is not a UTF-8 file name"),
         (["log", f"{bad}.ipynb", "--json"], "caf\\xe9.ipynb is not a UTF-8 file name"),
         (["show", bad], "caf\\xe9 is not UTF-8 text"),
@@ -130,8 +162,15 @@ def test_text_that_is_not_utf8_is_refused_in_one_line_or_kept_readable(repo_with
         (line,) = proc.stderr.decode("utf-8").strip().splitlines()
         assert line.startswith(f"jupyter mv {args[0]}: error: ") and said in line, line
     # An author name from a non-UTF-8 environment is kept, readable.
-    proc = _cli_bytes("snapshot", "train.ipynb", "--no-env", "-m", "by env", cwd=project,
-                      env={"LC_ALL": "C.UTF-8", "JUPYTER_MV_AUTHOR": f"{bad} author"})
+    proc = _cli_bytes(
+        "snapshot",
+        "train.ipynb",
+        "--no-env",
+        "-m",
+        "by env",
+        cwd=project,
+        env={"LC_ALL": "C.UTF-8", "JUPYTER_MV_AUTHOR": f"{bad} author"},
+    )
     assert proc.returncode == 0, proc.stderr.decode("utf-8", "replace")
     log = json.loads(_cli_bytes("log", "--json", cwd=project, env={"LC_ALL": "C"}).stdout.decode("utf-8"))
     assert log[0]["author"] == "caf\\xe9 author"

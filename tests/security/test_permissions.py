@@ -72,8 +72,7 @@ READS = [
 ]
 
 
-@pytest.mark.parametrize("jp_server_config", [{"ServerApp": {"authorizer_class": ReadOnlyAuthorizer}}],
-                         indirect=True)
+@pytest.mark.parametrize("jp_server_config", [{"ServerApp": {"authorizer_class": ReadOnlyAuthorizer}}], indirect=True)
 async def test_a_read_only_user_reads_and_changes_nothing(jp_fetch, project: Path) -> None:
     files, store = user_files(project.parent), store_state(project / ".jupyter_mv")
     for parts, params in READS:
@@ -88,8 +87,7 @@ async def test_a_read_only_user_reads_and_changes_nothing(jp_fetch, project: Pat
     assert store_state(project / ".jupyter_mv") == store
 
 
-@pytest.mark.parametrize("jp_server_config", [{"ServerApp": {"authorizer_class": NoRemotesAuthorizer}}],
-                         indirect=True)
+@pytest.mark.parametrize("jp_server_config", [{"ServerApp": {"authorizer_class": NoRemotesAuthorizer}}], indirect=True)
 async def test_remotes_have_their_own_resource(jp_fetch, project: Path) -> None:
     status, answer = await call(jp_fetch, "POST", "remotes", body={"path": NB, "name": "b", "url": "/tmp/b"})
     assert status == 403 and "jupyter_mv_remotes" in answer["message"], answer
@@ -103,8 +101,16 @@ async def test_remotes_have_their_own_resource(jp_fetch, project: Path) -> None:
 
 def store_locations(root: Path) -> list[str]:
     store = root / ".jupyter_mv"
-    return [str(store), str(store / "packs"), str(store / "new-folder"), str(root), str(root.parent),
-            "file://" + str(store), str(root / "storelink"), str(root / "storelink" / "sub")]
+    return [
+        str(store),
+        str(store / "packs"),
+        str(store / "new-folder"),
+        str(root),
+        str(root.parent),
+        "file://" + str(store),
+        str(root / "storelink"),
+        str(root / "storelink" / "sub"),
+    ]
 
 
 async def test_a_remote_cannot_be_the_store_or_hold_it(jp_fetch, project: Path) -> None:
@@ -129,8 +135,10 @@ async def test_a_push_to_a_remote_in_the_store_writes_nothing_there(jp_fetch, pr
     """A remote kept by an older version, before the rule: push and pull refuse it."""
     conn = sqlite3.connect(project / ".jupyter_mv" / "mv.db")
     with conn:
-        conn.execute("INSERT INTO remotes (name, url, created) VALUES (?, ?, ?)",
-                     ["self", "file://" + str(project / ".jupyter_mv"), time.time()])
+        conn.execute(
+            "INSERT INTO remotes (name, url, created) VALUES (?, ?, ?)",
+            ["self", "file://" + str(project / ".jupyter_mv"), time.time()],
+        )
     conn.close()
     listing = sorted(p.name for p in (project / ".jupyter_mv").iterdir())
     for route in ("push", "pull"):
@@ -141,15 +149,17 @@ async def test_a_push_to_a_remote_in_the_store_writes_nothing_there(jp_fetch, pr
     assert sorted(p.name for p in (project / ".jupyter_mv").iterdir()) == listing
 
 
-@pytest.mark.parametrize("jp_server_config", [{"JupyterMV": {"remote_schemes": ["s3"],
-                                                             "remote_hosts": ["team-bucket"]}}], indirect=True)
+@pytest.mark.parametrize(
+    "jp_server_config", [{"JupyterMV": {"remote_schemes": ["s3"], "remote_hosts": ["team-bucket"]}}], indirect=True
+)
 async def test_remote_schemes_and_hosts_limit_what_a_user_adds_and_uses(jp_fetch, project: Path) -> None:
     for url in ["/tmp/folder", "file:///tmp/folder", "sftp://host/p", "s3://other-bucket/p", "ftp://127.0.0.1:1/x"]:
         status, answer = await call(jp_fetch, "POST", "remotes", body={"path": NB, "name": "x", "url": url})
         assert status == 403, (url, status, answer)
         assert "does not allow" in answer["message"]
-    status, answer = await call(jp_fetch, "POST", "remotes",
-                                body={"path": NB, "name": "x", "url": "s3://team-bucket/models"})
+    status, answer = await call(
+        jp_fetch, "POST", "remotes", body={"path": NB, "name": "x", "url": "s3://team-bucket/models"}
+    )
     assert status == 201, answer
     # "team" (a folder) was added from the command line: the server does not use it either.
     status, answer = await call(jp_fetch, "POST", "push", body={"path": NB, "remote": "team", "wait": True})
@@ -161,6 +171,7 @@ async def test_by_default_other_schemes_are_refused(jp_fetch, project: Path) -> 
     for url in ["ftp://127.0.0.1:1/x", "http://127.0.0.1:1/x", "memory://x"]:
         status, answer = await call(jp_fetch, "POST", "remotes", body={"path": NB, "name": "x", "url": url})
         assert status == 403, (url, status, answer)
-    status, answer = await call(jp_fetch, "POST", "remotes",
-                                body={"path": NB, "name": "x", "url": str(project.parent / "shared")})
+    status, answer = await call(
+        jp_fetch, "POST", "remotes", body={"path": NB, "name": "x", "url": str(project.parent / "shared")}
+    )
     assert status == 201, answer

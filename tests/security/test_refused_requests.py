@@ -89,7 +89,8 @@ async def test_restore_to_an_empty_string_is_not_a_restore_in_place(jp_fetch, pr
 
 
 async def test_the_control_a_valid_snapshot_with_content_saves_it(jp_fetch, project: Path) -> None:
-    status, answer = await call(jp_fetch, "POST", "snapshot",
-                                body={"path": NB, "content": CONTENT, "wait": True, "kernel": False})
+    status, answer = await call(
+        jp_fetch, "POST", "snapshot", body={"path": NB, "content": CONTENT, "wait": True, "kernel": False}
+    )
     assert status == 201, answer
     assert "overwritten = True" in (project / NB).read_text()

@@ -25,10 +25,29 @@ from jupyter_mv.store.packs import PackReader
 from tests.helpers import run_cli, write_notebook
 
 SECRET_NAMES = [
-    "TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL", "HF_TOKEN", "GITHUB_TOKEN", "api_token", "Slack_Bot_Token",
-    "MY_SECRET", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID", "OPENAI_API_KEY", "DB_PASSWORD", "PGPASSWORD",
-    "MYSQL_PWD", "GOOGLE_APPLICATION_CREDENTIALS", "AZURE_CREDENTIALS", "WANDB_API_KEY", "MLFLOW_TRACKING_PASSWORD",
-    "CUDA_SECRET_KEY", "TF_API_KEY", "PRIVATE_KEY_PEM",
+    "TOKEN",
+    "SECRET",
+    "PASSWORD",
+    "KEY",
+    "CREDENTIAL",
+    "HF_TOKEN",
+    "GITHUB_TOKEN",
+    "api_token",
+    "Slack_Bot_Token",
+    "MY_SECRET",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "OPENAI_API_KEY",
+    "DB_PASSWORD",
+    "PGPASSWORD",
+    "MYSQL_PWD",
+    "GOOGLE_APPLICATION_CREDENTIALS",
+    "AZURE_CREDENTIALS",
+    "WANDB_API_KEY",
+    "MLFLOW_TRACKING_PASSWORD",
+    "CUDA_SECRET_KEY",
+    "TF_API_KEY",
+    "PRIVATE_KEY_PEM",
 ]
 
 
@@ -40,8 +59,10 @@ def planted(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     values["PRIVATE_KEY_PEM"] = f"-----BEGIN KEY-----\n{secrets.token_hex(24)}\n-----END KEY-----"
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([os.environ.get("PYTHONPATH", ""),
-                                                      f"/opt/{values['HF_TOKEN']}/lib"]).strip(os.pathsep))
+    monkeypatch.setenv(
+        "PYTHONPATH",
+        os.pathsep.join([os.environ.get("PYTHONPATH", ""), f"/opt/{values['HF_TOKEN']}/lib"]).strip(os.pathsep),
+    )
     monkeypatch.setenv("PIP_INDEX_URL", f"https://user:{values['PASSWORD']}@pypi.example.org/simple")
     monkeypatch.setenv("PIP_EXTRA_INDEX_URL", f"https://pypi.example.org/simple?token={values['TOKEN']}")
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", values["GITHUB_TOKEN"])
@@ -53,10 +74,19 @@ def planted(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 def git_project(project: Path, token: str) -> None:
     """A git work tree whose origin URL carries a token, with one commit."""
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@e"}
-    for args in (["init", "-q"], ["remote", "add", "origin", f"https://x-access-token:{token}@github.com/o/r.git"],
-                 ["add", "-A"], ["commit", "-q", "-m", "start"]):
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@e",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@e",
+    }
+    for args in (
+        ["init", "-q"],
+        ["remote", "add", "origin", f"https://x-access-token:{token}@github.com/o/r.git"],
+        ["add", "-A"],
+        ["commit", "-q", "-m", "start"],
+    ):
         subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True)
 
 
@@ -67,8 +97,9 @@ def store_bytes(store_dir: Path) -> dict[str, bytes]:
     conn = sqlite3.connect(f"file:{store_dir / 'mv.db'}?mode=ro", uri=True)
     try:
         out["<database rows>"] = "\n".join(conn.iterdump()).encode()
-        rows = conn.execute("SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec FROM chunks c "
-                            "JOIN packs p ON p.id = c.pack").fetchall()
+        rows = conn.execute(
+            "SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec FROM chunks c JOIN packs p ON p.id = c.pack"
+        ).fetchall()
     finally:
         conn.close()
     with PackReader(store_dir) as reader:
@@ -80,10 +111,15 @@ def assert_no_secret(store_dir: Path, values: dict[str, str]) -> int:
     """Assert that no value (nor one line of a multi-line value) is in the store; return
     the number of bytes searched."""
     needles = {name: v.encode() for name, v in values.items()}
-    needles.update({f"{name} line": line.encode() for name, v in values.items() for line in v.splitlines()
-                    if len(line) >= 16})
-    found = [(where, name) for where, data in store_bytes(store_dir).items() for name, needle in needles.items()
-             if needle in data]
+    needles.update(
+        {f"{name} line": line.encode() for name, v in values.items() for line in v.splitlines() if len(line) >= 16}
+    )
+    found = [
+        (where, name)
+        for where, data in store_bytes(store_dir).items()
+        for name, needle in needles.items()
+        if needle in data
+    ]
     assert not found, f"secret values in the store: {found}"
     return sum(len(d) for d in store_bytes(store_dir).values())
 
@@ -93,8 +129,9 @@ def test_no_secret_reaches_the_store_in_process(project: Path, planted: dict[str
     (project / "data.csv").write_text("a,b\n1,2\n")
     git_project(project, planted["GITHUB_TOKEN"])
     store = Store.init(project)
-    version = store.snapshot("train.ipynb", ["data.csv"], environment="auto", git="auto",
-                             params={"lr": 0.1}, message="with secrets around")
+    version = store.snapshot(
+        "train.ipynb", ["data.csv"], environment="auto", git="auto", params={"lr": 0.1}, message="with secrets around"
+    )
     env = store.environment(version)
     assert env["packages"] and env["env_vars"]["PIP_INDEX_URL"] == "<redacted>", "the capture saw no secret"
     assert version.git and version.git.get("remote"), "no git state recorded: the test would prove nothing"

@@ -18,8 +18,16 @@ from tests.helpers import run_cli, tree_bytes, write_notebook
 
 from .permissions import fill, read_only, run_cli_plain, run_python_plain, tiny_disk
 
-READ_VERBS = [["log"], ["log", "--json"], ["show", "v1"], ["show", "v2", "--json"], ["verify"],
-              ["diff", "v1", "v2"], ["diff", "v1"], ["diff", "v1", "v2", "--json"]]
+READ_VERBS = [
+    ["log"],
+    ["log", "--json"],
+    ["show", "v1"],
+    ["show", "v2", "--json"],
+    ["verify"],
+    ["diff", "v1", "v2"],
+    ["diff", "v1"],
+    ["diff", "v1", "v2", "--json"],
+]
 
 
 def _one_clear_line(proc, *, verb: str) -> str:
@@ -60,8 +68,12 @@ def test_a_read_only_store_refuses_writes_in_one_true_line_and_changes_nothing(t
     store_dir = project / ".jupyter_mv"
     before = tree_bytes(store_dir)
     with read_only(store_dir):
-        for args in (["snapshot", "train.ipynb", "more.bin", "--no-env", "-m", "third"], ["tag", "v1", "best"],
-                     ["alias", "production", "v2"], ["gc"]):
+        for args in (
+            ["snapshot", "train.ipynb", "more.bin", "--no-env", "-m", "third"],
+            ["tag", "v1", "best"],
+            ["alias", "production", "v2"],
+            ["gc"],
+        ):
             line = _one_clear_line(run_cli_plain(*args, cwd=project), verb=args[0])
             assert f"the store folder {store_dir} is read-only" in line
             assert "log, show, diff and verify still work" in line and "chmod -R u+w" in line

@@ -165,14 +165,16 @@ def explicit_store(jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
 
 
 async def test_an_explicit_store_is_used_but_files_outside_the_root_stay_out(
-        jp_fetch, jp_root_dir: Path, explicit_store: dict) -> None:
+    jp_fetch, jp_root_dir: Path, explicit_store: dict
+) -> None:
     status, answer = await call(jp_fetch, "GET", "versions", params={"path": NB})
     assert status == 200 and [v["message"] for v in answer["versions"]] == ["explicit"]
     before = store_state(explicit_store["store"])
     status, answer = await call(jp_fetch, "GET", "diff", params={"path": NB, "a": "v1"})
     assert status == 403 and "outside the server root" in answer["message"], answer
-    status, answer = await call(jp_fetch, "POST", "restore",
-                                body={"path": NB, "ref": "v1", "files": True, "wait": True})
+    status, answer = await call(
+        jp_fetch, "POST", "restore", body={"path": NB, "ref": "v1", "files": True, "wait": True}
+    )
     assert status == 403, answer
     assert (explicit_store["parent"] / "beside.txt").read_text() == "edited\n"
     assert store_state(explicit_store["store"]) == before

@@ -46,12 +46,14 @@ STORE_NAMES = ["storelink", "dblink", "storelink/mv.db", "sub/deeper", "sub/deep
 async def test_a_snapshot_never_takes_the_store_through_a_link(jp_fetch, linked: dict) -> None:
     before = store_state(linked["store"])
     for name in STORE_NAMES:
-        status, answer = await call(jp_fetch, "POST", "snapshot",
-                                    body={"path": NB, "files": [name], "wait": True, "kernel": False})
+        status, answer = await call(
+            jp_fetch, "POST", "snapshot", body={"path": NB, "files": [name], "wait": True, "kernel": False}
+        )
         assert status == 400, (name, status, answer)
         assert "version store" in answer["message"], answer
-    status, answer = await call(jp_fetch, "POST", "snapshot",
-                                body={"path": "storelink/x.ipynb", "wait": True, "kernel": False})
+    status, answer = await call(
+        jp_fetch, "POST", "snapshot", body={"path": "storelink/x.ipynb", "wait": True, "kernel": False}
+    )
     assert status == 400, answer
     assert store_state(linked["store"]) == before
 
@@ -76,8 +78,7 @@ async def snapshot_ok(jp_fetch, body: dict) -> dict:
 async def test_a_restore_never_writes_into_the_store_through_a_link(jp_fetch, linked: dict) -> None:
     before = store_state(linked["store"])
     for to in ["storelink/new.ipynb", "sub/deeper/new.ipynb", "storelink/packs/new.ipynb"]:
-        status, answer = await call(jp_fetch, "POST", "restore", body={"path": NB, "ref": "v1", "to": to,
-                                                                       "wait": True})
+        status, answer = await call(jp_fetch, "POST", "restore", body={"path": NB, "ref": "v1", "to": to, "wait": True})
         assert status == 400, (to, status, answer)
     assert store_state(linked["store"]) == before
     assert not list(linked["store"].rglob("new.ipynb"))

@@ -11,12 +11,23 @@ from tornado.httpclient import HTTPClientError
 NOTEBOOK = "experiments/train.ipynb"
 
 
-async def call(jp_fetch: Any, method: str, *parts: str, body: Any = None, params: dict[str, str] | None = None,
-               headers: dict[str, str] | None = None, raw: bytes | None = None,
-               request_timeout: float = 120) -> tuple[int, Any]:
+async def call(
+    jp_fetch: Any,
+    method: str,
+    *parts: str,
+    body: Any = None,
+    params: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+    raw: bytes | None = None,
+    request_timeout: float = 120,
+) -> tuple[int, Any]:
     """``(status, JSON body)`` of a request to ``/jupyter-mv/api/<parts>``; errors included."""
-    kwargs: dict[str, Any] = {"method": method, "params": params or {}, "headers": dict(headers or {}),
-                              "request_timeout": request_timeout}
+    kwargs: dict[str, Any] = {
+        "method": method,
+        "params": params or {},
+        "headers": dict(headers or {}),
+        "request_timeout": request_timeout,
+    }
     if method in ("POST", "PUT", "PATCH"):
         kwargs["body"] = raw if raw is not None else json.dumps(body)
     try:

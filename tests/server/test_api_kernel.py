@@ -47,9 +47,11 @@ def data_file(jp_root_dir: Path, two_versions) -> Path:
 
 async def test_the_kernel_tells_what_its_cells_read_and_its_metrics(jp_fetch, jp_serverapp, jp_root_dir, data_file):
     kernel_id = await start_session(jp_fetch, NOTEBOOK)
-    await run_cell(jp_serverapp, kernel_id, "import jupyter_mv as mv\n"
-                                            "rows = open('data.csv').read().splitlines()\n"
-                                            "mv.log_metric('auc', 0.91)")
+    await run_cell(
+        jp_serverapp,
+        kernel_id,
+        "import jupyter_mv as mv\nrows = open('data.csv').read().splitlines()\nmv.log_metric('auc', 0.91)",
+    )
 
     result = await snapshot(jp_fetch, message="from the sidebar")
 
@@ -70,8 +72,9 @@ async def test_the_kernel_tells_what_its_cells_read_and_its_metrics(jp_fetch, jp
 class TestABusyKernel:
     @pytest.fixture
     def jp_server_config(self) -> Config:
-        return Config({"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}},
-                       "JupyterMV": {"kernel_timeout": 1.0}})
+        return Config(
+            {"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}}, "JupyterMV": {"kernel_timeout": 1.0}}
+        )
 
     async def test_a_kernel_busy_running_a_cell_is_not_waited_for(self, jp_fetch, jp_serverapp, data_file):
         kernel_id = await start_session(jp_fetch, NOTEBOOK)

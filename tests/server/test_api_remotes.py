@@ -44,8 +44,9 @@ async def test_a_remote_added_is_listed_as_the_default_then_removed(jp_fetch, jp
     folder = tmp_path / "shared"
     folder.mkdir()
 
-    added = await ok(jp_fetch, "POST", "remotes", body={"path": NOTEBOOK, "name": "team", "url": folder.as_uri()},
-                     expect=201)
+    added = await ok(
+        jp_fetch, "POST", "remotes", body={"path": NOTEBOOK, "name": "team", "url": folder.as_uri()}, expect=201
+    )
     listed = await ok(jp_fetch, "GET", "remotes", params={"path": NOTEBOOK})
 
     check("Remote", added)
@@ -68,8 +69,9 @@ async def test_a_notebook_without_a_store_has_no_remotes(jp_fetch, jp_root_dir):
 
 
 async def test_a_url_with_a_password_is_400_and_nothing_is_stored(jp_fetch, jp_root_dir, two_versions):
-    status, body = await call(jp_fetch, "POST", "remotes", body={
-        "path": NOTEBOOK, "name": "cloud", "url": "sftp://me:hunter2@host/versions"})
+    status, body = await call(
+        jp_fetch, "POST", "remotes", body={"path": NOTEBOOK, "name": "cloud", "url": "sftp://me:hunter2@host/versions"}
+    )
 
     assert status == 400 and body["error"] == "invalid_input"
     assert "hunter2" not in body["message"]
@@ -78,8 +80,9 @@ async def test_a_url_with_a_password_is_400_and_nothing_is_stored(jp_fetch, jp_r
 
 
 async def test_a_bad_remote_name_is_400(jp_fetch, two_versions, tmp_path):
-    status, body = await call(jp_fetch, "POST", "remotes", body={
-        "path": NOTEBOOK, "name": "no spaces/or slashes", "url": tmp_path.as_uri()})
+    status, body = await call(
+        jp_fetch, "POST", "remotes", body={"path": NOTEBOOK, "name": "no spaces/or slashes", "url": tmp_path.as_uri()}
+    )
 
     assert status == 400 and body["error"] == "invalid_input"
     assert (await ok(jp_fetch, "GET", "remotes", params={"path": NOTEBOOK}))["remotes"] == []
@@ -136,8 +139,13 @@ async def test_two_stores_push_and_pull_each_others_versions(jp_fetch, jp_root_d
     await push(jp_fetch)
     (jp_root_dir / LAPTOP / "experiments").mkdir(parents=True)
     Store.init(jp_root_dir / LAPTOP).close()
-    await ok(jp_fetch, "POST", "remotes", body={"path": LAPTOP_NOTEBOOK, "name": "origin", "url": origin.as_uri()},
-             expect=201)
+    await ok(
+        jp_fetch,
+        "POST",
+        "remotes",
+        body={"path": LAPTOP_NOTEBOOK, "name": "origin", "url": origin.as_uri()},
+        expect=201,
+    )
 
     pulled = await pull(jp_fetch, LAPTOP_NOTEBOOK)
 
@@ -148,8 +156,15 @@ async def test_two_stores_push_and_pull_each_others_versions(jp_fetch, jp_root_d
     laptop = await ok(jp_fetch, "GET", "versions", params={"path": LAPTOP_NOTEBOOK})
     assert [v["id"] for v in laptop["versions"]] == [two_versions["v2"].id, two_versions["v1"].id]
     # The pulled versions' bytes come from the remote when a restore needs them.
-    restored = await finish(jp_fetch, await ok(jp_fetch, "POST", "restore", body={
-        "path": LAPTOP_NOTEBOOK, "ref": "v1", "to": f"{LAPTOP}/experiments/v1.ipynb"}))
+    restored = await finish(
+        jp_fetch,
+        await ok(
+            jp_fetch,
+            "POST",
+            "restore",
+            body={"path": LAPTOP_NOTEBOOK, "ref": "v1", "to": f"{LAPTOP}/experiments/v1.ipynb"},
+        ),
+    )
     assert restored["state"] == "done", restored
     with Store.open(jp_root_dir) as store:
         original = store.read_file(two_versions["v1"], two_versions["v1"].notebook)
@@ -174,8 +189,13 @@ async def test_a_tag_that_names_another_version_on_the_remote_is_409(jp_fetch, j
     await push(jp_fetch)
     (jp_root_dir / LAPTOP).mkdir()
     Store.init(jp_root_dir / LAPTOP).close()
-    await ok(jp_fetch, "POST", "remotes", body={"path": LAPTOP_NOTEBOOK, "name": "origin", "url": origin.as_uri()},
-             expect=201)
+    await ok(
+        jp_fetch,
+        "POST",
+        "remotes",
+        body={"path": LAPTOP_NOTEBOOK, "name": "origin", "url": origin.as_uri()},
+        expect=201,
+    )
     await pull(jp_fetch, LAPTOP_NOTEBOOK)
     await ok(jp_fetch, "POST", "tags", body={"path": LAPTOP_NOTEBOOK, "ref": "v1", "name": "release"}, expect=201)
     await ok(jp_fetch, "POST", "tags", body={"path": NOTEBOOK, "ref": "v2", "name": "release"}, expect=201)

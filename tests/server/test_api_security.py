@@ -47,8 +47,12 @@ VERBS = ("GET", "POST", "DELETE")
 
 
 def test_every_route_and_verb_is_checked_here():
-    implemented = {(path, verb) for path, handler in ROUTES for verb in VERBS
-                   if getattr(handler, verb.lower()).__module__.startswith("jupyter_mv.")}
+    implemented = {
+        (path, verb)
+        for path, handler in ROUTES
+        for verb in VERBS
+        if getattr(handler, verb.lower()).__module__.startswith("jupyter_mv.")
+    }
     assert implemented == {(route, method) for route, method, *_ in ENDPOINTS}
 
 
@@ -77,14 +81,16 @@ def store_state(root: Path) -> tuple[list[tuple[str, tuple[str, ...], tuple[str,
 
 
 @pytest.mark.parametrize(("route", "method", "parts", "params", "body"), ENDPOINTS, ids=IDS)
-async def test_without_authentication_every_endpoint_is_403(jp_fetch, jp_root_dir, two_versions, origin, tmp_path,
-                                                             route, method, parts, params, body):
+async def test_without_authentication_every_endpoint_is_403(
+    jp_fetch, jp_root_dir, two_versions, origin, tmp_path, route, method, parts, params, body
+):
     body = fill_body(body, tmp_path / "backup")
     task_id = await a_task(jp_fetch)
     before = store_state(jp_root_dir)
 
-    status, answer = await call(jp_fetch, method, *fill(parts, task_id), params=params, body=body,
-                                headers={"Authorization": ""})
+    status, answer = await call(
+        jp_fetch, method, *fill(parts, task_id), params=params, body=body, headers={"Authorization": ""}
+    )
 
     assert status == 403
     assert "versions" not in (answer or {}) and "task" not in (answer or {})
@@ -100,8 +106,9 @@ async def login_cookie(jp_fetch) -> str:
 
 
 @pytest.mark.parametrize(("route", "method", "parts", "params", "body"), WRITES, ids=WRITE_IDS)
-async def test_a_cookie_authenticated_write_needs_the_xsrf_token(jp_fetch, jp_root_dir, two_versions, origin,
-                                                                 tmp_path, route, method, parts, params, body):
+async def test_a_cookie_authenticated_write_needs_the_xsrf_token(
+    jp_fetch, jp_root_dir, two_versions, origin, tmp_path, route, method, parts, params, body
+):
     body = fill_body(body, tmp_path / "backup")
     if route == "/pull":  # a remote with versions to pull
         with Store.open(jp_root_dir) as store:
@@ -109,15 +116,22 @@ async def test_a_cookie_authenticated_write_needs_the_xsrf_token(jp_fetch, jp_ro
     cookie = await login_cookie(jp_fetch)
     before = store_state(jp_root_dir)
 
-    status, _ = await call(jp_fetch, method, *parts, params=params, body=body,
-                           headers={"Authorization": "", "Cookie": cookie})
+    status, _ = await call(
+        jp_fetch, method, *parts, params=params, body=body, headers={"Authorization": "", "Cookie": cookie}
+    )
 
     assert status == 403
     assert store_state(jp_root_dir) == before
     # The same request with the token that JupyterLab sends is answered.
     xsrf = "a1b2c3d4" * 4
-    status, answer = await call(jp_fetch, method, *parts, params=params, body=body, headers={
-        "Authorization": "", "Cookie": f"{cookie}; _xsrf={xsrf}", "X-XSRFToken": xsrf})
+    status, answer = await call(
+        jp_fetch,
+        method,
+        *parts,
+        params=params,
+        body=body,
+        headers={"Authorization": "", "Cookie": f"{cookie}; _xsrf={xsrf}", "X-XSRFToken": xsrf},
+    )
     assert status < 300, answer
     if isinstance(answer, dict) and "task" in answer:
         assert (await finish(jp_fetch, answer))["state"] == "done"
@@ -126,16 +140,23 @@ async def test_a_cookie_authenticated_write_needs_the_xsrf_token(jp_fetch, jp_ro
 async def test_a_cookie_authenticated_read_needs_no_xsrf_token(jp_fetch, two_versions):
     cookie = await login_cookie(jp_fetch)
 
-    body = await ok(jp_fetch, "GET", "versions", params={"path": NOTEBOOK},
-                    headers={"Authorization": "", "Cookie": cookie})
+    body = await ok(
+        jp_fetch, "GET", "versions", params={"path": NOTEBOOK}, headers={"Authorization": "", "Cookie": cookie}
+    )
 
     assert body["total"] == 2
 
 
 # -- paths ---------------------------------------------------------------------------------
 
-BAD_PATHS = ["../outside.ipynb", "experiments/../../outside.ipynb", "/etc/passwd", "C:\\\\secret.ipynb",
-             ".jupyter_mv/mv.db", "experiments/\x00.ipynb"]
+BAD_PATHS = [
+    "../outside.ipynb",
+    "experiments/../../outside.ipynb",
+    "/etc/passwd",
+    "C:\\\\secret.ipynb",
+    ".jupyter_mv/mv.db",
+    "experiments/\x00.ipynb",
+]
 
 
 def with_path(params: dict[str, str], body: dict[str, Any] | None, key: str, value: str):
@@ -149,14 +170,17 @@ def with_path(params: dict[str, str], body: dict[str, Any] | None, key: str, val
 #: NUL byte is tried in bodies only.
 PATH_CASES = [
     pytest.param(*endpoint[1:], bad, id=f"{endpoint[1]} {endpoint[0]} {bad!r}")
-    for endpoint in ENDPOINTS if endpoint[0] != "/tasks/{task_id}"
-    for bad in BAD_PATHS if endpoint[4] is not None or "\x00" not in bad
+    for endpoint in ENDPOINTS
+    if endpoint[0] != "/tasks/{task_id}"
+    for bad in BAD_PATHS
+    if endpoint[4] is not None or "\x00" not in bad
 ]
 
 
 @pytest.mark.parametrize(("method", "parts", "params", "body", "bad"), PATH_CASES)
-async def test_paths_outside_the_root_or_into_the_store_are_400(jp_fetch, jp_root_dir, two_versions, origin, method,
-                                                                parts, params, body, bad):
+async def test_paths_outside_the_root_or_into_the_store_are_400(
+    jp_fetch, jp_root_dir, two_versions, origin, method, parts, params, body, bad
+):
     params, body = with_path(params, body, "path", bad)
 
     status, answer = await call(jp_fetch, method, *parts, params=params, body=body)
@@ -210,8 +234,9 @@ MALFORMED = [b"{not json", b"[1, 2]", b"", b'"text"', b'{"path": 5}', b'{"messag
 
 @pytest.mark.parametrize("raw", MALFORMED)
 @pytest.mark.parametrize(("route", "method", "parts", "params", "body"), POSTS, ids=POST_IDS)
-async def test_a_malformed_body_is_400(jp_fetch, jp_root_dir, two_versions, origin, route, method, parts, params,
-                                       body, raw):
+async def test_a_malformed_body_is_400(
+    jp_fetch, jp_root_dir, two_versions, origin, route, method, parts, params, body, raw
+):
     before = store_state(jp_root_dir)
 
     status, answer = await call(jp_fetch, method, *parts, raw=raw)
@@ -221,27 +246,31 @@ async def test_a_malformed_body_is_400(jp_fetch, jp_root_dir, two_versions, orig
     assert store_state(jp_root_dir) == before
 
 
-@pytest.mark.parametrize(("parts", "body"), [
-    (("snapshot",), {"path": NOTEBOOK, "message": 5}),
-    (("snapshot",), {"path": NOTEBOOK, "wait": "yes"}),
-    (("snapshot",), {"path": NOTEBOOK, "files": "data.csv"}),
-    (("snapshot",), {"path": NOTEBOOK, "content": {"cells": "none"}}),
-    (("snapshot",), {"path": NOTEBOOK, "message": "m" * 10_001}),
-    (("restore",), {"path": NOTEBOOK, "ref": "v1", "files": 1}),
-    (("restore",), {"path": NOTEBOOK, "ref": ["v1"]}),
-    (("restore",), {"path": NOTEBOOK, "ref": "v1", "to": "experiments/copy.txt", "wait": True}),
-    (("tags",), {"path": NOTEBOOK, "ref": "v1"}),
-    (("aliases",), {"path": NOTEBOOK, "name": "x"}),
-    (("remotes",), {"path": NOTEBOOK, "name": "backup"}),
-    (("remotes",), {"path": NOTEBOOK, "name": "backup", "url": 5}),
-    (("remotes",), {"path": NOTEBOOK, "name": ["backup"], "url": "file:///tmp/x"}),
-    (("push",), {"path": NOTEBOOK, "remote": 5}),
-    (("push",), {"path": NOTEBOOK, "refs": "v1"}),
-    (("push",), {"path": NOTEBOOK, "force": "yes"}),
-    (("pull",), {"path": NOTEBOOK, "notebooks": NOTEBOOK}),
-    (("pull",), {"path": NOTEBOOK, "all": 1}),
-    (("pull",), {"path": NOTEBOOK, "notebooks": ["../outside.ipynb"]}),
-], ids=lambda v: json.dumps(v)[:60] if isinstance(v, dict) else "/".join(v))
+@pytest.mark.parametrize(
+    ("parts", "body"),
+    [
+        (("snapshot",), {"path": NOTEBOOK, "message": 5}),
+        (("snapshot",), {"path": NOTEBOOK, "wait": "yes"}),
+        (("snapshot",), {"path": NOTEBOOK, "files": "data.csv"}),
+        (("snapshot",), {"path": NOTEBOOK, "content": {"cells": "none"}}),
+        (("snapshot",), {"path": NOTEBOOK, "message": "m" * 10_001}),
+        (("restore",), {"path": NOTEBOOK, "ref": "v1", "files": 1}),
+        (("restore",), {"path": NOTEBOOK, "ref": ["v1"]}),
+        (("restore",), {"path": NOTEBOOK, "ref": "v1", "to": "experiments/copy.txt", "wait": True}),
+        (("tags",), {"path": NOTEBOOK, "ref": "v1"}),
+        (("aliases",), {"path": NOTEBOOK, "name": "x"}),
+        (("remotes",), {"path": NOTEBOOK, "name": "backup"}),
+        (("remotes",), {"path": NOTEBOOK, "name": "backup", "url": 5}),
+        (("remotes",), {"path": NOTEBOOK, "name": ["backup"], "url": "file:///tmp/x"}),
+        (("push",), {"path": NOTEBOOK, "remote": 5}),
+        (("push",), {"path": NOTEBOOK, "refs": "v1"}),
+        (("push",), {"path": NOTEBOOK, "force": "yes"}),
+        (("pull",), {"path": NOTEBOOK, "notebooks": NOTEBOOK}),
+        (("pull",), {"path": NOTEBOOK, "all": 1}),
+        (("pull",), {"path": NOTEBOOK, "notebooks": ["../outside.ipynb"]}),
+    ],
+    ids=lambda v: json.dumps(v)[:60] if isinstance(v, dict) else "/".join(v),
+)
 async def test_fields_of_the_wrong_type_are_400(jp_fetch, two_versions, origin, parts, body):
     status, answer = await call(jp_fetch, "POST", *parts, body=body)
 
@@ -279,18 +308,25 @@ class TestWithHiddenFilesAllowed:
 
     @pytest.fixture
     def jp_server_config(self) -> Config:
-        return Config({"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}},
-                       "ContentsManager": {"allow_hidden": True}})
+        return Config(
+            {"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}}, "ContentsManager": {"allow_hidden": True}}
+        )
 
     @pytest.mark.parametrize(("method", "url"), STORE_URLS, ids=[f"{m} {u}" for m, u in STORE_URLS])
-    async def test_the_store_is_never_served(self, http_server_client, jp_base_url, jp_auth_header, jp_root_dir,
-                                             two_versions, method, url):
+    async def test_the_store_is_never_served(
+        self, http_server_client, jp_base_url, jp_auth_header, jp_root_dir, two_versions, method, url
+    ):
         mv_db = (jp_root_dir / ".jupyter_mv" / "mv.db").read_bytes()
         body = json.dumps({"type": "file", "format": "text", "content": "x"}) if method == "PUT" else None
         try:
             response = await http_server_client.fetch(
-                jp_base_url + url, method=method, body=body, headers=jp_auth_header, raise_error=False,
-                allow_nonstandard_methods=True)
+                jp_base_url + url,
+                method=method,
+                body=body,
+                headers=jp_auth_header,
+                raise_error=False,
+                allow_nonstandard_methods=True,
+            )
             status = response.code
         except HTTPClientError as error:
             status = error.code
@@ -299,8 +335,9 @@ class TestWithHiddenFilesAllowed:
         assert not (jp_root_dir / ".jupyter_mv" / "evil.txt").exists()
         assert (jp_root_dir / ".jupyter_mv" / "mv.db").read_bytes()[:16] == mv_db[:16]
 
-    async def test_other_hidden_files_are_still_served(self, http_server_client, jp_base_url, jp_auth_header,
-                                                       jp_root_dir, two_versions):
+    async def test_other_hidden_files_are_still_served(
+        self, http_server_client, jp_base_url, jp_auth_header, jp_root_dir, two_versions
+    ):
         (jp_root_dir / ".notes").mkdir()
         (jp_root_dir / ".notes" / "todo.txt").write_text("served")
 
@@ -321,11 +358,16 @@ class TestAStoreWithoutADot:
 
     @pytest.fixture
     def jp_server_config(self, jp_root_dir) -> Config:
-        return Config({"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}},
-                       "JupyterMV": {"store_dir": str(jp_root_dir / "versions-store")}})
+        return Config(
+            {
+                "ServerApp": {"jpserver_extensions": {"jupyter_mv": True}},
+                "JupyterMV": {"store_dir": str(jp_root_dir / "versions-store")},
+            }
+        )
 
-    async def test_its_files_are_not_served(self, http_server_client, jp_base_url, jp_auth_header, jp_root_dir,
-                                            monkeypatch):
+    async def test_its_files_are_not_served(
+        self, http_server_client, jp_base_url, jp_auth_header, jp_root_dir, monkeypatch
+    ):
         from ..helpers import write_notebook
 
         notebook = write_notebook(jp_root_dir / "nb.ipynb", ["x = 1"])
@@ -337,6 +379,7 @@ class TestAStoreWithoutADot:
         for url in ("files/versions-store/mv.db", "api/contents/versions-store/mv.db", "api/contents/versions-store"):
             response = await http_server_client.fetch(jp_base_url + url, headers=jp_auth_header, raise_error=False)
             assert response.code == 404, url
-        listed = await http_server_client.fetch(jp_base_url + "jupyter-mv/api/versions?path=nb.ipynb",
-                                                headers=jp_auth_header)
+        listed = await http_server_client.fetch(
+            jp_base_url + "jupyter-mv/api/versions?path=nb.ipynb", headers=jp_auth_header
+        )
         assert json.loads(listed.body)["total"] == 1

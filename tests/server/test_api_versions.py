@@ -169,8 +169,9 @@ async def test_a_symlink_leading_outside_the_root_is_400(jp_fetch, jp_root_dir, 
     assert "secret" not in json.dumps(body.get("versions", []))
 
 
-@pytest.mark.parametrize(("params", "word"), [({"limit": "ten"}, "limit"), ({"limit": "0"}, "limit"),
-                                              ({"offset": "-1"}, "offset")])
+@pytest.mark.parametrize(
+    ("params", "word"), [({"limit": "ten"}, "limit"), ({"limit": "0"}, "limit"), ({"offset": "-1"}, "offset")]
+)
 async def test_bad_paging_is_400(jp_fetch, two_versions, params, word):
     status, body = await get_error(jp_fetch, "versions", path=NOTEBOOK, **params)
 

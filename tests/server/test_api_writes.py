@@ -44,8 +44,10 @@ async def test_a_snapshot_holds_the_files_named_and_the_content_sent(jp_fetch, j
 
     version = result["version"]
     assert version["name"] == "v3"
-    assert {(f["path"], f["role"]) for f in version["files"]} == {(NOTEBOOK, "notebook"),
-                                                                  ("experiments/data.csv", "tracked")}
+    assert {(f["path"], f["role"]) for f in version["files"]} == {
+        (NOTEBOOK, "notebook"),
+        ("experiments/data.csv", "tracked"),
+    }
     # The content was saved through the contents manager before the snapshot.
     on_disk = json.loads((jp_root_dir / NOTEBOOK).read_text())
     assert "".join(on_disk["cells"][0]["source"]) == "x = 'as the browser holds it'"
@@ -55,8 +57,9 @@ async def test_a_snapshot_holds_the_files_named_and_the_content_sent(jp_fetch, j
 
 
 async def test_snapshot_with_wait_answers_with_the_version(jp_fetch, two_versions):
-    body = await ok(jp_fetch, "POST", "snapshot", body={"path": NOTEBOOK, "message": "waited", "wait": True},
-                    expect=201)
+    body = await ok(
+        jp_fetch, "POST", "snapshot", body={"path": NOTEBOOK, "message": "waited", "wait": True}, expect=201
+    )
 
     assert body["version"]["name"] == "v3" and body["version"]["message"] == "waited"
     assert body["warnings"] == []
@@ -88,8 +91,9 @@ async def test_a_tag_names_a_version_once(jp_fetch, two_versions):
 
 async def test_an_alias_moves(jp_fetch, jp_root_dir, two_versions):
     await ok(jp_fetch, "POST", "aliases", body={"path": NOTEBOOK, "ref": "v2", "name": "production"})
-    moved = await ok(jp_fetch, "POST", "aliases", body={"path": NOTEBOOK, "ref": "v1", "name": "production"},
-                     expect=200)
+    moved = await ok(
+        jp_fetch, "POST", "aliases", body={"path": NOTEBOOK, "ref": "v1", "name": "production"}, expect=200
+    )
 
     assert moved["name"] == "v1" and moved["aliases"] == ["production"]
     with Store.open(jp_root_dir) as store:
@@ -202,8 +206,11 @@ async def test_saves_are_light_versions_folded_after_their_version(jp_fetch, jp_
     write_notebook(notebook, ["x = 1", "y = x + 1", "z = 'another save'"])
     second = await ok(jp_fetch, "POST", "saves", body={"path": NOTEBOOK, "retention_days": None}, expect=201)
 
-    assert (first["version"]["name"], first["version"]["kind"], [f["role"] for f in first["version"]["files"]]) \
-        == ("v2.1", "light", ["notebook"])
+    assert (first["version"]["name"], first["version"]["kind"], [f["role"] for f in first["version"]["files"]]) == (
+        "v2.1",
+        "light",
+        ["notebook"],
+    )
     assert second["version"]["name"] == "v2.2"
     listed = await ok(jp_fetch, "GET", "versions", params={"path": NOTEBOOK})
     assert [v["name"] for v in listed["versions"]] == ["v2", "v1"]
@@ -252,7 +259,6 @@ async def test_tasks_are_readable_by_id_only(jp_fetch, two_versions):
     assert scoped["id"] == task["id"]
     assert (await call(jp_fetch, "GET", "tasks", task["id"], params={"path": "other.ipynb"}))[0] == 404
     assert (await call(jp_fetch, "GET", "tasks", task["id"], params={"path": "../x.ipynb"}))[0] == 400
-
 
 
 # -- provenance report ---------------------------------------------------------------------

@@ -104,8 +104,11 @@ def test_the_server_reports_no_endpoint_without_authentication(jp_configurable_s
     with warnings.catch_warnings(record=True) as records:
         warnings.simplefilter("always")
         app = jp_configurable_serverapp(config=config)
-    problems = [str(r.message) for r in records if issubclass(r.category, JupyterServerAuthWarning)
-                and "jupyter-mv" in str(r.message)]
+    problems = [
+        str(r.message)
+        for r in records
+        if issubclass(r.category, JupyterServerAuthWarning) and "jupyter-mv" in str(r.message)
+    ]
     assert problems == []
     assert "jupyter_mv" in app.extension_manager.extensions
 
@@ -115,8 +118,9 @@ async def test_requests_without_a_token_are_403(jp_fetch, two_versions, parts):
     """The server allows unauthenticated access here (see conftest), so the 403 comes
     from the handlers' own decorators."""
     with pytest.raises(HTTPClientError) as caught:
-        await jp_fetch("jupyter-mv", "api", *parts, params={"path": "experiments/train.ipynb"},
-                       headers={"Authorization": ""})
+        await jp_fetch(
+            "jupyter-mv", "api", *parts, params={"path": "experiments/train.ipynb"}, headers={"Authorization": ""}
+        )
 
     assert caught.value.code == 403
     body = json.loads(caught.value.response.body)

@@ -18,8 +18,12 @@ from ..helpers import write_notebook
 
 @pytest.fixture
 def jp_server_config(jp_root_dir: Path) -> Config:
-    return Config({"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}},
-                   "JupyterMV": {"store_dir": str(jp_root_dir / "versions-store")}})
+    return Config(
+        {
+            "ServerApp": {"jpserver_extensions": {"jupyter_mv": True}},
+            "JupyterMV": {"store_dir": str(jp_root_dir / "versions-store")},
+        }
+    )
 
 
 @pytest.fixture
@@ -39,11 +43,15 @@ async def fetch(client, base_url: str, headers: dict, url: str):
     return await client.fetch(base_url + url, headers=headers, raise_error=False)
 
 
-async def test_only_the_configured_store_is_hidden(http_server_client, jp_fetch, jp_base_url, jp_auth_header,
-                                                   project):
-    for url in ("files/nb.ipynb", "api/contents/nb.ipynb", "files/versions-store-notes.txt",
-                "api/contents/versions-store-notes.txt", "files/versions-store-old/readme.txt",
-                "api/contents/versions-store-old"):
+async def test_only_the_configured_store_is_hidden(http_server_client, jp_fetch, jp_base_url, jp_auth_header, project):
+    for url in (
+        "files/nb.ipynb",
+        "api/contents/nb.ipynb",
+        "files/versions-store-notes.txt",
+        "api/contents/versions-store-notes.txt",
+        "files/versions-store-old/readme.txt",
+        "api/contents/versions-store-old",
+    ):
         response = await fetch(http_server_client, jp_base_url, jp_auth_header, url)
         assert response.code == 200, url
     for url in ("files/versions-store/mv.db", "api/contents/versions-store", "api/contents/versions-store/mv.db"):
@@ -66,16 +74,19 @@ async def test_a_symlink_into_the_store_is_blocked(http_server_client, jp_base_u
     assert response.code == 200
 
 
-async def test_the_contents_manager_itself_refuses_store_paths_however_it_is_called(
-        jp_serverapp, project, jp_root_dir):
+async def test_the_contents_manager_itself_refuses_store_paths_however_it_is_called(jp_serverapp, project, jp_root_dir):
     """Behind the routes, the server's own contents manager (which other extensions and
     handlers call directly, with positional or keyword arguments) refuses store paths."""
     from tornado.web import HTTPError
 
     manager = jp_serverapp.contents_manager
     assert (await _maybe(manager.get("nb.ipynb", content=False)))["name"] == "nb.ipynb"
-    for call in (lambda: manager.get("versions-store/mv.db"), lambda: manager.get(path="versions-store/mv.db"),
-                 lambda: manager.get("versions-store", False), lambda: manager.delete_file("versions-store/mv.db")):
+    for call in (
+        lambda: manager.get("versions-store/mv.db"),
+        lambda: manager.get(path="versions-store/mv.db"),
+        lambda: manager.get("versions-store", False),
+        lambda: manager.delete_file("versions-store/mv.db"),
+    ):
         with pytest.raises(HTTPError) as raised:
             await _maybe(call())
         assert raised.value.status_code == 404
@@ -99,8 +110,9 @@ async def test_listings_keep_the_servers_own_hidden_names_hidden(jp_fetch, proje
 class TestWithHiddenFilesAllowed:
     @pytest.fixture
     def jp_server_config(self) -> Config:
-        return Config({"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}},
-                       "ContentsManager": {"allow_hidden": True}})
+        return Config(
+            {"ServerApp": {"jpserver_extensions": {"jupyter_mv": True}}, "ContentsManager": {"allow_hidden": True}}
+        )
 
     async def test_the_dot_store_is_left_out_of_listings_and_other_hidden_files_are_not(self, jp_fetch, jp_root_dir):
         write_notebook(jp_root_dir / "nb.ipynb", ["x = 1"])

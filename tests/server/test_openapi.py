@@ -27,11 +27,18 @@ def check(name: str, instance: Any) -> None:
 
 
 def test_every_route_is_described_with_the_verbs_it_implements():
-    implemented = {path: {verb for verb in ("get", "post", "put", "patch", "delete")
-                          if getattr(handler, verb).__module__.startswith("jupyter_mv.")}
-                   for path, handler in ROUTES}
-    described = {path: {verb for verb in item if verb in ("get", "post", "put", "patch", "delete")}
-                 for path, item in SPEC["paths"].items()}
+    implemented = {
+        path: {
+            verb
+            for verb in ("get", "post", "put", "patch", "delete")
+            if getattr(handler, verb).__module__.startswith("jupyter_mv.")
+        }
+        for path, handler in ROUTES
+    }
+    described = {
+        path: {verb for verb in item if verb in ("get", "post", "put", "patch", "delete")}
+        for path, item in SPEC["paths"].items()
+    }
 
     assert described == implemented
 

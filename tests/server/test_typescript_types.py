@@ -20,8 +20,11 @@ REPO = Path(__file__).resolve().parents[2]
 LABEXTENSION = REPO / "labextension"
 PACKAGE = Path(jupyter_mv.__file__).parent
 
-_INTERFACE = re.compile(r"/\*\*(?P<doc>(?:(?!\*/).)*?)@(?P<kind>schema|openapi) (?P<name>\w+)(?:(?!\*/).)*\*/\s*"
-                        r"export interface (?P<interface>\w+)(?:<[^>]*>)? \{", re.S)
+_INTERFACE = re.compile(
+    r"/\*\*(?P<doc>(?:(?!\*/).)*?)@(?P<kind>schema|openapi) (?P<name>\w+)(?:(?!\*/).)*\*/\s*"
+    r"export interface (?P<interface>\w+)(?:<[^>]*>)? \{",
+    re.S,
+)
 
 
 def interfaces(source: str) -> dict[tuple[str, str], tuple[str, dict[str, bool]]]:
@@ -51,8 +54,10 @@ def schema_properties(schema: dict) -> dict[str, bool]:
 
 DIFF_SCHEMA = json.loads((PACKAGE / "schemas" / "diff.schema.json").read_text())
 OPENAPI = yaml.safe_load((PACKAGE / "server" / "openapi.yaml").read_text())
-TYPES = {**interfaces((LABEXTENSION / "diff-types.ts").read_text()),
-         **interfaces((LABEXTENSION / "types.ts").read_text())}
+TYPES = {
+    **interfaces((LABEXTENSION / "diff-types.ts").read_text()),
+    **interfaces((LABEXTENSION / "types.ts").read_text()),
+}
 
 
 def test_the_types_name_their_schemas():
@@ -60,8 +65,16 @@ def test_the_types_name_their_schemas():
     openapi = {name for kind, name in TYPES if kind == "openapi"}
     objects = {name for name, d in DIFF_SCHEMA["$defs"].items() if d.get("type") == "object"}
     assert diff == objects | {"root"}, "every object of the diff schema has its TypeScript interface"
-    assert {"Version", "FileEntry", "VersionList", "Task", "Error", "SnapshotResult", "RestoreResult",
-            "SaveResult"} <= openapi
+    assert {
+        "Version",
+        "FileEntry",
+        "VersionList",
+        "Task",
+        "Error",
+        "SnapshotResult",
+        "RestoreResult",
+        "SaveResult",
+    } <= openapi
 
 
 @pytest.mark.parametrize("key", sorted(TYPES), ids=lambda k: f"{k[0]}:{k[1]}")

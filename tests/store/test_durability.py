@@ -48,6 +48,7 @@ class SyscallLog:
                 real(src, dst, *args, **kwargs)
                 with self._lock:
                     self.calls.append(Call("rename", Path(os.path.abspath(dst)), Path(os.path.abspath(src))))
+
             return move
 
         def unlink(path, *args, **kwargs):
@@ -82,7 +83,7 @@ def assert_durable_moves(log: SyscallLog, store: Store, expected: set[Path]) -> 
         assert before, f"{move.path.name} was moved into packs/ without an fsync of its bytes first: {log.calls}"
         assert before[-1].size == sizes[move.path.resolve()], "the fsync came before the pack was complete"
         folder = move.path.parent.resolve()
-        after = [c for c in log.calls[i + 1:] if c.name == "fsync" and c.path.resolve() == folder]
+        after = [c for c in log.calls[i + 1 :] if c.name == "fsync" and c.path.resolve() == folder]
         assert after, f"the folder of {move.path.name} was not fsynced after the rename: {log.calls}"
 
 
@@ -128,8 +129,11 @@ def test_a_repack_by_gc_is_durable_before_the_old_pack_goes(store: Store, projec
     assert len(rewritten) == 1 and dropped
     assert_durable_moves(syscalls, store, rewritten)
     # The old pack goes only once the new one is durable under its final name.
-    durable_at = max(i for i, c in enumerate(syscalls.calls)
-                     if c.name == "fsync" and c.path.resolve() == next(iter(rewritten)).parent)
+    durable_at = max(
+        i
+        for i, c in enumerate(syscalls.calls)
+        if c.name == "fsync" and c.path.resolve() == next(iter(rewritten)).parent
+    )
     unlinked = {c.path.resolve(): i for i, c in enumerate(syscalls.calls) if c.name == "unlink"}
     assert dropped <= set(unlinked), syscalls.calls
     assert all(unlinked[p] > durable_at for p in dropped), syscalls.calls

@@ -49,14 +49,17 @@ def test_aliases_move_and_keep_their_history(store: Store) -> None:
     assert registry.get_model(store, "churn@production").number == 1
 
 
-@pytest.mark.parametrize(("ref", "error", "message"), [
-    ("", InvalidInput, "a model is required"),
-    ("churn:x", InvalidInput, "cannot read model"),
-    ("churn@v3", InvalidInput, "would read as a version number"),
-    ("nope", NotFound, "no model named nope"),
-    ("churn:9", NotFound, "model churn has no version 9"),
-    ("churn@staging", NotFound, "model churn has no alias staging"),
-])
+@pytest.mark.parametrize(
+    ("ref", "error", "message"),
+    [
+        ("", InvalidInput, "a model is required"),
+        ("churn:x", InvalidInput, "cannot read model"),
+        ("churn@v3", InvalidInput, "would read as a version number"),
+        ("nope", NotFound, "no model named nope"),
+        ("churn:9", NotFound, "model churn has no version 9"),
+        ("churn@staging", NotFound, "model churn has no alias staging"),
+    ],
+)
 def test_bad_refs_get_a_clear_error(store: Store, ref: str, error: type, message: str) -> None:
     registry.save_object(store, "churn", 1)
     with pytest.raises(error, match=message):
@@ -115,8 +118,7 @@ def test_concurrent_savers_get_gap_free_numbers(store: Store, project: Path) -> 
         "s = Store.open('.')\n"
         "for i in range(5): r.save_object(s, 'churn', {'writer': sys.argv[1], 'i': i})\n"
     )
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(n)], cwd=project, env=package_env())
-             for n in range(3)]
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(n)], cwd=project, env=package_env()) for n in range(3)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
     assert sorted(m.number for m in registry.list_models(store, "churn")) == list(range(1, 16))
 

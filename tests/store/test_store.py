@@ -47,7 +47,9 @@ def test_init_creates_a_wal_database_with_a_format_version(project: Path) -> Non
     store = Store.init(project)
     assert (project / ".jupyter_mv" / "mv.db").is_file()
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("SELECT value FROM meta WHERE key='format_version'").fetchone()[0] == str(schema.FORMAT_VERSION)
+    assert store.db.execute("SELECT value FROM meta WHERE key='format_version'").fetchone()[0] == str(
+        schema.FORMAT_VERSION
+    )
     assert [r[0] for r in store.db.execute("SELECT id FROM migrations")] == [m[0] for m in schema.MIGRATIONS]
     assert Store.init(project).dir == store.dir  # idempotent
 
@@ -197,8 +199,12 @@ def test_inputs_outputs_and_hash_only_files_keep_their_roles(store: Store, noteb
     (project / "huge.bin").write_bytes(os.urandom(100_000))
     v = store.snapshot(notebook, inputs=["in.csv"], outputs=["model.pkl"], hash_only=["huge.bin"])
     roles = {f.path: (f.role, f.stored) for f in v.files}
-    assert roles == {"train.ipynb": ("notebook", True), "in.csv": ("input", True),
-                     "model.pkl": ("output", True), "huge.bin": ("input", False)}
+    assert roles == {
+        "train.ipynb": ("notebook", True),
+        "in.csv": ("input", True),
+        "model.pkl": ("output", True),
+        "huge.bin": ("input", False),
+    }
     assert v.file("huge.bin").hash == b3(project / "huge.bin")
     with pytest.raises(NotFound, match="hash only"):
         store.restore(v, ["huge.bin"])
@@ -268,8 +274,10 @@ def test_aliases_move_and_keep_their_history(store: Store, notebook: Path) -> No
         store.tag("v1", "production")
 
 
-@pytest.mark.parametrize("name", ["x" * 10_000, "a'; DROP TABLE tags; --", 'say "hi"', "v3", "latest", "", "a b",
-                                  "deadbeef", "-flag", "new\nline"])
+@pytest.mark.parametrize(
+    "name",
+    ["x" * 10_000, "a'; DROP TABLE tags; --", 'say "hi"', "v3", "latest", "", "a b", "deadbeef", "-flag", "new\nline"],
+)
 def test_bad_tag_names_are_refused_and_change_nothing(store: Store, notebook: Path, name: str) -> None:
     store.snapshot(notebook)
     before = store_state(store)
@@ -303,8 +311,9 @@ def test_restoring_what_is_already_there_writes_nothing(store: Store, notebook: 
     assert store.count() == 1
 
 
-def test_restore_to_another_folder_leaves_the_project_alone(store: Store, notebook: Path, project: Path,
-                                                            tmp_path: Path) -> None:
+def test_restore_to_another_folder_leaves_the_project_alone(
+    store: Store, notebook: Path, project: Path, tmp_path: Path
+) -> None:
     v1 = store.snapshot(notebook)
     write_notebook(notebook, ["changed"])
     changed = notebook.read_bytes()
@@ -325,8 +334,8 @@ def test_restore_to_another_folder_leaves_the_project_alone(store: Store, notebo
 
 def _flip_byte_in_a_chunk(store: Store) -> str:
     pack, offset, length = store.db.execute(
-        "SELECT p.name, c.offset, c.length FROM chunks c JOIN packs p ON p.id = c.pack "
-        "ORDER BY c.length DESC LIMIT 1").fetchone()
+        "SELECT p.name, c.offset, c.length FROM chunks c JOIN packs p ON p.id = c.pack ORDER BY c.length DESC LIMIT 1"
+    ).fetchone()
     path = pack_path(store.dir, pack)
     raw = bytearray(path.read_bytes())
     raw[offset + length // 2] ^= 0xFF
@@ -334,8 +343,9 @@ def _flip_byte_in_a_chunk(store: Store) -> str:
     return pack
 
 
-def test_verify_names_the_damaged_chunk_and_the_versions_it_touches(store: Store, notebook: Path,
-                                                                    project: Path) -> None:
+def test_verify_names_the_damaged_chunk_and_the_versions_it_touches(
+    store: Store, notebook: Path, project: Path
+) -> None:
     (project / "model.bin").write_bytes(os.urandom(500_000))
     v1 = store.snapshot(notebook, ["model.bin"])
     assert store.verify().ok
@@ -347,8 +357,7 @@ def test_verify_names_the_damaged_chunk_and_the_versions_it_touches(store: Store
     assert report.affected_versions[0]["paths"] == ["model.bin"]
 
 
-def test_restore_refuses_damaged_content_and_leaves_the_file_alone(store: Store, notebook: Path,
-                                                                   project: Path) -> None:
+def test_restore_refuses_damaged_content_and_leaves_the_file_alone(store: Store, notebook: Path, project: Path) -> None:
     model = project / "model.bin"
     model.write_bytes(os.urandom(500_000))
     store.snapshot(notebook, [model])
@@ -419,8 +428,10 @@ def test_concurrent_writers_get_unique_gap_free_numbers(store: Store, notebook: 
         "[s.snapshot('train.ipynb', message=sys.argv[1]) for _ in range(8)]"
     )
     env = package_env()
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(i)], cwd=project, env=env,
-                              stderr=subprocess.PIPE) for i in range(4)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(i)], cwd=project, env=env, stderr=subprocess.PIPE)
+        for i in range(4)
+    ]
     errors = [p.communicate()[1] for p in procs]
     assert all(p.returncode == 0 for p in procs), errors
     numbers = sorted(v.number for v in store.log("train.ipynb"))
@@ -464,9 +475,22 @@ def test_invalid_notebooks_are_refused_and_change_nothing(store: Store, project:
 
 def test_old_notebook_formats_and_odd_names_are_kept_as_they_are(store: Store, project: Path) -> None:
     v3 = project / "old v3 ünï.ipynb"
-    v3.write_text(json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {},
-                              "worksheets": [{"cells": [{"cell_type": "code", "input": "1", "language": "python",
-                                                         "outputs": [], "metadata": {}}]}]}))
+    v3.write_text(
+        json.dumps(
+            {
+                "nbformat": 3,
+                "nbformat_minor": 0,
+                "metadata": {},
+                "worksheets": [
+                    {
+                        "cells": [
+                            {"cell_type": "code", "input": "1", "language": "python", "outputs": [], "metadata": {}}
+                        ]
+                    }
+                ],
+            }
+        )
+    )
     version = store.snapshot(v3)
     assert version.notebook == "old v3 ünï.ipynb"
     assert store.read_file(version, version.notebook) == v3.read_bytes()
@@ -476,8 +500,9 @@ def test_old_notebook_formats_and_odd_names_are_kept_as_they_are(store: Store, p
     assert store.read_file(v, "empty.txt") == b""
 
 
-def test_secret_environment_values_never_reach_the_store(store: Store, notebook: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_environment_values_never_reach_the_store(
+    store: Store, notebook: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     secret = "s3cr3t-value-for-the-test-81723"
     monkeypatch.setenv("MY_API_TOKEN", secret)
     monkeypatch.setenv("DB_PASSWORD", secret + "2")

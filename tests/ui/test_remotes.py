@@ -63,8 +63,10 @@ def add_remote(page, name: str, url: str) -> None:
 
 def badge_states(page) -> list[tuple[str, str]]:
     """(kind, tooltip) of each version's remote badge, newest first."""
-    return [("pushed" if "jp-mod-pushed" in (b.get_attribute("class") or "") else "local", b.get_attribute("title"))
-            for b in page.locator(BADGES).all()]
+    return [
+        ("pushed" if "jp-mod-pushed" in (b.get_attribute("class") or "") else "local", b.get_attribute("title"))
+        for b in page.locator(BADGES).all()
+    ]
 
 
 def test_add_a_folder_remote_push_and_see_the_badges_turn_pushed(page, lab, places):

@@ -71,8 +71,7 @@ def run_in_cell(page, index: int, code: str) -> None:
     expect(output.first).to_contain_text(code.split("'")[1], timeout=90_000)
 
 
-def snapshot_with_an_unsaved_edit(page, project: Path, tmp_path: Path, notebook: str, edit: str,
-                                  message: str) -> None:
+def snapshot_with_an_unsaved_edit(page, project: Path, tmp_path: Path, notebook: str, edit: str, message: str) -> None:
     """Edit cell 1 without saving, run `%mv snapshot -m MESSAGE` in cell 2; the version
     holds the edit and the sidebar lists it without a manual refresh."""
     from playwright.sync_api import expect
@@ -123,8 +122,7 @@ def test_after_a_kernel_restart_the_front_end_still_saves_first(page, lab, proje
     page.locator(".jp-Dialog .jp-mod-accept").click()
     expect(page.locator(".jp-Dialog")).to_have_count(0)
     run_in_cell(page, 0, "print('restarted')")  # in the restarted kernel, which then knows this front end
-    snapshot_with_an_unsaved_edit(page, project, tmp_path, "work.ipynb", "restarted = 2  # unsaved",
-                                  "after-restart")
+    snapshot_with_an_unsaved_edit(page, project, tmp_path, "work.ipynb", "restarted = 2  # unsaved", "after-restart")
 
 
 def test_loaded_by_hand_the_kernel_finds_the_front_end(page, lab, project, tmp_path):
@@ -182,7 +180,7 @@ def test_a_notebook_left_is_not_waited_for(page, lab, state, project, notebook):
 
         if notebook == "closed.ipynb":  # close its tab; the kernel keeps running
             page.keyboard.press("Control+s")  # saved: closing asks nothing
-            expect(page.locator(f'{DOCUMENT_TAB}.jp-mod-dirty')).to_have_count(0)
+            expect(page.locator(f"{DOCUMENT_TAB}.jp-mod-dirty")).to_have_count(0)
             page.locator(f'{DOCUMENT_TAB}.jp-mod-current[title*="{notebook}"] .lm-TabBar-tabCloseIcon').click()
             expect(page.locator(f'{DOCUMENT_TAB}[title*="{notebook}"]')).to_have_count(0)
             deadline = time.monotonic() + 30

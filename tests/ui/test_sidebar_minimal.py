@@ -125,9 +125,7 @@ def test_saving_and_the_refresh_button_fetch_new_versions(page, lab, lab_root):
     page.locator(NOTEBOOK).click()
     page.keyboard.press("Control+s")
     expect(page.locator(ITEMS)).to_have_count(2)
-    expect(page.locator(ITEMS).nth(0).locator(".jp-mv-VersionItem-message")).to_have_text(
-        "made while the lab was open"
-    )
+    expect(page.locator(ITEMS).nth(0).locator(".jp-mv-VersionItem-message")).to_have_text("made while the lab was open")
 
     with Store.open(lab_root) as store:
         store.snapshot(notebook, message="picked up by refresh")

@@ -48,8 +48,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(EXAMPLES / "data", root / "data")
     nb = nbformat.read(EXAMPLES / "train.ipynb", as_version=4)
     accuracy = next(i for i, c in enumerate(nb.cells) if "accuracy_score(" in c.source)
-    nb.cells.insert(accuracy + 1, nbformat.v4.new_code_cell(
-        'import jupyter_mv as mv\n\nmv.log_metric("accuracy", accuracy)\nmv.log_params(params)'))
+    nb.cells.insert(
+        accuracy + 1,
+        nbformat.v4.new_code_cell(
+            'import jupyter_mv as mv\n\nmv.log_metric("accuracy", accuracy)\nmv.log_params(params)'
+        ),
+    )
     nbformat.write(nb, root / "train.ipynb")
     scratch = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("note = 'first'")])
     scratch.metadata["kernelspec"] = nb.metadata["kernelspec"]
@@ -229,9 +233,13 @@ def test_the_kernel_side_can_ask_the_front_end_to_save(page, lab, project):
     from playwright.sync_api import expect
 
     open_notebook(page, lab, "scratch.ipynb")
-    replace_cell_text(page, 0, "from comm import create_comm\n"
-                               "create_comm(target_name='jupyter-mv', data={'action': 'save'})\n"
-                               "note = 'unsaved edit'")
+    replace_cell_text(
+        page,
+        0,
+        "from comm import create_comm\n"
+        "create_comm(target_name='jupyter-mv', data={'action': 'save'})\n"
+        "note = 'unsaved edit'",
+    )
     expect(page.locator('.jp-mod-current[title*="scratch.ipynb"].jp-mod-dirty')).to_have_count(1)
     assert "unsaved edit" not in (project / "scratch.ipynb").read_text()
     # A cell run while the kernel is still starting can be dropped: wait until it is idle.
