@@ -89,7 +89,7 @@ sshd:
 
 # pytest runs last, so its summary closes the output. Exit code 5 means it
 # collected no test at all: that is a failure.
-test: $(STAMPS)/install-test browser sshd
+test: $(STAMPS)/install-test browser sshd check
 	@rc=0; CHROMIUM="$(CHROMIUM)" $(PY) -m pytest tests/ || rc=$$?; \
 	if [ $$rc -eq 5 ]; then \
 		echo "make test: FAILED: pytest collected no tests" >&2; exit 1; \

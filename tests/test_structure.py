@@ -154,3 +154,17 @@ def test_the_core_imports_no_face_and_the_store_no_remote() -> None:
             if within(module, ("jupyter_mv.kernel",)) and within(target, ("jupyter_mv.cli",)):
                 wrong.append(f"{module} -> {target}")
     assert wrong == []
+
+
+def test_the_capture_sent_to_other_interpreters_parses_on_python_3_8() -> None:
+    """credentials.py and probe.py run inside a kernelspec's interpreter, which may be old:
+    no syntax newer than 3.8 (a formatter's parenthesised ``with``, a ``match``)."""
+    for name in ("credentials.py", "probe.py"):
+        source = (PACKAGE / "capture" / name).read_text(encoding="utf-8")
+        ast.parse(source, feature_version=(3, 8))
+    try:
+        ast.parse("match x:\n    case 1: pass\n", feature_version=(3, 8))
+    except SyntaxError:
+        pass
+    else:  # the control: feature_version really holds the parser to 3.8
+        raise AssertionError("ast.parse does not refuse 3.10 syntax under feature_version=(3, 8)")
