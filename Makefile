@@ -37,7 +37,7 @@ help:
 	@echo "                benchmarks/compare.png (about 1 h and 50 GB of /tmp a run; BENCH_RUNS=2 runs it twice)"
 	@echo "make stress     the long reliability and security tests (JUPYTER_MV_STRESS=1)"
 	@echo "make mutation   mutation testing (mutmut) of the store, remotes, environment capture and the"
-	@echo "                server's access and guard: a seeded sample, about 30 min on two cores"
+	@echo "                server's access and guard: a seeded sample, about 45 min on two cores"
 	@echo "                (MUTATION_PER_TARGET=N, MUTATION_SEED=N, MUTATION_ARGS=--all); see tests/MUTATION.md"
 	@echo "make clean      remove build output and stamps (keeps $(VENV) and node_modules)"
 	@echo "make distclean  clean, and remove $(VENV) and node_modules"

@@ -5,11 +5,13 @@ pyproject.toml).
 mutmut runs each mutant against only the tests that reach the mutated function (it
 records which tests call which function in one traced run first). All the mutants
 (about 8,000) take many hours, so by default a seeded sample of each target is run
-(about 30 minutes on two cores); ``--all`` runs every one. It prints the score per target
-and per file, and every survivor with its diff; tests/MUTATION.md explains the survivors.
+(about 35 minutes on two cores, plus about 10 for the traced run on a fresh clone);
+``--all`` runs every one. It prints the score per target and per file, and every
+survivor with its diff; tests/MUTATION.md explains the survivors.
 
-    python benchmarks/mutation.py [--per-target 40] [--seed 23] [--jobs 2] [--all]
-    python benchmarks/mutation.py --rerun    # the survivors of the last run again, after new tests
+    python benchmarks/mutation.py [--per-target 20] [--seed 23] [--jobs 2] [--all]
+    python benchmarks/mutation.py --rerun     # the last run's survivors again, after new tests
+    python benchmarks/mutation.py --report    # the last run's report again
 """
 
 from __future__ import annotations
@@ -90,13 +92,17 @@ def run(names: list[str], jobs: int) -> int:
     return subprocess.call(cmd, cwd=ROOT)
 
 
-def report(names: list[str]) -> list[tuple[str, str]]:
+def report(names: list[str], earlier: dict[str, str] | None = None) -> dict[str, str]:
+    """Print the scores and survivors of ``names``; a mutant mutmut holds no result for now
+    (a change of the tests resets its results) keeps its status from ``earlier``."""
     from mutmut.stats import status_by_exit_code
 
     status, source_of = {}, {}
     for source, codes in results().items():
         for name, code in codes.items():
             status[name], source_of[name] = status_by_exit_code[code], source
+            if status[name] == "not checked" and earlier and name in earlier:
+                status[name] = earlier[name]
     by_target: dict[str, Counter] = {t: Counter() for t in TARGETS}
     by_file: dict[str, Counter] = {}
     for name in names:
@@ -126,7 +132,7 @@ def report(names: list[str]) -> list[tuple[str, str]]:
         print(f"- {name} ({what})")
         for d in changed:
             print(f"      {d.strip()[:150]}")
-    return survivors
+    return {n: status[n] for n in names}
 
 
 def main() -> int:
@@ -134,29 +140,35 @@ def main() -> int:
     parser.add_argument(
         "--per-target",
         type=int,
-        default=int(os.environ.get("MUTATION_PER_TARGET", 40)),
-        help="mutants sampled from each target (default 40, or $MUTATION_PER_TARGET)",
+        default=int(os.environ.get("MUTATION_PER_TARGET", 20)),
+        help="mutants sampled from each target (default 20, or $MUTATION_PER_TARGET)",
     )
     parser.add_argument("--seed", type=int, default=int(os.environ.get("MUTATION_SEED", 23)))
     parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTATION_JOBS", 2)))
     parser.add_argument("--all", action="store_true", help="every mutant, not a sample (many hours)")
     parser.add_argument("--rerun", action="store_true", help="the survivors of the last run again")
+    parser.add_argument("--report", action="store_true", help="print the last run's report, run nothing")
     args = parser.parse_args()
     os.chdir(ROOT)
     start = time.monotonic()
-    mutants = generate()
-    if args.rerun:
+    earlier = None
+    if args.rerun or args.report:
         last = json.loads(LAST.read_text())
-        names = last["names"]
-        todo = [n for n, _ in last["survivors"]]
+        names, earlier = last["names"], last["status"]
+        todo = [] if args.report else [n for n, s in earlier.items() if s not in DETECTED]
+        mutants = {}
     else:
+        mutants = generate()
         names = sorted(mutants) if args.all else sample(mutants, args.per_target, args.seed)
         todo = names
-    print(f"{len(mutants)} mutants; running {len(todo)}" + ("" if args.all else f" (seed {args.seed})"), flush=True)
+    print(
+        f"running {len(todo)} of {len(mutants) or 'the'} mutants" + ("" if args.all else f" (seed {args.seed})"),
+        flush=True,
+    )
     if todo:
         run(todo, args.jobs)
-    survivors = report(names)
-    LAST.write_text(json.dumps({"names": names, "survivors": survivors, "seed": args.seed}, indent=1))
+    status = report(names, earlier)
+    LAST.write_text(json.dumps({"names": names, "status": status}, indent=1))
     print(
         f"\n{len(names)} mutants in {time.monotonic() - start:.0f} s; the run is kept in mutants/ "
         "(`mutmut show NAME` shows a mutant, `mutmut browse` all)"
