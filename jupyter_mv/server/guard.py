@@ -45,6 +45,10 @@ _PATH_ARGS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Contents manager questions about a path (its first argument): a store path does not exist.
+_EXISTS = ("file_exists", "dir_exists", "exists")
+
+
 def store_path_check(root_dir: str, store_dir: Callable[[], list[str]]) -> Callable[[Any], bool]:
     """A test of an API path (relative to the root): does it lead into a version store?
 
@@ -78,6 +82,11 @@ def guard_contents_manager(
         if original is None or getattr(original, "_jupyter_mv_guard", False):
             continue
         setattr(contents_manager, name, _guarded(original, arg_names, inside_store))
+    for name in _EXISTS:
+        original = getattr(contents_manager, name, None)
+        if original is None or getattr(original, "_jupyter_mv_guard", False):
+            continue
+        setattr(contents_manager, name, _absent(original, inside_store))
     globs = list(getattr(contents_manager, "hide_globs", []))
     if STORE_DIRNAME not in globs:
         contents_manager.hide_globs = [*globs, STORE_DIRNAME]
@@ -160,3 +169,32 @@ def _guarded(
 
     guarded._jupyter_mv_guard = True  # type: ignore[attr-defined]
     return guarded
+
+
+def _absent(original: Callable[..., Any], inside_store: Callable[[Any], bool]) -> Callable[..., Any]:
+    """``original`` (``file_exists`` and its kin), answering False for a store path, so that
+    no caller learns whether a file in the store exists."""
+    signature = inspect.signature(original)
+
+    def asked(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+        try:
+            bound = signature.bind_partial(*args, **kwargs)
+        except TypeError:
+            return False
+        return bool(inside_store(bound.arguments.get("path")))
+
+    if inspect.iscoroutinefunction(original):
+
+        @functools.wraps(original)
+        async def absent_async(*args: Any, **kwargs: Any) -> Any:
+            return False if asked(args, kwargs) else await original(*args, **kwargs)
+
+        absent_async._jupyter_mv_guard = True  # type: ignore[attr-defined]
+        return absent_async
+
+    @functools.wraps(original)
+    def absent(*args: Any, **kwargs: Any) -> Any:
+        return False if asked(args, kwargs) else original(*args, **kwargs)
+
+    absent._jupyter_mv_guard = True  # type: ignore[attr-defined]
+    return absent

@@ -126,3 +126,19 @@ def test_the_cli_refuses_a_linked_store_path(linked: dict) -> None:
         assert "inside the version store" in proc.stderr
         assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert store_state(linked["store"]) == before
+
+
+async def test_the_contents_manager_says_a_store_path_does_not_exist(jp_serverapp, linked: dict) -> None:
+    """``file_exists`` and its kin answer as for a missing file, however the store is named,
+    while the project's own files still exist."""
+    from jupyter_server.utils import ensure_async
+
+    cm = jp_serverapp.contents_manager
+    for name in [".jupyter_mv/mv.db", "storelink/mv.db", "dblink", "sub/deeper/mv.db"]:
+        assert await ensure_async(cm.file_exists(name)) is False, name
+        assert await ensure_async(cm.exists(name)) is False, name
+    for name in [".jupyter_mv", "storelink", "sub/deeper", "storelink/packs"]:
+        assert await ensure_async(cm.dir_exists(name)) is False, name
+    assert await ensure_async(cm.file_exists(NB)) is True
+    assert await ensure_async(cm.dir_exists("sub")) is True
+    assert await ensure_async(cm.exists(path=NB)) is True
