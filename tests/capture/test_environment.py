@@ -187,6 +187,27 @@ def test_gpus_are_listed_when_nvidia_smi_answers(tmp_path: Path) -> None:
     assert "1× NVIDIA A100-SXM4-40GB" in environment_summary(captured)
 
 
+def test_every_field_of_the_nvidia_smi_answer_is_parsed_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the same parse, called here rather than in a child interpreter, for two GPUs
+    from jupyter_mv.capture import probe
+
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    tool = fake_bin / "nvidia-smi"
+    tool.write_text(
+        "#!/bin/sh\necho 'NVIDIA A100-SXM4-40GB, 535.104.05, 40960 MiB'\necho 'Tesla T4, 470.82.01, 15360 MiB'\n"
+    )
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake_bin}{os.pathsep}{os.environ['PATH']}")
+
+    assert probe._gpu_info() == [
+        {"name": "NVIDIA A100-SXM4-40GB", "driver": "535.104.05", "memory": "40960 MiB"},
+        {"name": "Tesla T4", "driver": "470.82.01", "memory": "15360 MiB"},
+    ]
+
+
 # ---------------------------------------------------------------------------- secrets
 
 

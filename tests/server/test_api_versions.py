@@ -180,6 +180,13 @@ async def test_bad_paging_is_400(jp_fetch, two_versions, params, word):
     assert word in body["message"]
 
 
+async def test_a_negative_offset_is_refused_with_what_an_offset_may_be(jp_fetch, two_versions):
+    status, body = await get_error(jp_fetch, "versions", path=NOTEBOOK, offset="-1")
+
+    assert status == 400
+    assert body["message"] == "offset must be 0 or more"
+
+
 async def test_a_damaged_store_is_a_500_without_internals(jp_fetch, jp_root_dir, two_versions):
     db = jp_root_dir / ".jupyter_mv" / "mv.db"
     for extra in db.parent.glob("mv.db-*"):

@@ -117,3 +117,24 @@ def test_a_store_made_before_save_history_gains_it_on_open(project: Path, notebo
         assert [v.name for v in reopened.log()] == ["v1"]
         assert save(reopened, notebook, "e = 1").name == "v1.1"
         assert reopened.snapshot(notebook).name == "v2"
+
+
+def test_prune_deletes_more_saves_than_one_batch_holds(store: Store, notebook: Path):
+    # deletes go in batches of SQLite parameters; more than 999 saves pruned at once cross them
+    store.snapshot(notebook)
+    for i in range(1_050):
+        write_notebook(notebook, [f"e = {i}"])
+        history.record_save(store, notebook)
+
+    pruned = history.prune(store, notebook, older_than_days=1, now=time.time() + 2 * 86400)
+
+    assert pruned == 1_050
+    assert [v.name for v in store.log(notebook)] == ["v1"]
+    assert store.db.execute("SELECT count(*) FROM versions WHERE kind = 'light'").fetchone()[0] == 0
+    assert (
+        store.db.execute(
+            "SELECT count(*) FROM version_files WHERE version NOT IN (SELECT id FROM versions)"
+        ).fetchone()[0]
+        == 0
+    )
+    assert store.verify().ok

@@ -66,6 +66,34 @@ def test_open_without_a_store_says_how_to_make_one(tmp_path: Path, monkeypatch: 
         Store.open(tmp_path)
 
 
+def test_open_without_a_store_names_the_folder_it_looked_from(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("JUPYTER_MV_STORE", raising=False)
+    with pytest.raises(StoreNotFound) as caught:
+        Store.open(tmp_path / "nb.ipynb")
+    where = (tmp_path / "nb.ipynb").absolute()
+    assert str(caught.value) == f"no jupyter-mv store at or above {where}; run `jupyter mv init` in the project folder"
+
+
+def test_a_write_outside_a_transaction_is_committed_at_once(tmp_path: Path) -> None:
+    # autocommit (isolation_level=None): a write on the connection itself (not through
+    # sqlite_utils, which commits its own) leaves no implicit transaction open
+    project = tmp_path / "p"
+    project.mkdir()
+    store = Store.init(project)
+    db_path = store.dir / "mv.db"
+    store.close()
+    db = schema.connect(db_path)
+    db.conn.execute("CREATE TABLE probe (x INTEGER)")
+    db.conn.execute("INSERT INTO probe VALUES (1)")
+    assert not db.conn.in_transaction
+    other = sqlite3.connect(db_path)
+    try:
+        assert other.execute("SELECT x FROM probe").fetchall() == [(1,)]
+    finally:
+        other.close()
+        db.close()
+
+
 def test_environment_variable_points_at_a_store_elsewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     project = tmp_path / "proj"
     project.mkdir()
