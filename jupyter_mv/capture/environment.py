@@ -68,6 +68,9 @@ from .probe import (
     _is_site_dir,
 )
 
+#: Of the fingerprinted entries, those a reinstall may rewrite in place: their mtime counts.
+_REWRITTEN_IN_PLACE = (".pth", ".egg-link")
+
 __all__ = [
     "SCHEMA",
     "MIN_SECRET_LENGTH",
@@ -184,11 +187,11 @@ def environment_fingerprint(
     directory's ``mtime_ns``. So instead of asking the interpreter (a subprocess, and
     reading every package's metadata), stat what it would read: the executable's real
     path, size and mtime (a new Python build), ``pyvenv.cfg``, every path's
-    ``mtime_ns``, and for site-packages-like folders also each ``*.dist-info``,
-    ``*.egg-info``, ``*.pth`` and ``*.egg-link`` entry's ``mtime_ns`` (catching a
-    rewrite in place), plus ``<prefix>/conda-meta``. Equal keys mean a new capture
+    ``mtime_ns``, and for site-packages-like folders also the names of their
+    ``*.dist-info`` and ``*.egg-info`` entries and each ``*.pth`` and ``*.egg-link``
+    file's ``mtime_ns`` (catching a rewrite in place), plus ``<prefix>/conda-meta``. Equal keys mean a new capture
     would almost surely be equal too, so the store may reuse the last one. No
-    subprocess, no file contents read: a few hundred ``stat`` calls.
+    subprocess, no file contents read: one listing and a few ``stat`` calls per folder.
 
     Environment variables, the platform and GPUs are not covered unless ``env`` is
     given, in which case the kernel-relevant variables (as captured) are mixed in.
@@ -218,9 +221,14 @@ def environment_fingerprint(
     for path in paths:
         parts.append(stat_key(path))
         if _is_site_dir(path):
+            # One listing: the metadata folders by name (installing, upgrading or removing a
+            # distribution adds or removes one, and changes the folder's mtime), and a stat
+            # only for the few files a rewrite in place changes (.pth, .egg-link).
             try:
                 entries = sorted(
-                    (e.name, e.stat().st_mtime_ns) for e in os.scandir(path) if e.name.endswith(_FINGERPRINT_SUFFIXES)
+                    (e.name, e.stat().st_mtime_ns if e.name.endswith(_REWRITTEN_IN_PLACE) else 0)
+                    for e in os.scandir(path)
+                    if e.name.endswith(_FINGERPRINT_SUFFIXES)
                 )
             except OSError:
                 entries = []
