@@ -276,15 +276,19 @@ def kernelspec_python(kernel_name: str | None = None, *, manager: Any = None) ->
     :param kernel_name: the kernelspec's name; ``None`` for the default (``python3``)
     :param manager: a ``KernelSpecManager`` to ask (the server's); a new one by default
     """
-    try:
-        from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpecManager
-    except ImportError:
-        return None
-    try:
-        ksm = manager if manager is not None else KernelSpecManager()
-        spec = ksm.get_kernel_spec(kernel_name or NATIVE_KERNEL_NAME)
-    except Exception:  # NoSuchKernel, an unreadable kernel.json, ...
-        return None
+    spec: Any = _kernel_json(kernel_name or "python3") if manager is None else None
+    if spec == "native":
+        return sys.executable
+    if spec is None:
+        try:
+            from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpecManager
+        except ImportError:
+            return None
+        try:
+            ksm = manager if manager is not None else KernelSpecManager()
+            spec = ksm.get_kernel_spec(kernel_name or NATIVE_KERNEL_NAME)
+        except Exception:  # NoSuchKernel, an unreadable kernel.json, ...
+            return None
     if (getattr(spec, "language", "") or "").lower() != "python" or not spec.argv:
         return None
     ns = {"prefix": sys.prefix, "resource_dir": spec.resource_dir}
@@ -314,6 +318,54 @@ def kernelspec_python(kernel_name: str | None = None, *, manager: Any = None) ->
         argv0 = os.path.join(spec.resource_dir, argv0)
     if os.path.isfile(argv0) and os.access(argv0, os.X_OK):
         return argv0
+    return None
+
+
+class _KernelJson:
+    """The parts of a ``kernel.json`` :func:`kernelspec_python` reads."""
+
+    def __init__(self, resource_dir: str, data: dict[str, Any]) -> None:
+        self.resource_dir = resource_dir
+        self.language = data.get("language")
+        self.argv = data.get("argv")
+
+
+def _kernel_json(name: str) -> _KernelJson | str | None:
+    """The kernelspec ``name`` found as jupyter_client's ``KernelSpecManager`` finds it
+    (the first ``<dir>/<name>/kernel.json`` in ``jupyter_path("kernels")`` and
+    ``~/.ipython/kernels``, names compared lower-cased), without importing jupyter_client
+    and what it brings (tornado, zmq: half a second of a command's start): ``"native"``
+    for ipykernel's own ``python3`` when no folder names it, None when this lookup cannot
+    tell (no jupyter_core, an unreadable spec, a kernel provisioner), and the caller asks
+    jupyter_client then. (A ``KernelSpecManager()`` made without a parent reads no config.)"""
+    try:
+        from jupyter_core.paths import jupyter_path
+    except ImportError:
+        return None
+    wanted = name.lower()
+    ipython = os.environ.get("IPYTHONDIR") or os.path.join(os.path.expanduser("~"), ".ipython")
+    for folder in [*jupyter_path("kernels"), os.path.join(ipython, "kernels")]:
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            path = os.path.join(folder, entry)
+            spec_file = os.path.join(path, "kernel.json")
+            if entry.lower() != wanted or not os.path.isfile(spec_file):
+                continue
+            try:
+                with open(spec_file, encoding="utf-8") as f:
+                    data = json.load(f)
+            except (OSError, ValueError):
+                return None
+            if not isinstance(data, dict) or (data.get("metadata") or {}).get("kernel_provisioner"):
+                return None
+            return _KernelJson(path, data)
+    if wanted == "python3":
+        import importlib.util
+
+        return "native" if importlib.util.find_spec("ipykernel") is not None else None
     return None
 
 
