@@ -517,7 +517,7 @@ def targets(r: dict) -> list[tuple[str, str, bool, str]]:
 
 
 #: The stages of a snapshot jupyter-mv reports (``JUPYTER_MV_TIMINGS``): CPU seconds summed
-#: over threads, except ``commit`` (sealing packs and the transaction, wall time).
+#: over threads, except ``commit`` (sealing packs, their fsync, and the transaction: wall time).
 STAGES = ("read", "hash", "chunk", "lookup", "compress", "write", "commit")
 
 
@@ -629,7 +629,7 @@ def markdown(info: dict, runs: list[dict]) -> str:
         ]
         if r.get("components"):
             lines += [
-                "Where jupyter-mv's snapshot spent its time (seconds of CPU summed over its threads; "
+                "Where jupyter-mv's snapshot spent its time (CPU seconds, summed over its threads; "
                 "commit: sealing the packs and the transaction, wall time):",
                 "",
                 "| version | " + " | ".join(STAGES) + " | process CPU | segments reused / cut |",

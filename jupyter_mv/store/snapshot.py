@@ -181,8 +181,6 @@ def write(store: Store, snap: SnapshotPlan, progress: Progress = null_progress) 
                 snap.objects[rel] = records.hash_file(store.path_of(rel))
             t = time.perf_counter()
             ingest.seal()
-            ingest.times["write"] += time.perf_counter() - t
-            t = time.perf_counter()
             with store._db_lock, schema.transaction(store.db):
                 version = _commit(store, ingest, snap)
             ingest.times["commit"] += time.perf_counter() - t
