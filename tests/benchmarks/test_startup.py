@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import package_env, write_notebook
 
 #: What a snapshot must never load: dataframes, the server and its event loop, the
@@ -38,3 +40,43 @@ def test_snapshot_imports_nothing_heavy(tmp_path: Path) -> None:
     # A version with nothing changed (and the log) stays as light.
     assert not _imported(["snapshot", "train.ipynb", "data.csv", "-m", "again"], tmp_path) & HEAVY
     assert not _imported(["log"], tmp_path) & HEAVY
+
+
+def test_kernelspec_lookup_without_jupyter_client_finds_what_it_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The snapshot's kernelspec lookup (no jupyter_client import) answers as jupyter_client's
+    ``KernelSpecManager`` does, for the kernels on ``JUPYTER_PATH``."""
+    import json
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from jupyter_mv.capture.environment import kernelspec_python
+
+    kernels = tmp_path / "share" / "kernels"
+    launch = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    other = tmp_path / "venv" / "bin" / "python"
+    other.parent.mkdir(parents=True)
+    other.write_text("#!/bin/sh\n")
+    other.chmod(0o755)
+    specs = {
+        "OtherVenv": [str(other), *launch],  # found lower-cased, as jupyter_client finds it
+        "native": ["python", *launch],
+        "prefixed": ["{prefix}/bin/python", *launch],
+        "wrapped": ["conda", "run", "-n", "x", "python", *launch],
+        "irkernel": ["R", "--slave"],
+    }
+    for name, argv in specs.items():
+        (kernels / name).mkdir(parents=True)
+        language = "R" if name == "irkernel" else "python"
+        (kernels / name / "kernel.json").write_text(
+            json.dumps({"argv": argv, "display_name": name, "language": language})
+        )
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "share"))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    names = ["othervenv", "native", "prefixed", "wrapped", "irkernel", "no-such-kernel", "python3"]
+    found = {n: kernelspec_python(n) for n in names}
+    assert found == {n: kernelspec_python(n, manager=KernelSpecManager()) for n in names}
+    assert found["othervenv"] == str(other)
+    assert found["native"] == sys.executable
