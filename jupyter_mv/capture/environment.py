@@ -254,12 +254,49 @@ def notebook_kernel_python(
     :param default: when the notebook names no kernel, the default kernelspec's
         interpreter; else ``None``
     """
-    from ..diff.reader import kernel_name
+    name = _tail_kernel_name(notebook) if not isinstance(notebook, dict) else None
+    if name is None:
+        from ..diff.reader import kernel_name
 
-    name = kernel_name(notebook, warnings)
+        name = kernel_name(notebook, warnings)
     if not name and not default:
         return None
     return kernelspec_python(name, manager=manager)
+
+
+_METADATA = re.compile(r'"metadata"\s*:\s*(?=\{)')
+#: What may follow the notebook's own metadata: its format numbers and the final brace.
+_TOP_LEVEL_END = re.compile(r'\s*(,\s*"nbformat(_minor)?"\s*:\s*\d+\s*)*\}\s*\Z')
+_TAIL = 256 * 1024
+
+
+def _tail_kernel_name(path: str | os.PathLike[str]) -> str | None:
+    """The kernelspec name from the end of a notebook file, without parsing the whole file
+    (a notebook with images is megabytes of JSON): writers put the notebook's metadata
+    after its cells. ``""`` when that metadata names no kernelspec; None whenever this
+    is not certain (the metadata is not the last member but the format numbers, is not
+    in the last 256 KiB, or its kernelspec is odd): the caller then reads the notebook."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            f.seek(max(0, size - _TAIL))
+            tail = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    starts = [m.end() for m in _METADATA.finditer(tail)]
+    if not starts:
+        return None
+    try:
+        metadata, end = json.JSONDecoder().raw_decode(tail, starts[-1])
+    except ValueError:
+        return None
+    if not isinstance(metadata, dict) or not _TOP_LEVEL_END.match(tail, end):
+        return None
+    spec = metadata.get("kernelspec")
+    if spec is None:
+        return ""
+    name = spec.get("name") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 def kernelspec_python(kernel_name: str | None = None, *, manager: Any = None) -> str | None:

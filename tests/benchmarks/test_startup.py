@@ -80,3 +80,30 @@ def test_kernelspec_lookup_without_jupyter_client_finds_what_it_would(
     assert found == {n: kernelspec_python(n, manager=KernelSpecManager()) for n in names}
     assert found["othervenv"] == str(other)
     assert found["native"] == sys.executable
+
+
+def test_kernelspec_name_read_from_the_notebooks_end_is_the_notebooks_own(tmp_path: Path) -> None:
+    """The name is read from the file's end only when that is the notebook's own metadata:
+    a notebook written with its metadata first, and a cell's metadata naming another
+    kernel at the end, is read whole and gives its own kernelspec."""
+    import json
+
+    from jupyter_mv.capture.environment import _tail_kernel_name
+    from jupyter_mv.diff.reader import kernel_name
+
+    usual = write_notebook(tmp_path / "usual.ipynb", ["x = 1"])
+    assert _tail_kernel_name(usual) == kernel_name(usual) == "python3"
+    cell = {"cell_type": "code", "id": "a", "source": "1", "outputs": [], "execution_count": None}
+    odd = tmp_path / "odd.ipynb"
+    odd.write_text(
+        "{"
+        + f'"metadata": {json.dumps({"kernelspec": {"name": "mine", "display_name": "m", "language": "python"}})}, '
+        + '"nbformat": 4, "nbformat_minor": 5, '
+        + f'"cells": [{json.dumps({**cell, "metadata": {"kernelspec": {"name": "other"}}})}]'
+        + "}"
+    )
+    assert _tail_kernel_name(odd) is None  # not certain: read whole
+    assert kernel_name(odd) == "mine"
+    bare = tmp_path / "bare.ipynb"
+    bare.write_text(json.dumps({"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1))
+    assert _tail_kernel_name(bare) == ""  # its metadata names no kernel
