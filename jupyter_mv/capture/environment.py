@@ -68,6 +68,9 @@ from .probe import (
     _is_site_dir,
 )
 
+#: Of the fingerprinted entries, those a reinstall may rewrite in place: their mtime counts.
+_REWRITTEN_IN_PLACE = (".pth", ".egg-link")
+
 __all__ = [
     "SCHEMA",
     "MIN_SECRET_LENGTH",
@@ -184,11 +187,11 @@ def environment_fingerprint(
     directory's ``mtime_ns``. So instead of asking the interpreter (a subprocess, and
     reading every package's metadata), stat what it would read: the executable's real
     path, size and mtime (a new Python build), ``pyvenv.cfg``, every path's
-    ``mtime_ns``, and for site-packages-like folders also each ``*.dist-info``,
-    ``*.egg-info``, ``*.pth`` and ``*.egg-link`` entry's ``mtime_ns`` (catching a
-    rewrite in place), plus ``<prefix>/conda-meta``. Equal keys mean a new capture
+    ``mtime_ns``, and for site-packages-like folders also the names of their
+    ``*.dist-info`` and ``*.egg-info`` entries and each ``*.pth`` and ``*.egg-link``
+    file's ``mtime_ns`` (catching a rewrite in place), plus ``<prefix>/conda-meta``. Equal keys mean a new capture
     would almost surely be equal too, so the store may reuse the last one. No
-    subprocess, no file contents read: a few hundred ``stat`` calls.
+    subprocess, no file contents read: one listing and a few ``stat`` calls per folder.
 
     Environment variables, the platform and GPUs are not covered unless ``env`` is
     given, in which case the kernel-relevant variables (as captured) are mixed in.
@@ -218,9 +221,14 @@ def environment_fingerprint(
     for path in paths:
         parts.append(stat_key(path))
         if _is_site_dir(path):
+            # One listing: the metadata folders by name (installing, upgrading or removing a
+            # distribution adds or removes one, and changes the folder's mtime), and a stat
+            # only for the few files a rewrite in place changes (.pth, .egg-link).
             try:
                 entries = sorted(
-                    (e.name, e.stat().st_mtime_ns) for e in os.scandir(path) if e.name.endswith(_FINGERPRINT_SUFFIXES)
+                    (e.name, e.stat().st_mtime_ns if e.name.endswith(_REWRITTEN_IN_PLACE) else 0)
+                    for e in os.scandir(path)
+                    if e.name.endswith(_FINGERPRINT_SUFFIXES)
                 )
             except OSError:
                 entries = []
@@ -246,12 +254,49 @@ def notebook_kernel_python(
     :param default: when the notebook names no kernel, the default kernelspec's
         interpreter; else ``None``
     """
-    from ..diff.reader import kernel_name
+    name = _tail_kernel_name(notebook) if not isinstance(notebook, dict) else None
+    if name is None:
+        from ..diff.reader import kernel_name
 
-    name = kernel_name(notebook, warnings)
+        name = kernel_name(notebook, warnings)
     if not name and not default:
         return None
     return kernelspec_python(name, manager=manager)
+
+
+_METADATA = re.compile(r'"metadata"\s*:\s*(?=\{)')
+#: What may follow the notebook's own metadata: its format numbers and the final brace.
+_TOP_LEVEL_END = re.compile(r'\s*(,\s*"nbformat(_minor)?"\s*:\s*\d+\s*)*\}\s*\Z')
+_TAIL = 256 * 1024
+
+
+def _tail_kernel_name(path: str | os.PathLike[str]) -> str | None:
+    """The kernelspec name from the end of a notebook file, without parsing the whole file
+    (a notebook with images is megabytes of JSON): writers put the notebook's metadata
+    after its cells. ``""`` when that metadata names no kernelspec; None whenever this
+    is not certain (the metadata is not the last member but the format numbers, is not
+    in the last 256 KiB, or its kernelspec is odd): the caller then reads the notebook."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            f.seek(max(0, size - _TAIL))
+            tail = f.read().decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    starts = [m.end() for m in _METADATA.finditer(tail)]
+    if not starts:
+        return None
+    try:
+        metadata, end = json.JSONDecoder().raw_decode(tail, starts[-1])
+    except ValueError:
+        return None
+    if not isinstance(metadata, dict) or not _TOP_LEVEL_END.match(tail, end):
+        return None
+    spec = metadata.get("kernelspec")
+    if spec is None:
+        return ""
+    name = spec.get("name") if isinstance(spec, dict) else None
+    return name if isinstance(name, str) and name else None
 
 
 def kernelspec_python(kernel_name: str | None = None, *, manager: Any = None) -> str | None:
@@ -268,15 +313,19 @@ def kernelspec_python(kernel_name: str | None = None, *, manager: Any = None) ->
     :param kernel_name: the kernelspec's name; ``None`` for the default (``python3``)
     :param manager: a ``KernelSpecManager`` to ask (the server's); a new one by default
     """
-    try:
-        from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpecManager
-    except ImportError:
-        return None
-    try:
-        ksm = manager if manager is not None else KernelSpecManager()
-        spec = ksm.get_kernel_spec(kernel_name or NATIVE_KERNEL_NAME)
-    except Exception:  # NoSuchKernel, an unreadable kernel.json, ...
-        return None
+    spec: Any = _kernel_json(kernel_name or "python3") if manager is None else None
+    if spec == "native":
+        return sys.executable
+    if spec is None:
+        try:
+            from jupyter_client.kernelspec import NATIVE_KERNEL_NAME, KernelSpecManager
+        except ImportError:
+            return None
+        try:
+            ksm = manager if manager is not None else KernelSpecManager()
+            spec = ksm.get_kernel_spec(kernel_name or NATIVE_KERNEL_NAME)
+        except Exception:  # NoSuchKernel, an unreadable kernel.json, ...
+            return None
     if (getattr(spec, "language", "") or "").lower() != "python" or not spec.argv:
         return None
     ns = {"prefix": sys.prefix, "resource_dir": spec.resource_dir}
@@ -306,6 +355,54 @@ def kernelspec_python(kernel_name: str | None = None, *, manager: Any = None) ->
         argv0 = os.path.join(spec.resource_dir, argv0)
     if os.path.isfile(argv0) and os.access(argv0, os.X_OK):
         return argv0
+    return None
+
+
+class _KernelJson:
+    """The parts of a ``kernel.json`` :func:`kernelspec_python` reads."""
+
+    def __init__(self, resource_dir: str, data: dict[str, Any]) -> None:
+        self.resource_dir = resource_dir
+        self.language = data.get("language")
+        self.argv = data.get("argv")
+
+
+def _kernel_json(name: str) -> _KernelJson | str | None:
+    """The kernelspec ``name`` found as jupyter_client's ``KernelSpecManager`` finds it
+    (the first ``<dir>/<name>/kernel.json`` in ``jupyter_path("kernels")`` and
+    ``~/.ipython/kernels``, names compared lower-cased), without importing jupyter_client
+    and what it brings (tornado, zmq: half a second of a command's start): ``"native"``
+    for ipykernel's own ``python3`` when no folder names it, None when this lookup cannot
+    tell (no jupyter_core, an unreadable spec, a kernel provisioner), and the caller asks
+    jupyter_client then. (A ``KernelSpecManager()`` made without a parent reads no config.)"""
+    try:
+        from jupyter_core.paths import jupyter_path
+    except ImportError:
+        return None
+    wanted = name.lower()
+    ipython = os.environ.get("IPYTHONDIR") or os.path.join(os.path.expanduser("~"), ".ipython")
+    for folder in [*jupyter_path("kernels"), os.path.join(ipython, "kernels")]:
+        try:
+            entries = os.listdir(folder)
+        except OSError:
+            continue
+        for entry in entries:
+            path = os.path.join(folder, entry)
+            spec_file = os.path.join(path, "kernel.json")
+            if entry.lower() != wanted or not os.path.isfile(spec_file):
+                continue
+            try:
+                with open(spec_file, encoding="utf-8") as f:
+                    data = json.load(f)
+            except (OSError, ValueError):
+                return None
+            if not isinstance(data, dict) or (data.get("metadata") or {}).get("kernel_provisioner"):
+                return None
+            return _KernelJson(path, data)
+    if wanted == "python3":
+        import importlib.util
+
+        return "native" if importlib.util.find_spec("ipykernel") is not None else None
     return None
 
 

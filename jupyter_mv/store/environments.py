@@ -65,7 +65,9 @@ def environment_for(store: Store, python: str | None) -> tuple[str, dict[str, An
     fingerprint = environment_fingerprint(exe, data.get("paths", []), env=environ)
     with store._db_lock, schema.transaction(store.db):
         digest = put_environment(store.db, data)
-        store.db.table("env_cache").upsert({"python": exe, "fingerprint": fingerprint, "env": digest}, pk="python")
+        schema.insert_rows(
+            store.db, "env_cache", [{"python": exe, "fingerprint": fingerprint, "env": digest}], upsert="python"
+        )
     return digest, None
 
 

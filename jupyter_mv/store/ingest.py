@@ -1,33 +1,41 @@
 """Reading files into chunks: content-defined chunking, hashing, dedup, compression.
 
-A file is cut into segments of :data:`SEGMENT` bytes; worker threads cut each
-segment with FastCDC (about 64 KiB chunks) and hash the chunks with BLAKE3 (both
-release the GIL), the main thread drops chunks the store already holds, workers
-compress the new ones, and the main thread appends them, in file order, to this
-writer's pack. Segments restart the chunker at fixed offsets, so a byte inserted
-early in a large file costs one or two extra chunks per later segment; edits in
-place and appends cost only the chunks they touch.
+A file is cut into segments of :data:`SEGMENT` bytes. Worker threads hash each segment
+whole with BLAKE3; a segment the file held already when it was last stored (its
+segment record, table ``segments``) is taken as it was, chunk list and all, without
+being cut, hashed per chunk, looked up or compressed. The others are cut with FastCDC
+(about 64 KiB chunks) and their chunks hashed with BLAKE3 (both release the GIL), the
+main thread drops chunks the store already holds, workers compress the new ones, and
+the main thread appends them, in file order, to this writer's pack. Segments restart
+the chunker at fixed offsets, so a byte inserted early in a large file costs one or
+two extra chunks per later segment; edits in place and appends cost only the chunks
+they touch, and only the segments they touch are read past their hash.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import struct
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import blake3
-import sqlite_utils
-from pyfastcdc import FastCDC
 
 from .packs import PACK_TARGET, PackEntry, PackWriter, chunk_hash, compress, pack_path
+from .schema import Database
 
-__all__ = ["Ingest", "StoredFile", "AVG_CHUNK", "SEGMENT", "NORMALIZATION"]
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from pyfastcdc import FastCDC
+
+__all__ = ["Ingest", "StoredFile", "AVG_CHUNK", "SEGMENT", "NORMALIZATION", "STAGES", "segment_list"]
 
 AVG_CHUNK = 64 * 1024
 MIN_CHUNK = 16 * 1024
@@ -38,7 +46,15 @@ SEGMENT = 16 * 1024 * 1024
 NORMALIZATION: Literal[1] = 1
 #: The gear table's seed: 0 is FastCDC's own table.
 GEAR_SEED = 0
-_WINDOW = 3
+#: Segments read ahead of the one being written: enough to keep every worker busy.
+_WINDOW = 4
+#: One entry of a segment record: the segment's BLAKE3 and how many chunks it holds.
+SEGMENT_ENTRY = struct.Struct("<32sI")
+#: Where a snapshot's time goes: CPU seconds (of the threads doing it, summed) reading the
+#: files, hashing them (whole, and per segment), cutting segments and hashing their
+#: chunks, looking chunks up, compressing, writing packs; and (the caller's) wall time
+#: sealing the packs (their fsync) and committing the transaction.
+STAGES = ("read", "hash", "chunk", "lookup", "compress", "write", "commit")
 _local = threading.local()
 #: A chunk to store, compressed: digest, size, codec, payload.
 _Compressed = tuple[bytes, int, int, bytes | memoryview]
@@ -47,6 +63,8 @@ _Compressed = tuple[bytes, int, int, bytes | memoryview]
 def _chunker() -> FastCDC:
     cdc = getattr(_local, "cdc", None)
     if cdc is None:
+        from pyfastcdc import FastCDC
+
         cdc = _local.cdc = FastCDC(
             avg_size=AVG_CHUNK,
             min_size=MIN_CHUNK,
@@ -59,28 +77,55 @@ def _chunker() -> FastCDC:
 
 @dataclass
 class StoredFile:
-    """A file's content object: BLAKE3 of the whole content, size, ordered chunk digests."""
+    """A file's content object: BLAKE3 of the whole content, size, ordered chunk digests,
+    and its segment record (:func:`segment_list`; None when the file was not read in
+    whole segments, as when it grew while being read)."""
 
     hash: bytes
     size: int
     chunks: bytes
+    segments: bytes | None = None
+
+
+def segment_list(record: bytes, chunks: bytes) -> list[tuple[bytes, bytes]] | None:
+    """A segment record read back: ``(segment hash, its chunk digests)`` per segment, in
+    file order, or None when the record does not add up to the object's chunk list."""
+    out = []
+    pos = 0
+    if len(record) % SEGMENT_ENTRY.size:
+        return None
+    for digest, count in SEGMENT_ENTRY.iter_unpack(record):
+        end = pos + 32 * count
+        if end > len(chunks):
+            return None
+        out.append((digest, chunks[pos:end]))
+        pos = end
+    return out if pos == len(chunks) else None
 
 
 @dataclass
 class _Segment:
     data: bytes
-    cuts: list[tuple[int, int, bytes]]  # (offset, length, digest)
-    new: Future[list[_Compressed]] | None = None
+    #: BLAKE3 of the segment's bytes.
+    digest: bytes
+    cuts: list[tuple[int, int, bytes]]  # (offset, length, digest); empty when reused
+    #: The chunk digests, concatenated.
+    chunks: bytes
+    reused: bool
+    times: dict[str, float]
+    new: Future[tuple[list[_Compressed], float]] | None = None
 
 
 @dataclass
 class Ingest:
     """One snapshot's writer: holds the pack(s) it appends to until :meth:`seal`."""
 
-    db: sqlite_utils.Database
+    db: Database
     store_dir: Path
-    pool: ThreadPoolExecutor
+    #: The worker threads; None: ``workers()`` makes them when a file is first read.
+    pool: ThreadPoolExecutor | None
     progress: Callable[[int], None] = lambda n: None
+    workers: Callable[[], ThreadPoolExecutor] | None = None
     packs: list[PackWriter] = field(default_factory=list)
     #: digest -> (pack name, entry) for chunks written by this ingest, not yet indexed.
     written: dict[bytes, tuple[str, PackEntry]] = field(default_factory=dict)
@@ -91,52 +136,115 @@ class Ingest:
     #: digest -> the damaged pack its indexed copy lies in: stored again by this ingest,
     #: and its index row pointed at the new copy by :meth:`index`.
     repaired: dict[bytes, str] = field(default_factory=dict)
+    #: Seconds spent per stage (:data:`STAGES`), summed over threads.
+    times: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    #: Segments taken from a previous object as they were / cut anew.
+    reused_segments: int = 0
+    cut_segments: int = 0
 
-    def add_file(self, path: Path) -> StoredFile:
-        """Store the file's content (only chunks not already stored) and return its object."""
+    def _executor(self) -> ThreadPoolExecutor:
+        if self.pool is None:
+            assert self.workers is not None, "an ingest needs a pool or a way to make one"
+            self.pool = self.workers()
+        return self.pool
+
+    def add_file(self, path: Path, previous: bytes | None = None) -> StoredFile:
+        """Store the file's content (only chunks not already stored) and return its object.
+
+        :param previous: the object last stored from this path: its segments that the file
+            still holds, byte for byte (same BLAKE3), are taken without being cut again.
+        """
+        reusable = self._reusable(previous) if previous is not None else {}
+        pool = self._executor()
         hasher = blake3.blake3()
         digests: list[bytes] = []
+        record: list[bytes] | None = []
         size = 0
         pending: deque[_Segment] = deque()
+        times = self.times
         with open(path, "rb") as f:
             total = os.fstat(f.fileno()).st_size
-            offsets = iter(range(0, max(total, 1), SEGMENT))
+            offsets = iter(range(0, total, SEGMENT))
             reads: deque[Future[_Segment]] = deque()
 
             def submit_next() -> None:
-                start = next(offsets, None)
-                if start is not None:
+                if next(offsets, None) is not None:
+                    t = time.thread_time()
                     data = f.read(SEGMENT)
-                    reads.append(self.pool.submit(_cut, data))
+                    times["read"] += time.thread_time() - t
+                    reads.append(pool.submit(_prepare, data, reusable))
 
             for _ in range(_WINDOW):
                 submit_next()
             while reads:
                 seg: _Segment = reads.popleft().result()
                 submit_next()
-                hasher.update(seg.data)
                 size += len(seg.data)
-                seg.new = self._compress_new(seg)
-                pending.append(seg)
-                digests.extend(d for _, _, d in seg.cuts)
-                while len(pending) > 1:
-                    self._write(pending.popleft())
+                if record is not None and seg.data:
+                    record.append(SEGMENT_ENTRY.pack(seg.digest, len(seg.chunks) // 32))
+                # A segment shorter than its place in the file (the file shrank while being
+                # read) ends the segment record: a later segment would not start where it should.
+                if len(seg.data) < SEGMENT and size < total:
+                    record = None
+                self._take(seg, hasher, digests, pending)
             # A file that grew while being read: take the rest too, unchunked by segments.
+            t = time.thread_time()
             tail = f.read()
+            times["read"] += time.thread_time() - t
             if tail:
-                seg = _cut(tail)
-                hasher.update(tail)
+                record = None
                 size += len(tail)
-                seg.new = self._compress_new(seg)
-                pending.append(seg)
-                digests.extend(d for _, _, d in seg.cuts)
+                self._take(_prepare(tail, {}), hasher, digests, pending)
         while pending:
             self._write(pending.popleft())
-        stored = StoredFile(hasher.digest(), size, b"".join(digests))
+        record_bytes = b"".join(record) if record is not None else None
+        stored = StoredFile(hasher.digest(), size, b"".join(digests), record_bytes)
         self.objects[stored.hash] = stored
         return stored
 
-    def _compress_new(self, seg: _Segment) -> Future[list[_Compressed]]:
+    def _take(self, seg: _Segment, hasher: blake3.blake3, digests: list[bytes], pending: deque[_Segment]) -> None:
+        """Account for one prepared segment, in file order: hash it into the file's digest,
+        queue its new chunks for compression, and write what is ready."""
+        for stage, seconds in seg.times.items():
+            self.times[stage] += seconds
+        t = time.thread_time()
+        hasher.update(seg.data)
+        self.times["hash"] += time.thread_time() - t
+        digests.append(seg.chunks)
+        if seg.reused:
+            self.reused_segments += 1
+            self.progress(len(seg.data))
+            seg.data = b""
+            return
+        self.cut_segments += 1
+        seg.new = self._compress_new(seg)
+        pending.append(seg)
+        while len(pending) > 2:
+            self._write(pending.popleft())
+
+    def _reusable(self, previous: bytes) -> dict[bytes, bytes]:
+        """The segments of object ``previous`` whose every chunk is in a sound pack:
+        ``{segment hash: chunk digests}`` (empty when it has no segment record)."""
+        row = self.db.execute(
+            "SELECT s.size, s.list, o.chunks FROM segments s JOIN objects o ON o.hash = s.object WHERE s.object = ?",
+            [previous],
+        ).fetchone()
+        if row is None or row[0] != SEGMENT:
+            return {}
+        segments = segment_list(row[1], row[2])
+        if segments is None:
+            return {}
+        t = time.thread_time()
+        sound, _ = self._lookup(list({row[2][i : i + 32] for i in range(0, len(row[2]), 32)}))
+        self.times["lookup"] += time.thread_time() - t
+        return {
+            digest: chunks
+            for digest, chunks in segments
+            if all(chunks[i : i + 32] in sound for i in range(0, len(chunks), 32))
+        }
+
+    def _compress_new(self, seg: _Segment) -> Future[tuple[list[_Compressed], float]]:
+        t = time.thread_time()
         known = self._known([d for _, _, d in seg.cuts])
         todo: list[tuple[bytes, bytes | memoryview]] = []
         for offset, length, digest in seg.cuts:
@@ -144,14 +252,23 @@ class Ingest:
                 continue
             known.add(digest)
             self.written[digest] = ("", None)  # type: ignore[assignment]  # reserved; filled on write
-            todo.append((digest, seg.data[offset : offset + length]))
-        return self.pool.submit(_compress_all, todo)
+            todo.append((digest, memoryview(seg.data)[offset : offset + length]))
+        self.times["lookup"] += time.thread_time() - t
+        return self._executor().submit(_compress_all, todo)
 
     def _known(self, digests: list[bytes]) -> set[bytes]:
         """Those of ``digests`` the store holds in a sound pack (or in a pack a lazy pull left
         on a remote, which a read fetches). A chunk whose pack is missing, short or unreadable
         is not deduplicated against: it is stored again from this file (self-healing)."""
+        found, damaged = self._lookup(digests)
+        self.repaired.update(damaged)
+        return found
+
+    def _lookup(self, digests: list[bytes]) -> tuple[set[bytes], dict[bytes, str]]:
+        """Of ``digests``: those in a sound pack, and those whose indexed copy lies in a
+        damaged one (digest -> that pack; "" when the pack is not in the index)."""
         found: set[bytes] = set()
+        damaged: dict[bytes, str] = {}
         for i in range(0, len(digests), 900):
             batch = digests[i : i + 900]
             marks = ",".join("?" * len(batch))
@@ -162,25 +279,36 @@ class Ingest:
             ).fetchall()
             for digest, pack, remote, pack_size, end in rows:
                 if pack is None:
-                    self.repaired[digest] = ""
+                    damaged[digest] = ""
                     self.pack_damage.setdefault("", "is not in the index")
                 elif remote is None and self._damage(pack, pack_size, end) is not None:
-                    self.repaired[digest] = pack
+                    damaged[digest] = pack
                 else:
                     found.add(digest)
-        return found
+        return found, damaged
 
     def unsound(self, objects: set[bytes]) -> set[bytes]:
         """Those of ``objects`` (stored files the stat cache vouches for) with a chunk that is
-        missing or lies in a damaged pack: their files must be read again."""
+        missing or lies in a damaged pack: their files must be read again. One query per
+        object, in SQLite: its chunks grouped by pack, each pack then looked at once."""
         bad = set()
         for digest in objects:
-            row = self.db.execute("SELECT chunks FROM objects WHERE hash = ?", [digest]).fetchone()
+            row = self.db.execute("SELECT length(chunks) / 32 FROM objects WHERE hash = ?", [digest]).fetchone()
             if row is None:
                 bad.add(digest)
                 continue
-            parts = list({row[0][i : i + 32] for i in range(0, len(row[0]), 32)})
-            if len(self._known(parts)) < len(parts):
+            found = 0
+            for pack, remote, pack_size, end, count in self.db.execute(
+                "WITH RECURSIVE i(n) AS (SELECT 0 WHERE ?2 > 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < ?2) "
+                "SELECT p.name, p.remote, p.size, max(c.offset + c.length), count(*) FROM i "
+                "JOIN objects o ON o.hash = ?1 JOIN chunks c ON c.hash = substr(o.chunks, i.n * 32 + 1, 32) "
+                "LEFT JOIN packs p ON p.id = c.pack GROUP BY c.pack",
+                [digest, row[0]],
+            ).fetchall():
+                found += count
+                if pack is None or (remote is None and self._damage(pack, pack_size, end) is not None):
+                    bad.add(digest)
+            if found < row[0]:
                 bad.add(digest)
         return bad
 
@@ -207,10 +335,14 @@ class Ingest:
 
     def _write(self, seg: _Segment) -> None:
         assert seg.new is not None
-        for digest, size, codec, payload in seg.new.result():
+        compressed, seconds = seg.new.result()
+        self.times["compress"] += seconds
+        t = time.thread_time()
+        for digest, size, codec, payload in compressed:
             pack = self._pack()
             entry = pack.append(digest, size, codec, payload)
             self.written[digest] = (pack.name, entry)
+        self.times["write"] += time.thread_time() - t
         self.progress(len(seg.data))
         seg.data = b""
 
@@ -253,7 +385,7 @@ class Ingest:
         now = time.time()
         packs = [{"name": p.name, "size": p.size, "created": now} for p in self.packs if p.entries]
         if packs:
-            self.db.table("packs").insert_all(packs)
+            schema.insert_rows(self.db, "packs", packs)
             names = [p["name"] for p in packs]
             ids = dict(
                 self.db.execute(
@@ -289,6 +421,18 @@ class Ingest:
             [{"hash": o.hash, "size": o.size, "chunks": o.chunks, "created": now} for o in self.objects.values()],
             ignore=True,
         )
+        # Each file read in whole segments gets its segment record (an object stored before
+        # segment records existed gains one the next time its file is read).
+        schema.insert_rows(
+            self.db,
+            "segments",
+            [
+                {"object": o.hash, "size": SEGMENT, "list": o.segments}
+                for o in self.objects.values()
+                if o.segments is not None
+            ],
+            ignore=True,
+        )
 
 
 def _pack_damage(path: Path, recorded_size: int) -> str | None:
@@ -313,15 +457,24 @@ def _pack_damage(path: Path, recorded_size: int) -> str | None:
     return None
 
 
-def _cut(data: bytes) -> _Segment:
+def _prepare(data: bytes, reusable: dict[bytes, bytes]) -> _Segment:
+    """A segment hashed and, unless ``reusable`` knows it, cut into hashed chunks (a worker's part)."""
+    t0 = time.thread_time()
+    digest = blake3.blake3(data).digest()
+    t1 = time.thread_time()
+    known = reusable.get(digest)
+    if known is not None:
+        return _Segment(data, digest, [], known, True, {"hash": t1 - t0})
     mv = memoryview(data)
     cuts = [(c.offset, c.length, chunk_hash(mv[c.offset : c.offset + c.length])) for c in _chunker().cut_buf(data)]
-    return _Segment(data, cuts)
+    t2 = time.thread_time()
+    return _Segment(data, digest, cuts, b"".join(d for _, _, d in cuts), False, {"hash": t1 - t0, "chunk": t2 - t1})
 
 
-def _compress_all(todo: list[tuple[bytes, memoryview | bytes]]) -> list[_Compressed]:
+def _compress_all(todo: list[tuple[bytes, memoryview | bytes]]) -> tuple[list[_Compressed], float]:
+    t = time.thread_time()
     out: list[_Compressed] = []
     for digest, data in todo:
         codec, payload = compress(data)
         out.append((digest, len(data), codec, payload))
-    return out
+    return out, time.thread_time() - t

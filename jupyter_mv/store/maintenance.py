@@ -8,8 +8,6 @@ import time
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
-
 from ..errors import IntegrityError, StoreFormatError
 from ..progress import Progress
 from . import schema
@@ -43,7 +41,7 @@ def verify(store: Store, progress: Progress) -> VerifyReport:
         db.close()
 
 
-def _verify(store: Store, db: sqlite_utils.Database, progress: Progress) -> VerifyReport:
+def _verify(store: Store, db: schema.Database, progress: Progress) -> VerifyReport:
     try:
         check = db.execute("PRAGMA quick_check").fetchone()[0]
     except (sqlite3.DatabaseError, StoreFormatError) as exc:
@@ -185,7 +183,7 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
         writer.seal()
     with schema.transaction(db):
         if writer is not None:
-            db.table("packs").insert({"name": writer.name, "size": writer.size, "created": time.time()})
+            schema.insert_rows(db, "packs", [{"name": writer.name, "size": writer.size, "created": time.time()}])
             new_id = db.execute("SELECT id FROM packs WHERE name = ?", [writer.name]).fetchone()[0]
             for digest, _, entry in moved:
                 db.execute(
@@ -198,6 +196,7 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
             db.execute("DELETE FROM packs WHERE id = ?", [pid])
         for pid, _ in empty_packs:
             db.execute("DELETE FROM packs WHERE id = ?", [pid])
+        db.conn.executemany("DELETE FROM segments WHERE object = ?", [(h,) for h in dead_objects])
         db.conn.executemany("DELETE FROM objects WHERE hash = ?", [(h,) for h in dead_objects])
         db.execute("DELETE FROM stat_cache WHERE hash NOT IN (SELECT hash FROM objects)")
     for _, name, *_ in dead_packs + rewrite:

@@ -21,7 +21,7 @@ from .packs import PackReader
 if TYPE_CHECKING:
     from .store import Store
 
-__all__ = ["Fetcher", "set_fetcher", "fetch_packs", "iter_object", "lazy_packs"]
+__all__ = ["Fetcher", "set_fetcher", "fetch_packs", "iter_object", "object_chunks", "lazy_packs", "Location"]
 
 #: Downloads packs whose bytes are still on a remote (the caller holds the store lock):
 #: ``fetcher(store, packs, progress) -> (packs fetched, bytes fetched)``.
@@ -71,24 +71,29 @@ def fetch_packs(store: Store, packs: Sequence[str], *, locked: bool = False, pro
         return _fetcher[0](store, packs, progress)[0]
 
 
-def iter_object(store: Store, digest: bytes, label: str, reader: PackReader | None = None) -> Iterator[bytes]:
-    """The content of object ``digest`` in chunks, checked against its hash; packs still
-    on a remote are fetched first.
+#: Where a chunk is stored: pack name, offset, stored length, size, codec.
+Location = tuple[str, int, int, int, int]
 
-    :param reader: a reader the caller holds, with the store lock (else one of its own).
-    :raises IntegrityError: the object or a chunk is missing, or the content does not
-        match its hash.
+
+def object_chunks(
+    store: Store, digest: bytes, label: str, *, locked: bool = False
+) -> tuple[list[bytes], dict[bytes, Location]]:
+    """Object ``digest``'s chunk digests in order, and where each is stored; packs still
+    on a remote are fetched first (``locked``: the caller holds the store lock).
+
+    :raises IntegrityError: the object or one of its chunks is missing from the index.
     """
     db = store.db
     row = db.execute("SELECT size, chunks FROM objects WHERE hash = ?", [digest]).fetchone()
     if row is None:
         raise IntegrityError(f"the content of {label} ({digest.hex()[:16]}) is missing from the store")
-    size, chunk_list = row
+    chunk_list = row[1]
     digests = [chunk_list[i : i + 32] for i in range(0, len(chunk_list), 32)]
-    locations = {}
+    locations: dict[bytes, Location] = {}
     lazy = set()
-    for i in range(0, len(digests), 900):
-        batch = digests[i : i + 900]
+    distinct = list(dict.fromkeys(digests))
+    for i in range(0, len(distinct), 900):
+        batch = distinct[i : i + 900]
         for h, pack, offset, length, csize, codec, remote in db.execute(
             "SELECT c.hash, p.name, c.offset, c.length, c.size, c.codec, p.remote FROM chunks c "
             f"JOIN packs p ON p.id = c.pack WHERE c.hash IN ({','.join('?' * len(batch))})",
@@ -98,15 +103,28 @@ def iter_object(store: Store, digest: bytes, label: str, reader: PackReader | No
             if remote is not None:
                 lazy.add(pack)
     if lazy:  # a lazy pull left these packs on their remote: fetch them now
-        fetch_packs(store, sorted(lazy), locked=reader is not None)
+        fetch_packs(store, sorted(lazy), locked=locked)
+    for d in digests:
+        if d not in locations:
+            raise IntegrityError(f"chunk {d.hex()[:16]} of {label} is missing from the store")
+    return digests, locations
+
+
+def iter_object(store: Store, digest: bytes, label: str, reader: PackReader | None = None) -> Iterator[bytes]:
+    """The content of object ``digest`` in chunks, checked against its hash; packs still
+    on a remote are fetched first.
+
+    :param reader: a reader the caller holds, with the store lock (else one of its own).
+    :raises IntegrityError: the object or a chunk is missing, or the content does not
+        match its hash.
+    """
+    digests, locations = object_chunks(store, digest, label, locked=reader is not None)
     own = reader is None
     reader = reader or PackReader(store.dir)
     try:
         hasher = blake3.blake3()
         for d in digests:
-            loc = locations.get(d)
-            if loc is None:
-                raise IntegrityError(f"chunk {d.hex()[:16]} of {label} is missing from the store")
+            loc = locations[d]
             data = reader.read(loc[0], d, *loc[1:])
             hasher.update(data)
             yield data

@@ -16,17 +16,19 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..errors import Conflict, InvalidInput, NotFound, StoreReadOnly
+import blake3
+
+from ..errors import Conflict, IntegrityError, InvalidInput, NotFound, StoreReadOnly
 from ..progress import Progress, null_progress
 from .failures import writing
 from .lock import store_lock
-from .objects import iter_object
-from .packs import PackReader
-from .records import current_hash
+from .objects import Location, object_chunks
+from .packs import decode, pack_path
 from .versions import FileEntry, RestoreResult, Version
 
 if TYPE_CHECKING:
@@ -61,8 +63,9 @@ def restore(
             raise InvalidInput(f"refusing to write {e.path} into the version store")
     changed: list[FileEntry] = []
     unchanged: list[FileEntry] = []
+    in_place = base == store.root
     for e in entries:
-        current = current_hash(targets[e.path])
+        current = _current_hash(store, e.path, targets[e.path], in_place)
         (unchanged if current == e.hash else changed).append(e)
     safety = None
     inside = [e for e in changed if targets[e.path].exists() and _inside_root(store, targets[e.path])]
@@ -92,7 +95,7 @@ def restore(
     # stray files in the user's folders: the next open removes what it lists.
     journal = store.dir / "tmp" / f"restore-{uuid.uuid4().hex}.json"
     try:
-        with store_lock(store.dir / "lock"), PackReader(store.dir) as reader:
+        with store_lock(store.dir / "lock"):
             if temps:
                 try:
                     with writing(store.dir):
@@ -100,15 +103,11 @@ def restore(
                 except StoreReadOnly:  # a read-only store restoring elsewhere: no journal
                     pass
             total = sum(e.size for e in changed)
-            with progress("restore", total, "B") as update:
+            with progress("restore", total, "B") as update, _Packs(store.dir) as packs:
                 for e, (tmp, target) in zip(changed, temps):
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    with open(tmp, "xb") as out:
-                        for data in iter_object(store, bytes.fromhex(e.hash), e.path, reader):
-                            out.write(data)
-                            update(len(data))
-                        out.flush()
-                        os.fsync(out.fileno())
+                    held = _trusted_object(store, e.path, target) if in_place else None
+                    _write_file(store, packs, e, tmp, target if held is not None else None, held, update)
                     os.chmod(tmp, e.mode or 0o644)
             for tmp, target in temps:
                 if target.is_symlink():
@@ -121,6 +120,223 @@ def restore(
         with contextlib.suppress(OSError):
             journal.unlink(missing_ok=True)
     return RestoreResult(version, tuple(e.path for e in changed), tuple(e.path for e in unchanged), skipped, safety)
+
+
+def _stat_row(store: Store, rel: str, path: Path) -> bytes | None:
+    """The object the stat cache vouches ``path`` (the file of ``rel`` in place) holds:
+    its size, mtime, ctime and inode as when the row was written, and that row trusted
+    (written when the file was older than the racy window); else None."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    row = store.db.execute(
+        "SELECT s.size, s.mtime_ns, s.ctime_ns, s.inode, s.hash FROM stat_cache s "
+        "JOIN objects o ON o.hash = s.hash WHERE s.path = ?",
+        [rel],
+    ).fetchone()
+    if row is None or tuple(row[:4]) != (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
+        return None
+    digest: bytes = row[4]
+    return digest
+
+
+def _current_hash(store: Store, rel: str, path: Path, in_place: bool) -> str | None:
+    """A target's BLAKE3 (hex), None when it is not a file: from the stat cache when it
+    vouches for the file, else read."""
+    if not path.is_file():
+        return None
+    digest = _stat_row(store, rel, path) if in_place else None
+    return digest.hex() if digest is not None else _hash_file(path).hex()
+
+
+def _hash_file(path: Path) -> bytes:
+    """BLAKE3 of a file's content, on every core."""
+    hasher = blake3.blake3(max_threads=blake3.blake3.AUTO)
+    with open(path, "rb") as f:
+        while block := f.read(16 * 1024 * 1024):
+            hasher.update(block)
+    return hasher.digest()
+
+
+def _trusted_object(store: Store, rel: str, path: Path) -> bytes | None:
+    """The stored object the file now at ``path`` holds, when the stat cache vouches for
+    it (the safety version just stored it), else None: its chunks may then be copied
+    from the file instead of being read from the packs."""
+    if path.is_symlink() or not path.is_file():
+        return None
+    return _stat_row(store, rel, path)
+
+
+class _Packs:
+    """Pack files opened for positional reads, shared by the threads that decode chunks."""
+
+    def __init__(self, store_dir: Path) -> None:
+        self.store_dir = store_dir
+        self.fds: dict[str, int] = {}
+
+    def fd(self, pack: str, digest: bytes) -> int:
+        fd = self.fds.get(pack)
+        if fd is None:
+            try:
+                fd = self.fds[pack] = os.open(pack_path(self.store_dir, pack), os.O_RDONLY)
+            except FileNotFoundError:
+                raise IntegrityError(f"pack {pack} is missing (needed by chunk {digest.hex()[:16]})") from None
+            except OSError as exc:
+                raise IntegrityError(
+                    f"pack {pack} cannot be read ({exc.strerror or exc}; needed by chunk {digest.hex()[:16]})"
+                ) from None
+        return fd
+
+    def read(self, digest: bytes, loc: Location) -> bytes:
+        """A chunk's bytes, decompressed and checked (thread-safe: positional reads)."""
+        pack, offset, length, size, codec = loc
+        fd = self.fd(pack, digest)
+        try:
+            payload = os.pread(fd, length, offset)
+        except OSError as exc:
+            raise IntegrityError(
+                f"pack {pack} cannot be read ({exc.strerror or exc}; needed by chunk {digest.hex()[:16]})"
+            ) from None
+        return decode(pack, digest, payload, length, size, codec)
+
+    def __enter__(self) -> _Packs:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self.fds.values():
+            os.close(fd)
+        self.fds.clear()
+
+
+#: Chunks decoded ahead of the one being written (on the store's worker threads).
+_AHEAD = 32
+
+
+def _write_file(
+    store: Store,
+    packs: _Packs,
+    entry: FileEntry,
+    tmp: Path,
+    current: Path | None,
+    current_object: bytes | None,
+    update: Callable[[int], None],
+) -> None:
+    """Write ``entry``'s content to ``tmp`` (new, fsynced). With ``current`` (the file
+    in place, holding ``current_object`` as the stat cache vouches), runs of chunks it
+    holds already are copied from it in the kernel (``copy_file_range``: a reflink where
+    the file system shares blocks) and only the other chunks are read from the packs.
+    Chunks are decoded and checked on the store's worker threads."""
+    digest = bytes.fromhex(entry.hash)
+    digests, locations = object_chunks(store, digest, entry.path, locked=True)
+    have: dict[bytes, int] = {}
+    if current is not None and current_object is not None:
+        have = _offsets(store, current_object, entry.path)
+    # The plan: ("copy", source offset, length) runs, and chunks to decode, in file order.
+    plan: list[tuple[int, int] | bytes] = []
+    for d in digests:
+        size = locations[d][3]
+        at = have.get(d)
+        if at is None:
+            plan.append(d)
+        elif plan and isinstance(plan[-1], tuple) and sum(plan[-1]) == at:
+            plan[-1] = (plan[-1][0], plan[-1][1] + size)
+        else:
+            plan.append((at, size))
+    pool = store._workers()
+    # A whole file decoded from the packs is checked against its hash too.
+    hasher = blake3.blake3() if not have else None
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    src = os.open(current, os.O_RDONLY) if have and current is not None else -1
+    try:
+        before = os.fstat(src) if src >= 0 else None
+        todo = deque(p for p in plan if isinstance(p, bytes))
+        ahead: deque[Any] = deque()
+
+        def fill() -> None:
+            while todo and len(ahead) < _AHEAD:
+                d = todo.popleft()
+                ahead.append(pool.submit(packs.read, d, locations[d]))
+
+        fill()
+        for step in plan:
+            if isinstance(step, tuple):
+                _copy_range(src, fd, step[0], step[1])
+                update(step[1])
+                continue
+            data = ahead.popleft().result()
+            fill()
+            if hasher is not None:
+                hasher.update(data)
+            _write_all(fd, data)
+            update(len(data))
+        if hasher is not None and hasher.digest() != digest:
+            raise IntegrityError(f"the content of {entry.path} does not match its hash {digest.hex()[:16]}")
+        if before is not None:
+            after = os.fstat(src)
+            if (after.st_size, after.st_mtime_ns, after.st_ctime_ns) != (
+                before.st_size,
+                before.st_mtime_ns,
+                before.st_ctime_ns,
+            ):  # changed while being copied from: read everything from the packs instead
+                os.close(fd)
+                fd = -1
+                tmp.unlink()
+                _write_file(store, packs, entry, tmp, None, None, lambda n: None)
+                return
+        os.fsync(fd)
+    finally:
+        for f in (fd, src):
+            if f >= 0:
+                os.close(f)
+
+
+def _offsets(store: Store, obj: bytes, label: str) -> dict[bytes, int]:
+    """Where each chunk of stored object ``obj`` starts in its content."""
+    row = store.db.execute("SELECT chunks FROM objects WHERE hash = ?", [obj]).fetchone()
+    if row is None:
+        return {}
+    digests = [row[0][i : i + 32] for i in range(0, len(row[0]), 32)]
+    sizes: dict[bytes, int] = {}
+    distinct = list(dict.fromkeys(digests))
+    for i in range(0, len(distinct), 900):
+        batch = distinct[i : i + 900]
+        sizes.update(
+            store.db.execute(
+                f"SELECT hash, size FROM chunks WHERE hash IN ({','.join('?' * len(batch))})", batch
+            ).fetchall()
+        )
+    offsets: dict[bytes, int] = {}
+    at = 0
+    for d in digests:
+        if d not in sizes:
+            return {}
+        offsets.setdefault(d, at)
+        at += sizes[d]
+    return offsets
+
+
+def _copy_range(src: int, dst: int, offset: int, length: int) -> None:
+    """Append ``length`` bytes of ``src`` from ``offset`` to ``dst``, in the kernel when it can."""
+    while length > 0:
+        try:
+            n = os.copy_file_range(src, dst, length, offset)
+        except OSError:  # no copy_file_range here (another file system, an old kernel)
+            n = 0
+        if n == 0:
+            data = os.pread(src, min(length, 8 * 1024 * 1024), offset)
+            if not data:
+                raise IntegrityError("the file to restore over shrank while being read")
+            _write_all(dst, data)
+            n = len(data)
+        offset += n
+        length -= n
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _inside_root(store: Store, path: Path) -> bool:

@@ -18,8 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from ..errors import DiskFull, InvalidInput, MVError, StoreFormatError, StoreReadOnly
 from ..locate import ENV_VAR, STORE_DIRNAME
 from .failures import shown_text, sqlite_write_error
@@ -33,16 +31,50 @@ __all__ = [
     "create",
     "transaction",
     "insert_rows",
+    "Database",
 ]
 
 #: The store format this code writes and understands (docs/store-format.md).
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 # The store's folder, beside a project's files (``$JUPYTER_MV_STORE`` names another):
 # STORE_DIRNAME and ENV_VAR, from ..locate.
 BUSY_TIMEOUT_MS = 60_000
 
 
-def _m001_initial(db: sqlite_utils.Database) -> None:
+class Database:
+    """The store's connection to ``mv.db``: plain :mod:`sqlite3` (``conn``), with the few
+    conveniences the store uses. Kept this small so opening a store costs no more imports
+    than :mod:`sqlite3` itself."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Any = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, parameters)
+
+    def executescript(self, script: str) -> sqlite3.Cursor:
+        """Run several statements; inside a transaction, one by one (sqlite3's own
+        ``executescript`` would commit the transaction first)."""
+        if not self.conn.in_transaction:
+            return self.conn.executescript(script)
+        cursor = self.conn.cursor()
+        statement = ""
+        for part in script.split(";"):
+            statement += part + ";"
+            if sqlite3.complete_statement(statement):
+                if statement.strip(" \t\r\n;"):
+                    cursor.execute(statement)
+                statement = ""
+        return cursor
+
+    def table_names(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _m001_initial(db: Database) -> None:
     db.executescript(
         """
         CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -134,7 +166,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m002_models(db: sqlite_utils.Database) -> None:
+def _m002_models(db: Database) -> None:
     """The model registry: named models, their gap-free numbered versions, movable aliases."""
     db.executescript(
         """
@@ -174,7 +206,7 @@ def _m002_models(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m003_light_versions(db: sqlite_utils.Database) -> None:
+def _m003_light_versions(db: Database) -> None:
     """Save history: light versions (the notebook at a save) are named ``v{base}.{sub}``,
     the ``sub``-th save after full version ``base``. Their ``number`` is a negative
     placeholder, unique per notebook, so the numbers of full versions stay 1, 2, 3..."""
@@ -187,7 +219,7 @@ def _m003_light_versions(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m004_remotes(db: sqlite_utils.Database) -> None:
+def _m004_remotes(db: Database) -> None:
     """Remotes: where versions are pushed to and pulled from, what each is known to hold,
     and packs whose bytes are still only on a remote (a lazy pull: ``packs.remote``)."""
     db.executescript(
@@ -220,22 +252,37 @@ def _m004_remotes(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m005_dvc(db: sqlite_utils.Database) -> None:
+def _m005_dvc(db: Database) -> None:
     """What DVC recorded of a version's file (JSON: md5, the .dvc or dvc.lock file), or NULL."""
     db.execute("ALTER TABLE version_files ADD COLUMN dvc TEXT")
 
 
+def _m006_segments(db: Database) -> None:
+    """Segment records: per stored object, the BLAKE3 of each of its 16 MiB segments and
+    how many chunks each holds, so that a file read again cuts only its changed segments."""
+    db.executescript(
+        """
+        CREATE TABLE segments (
+            object BLOB PRIMARY KEY,
+            size INTEGER NOT NULL,
+            list BLOB NOT NULL
+        ) WITHOUT ROWID;
+        """
+    )
+
+
 #: Numbered migrations, applied in order; never edit one that has shipped.
-MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial", _m001_initial),
     (2, "models", _m002_models),
     (3, "light versions", _m003_light_versions),
     (4, "remotes", _m004_remotes),
     (5, "dvc", _m005_dvc),
+    (6, "segments", _m006_segments),
 ]
 
 
-def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
+def connect(path: Path, *, create: bool = False) -> Database:
     """Open ``mv.db`` with WAL, a busy timeout, and migrations applied.
 
     On the connection returned, SQLite's report of a damaged file (at any later query)
@@ -268,7 +315,7 @@ def connect(path: Path, *, create: bool = False) -> sqlite_utils.Database:
         return _open(path, create, immutable=exc)
 
 
-def _open(path: Path, create: bool, *, immutable: MVError | None = None) -> sqlite_utils.Database:
+def _open(path: Path, create: bool, *, immutable: MVError | None = None) -> Database:
     """``path`` opened and migrated; ``immutable``: read only, as a file nobody changes,
     every write refused with that error."""
     try:
@@ -292,9 +339,9 @@ def _open(path: Path, create: bool, *, immutable: MVError | None = None) -> sqli
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        db = sqlite_utils.Database(conn)
+        db = Database(conn)
         if create:
-            db.enable_wal()
+            conn.execute("PRAGMA journal_mode = wal")
         _migrate(db, create)
     except BaseException as exc:
         conn.close()
@@ -427,7 +474,7 @@ class _Connection(sqlite3.Connection):
 
 
 @contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+def transaction(db: Database) -> Iterator[Database]:
     """A write transaction that takes the write lock up front (``BEGIN IMMEDIATE``)."""
     db.execute("BEGIN IMMEDIATE")
     try:
@@ -444,9 +491,9 @@ def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
         raise
 
 
-def _migrate(db: sqlite_utils.Database, create: bool) -> None:
+def _migrate(db: Database, create: bool) -> None:
     if "migrations" in db.table_names():
-        applied = {row["id"] for row in db["migrations"].rows}
+        applied = {row[0] for row in db.execute("SELECT id FROM migrations").fetchall()}
         if applied >= {number for number, _, _ in MIGRATIONS}:
             _check_format(db)
             return
@@ -477,7 +524,7 @@ def _migrate(db: sqlite_utils.Database, create: bool) -> None:
     _check_format(db)
 
 
-def _check_format(db: sqlite_utils.Database) -> None:
+def _check_format(db: Database) -> None:
     row = db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
     found = int(row[0]) if row else 0
     if found > FORMAT_VERSION:
@@ -487,11 +534,17 @@ def _check_format(db: sqlite_utils.Database) -> None:
         )
 
 
-def insert_rows(db: sqlite_utils.Database, table: str, rows: list[dict[str, Any]], *, ignore: bool = False) -> None:
-    """Insert dict rows with one prepared statement (works on WITHOUT ROWID tables)."""
+def insert_rows(
+    db: Database, table: str, rows: list[dict[str, Any]], *, ignore: bool = False, upsert: str | None = None
+) -> None:
+    """Insert dict rows with one prepared statement (works on WITHOUT ROWID tables).
+
+    :param ignore: skip rows whose key exists; ``upsert``: the key column, whose existing
+        rows are replaced (``INSERT OR REPLACE``).
+    """
     if not rows:
         return
     columns = list(rows[0])
-    verb = "INSERT OR IGNORE" if ignore else "INSERT"
+    verb = "INSERT OR REPLACE" if upsert else "INSERT OR IGNORE" if ignore else "INSERT"
     sql = f"{verb} INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     db.conn.executemany(sql, [[row[c] for c in columns] for row in rows])

@@ -9,7 +9,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +29,8 @@ from .versions import GcReport, RestoreResult, VerifyReport, Version
 __all__ = ["Store", "STORE_DIRNAME", "ENV_VAR", "find_store_dir", "store_owner"]
 
 if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
+
     from .registry import Models
 
 
@@ -303,6 +304,8 @@ class Store:
 
     def _workers(self) -> ThreadPoolExecutor:
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(
                 max_workers=max(2, min(4, os.cpu_count() or 2)), thread_name_prefix="jupyter-mv"
             )

@@ -16,8 +16,11 @@ def open_store(args: argparse.Namespace, start: str | None = None) -> Any:
     store = getattr(args, "store", None)
     if store is not None:
         return store
-    from .. import remote  # noqa: F401  (registers the fetch of packs a lazy pull left on a remote)
     from ..store import Store
+    from ..store.objects import set_fetcher
+
+    if "jupyter_mv.remote" not in sys.modules:  # else it registered its fetch already
+        set_fetcher(_fetch)
 
     opened = Store.open(start or ".")
     owner = opened.owner()
@@ -28,6 +31,14 @@ def open_store(args: argparse.Namespace, start: str | None = None) -> Any:
             file=sys.stderr,
         )
     return opened
+
+
+def _fetch(store: Any, packs: Any, progress: Any) -> tuple[int, int]:
+    """Fetch the packs a lazy pull left on a remote: :mod:`jupyter_mv.remote` is imported
+    only when a read needs it, not by every command."""
+    from ..remote import fetch
+
+    return fetch(store, packs, progress)
 
 
 def scope(args: argparse.Namespace) -> str | None:

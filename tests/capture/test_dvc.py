@@ -218,7 +218,9 @@ def test_a_store_made_before_dvc_records_gains_them_on_open(project: Path) -> No
         assert [r[0] for r in reopened.db.execute("SELECT id FROM migrations ORDER BY id")] == [
             number for number, _, _ in schema.MIGRATIONS
         ]
-        assert reopened.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "5"
+        assert reopened.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == str(
+            schema.FORMAT_VERSION
+        )
         assert reopened.resolve("v1").file("data.csv").dvc is None  # made before: nothing recorded
         v2 = reopened.snapshot("train.ipynb", inputs=["data.csv"], environment=None)
         assert reopened.get(v2.id).file("data.csv").dvc["source"] == "data.csv.dvc"
