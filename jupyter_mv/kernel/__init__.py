@@ -51,6 +51,7 @@ def load_ipython_extension(ipython: Any) -> None:
         return
     import atexit
 
+    from .autoload import release_alias
     from .magics import MVMagics
     from .session import KernelSession, _set_current
 
@@ -59,7 +60,7 @@ def load_ipython_extension(ipython: Any) -> None:
     session.front_ends.install()
     hooks = _Hooks(ipython, session)
     # IPython defines `%mv` as a shell alias for the mv command; keep it to give back.
-    hooks.shadowed = ipython.magics_manager.magics["line"].get("mv")
+    hooks.shadowed = release_alias(ipython)
     ipython.events.register("pre_run_cell", hooks.pre_run_cell)
     ipython.events.register("post_run_cell", hooks.post_run_cell)
     ipython.register_magics(MVMagics(ipython, session))

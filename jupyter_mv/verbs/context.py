@@ -11,15 +11,22 @@ from typing import Any
 __all__ = ["open_store", "scope", "notebook_python"]
 
 
-def open_store(args: argparse.Namespace, start: str | None = None) -> Any:
-    """The store to act on: one another face opened (``args.store``), else found from ``start``."""
+def open_store(args: argparse.Namespace, start: str | None = None, *, create: bool = False) -> Any:
+    """The store to act on: one another face opened (``args.store``), else found from ``start``.
+
+    :param create: when there is none, create it where a first snapshot does (and say where).
+    """
     store = getattr(args, "store", None)
     if store is not None:
         return store
     from .. import remote  # noqa: F401  (registers the fetch of packs a lazy pull left on a remote)
+    from ..locate import created_message, find_store_dir, is_store
     from ..store import Store
 
-    opened = Store.open(start or ".")
+    existed = is_store(find_store_dir(start or "."))
+    opened = Store.open(start or ".", create=create)
+    if not existed:
+        print(created_message(opened.dir), file=sys.stderr)
     owner = opened.owner()
     if owner is not None:
         print(
