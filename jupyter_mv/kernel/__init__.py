@@ -57,6 +57,9 @@ def load_ipython_extension(ipython: Any) -> None:
 
     session = KernelSession(ipython)
     session.access.install()
+    from . import readers
+
+    readers.install(session.access.note)
     session.front_ends.install()
     hooks = _Hooks(ipython, session)
     # IPython defines `%mv` as a shell alias for the mv command; keep it to give back.
@@ -97,6 +100,9 @@ def unload_ipython_extension(ipython: Any) -> None:
     if hooks.shadowed is not None:
         line_magics["mv"] = hooks.shadowed
     session.access.active = False
+    from . import readers
+
+    readers.uninstall()
     session.front_ends.uninstall()
     session.close()
     _set_current(None)
