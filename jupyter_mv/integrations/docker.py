@@ -4,10 +4,15 @@
 
     DIR/
       Dockerfile          FROM python:X.Y-slim (the version's Python), pip install -r
-                          requirements.txt, then runs the notebook with nbconvert
+                          requirements.txt with jupyter-mv, then runs run.sh
       requirements.txt    the exact pins (see jupyter_mv.integrations.envfiles)
+      wheels/             jupyter-mv itself, when the version's came from a path and no
+                          index has it: a wheel of the running copy
+      run.sh              runs the notebook with nbconvert, jupyter-mv loaded (``%mv``
+                          works), and copies the executed notebook, the files the
+                          version wrote and its versions' log to /out
       .dockerignore       keeps build outputs out of the context
-      README.md           how to build and run it, and what could not be pinned
+      README.md           how to build, run and check it, and what could not be pinned
       project/            the notebook and its input and tracked files, byte for byte
                           from the store, at their paths in the project
 
@@ -16,7 +21,6 @@ Building and running need a Docker engine; writing the files does not.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -25,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
-from .envfiles import pins, render_requirements
+from .envfiles import build_wheel, jupyter_mv_pin, pins, render_requirements
 
 if TYPE_CHECKING:
     from ..store import Store
@@ -100,20 +104,25 @@ def export_dockerfile(
             warnings.append(f"{f.path} was recorded by hash only: add it to project/ before building")
     installed = {p.name.lower().replace("_", "-") for p in all_pins if p.resolvable}
     missing_runner = [r for r in RUNNER if r not in installed]
+    own = jupyter_mv_pin(env)
+    needs_wheel = own is None or not own.resolvable
+    outputs = sorted(f.path for f in version.files if f.role == "output")
 
     created = not target.exists()
     target.mkdir(parents=True, exist_ok=True)
     try:
         store.restore(version, wanted, to=target / _CONTEXT, progress=progress)
+        wheel = build_wheel(target / "wheels").name if needs_wheel else None
         title = f"{version.label} ({version.short_id})"
         files = {
             "requirements.txt": render_requirements(env, title=f"environment of {title}"),
             "Dockerfile": _dockerfile(
-                version, image, missing_runner, any(p.kind == "vcs" and p.resolvable for p in all_pins)
+                version, image, missing_runner, any(p.kind == "vcs" and p.resolvable for p in all_pins), wheel
             ),
+            "run.sh": _run_script(version, outputs),
             ".dockerignore": "# keep what a run produces out of the next build\nout/\n**/.ipynb_checkpoints/\n"
             "**/__pycache__/\n",
-            "README.md": _readme(version, image, wanted, missing_runner, warnings),
+            "README.md": _readme(version, image, wanted, missing_runner, warnings, wheel, outputs),
         }
         for name, text in files.items():
             (target / name).write_text(text, encoding="utf-8")
@@ -127,7 +136,7 @@ def export_dockerfile(
                 else:
                     child.unlink(missing_ok=True)
         raise
-    written = sorted(files) + [f"{_CONTEXT}/{p}" for p in sorted(wanted)]
+    written = sorted(files) + [f"{_CONTEXT}/{p}" for p in sorted(wanted)] + ([f"wheels/{wheel}"] if wheel else [])
     return {
         "version": version.id,
         "label": version.label,
@@ -139,20 +148,7 @@ def export_dockerfile(
     }
 
 
-def _dockerfile(version: Any, image: str, missing_runner: list[str], needs_git: bool) -> str:
-    workdir = "/work/" + os.path.dirname(version.notebook) if os.path.dirname(version.notebook) else "/work"
-    command = [
-        "jupyter",
-        "nbconvert",
-        "--to",
-        "notebook",
-        "--execute",
-        "--ExecutePreprocessor.kernel_name=python3",
-        "--ExecutePreprocessor.timeout=-1",
-        "--output-dir",
-        _OUT,
-        os.path.basename(version.notebook),
-    ]
+def _dockerfile(version: Any, image: str, missing_runner: list[str], needs_git: bool, wheel: str | None) -> str:
     lines = [
         f"# Rebuilds the environment of {version.label} ({version.short_id}) and runs its notebook.",
         '# Build: docker build -t IMAGE .    Run: docker run --rm -v "$PWD/out:/out" IMAGE',
@@ -165,23 +161,76 @@ def _dockerfile(version: Any, image: str, missing_runner: list[str], needs_git: 
             "RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*",
         ]
     lines.append("COPY requirements.txt /tmp/requirements.txt")
-    if missing_runner:  # one resolution, so that what runs the notebook fits the pins
+    extra = list(missing_runner)
+    if wheel:
+        lines += ["# jupyter-mv itself (the version's came from a path, not an index)", "COPY wheels/ /tmp/wheels/"]
+        extra.insert(0, f"/tmp/wheels/{wheel}")
+    if extra:  # one resolution, so that what runs the notebook fits the pins
+        what = " and ".join((["jupyter-mv"] if wheel else []) + missing_runner)
         lines += [
-            f"# the pinned packages, and {' and '.join(missing_runner)} to run the notebook",
-            f"RUN pip install -r /tmp/requirements.txt {' '.join(missing_runner)}",
+            f"# the pinned packages, and {what} to run the notebook",
+            f"RUN pip install -r /tmp/requirements.txt {' '.join(extra)}",
         ]
     else:
         lines.append("RUN pip install -r /tmp/requirements.txt")
     lines += [
         f"COPY {_CONTEXT}/ /work/",
-        f"WORKDIR {workdir}",
-        f"# the executed notebook, with its outputs, is written to {_OUT}",
-        f"CMD {json.dumps(command)}",
+        "COPY run.sh /usr/local/bin/run-notebook",
+        "WORKDIR /work",
+        f"# runs the notebook with %mv loaded; the executed notebook and the files it wrote go to {_OUT}",
+        'CMD ["sh", "/usr/local/bin/run-notebook"]',
     ]
     return "\n".join(lines) + "\n"
 
 
-def _readme(version: Any, image: str, wanted: list[str], missing_runner: list[str], warnings: list[str]) -> str:
+def _run_script(version: Any, outputs: list[str]) -> str:
+    """The image's command: run the notebook where it lies, with jupyter-mv loaded (every
+    kernel of an environment with jupyter-mv loads it) and told its notebook; then copy
+    what it made to the output folder. ``MV_PROJECT`` and ``MV_OUT`` move both folders."""
+    from shlex import quote
+
+    folder = os.path.dirname(version.notebook) or "."
+    name = os.path.basename(version.notebook)
+    nbconvert = (
+        "jupyter nbconvert --to notebook --execute --ExecutePreprocessor.kernel_name=python3 "
+        f'--ExecutePreprocessor.timeout=-1 --output-dir "$out" {quote(name)}'
+    )
+    lines = [
+        "#!/bin/sh",
+        f"# Runs {version.notebook} top to bottom with jupyter-mv loaded (its %mv cells work), then copies",
+        "# the executed notebook, the files the version wrote and the versions the run made to the output folder.",
+        "set -e",
+        'project="${MV_PROJECT:-/work}"',
+        f'out="${{MV_OUT:-{_OUT}}}"',
+        'mkdir -p "$out"',
+        f'export JPY_SESSION_NAME="$project/{version.notebook}"  # the notebook %mv versions',
+        f'cd "$project/{folder}"',
+        nbconvert,
+        'cd "$project"',
+    ]
+    if outputs:
+        lines += [
+            f"for f in {' '.join(quote(p) for p in outputs)}; do",
+            '  if [ -f "$f" ]; then mkdir -p "$out/$(dirname "$f")"; cp "$f" "$out/$f"; fi',
+            "done",
+        ]
+    lines += [
+        f'jupyter mv log {quote(version.notebook)} > "$out/versions.txt" 2>&1 || true',
+        f'echo "ran {version.notebook}: the executed notebook and what it wrote are in $out"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _readme(
+    version: Any,
+    image: str,
+    wanted: list[str],
+    missing_runner: list[str],
+    warnings: list[str],
+    wheel: str | None,
+    outputs: list[str],
+) -> str:
+    name = os.path.basename(version.notebook)
     lines = [
         f"# {version.label}",
         "",
@@ -194,14 +243,40 @@ def _readme(version: Any, image: str, wanted: list[str], missing_runner: list[st
         "```",
         "",
         f"The image starts from `{image}` (the version's Python), installs the exact packages of",
-        "`requirements.txt`, copies `project/` to `/work` and runs the notebook top to bottom with",
-        f"`jupyter nbconvert --execute`; the executed notebook, with its outputs, lands in `{_OUT}`.",
+        "`requirements.txt`"
+        + (f" and jupyter-mv (`wheels/{wheel}`, a wheel of the copy that exported it)" if wheel else "")
+        + ", copies `project/` to `/work` and runs `run.sh`: the notebook top to bottom with",
+        "`jupyter nbconvert --execute`, jupyter-mv loaded in its kernel so that its `%mv` cells work.",
     ]
     if missing_runner:
         lines.append(
             f"The version's environment had no {' or '.join(missing_runner)}: the image installs "
             "them beside the pins, in one resolution that keeps every pin."
         )
+    lines += [
+        "",
+        "## Checking the result",
+        "",
+        f"After the run, `out/` holds the executed notebook `{name}` with its outputs",
+        "(a cell that failed shows its error there, and the run stops with a non-zero exit code),",
+    ]
+    if outputs:
+        lines.append("the files the version wrote (" + ", ".join(f"`{p}`" for p in outputs) + "), ")
+    lines += [
+        "and `versions.txt`: the versions the notebook's own `%mv snapshot` cells made, with the",
+        "metrics they logged. Compare them with the recorded ones: `jupyter mv show "
+        + f"{version.label}` here, or `jupyter mv reproduce {version.label}`, which runs the",
+        "notebook again and compares cell by cell.",
+        "",
+        "Without Docker, the same check in a fresh virtual environment:",
+        "",
+        "```console",
+        "$ python -m venv env && env/bin/pip install -r requirements.txt"
+        + (f" wheels/{wheel}" if wheel else "")
+        + (" " + " ".join(missing_runner) if missing_runner else ""),
+        '$ PATH="$PWD/env/bin:$PATH" MV_PROJECT="$PWD/project" MV_OUT="$PWD/out" sh run.sh',
+        "```",
+    ]
     lines += ["", "Files in `project/` (from the store, byte for byte):", ""]
     lines += [f"- `{p}`" for p in sorted(wanted)]
     if warnings:

@@ -51,15 +51,19 @@ def load_ipython_extension(ipython: Any) -> None:
         return
     import atexit
 
+    from .autoload import release_alias
     from .magics import MVMagics
     from .session import KernelSession, _set_current
 
     session = KernelSession(ipython)
     session.access.install()
+    from . import readers
+
+    readers.install(session.access.note)
     session.front_ends.install()
     hooks = _Hooks(ipython, session)
     # IPython defines `%mv` as a shell alias for the mv command; keep it to give back.
-    hooks.shadowed = ipython.magics_manager.magics["line"].get("mv")
+    hooks.shadowed = release_alias(ipython)
     ipython.events.register("pre_run_cell", hooks.pre_run_cell)
     ipython.events.register("post_run_cell", hooks.post_run_cell)
     ipython.register_magics(MVMagics(ipython, session))
@@ -96,6 +100,9 @@ def unload_ipython_extension(ipython: Any) -> None:
     if hooks.shadowed is not None:
         line_magics["mv"] = hooks.shadowed
     session.access.active = False
+    from . import readers
+
+    readers.uninstall()
     session.front_ends.uninstall()
     session.close()
     _set_current(None)

@@ -149,6 +149,24 @@ class FileAccess:
 
         sys.addaudithook(hook)
 
+    def note(self, path: Any, *, written: bool = False) -> None:
+        """Record ``path`` as read (or written) by the running cell, as if it had been
+        opened: for readers in C code that never pass Python's ``open``
+        (:mod:`jupyter_mv.kernel.readers`). A folder stands for the files in it."""
+        if self.off:
+            return
+        try:
+            raw = os.fsdecode(os.fspath(path))
+        except TypeError:  # a file object, a buffer: its open, if any, was seen already
+            return
+        pending = self._pending_writes if written else self._pending_reads
+        if os.path.isdir(raw):
+            for folder, dirs, files in os.walk(raw):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                pending.update(os.path.abspath(os.path.join(folder, f)) for f in files)
+        else:
+            pending.add(os.path.abspath(raw))
+
     def flush(self) -> None:
         """Record the paths opened since the last flush under the current count."""
         cwd: str | None = None

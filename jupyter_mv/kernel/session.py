@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..errors import InvalidInput, MVError, NotFound, StoreNotFound
-from ..locate import find_store_dir
+from ..locate import created_message, find_store_dir, is_store
 from ..units import human_size as _format_size
 from ..units import parse_size
 from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
@@ -133,7 +133,7 @@ class KernelSession:
             except StoreNotFound:
                 raise StoreNotFound(
                     f"no jupyter-mv store at or above {start.parent if start.is_file() else start}; "
-                    "run `%mv init` (or `jupyter mv init`) in the project folder"
+                    "`%mv snapshot` creates one (`%mv init DIR` elsewhere)"
                 ) from None
             self._adopt_root(self._store)
         return self._store
@@ -410,8 +410,12 @@ class KernelSession:
         environment: bool,
         kind: str,
     ) -> Version:
-        store = self.store
         nb = self.notebook_path()
+        if self._store is None and not is_store(find_store_dir(nb)):  # the first snapshot creates the store
+            self._store = core().Store.open(nb, create=True)
+            self._adopt_root(self._store)
+            print(created_message(self._store.dir), file=sys.stderr)
+        store = self.store
         saved = self.front_ends.save(nb)
         if saved is None:
             self._check_saved(nb)

@@ -16,6 +16,9 @@ def render_text(result: dict[str, Any], *, color: bool = False) -> str:
 
     marks = {
         "identical": style("✓", "32"),
+        "reproduced": style("✓", "32"),
+        "within_tolerance": style("≈", "32"),
+        "not_recorded": style("·", "2"),
         "different": style("✗", "31"),
         "missing": style("✗", "31"),
         "not_saved": style("✗", "31"),
@@ -46,7 +49,8 @@ def render_text(result: dict[str, Any], *, color: bool = False) -> str:
     for w in result["warnings"]:
         lines.append(style(f"warning: {w['message']}", "33"))
     if result["cells"]:
-        lines.append("cells:")
+        rules = result.get("rules") or {}
+        lines.append(f"cells (numbers within rtol {rules.get('rtol', 1e-6):g}, volatile text ignored):")
         for c in result["cells"]:
             count = f"[{c['execution_count']}]" if c["execution_count"] is not None else "[ ]"
             reason = f"  ({c['reason']})" if c["reason"] else ""
@@ -54,6 +58,11 @@ def render_text(result: dict[str, Any], *, color: bool = False) -> str:
                 f"  {marks.get(c['status'], '?')} cell {c['position']:<3} {count:<6} "
                 f"{c['status'].replace('_', ' ')}{reason}"
             )
+            first = c.get("first")
+            if first:
+                value = first.get("value") or [first.get("recorded"), first.get("reproduced")]
+                where = f" in line {first['line']}" if first.get("line") else ""
+                lines.append(f"      first difference{where}: recorded {value[0]}, reproduced {value[1]}")
             lines += [f"      {d}" for d in c["diff"]]
     for key, title in (("files", "files written"), ("models", "models")):
         if result[key]:
@@ -68,7 +77,7 @@ def render_text(result: dict[str, Any], *, color: bool = False) -> str:
                 f"  {marks.get(m['status'], '?')} {m['name']}  recorded {m['recorded']}, "
                 f"reproduced {m['reproduced'] if m['reproduced'] is not None else '—'}"
             )
-    verdict = {"identical": "32", "different": "31", "failed": "31"}.get(result["status"], "0")
+    verdict = {"reproduced": "32", "different": "31", "failed": "31"}.get(result["status"], "0")
     lines.append(style(result["summary"], "1;" + verdict) + f"  ({result['duration']:.1f} s)")
     if result.get("folder"):
         lines.append(f"kept the run in {result['folder']}")

@@ -3,20 +3,31 @@
 The version's notebook and input files are restored into a temporary folder, which
 gets a scratch store of its own (so ``%mv`` cells work and write nowhere else).
 The notebook runs top to bottom with nbclient in a fresh kernel (the kernel its
-metadata names, else ``python3``) with the kernel side of jupyter-mv loaded. Then,
-cell by cell, the outputs are compared with the recorded ones after normalising
-what changes from run to run (:mod:`.normalize`); the files the version wrote are
-compared by hash, the models it saved with the scratch store's, the metrics with
-the session's. The fresh kernel's environment is compared with the recorded one,
-and its differences come first in the result.
+metadata names, else ``python3``; or one of another interpreter, ``python``) with
+the kernel side of jupyter-mv loaded. Then, cell by cell, the outputs are compared with
+the recorded ones by the rules of :mod:`.normalize` (volatile text ignored, numbers
+within a relative tolerance, images by pixels). Each cell gets a verdict:
+
+- ``identical``, ``within_tolerance`` or ``different``;
+- ``not_recorded``: the version saved no outputs for it, so there is nothing to compare;
+- ``skipped``: jupyter-mv's own cell (``%mv snapshot``), except that a ``%mv metric``
+  cell takes the verdict of the metrics it logs, which are compared;
+- ``not_run``: the run stopped before it.
+
+The files the version wrote are compared by hash, the models it saved with the scratch
+store's, the metrics with the session's (within the tolerance too). Of the environment,
+only what a version records as meaningful is compared: the packages and their versions,
+Python's version and implementation, the platform's system and machine; not paths or
+variables such as ``VIRTUAL_ENV``. The result is ``reproduced`` only when nothing is
+``different``.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -28,13 +39,17 @@ from ..progress import Progress, null_progress
 from ..store import registry
 from ..store.records import current_hash
 from ..store.versions import Version
-from .normalize import compare_cell
+from .normalize import Rules, close_values, compare_cell
 from .subject import resolve_subject
 
 if TYPE_CHECKING:
     from ..store import Store
 
-__all__ = ["reproduce", "FORMAT", "environment_lines"]
+__all__ = ["reproduce", "FORMAT", "environment_lines", "MEANINGFUL_ENVIRONMENT", "Rules"]
+
+#: The environment facts a reproduce compares: these keys of ``python`` and ``platform``,
+#: and the packages (names and versions).
+MEANINGFUL_ENVIRONMENT = {"python": ("version", "implementation"), "platform": ("system", "machine")}
 
 FORMAT = "jupyter-mv-reproduce"
 _MARKER = "@@jupyter-mv-reproduce@@"
@@ -74,6 +89,8 @@ def reproduce(
     kernel_name: str | None = None,
     timeout: float = 600,
     keep: bool = False,
+    rules: Rules = Rules(),
+    python: str | None = None,
     progress: Progress = null_progress,
 ) -> dict[str, Any]:
     """Run the notebook version behind ``ref`` (a model, a file it wrote, or a version)
@@ -82,8 +99,11 @@ def reproduce(
     :param kernel_name: the kernel to use (default: the notebook's, else ``python3``).
     :param timeout: seconds one cell may run.
     :param keep: leave the temporary folder (its path is in the result's ``folder``).
+    :param rules: how outputs and metrics compare (tolerance, ignored text, images).
+    :param python: run the kernel with this interpreter (an environment rebuilt from the
+        version's requirements) instead of the kernelspec's.
     :param progress: called as ``progress("reproduce", cells, "cell")``.
-    :returns: a ``jupyter-mv-reproduce`` dict; ``status`` is ``identical``,
+    :returns: a ``jupyter-mv-reproduce`` dict; ``status`` is ``reproduced``,
         ``different`` or ``failed``.
     :raises NotFound, InvalidInput: a bad ref, or one with no notebook version.
     """
@@ -95,7 +115,8 @@ def reproduce(
     folder = Path(tempfile.mkdtemp(prefix="jupyter-mv-reproduce-"))
     result: dict[str, Any] = {
         "format": FORMAT,
-        "version": 1,
+        "version": 2,
+        "rules": {"rtol": rules.rtol, "ignore": list(rules.ignore), "image_threshold": rules.image_threshold},
         "subject": {"kind": subject.kind, "ref": ref, "label": subject.label},
         "notebook_version": {
             "id": version.id,
@@ -117,7 +138,18 @@ def reproduce(
         "folder": str(folder) if keep else None,
     }
     try:
-        _run(store, version, subject, folder, result, kernel_name=kernel_name, timeout=timeout, progress=progress)
+        _run(
+            store,
+            version,
+            subject,
+            folder,
+            result,
+            kernel_name=kernel_name,
+            python=python,
+            timeout=timeout,
+            rules=rules,
+            progress=progress,
+        )
     finally:
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
@@ -138,7 +170,9 @@ def _run(
     result: dict[str, Any],
     *,
     kernel_name: str | None,
+    python: str | None,
     timeout: float,
+    rules: Rules,
     progress: Progress,
 ) -> None:
     import nbformat
@@ -164,7 +198,7 @@ def _run(
     nb = read(str(nb_path), 4)  # as_version=4
     recorded = [copy.deepcopy(c.get("outputs", [])) if c.cell_type == "code" else None for c in nb.cells]
 
-    kernel, fallback = _kernel_name(nb, kernel_name)
+    kernel, fallback = _kernel_name(nb, kernel_name) if python is None else ("python3", None)
     if fallback:
         _warn(result, "kernel_fallback", fallback)
     from ..diff.reader import kernelspec
@@ -179,6 +213,7 @@ def _run(
 
     client = NotebookClient(
         nb,
+        **_kernel_of(python, folder),
         timeout=timeout,
         kernel_name=kernel,
         allow_errors=True,
@@ -239,28 +274,80 @@ def _run(
             "execution_count": cell.get("execution_count"),
             "status": "",
             "diff": [],
+            "first": None,
             "reason": "",
         }
         if _is_mv_only(cell.source):
             entry.update(status="skipped", reason="jupyter-mv's own cell")
         elif index not in executed:
             entry.update(status="not_run", reason=result["error"] or "not run")
+        elif not recorded[index] and cell.get("outputs"):
+            entry.update(status="not_recorded", reason="the version saved no outputs for it")
         else:
-            compared = compare_cell(recorded[index] or [], cell.get("outputs", []), replace)
-            entry["status"] = "identical" if compared["same"] else "different"
+            compared = compare_cell(recorded[index] or [], cell.get("outputs", []), replace, rules=rules)
+            entry["status"] = compared["status"]
             entry["diff"] = compared["diff"]
+            entry["first"] = compared["first"]
             errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-            if errors and not compared["same"]:
+            if errors and compared["status"] == "different":
                 entry["reason"] = f"raised {errors[0].get('ename')}: {errors[0].get('evalue')}"
-            elif not recorded[index] and not compared["same"]:
-                entry["reason"] = "it had no outputs in the recorded version"
         result["cells"].append(entry)
 
     for f in version.files:
         if f.role == "output":
             result["files"].append(_file_check(folder / f.path, f.path, f.hash))
     result["models"] = _model_checks(store, version, folder)
-    result["metrics"] = _metric_checks(store, version, subject, folder, probe, result)
+    result["metrics"] = _metric_checks(store, version, subject, folder, probe, rules)
+    _metric_cells(result, nb)
+
+
+def _kernel_of(python: str | None, folder: Path) -> dict[str, Any]:
+    """nbclient's arguments for a kernel of ``python`` (none: the kernelspec's)."""
+    if python is None:
+        return {}
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    spec = folder / ".kernels" / "python3"
+    spec.mkdir(parents=True)
+    argv = [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "Python 3", "language": "python"}))
+    specs = KernelSpecManager(kernel_dirs=[str(spec.parent)], ensure_native_kernel=False)
+    return {"km": KernelManager(kernel_name="python3", kernel_spec_manager=specs)}
+
+
+_METRIC_LINE = re.compile(r"^\s*%mv\s+metric\s+(.+)$", re.M)
+
+
+def _metric_cells(result: dict[str, Any], nb: Any) -> None:
+    """A ``%mv metric`` cell takes the verdict of the metrics it logs (they are compared)."""
+    by_name = {m["name"]: m for m in result["metrics"]}
+    rank = {"identical": 0, "within_tolerance": 1, "not_compared": 2, "missing": 3, "different": 3}
+    for entry in result["cells"]:
+        if entry["status"] != "skipped":
+            continue
+        names = [
+            word.split("=", 1)[0]
+            for line in _METRIC_LINE.findall(nb.cells[entry["position"] - 1].source)
+            for word in line.split()
+            if "=" in word
+        ]
+        checks = [by_name[n] for n in names if n in by_name]
+        if not checks:
+            continue
+        worst = max(checks, key=lambda m: rank.get(m["status"], 3))
+        status = {"missing": "different", "not_compared": "skipped"}.get(worst["status"], worst["status"])
+        entry["status"] = status
+        entry["reason"] = "logs " + ", ".join(
+            f"{m['name']} (recorded {m['recorded']}, reproduced {m['reproduced']})" for m in checks
+        )
+        if status == "different":
+            entry["first"] = {
+                "line": None,
+                "recorded": f"{worst['name']}={worst['recorded']}",
+                "reproduced": f"{worst['name']}={worst['reproduced']}",
+                "value": [worst["recorded"], worst["reproduced"]],
+            }
 
 
 def _side_cell(client: Any, code: str) -> dict[str, Any]:
@@ -311,7 +398,6 @@ def _environment(
     """The kernel's environment (as the kernel side captured it after the run, like a
     snapshot does; else captured from outside) against the recorded one."""
     from ..capture.environment import capture_environment
-    from ..capture.git import capture_git
     from ..diff.environment import diff_environment
 
     recorded = store.environment(version)
@@ -328,8 +414,23 @@ def _environment(
         note = "the kernel's interpreter is unknown"
     if recorded is None:
         note = note or "the version recorded no environment"
-    diff = diff_environment(recorded, current, version.git, capture_git(store.root) if version.git else None)
-    return {"status": diff["status"], "differences": environment_lines(diff), "note": note, "diff": diff}
+    diff = diff_environment(_meaningful(recorded), _meaningful(current), None, None)
+    lines = [line for line in environment_lines(diff) if " installed from " not in line]
+    status = "not_compared" if diff["status"] == "not_compared" else "changed" if lines else "unchanged"
+    return {"status": status, "differences": lines, "note": note, "diff": diff}
+
+
+def _meaningful(env: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The facts of an environment that a reproduce compares (:data:`MEANINGFUL_ENVIRONMENT`)."""
+    if not isinstance(env, dict):
+        return None
+    out: dict[str, Any] = {
+        part: {k: (env.get(part) or {}).get(k) for k in keys} for part, keys in MEANINGFUL_ENVIRONMENT.items()
+    }
+    for key in ("packages", "conda_packages"):
+        if env.get(key):
+            out[key] = env[key]
+    return out
 
 
 def environment_lines(diff: dict[str, Any]) -> list[str]:
@@ -400,15 +501,14 @@ def _model_checks(store: Store, version: Version, folder: Path) -> list[dict[str
     return out
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0) or a == b
-    same: bool = a == b
-    return same
+def _metric_status(a: Any, b: Any, rtol: float) -> str:
+    if a == b and type(a) is type(b):
+        return "identical"
+    return "within_tolerance" if close_values(a, b, rtol) else "different"
 
 
 def _metric_checks(
-    store: Store, version: Version, subject: Any, folder: Path, probe: dict[str, Any], result: dict[str, Any]
+    store: Store, version: Version, subject: Any, folder: Path, probe: dict[str, Any], rules: Rules
 ) -> list[dict[str, Any]]:
     recorded = dict(version.metrics)
     if subject.model is not None:
@@ -436,7 +536,7 @@ def _metric_checks(
             out.append(
                 {
                     "name": name,
-                    "status": "identical" if _same(value, again) else "different",
+                    "status": _metric_status(value, again, rules.rtol),
                     "recorded": value,
                     "reproduced": again,
                 }
@@ -454,7 +554,7 @@ def _verdict(result: dict[str, Any]) -> tuple[str, str]:
     cells = [c for c in result["cells"] if c["status"] in ("different", "not_run")]
     files = [f for f in result["files"] if f["status"] != "identical"]
     models = [m for m in result["models"] if m["status"] != "identical"]
-    metrics = [m for m in result["metrics"] if m["status"] not in ("identical", "not_compared")]
+    metrics = [m for m in result["metrics"] if m["status"] in ("different", "missing")]
     if result["error"]:
         return "failed", f"failed: {result['error']}"
     parts = []
@@ -471,13 +571,23 @@ def _verdict(result: dict[str, Any]) -> tuple[str, str]:
     parts += [f"metric {m['name']} {m['status']}" for m in metrics]
     if parts:
         return "different", "different: " + "; ".join(parts)
-    compared = [c for c in result["cells"] if c["status"] == "identical"]
-    counts = [f"{len(compared)} cell{'s' if len(compared) != 1 else ''}"]
+
+    def count(items: list[Any], what: str) -> str:
+        return f"{len(items)} {what}{'s' if len(items) != 1 else ''}"
+
+    by = {
+        s: [c for c in result["cells"] if c["status"] == s] for s in ("identical", "within_tolerance", "not_recorded")
+    }
+    counts = [count(by["identical"], "cell") + " identical"]
+    if by["within_tolerance"]:
+        counts.append(f"{len(by['within_tolerance'])} within tolerance")
+    if by["not_recorded"]:
+        counts.append(f"{len(by['not_recorded'])} not recorded")
     if result["files"]:
-        counts.append(f"{len(result['files'])} file{'s' if len(result['files']) != 1 else ''}")
+        counts.append(count(result["files"], "file"))
     if result["models"]:
-        counts.append(f"{len(result['models'])} model{'s' if len(result['models']) != 1 else ''}")
-    same_metrics = [m for m in result["metrics"] if m["status"] == "identical"]
+        counts.append(count(result["models"], "model"))
+    same_metrics = [m for m in result["metrics"] if m["status"] in ("identical", "within_tolerance")]
     if same_metrics:
-        counts.append(f"{len(same_metrics)} metric{'s' if len(same_metrics) != 1 else ''}")
-    return "identical", "identical: " + ", ".join(counts) + " match"
+        counts.append(count(same_metrics, "metric"))
+    return "reproduced", "reproduced: " + ", ".join(counts)

@@ -2,8 +2,8 @@
 
 Jupyter Server starts kernels with a copy of its own environment (plus
 ``JPY_SESSION_NAME``); the environment's ``etc/ipython/ipython_kernel_config.json``
-lists :mod:`jupyter_mv.kernel.autoload`, which loads the extension when it finds
-``JUPYTER_MV_AUTOLOAD=1``. Setting that variable here is all the server does.
+lists :mod:`jupyter_mv.kernel.autoload`, which loads the extension unless it finds
+``JUPYTER_MV_AUTOLOAD=0``. Setting that variable here is all the server does.
 """
 
 from __future__ import annotations

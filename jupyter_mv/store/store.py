@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidInput, NotFound, StoreNotFound, StoreReadOnly
-from ..locate import ENV_VAR, STORE_DIRNAME, find_store_dir
+from ..locate import ENV_VAR, STORE_DIRNAME, find_store_dir, project_root
 from ..progress import Progress, null_progress
 from . import environments, records, schema
 from .failures import shown_text, writing
@@ -123,15 +123,15 @@ class Store:
     def open(cls, path: str | os.PathLike[str] | None = None, *, create: bool = False) -> Store:
         """Open the store for ``path`` (any file or folder of the project).
 
-        :param create: when no store is found, create one with ``path`` (a folder) as root.
+        :param create: when no store is found, create one at :func:`~jupyter_mv.locate.project_root`
+            of ``path`` (its git work tree's root, else its folder).
         :raises StoreNotFound: no store, and ``create`` is false.
         """
         store_dir = find_store_dir(path)
         if store_dir is not None and (store_dir / "mv.db").is_file():
             return cls(store_dir)
         if create:
-            target = Path(path or os.getcwd())
-            return cls.init(target if target.is_dir() else target.parent)
+            return cls.init(project_root(path))
         where = store_dir or Path(path or os.getcwd()).absolute()
         raise StoreNotFound(f"no jupyter-mv store at or above {where}; run `jupyter mv init` in the project folder")
 

@@ -11,18 +11,25 @@ from typing import Any
 __all__ = ["open_store", "scope", "notebook_python"]
 
 
-def open_store(args: argparse.Namespace, start: str | None = None) -> Any:
-    """The store to act on: one another face opened (``args.store``), else found from ``start``."""
+def open_store(args: argparse.Namespace, start: str | None = None, *, create: bool = False) -> Any:
+    """The store to act on: one another face opened (``args.store``), else found from ``start``.
+
+    :param create: when there is none, create it where a first snapshot does (and say where).
+    """
     store = getattr(args, "store", None)
     if store is not None:
         return store
+    from ..locate import created_message, find_store_dir, is_store
     from ..store import Store
     from ..store.objects import set_fetcher
 
     if "jupyter_mv.remote" not in sys.modules:  # else it registered its fetch already
         set_fetcher(_fetch)
 
-    opened = Store.open(start or ".")
+    existed = is_store(find_store_dir(start or "."))
+    opened = Store.open(start or ".", create=create)
+    if not existed:
+        print(created_message(opened.dir), file=sys.stderr)
     owner = opened.owner()
     if owner is not None:
         print(

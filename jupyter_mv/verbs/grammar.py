@@ -210,6 +210,32 @@ def _verb_reproduce(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("--kernel", metavar="NAME", help="run with this kernel (default: the notebook's, else python3)")
     p.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="longest one cell may run")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder the notebook ran in")
+    p.add_argument(
+        "--rtol", type=float, default=1e-6, metavar="R", help="numbers this close (relatively) match (default 1e-6)"
+    )
+    p.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="REGEX",
+        help="also ignore text matching REGEX (beside timings, addresses, progress bars, dates)",
+    )
+    p.add_argument(
+        "--image-threshold",
+        type=float,
+        default=0.01,
+        metavar="F",
+        help="images whose mean pixel difference is at most F of full scale match (default 0.01)",
+    )
+    p.add_argument(
+        "--against",
+        choices=["kernel", "requirements"],
+        default="kernel",
+        help="requirements: rebuild the version's environment in a fresh virtual environment and run there",
+    )
+    p.add_argument(
+        "--wheel-cache", metavar="DIR", help="with --against requirements: install offline from the wheels in DIR"
+    )
     p.add_argument("--json", action="store_true")
 
 

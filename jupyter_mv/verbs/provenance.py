@@ -29,19 +29,48 @@ def cmd_report(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace, out: Out) -> int:
-    from ..provenance import render_reproduce, reproduce
+    import re
 
-    result = reproduce(
-        open_store(args),
-        args.ref or "latest",
-        notebook=scope(args),
-        kernel_name=args.kernel,
-        timeout=args.timeout,
-        keep=args.keep,
-        progress=tqdm_progress(min_total=1),
-    )
+    from ..errors import InvalidInput
+    from ..provenance import render_reproduce, reproduce
+    from ..provenance.normalize import Rules
+
+    for pattern in args.ignore:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise InvalidInput(f"--ignore {pattern!r} is not a regular expression: {exc}") from None
+    if args.rtol < 0 or args.image_threshold < 0:
+        raise InvalidInput("--rtol and --image-threshold are at least 0")
+    store = open_store(args)
+    python = None
+    rebuilt = None
+    if args.against == "requirements":
+        from ..integrations.envfiles import rebuild_environment
+
+        rebuilt = rebuild_environment(
+            store, args.ref or "latest", notebook=scope(args), wheel_cache=args.wheel_cache, progress=sys.stderr
+        )
+        python = rebuilt.python
+    elif args.wheel_cache:
+        raise InvalidInput("--wheel-cache goes with --against requirements")
+    try:
+        result = reproduce(
+            store,
+            args.ref or "latest",
+            notebook=scope(args),
+            kernel_name=args.kernel,
+            timeout=args.timeout,
+            keep=args.keep,
+            rules=Rules(rtol=args.rtol, ignore=tuple(args.ignore), image_threshold=args.image_threshold),
+            python=python,
+            progress=tqdm_progress(min_total=1),
+        )
+    finally:
+        if rebuilt is not None and not args.keep:
+            rebuilt.remove()
     if args.json:
         out.json(result)
     else:
         sys.stdout.write(render_reproduce(result, color=out.color))
-    return 0 if result["status"] == "identical" else EXIT_ERROR
+    return 0 if result["status"] == "reproduced" else EXIT_ERROR

@@ -29,7 +29,7 @@ def cmd_init(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace, out: Out) -> int:
-    store = open_store(args, args.notebook)
+    store = open_store(args, args.notebook, create=True)
     if args.no_env:
         environment = None
     elif args.python:

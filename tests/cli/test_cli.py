@@ -149,7 +149,7 @@ def test_bad_input_gives_one_line_and_changes_nothing(cli_project: Path, args: l
 
 def test_no_store_is_one_line_with_a_hint(project: Path) -> None:
     write_notebook(project / "n.ipynb", ["1"])
-    proc = run_cli("snapshot", "n.ipynb", cwd=project)
+    proc = run_cli("log", "n.ipynb", cwd=project)  # (a snapshot creates the store)
     assert proc.returncode == 1 and "run `jupyter mv init`" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 

@@ -35,6 +35,8 @@ def test_export_writes_the_dockerfile_requirements_notebook_and_inputs(
         "project/data/train.csv",
         "project/train.ipynb",
         "requirements.txt",
+        "run.sh",
+        "wheels/jupyter_mv-0.1.0-py3-none-any.whl",  # the sample environment had no jupyter-mv
     ]
     # the notebook and its input, byte for byte
     assert (build / "project" / "train.ipynb").read_bytes() == (sample_project / "train.ipynb").read_bytes()
@@ -51,14 +53,19 @@ def test_export_writes_the_dockerfile_requirements_notebook_and_inputs(
         "# VCS requirements are cloned at their recorded commits",
         "RUN apt-get update && apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*",
         "COPY requirements.txt /tmp/requirements.txt",
-        "# the pinned packages, and nbconvert and ipykernel to run the notebook",
-        "RUN pip install -r /tmp/requirements.txt nbconvert ipykernel",
+        "# jupyter-mv itself (the version's came from a path, not an index)",
+        "COPY wheels/ /tmp/wheels/",
+        "# the pinned packages, and jupyter-mv and nbconvert and ipykernel to run the notebook",
+        "RUN pip install -r /tmp/requirements.txt /tmp/wheels/jupyter_mv-0.1.0-py3-none-any.whl nbconvert ipykernel",
         "COPY project/ /work/",
+        "COPY run.sh /usr/local/bin/run-notebook",
         "WORKDIR /work",
-        "# the executed notebook, with its outputs, is written to /out",
-        'CMD ["jupyter", "nbconvert", "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=python3", '
-        '"--ExecutePreprocessor.timeout=-1", "--output-dir", "/out", "train.ipynb"]',
+        "# runs the notebook with %mv loaded; the executed notebook and the files it wrote go to /out",
+        'CMD ["sh", "/usr/local/bin/run-notebook"]',
     ]
+    run = (build / "run.sh").read_text()
+    assert 'export JPY_SESSION_NAME="$project/train.ipynb"' in run
+    assert '--ExecutePreprocessor.timeout=-1 --output-dir "$out" train.ipynb\n' in run
     assert (build / ".dockerignore").read_text().splitlines() == [
         "# keep what a run produces out of the next build",
         "out/",
@@ -84,7 +91,7 @@ def test_the_dockerfiles_install_command_resolves_with_pip(
     build = sample_project / "build"
     run = next(line for line in (build / "Dockerfile").read_text().splitlines() if line.startswith("RUN pip install "))
     args = shlex.split(run)[3:]  # after RUN pip install
-    args = [str(build / "requirements.txt") if a == "/tmp/requirements.txt" else a for a in args]
+    args = [str(build / a[len("/tmp/") :]) if a.startswith("/tmp/") else a for a in args]
     report = tmp_path / "report.json"
 
     proc = pip(sample_env.python, "install", "--dry-run", "--ignore-installed", "--report", str(report), *args)
@@ -119,12 +126,16 @@ def test_a_notebook_in_a_folder_runs_there_and_a_kernel_environment_needs_no_ext
         "Dockerfile",
         "README.md",
         "requirements.txt",
+        "run.sh",
         "project/data.csv",
         "project/notebooks/eda.ipynb",
+        "wheels/jupyter_mv-0.1.0-py3-none-any.whl",  # this interpreter's jupyter-mv came from a path
     ]
     dockerfile = (ctx / "Dockerfile").read_text()
-    assert "RUN pip install -r /tmp/requirements.txt\n" in dockerfile and "nbconvert ipykernel" not in dockerfile
-    assert "WORKDIR /work/notebooks\n" in dockerfile and '"--output-dir", "/out", "eda.ipynb"]' in dockerfile
+    assert "RUN pip install -r /tmp/requirements.txt /tmp/wheels/jupyter_mv-0.1.0-py3-none-any.whl\n" in dockerfile
+    assert "nbconvert ipykernel" not in dockerfile
+    run = (ctx / "run.sh").read_text()
+    assert 'cd "$project/notebooks"\n' in run and '--output-dir "$out" eda.ipynb\n' in run
     assert "apt-get" not in dockerfile
     assert (ctx / "project" / "data.csv").read_text() == "a\n1\n"
     requirements = (ctx / "requirements.txt").read_text().splitlines()

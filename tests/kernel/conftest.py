@@ -110,11 +110,16 @@ class Kernel:
                 return run
 
 
-def kernel_env(extra: dict[str, str] | None = None, *, ipython_dir: Path) -> dict[str, str]:
+def kernel_env(extra: dict[str, str] | None = None, *, ipython_dir: Path, autoload: bool = False) -> dict[str, str]:
+    """The environment of a test's kernel. The environment's IPython config loads jupyter-mv
+    in every kernel; unless ``autoload``, it is switched off (``JUPYTER_MV_AUTOLOAD=0``) so
+    that the test loads it with ``%load_ext`` (``extra`` may say otherwise)."""
     env = {**package_env(), "JUPYTER_MV_AUTHOR": "tester", "IPYTHONDIR": str(ipython_dir), **(extra or {})}
     for name in ("JUPYTER_MV_STORE", "JUPYTER_MV_AUTOLOAD", "JPY_SESSION_NAME"):
         if name not in (extra or {}):
             env.pop(name, None)
+    if not autoload and "JUPYTER_MV_AUTOLOAD" not in (extra or {}):
+        env["JUPYTER_MV_AUTOLOAD"] = "0"
     return env
 
 

@@ -18,21 +18,24 @@ from jupyter_mv.store import Store
 from ..helpers import package_env
 from .conftest import Kernel, kernel_env, latest, save_notebook, started_kernel
 
-SHIPPED_CONFIG = Path(__file__).parents[2] / "jupyter-config" / "ipython" / "ipython_kernel_config.json"
+SHIPPED = Path(__file__).parents[2] / "jupyter-config" / "ipython"
+SHIPPED_CONFIG = SHIPPED / "ipython_kernel_config.json"
 
 
 def ipython_dir_with_shipped_config(tmp_path: Path) -> Path:
-    """An IPython folder whose profile holds the config file the wheel installs
+    """An IPython folder whose profile holds the config files the wheel installs
     into ``etc/ipython`` (IPython reads both places the same way)."""
     folder = tmp_path / "ipython"
-    (folder / "profile_default").mkdir(parents=True)
-    shutil.copy(SHIPPED_CONFIG, folder / "profile_default" / "ipython_kernel_config.json")
+    (folder / "profile_default").mkdir(parents=True, exist_ok=True)
+    for config in SHIPPED.glob("*.json"):
+        shutil.copy(config, folder / "profile_default" / config.name)
     return folder
 
 
 def test_the_shipped_config_names_the_autoload_extension() -> None:
-    config = json.loads(SHIPPED_CONFIG.read_text())
-    assert config == {"InteractiveShellApp": {"extra_extensions": ["jupyter_mv.kernel.autoload"]}}
+    for name in ("ipython_kernel_config.json", "ipython_config.json"):  # kernels, and every IPython
+        config = json.loads((SHIPPED / name).read_text())
+        assert config == {"InteractiveShellApp": {"extra_extensions": ["jupyter_mv.kernel.autoload"]}}
 
 
 def test_a_kernel_the_server_asks_for_loads_jupyter_mv_at_start(mv_project: Path, tmp_path: Path) -> None:
@@ -56,24 +59,26 @@ def test_a_kernel_the_server_asks_for_loads_jupyter_mv_at_start(mv_project: Path
     assert latest(mv_project).extra["kernel"]["files"]["data.csv"] == {"read": [1], "named": [1]}
 
 
-def test_without_the_server_asking_nothing_is_loaded(mv_project: Path, tmp_path: Path) -> None:
+def test_a_server_that_switches_autoload_off_leaves_only_the_guard(mv_project: Path, tmp_path: Path) -> None:
     server_env: dict[str, str] = {}
     set_kernel_autoload(False, server_env)
     env = kernel_env(server_env, ipython_dir=ipython_dir_with_shipped_config(tmp_path))
     with started_kernel(mv_project, env) as k:
         run = k.run(
             "import sys\nprint('jupyter_mv.kernel.session' in sys.modules,"
-            " type(get_ipython().find_line_magic('mv')).__name__)"
+            " getattr(get_ipython().find_line_magic('mv'), '_jupyter_mv_guard', False))"
         )
-        assert run.stdout == "False Alias\n"  # IPython's own shell alias `%mv` (the mv command)
+        assert run.stdout == "False True\n"  # not loaded; `%mv` is the guard, not the shell's mv
 
 
-def test_unloading_stops_capture_and_gives_back_the_shell_alias(kernel: Kernel, mv_project: Path) -> None:
+def test_unloading_stops_capture_and_gives_back_the_guard(kernel: Kernel, mv_project: Path) -> None:
     (mv_project / "data.csv").write_text("a\n1\n")
-    probe = "import sys\nprint(type(get_ipython().find_line_magic('mv')).__name__)"
-    assert kernel.run(probe).stdout == "method\n"
+    probe = (
+        "import sys\nm = get_ipython().find_line_magic('mv')\nprint(type(m).__name__, hasattr(m, '_jupyter_mv_guard'))"
+    )
+    assert kernel.run(probe).stdout == "method False\n"
     kernel.run("%unload_ext jupyter_mv")
-    assert kernel.run(probe).stdout == "Alias\n"
+    assert kernel.run(probe).stdout == "function True\n"  # what `%mv` was before: the guard
     kernel.run("rows = open('data.csv').read()")
     kernel.run("%load_ext jupyter_mv")
     save_notebook(mv_project / "train.ipynb", ["x = 1"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import tempfile
@@ -11,7 +13,7 @@ import nbformat
 import pytest
 
 from jupyter_mv.provenance import reproduce, validate
-from jupyter_mv.provenance.normalize import compare_cell, normalize_text
+from jupyter_mv.provenance.normalize import Rules, compare_cell, normalize_text
 from jupyter_mv.store import Store
 from tests.helpers import package_env, run_cli
 
@@ -55,12 +57,57 @@ def test_normalising_leaves_out_what_changes_from_run_to_run() -> None:
     )
     assert normalize_text(text, {"/tmp/run-1": "/home/me/project"}) == (
         "<__main__.A object at 0x…>\nCPU times: <time>\nWall time: <time>\n<timeit>\n"
-        "100%|██████████| 10/10 [<elapsed>]\n/home/me/project/data\n"
+        "<progress>\n/home/me/project/data\n"
     )
     a = [{"output_type": "stream", "name": "stdout", "text": "0.1\n"}]
     b = [{"output_type": "stream", "name": "stdout", "text": "0.7\n"}]
-    assert compare_cell(a, a) == {"same": True, "diff": [], "recorded": 1, "produced": 1}
-    assert compare_cell(a, b)["diff"] == ["@@ -1 +1 @@", "-stdout: 0.1", "+stdout: 0.7"]
+    assert compare_cell(a, a) == {
+        "status": "identical",
+        "same": True,
+        "diff": [],
+        "first": None,
+        "recorded": 1,
+        "produced": 1,
+    }
+    different = compare_cell(a, b)
+    assert different["status"] == "different"
+    assert different["diff"] == ["@@ -1 +1 @@", "-stdout: 0.1", "+stdout: 0.7"]
+    assert different["first"] == {
+        "line": 1,
+        "recorded": "stdout: 0.1",
+        "reproduced": "stdout: 0.7",
+        "value": ["0.1", "0.7"],
+    }
+    assert normalize_text("saved 2026-11-20T16:02:11Z, run 2026-11-21") == "saved <datetime>, run <date>"
+    assert normalize_text("loss 0.3 (run 17)", rules=Rules(ignore=(r"run \d+",))) == "loss 0.3 (<ignored>)"
+
+
+def test_numbers_compare_within_a_relative_tolerance() -> None:
+    def out(text: str) -> list[dict]:
+        return [{"output_type": "execute_result", "data": {"text/plain": text}, "metadata": {}, "execution_count": 1}]
+
+    close = compare_cell(out("array([0.1, 2.5])"), out("array([0.10000000001, 2.5])"))
+    assert close["status"] == "within_tolerance" and close["same"] and close["diff"] == []
+    assert compare_cell(out("0.1"), out("0.10000000001"), rules=Rules(rtol=0))["status"] == "different"
+    assert compare_cell(out("0.1"), out("0.1001"))["status"] == "different"  # 1e-3 apart
+    assert compare_cell(out("loss 0.1"), out("gain 0.1"))["status"] == "different"  # the text differs
+
+
+def test_images_compare_by_pixels_with_a_threshold() -> None:
+    from PIL import Image
+
+    def png(shade: int, size: tuple[int, int] = (40, 30)) -> list[dict]:
+        image = Image.new("RGB", size, (shade, 100, 100))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG", compress_level=1 if shade % 2 else 9)
+        data = {"image/png": base64.b64encode(buffer.getvalue()).decode(), "text/plain": "<Figure>"}
+        return [{"output_type": "display_data", "data": data, "metadata": {}}]
+
+    assert compare_cell(png(100), png(100))["status"] == "identical"
+    assert compare_cell(png(100), png(101))["status"] == "within_tolerance"  # re-encoded, one shade off
+    assert compare_cell(png(100), png(200))["status"] == "different"
+    assert compare_cell(png(100), png(101), rules=Rules(image_threshold=0))["status"] == "different"
+    assert compare_cell(png(100), png(100, (41, 30)))["status"] == "different"
 
 
 def test_a_deterministic_notebook_reproduces_identically(
@@ -71,7 +118,7 @@ def test_a_deterministic_notebook_reproduces_identically(
     with Store.open(project) as store:
         result = reproduce(store, "nb.ipynb")
     validate(result, definition="reproduce")
-    assert result["status"] == "identical", result
+    assert result["status"] == "reproduced", result
     assert [c["status"] for c in result["cells"]] == ["identical"] * 5 + ["skipped"]
     assert result["files"] == [
         {
@@ -83,7 +130,7 @@ def test_a_deterministic_notebook_reproduces_identically(
     ]
     assert result["environment"]["status"] == "unchanged", result["environment"]["differences"]
     assert result["kernel"]["jupyter_mv"]
-    assert result["summary"] == "identical: 5 cells, 1 file match"
+    assert result["summary"] == "reproduced: 5 cells identical, 1 file"
     assert result["folder"] is None and set(Path(tempfile.gettempdir()).glob("jupyter-mv-reproduce-*")) == before
 
 
@@ -105,11 +152,15 @@ def test_unseeded_random_numbers_name_the_cells_that_differ(
     assert result["summary"] == "different: cells 2, 3 differ"
     second = result["cells"][1]["diff"]
     assert second[1].startswith("-stdout: 0.") and second[2].startswith("+stdout: 0.")
+    first = result["cells"][1]["first"]
+    assert first["value"] == [second[1].split(": ")[1], second[2].split(": ")[1]]  # the first differing value
     done = run_cli("reproduce", "v1", cwd=project, env={"PYTHONPATH": os.environ["PYTHONPATH"]})
     assert done.returncode == 1, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith("Reproducing nb.ipynb@v1 (") and lines[1] == "environment: the same as recorded"
     assert "  ✗ cell 2   [2]    different" in lines and "  ✓ cell 4   [4]    identical" in lines
+    shown = lines[lines.index("  ✗ cell 2   [2]    different") + 1]
+    assert shown.startswith("      first difference in line 1: recorded 0.") and ", reproduced 0." in shown
     assert lines[-1].startswith("different: cells 2, 3 differ  (")
 
 
@@ -117,7 +168,7 @@ def test_the_example_model_reproduces_from_the_command_line(trained: Trained) ->
     done = run_cli("reproduce", "cancer@production", "--json", cwd=trained.root)
     result = json.loads(done.stdout)
     validate(result, definition="reproduce")
-    assert done.returncode == 0 and result["status"] == "identical", result["summary"]
+    assert done.returncode == 0 and result["status"] == "reproduced", result["summary"]
     [model] = result["models"]
     assert model == {
         "label": "cancer:1",
@@ -129,3 +180,40 @@ def test_the_example_model_reproduces_from_the_command_line(trained: Trained) ->
     assert [f["path"] for f in result["files"] if f["status"] == "identical"] == ["models/model.joblib"]
     image_cell = next(c for c in result["cells"] if c["position"] == 5)
     assert image_cell["status"] == "identical"  # the plot's PNG, byte for byte
+
+
+def test_a_metric_cell_takes_the_metrics_verdict_and_unrecorded_outputs_are_not_differences(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = [
+        "import random\nscore = random.random()",
+        "%mv metric score={score} fixed=3",
+        "print('printed, but saved without outputs')",
+        "import os\nprint(os.environ.get('MPLBACKEND'))",
+    ]
+    notebook = _project(project, tmp_path, cells, monkeypatch)
+    with Store.open(project) as store:
+        version = store.log()[0]
+    assert version.metrics["fixed"] == 3
+    # the version's notebook saved without the third cell's outputs (as a stripping tool does)
+    nb = nbformat.read(notebook, 4)
+    assert nb.cells[2].outputs
+    monkeypatch.setenv("MPLBACKEND", "Agg")  # differs from the recorded run, and is no difference
+    monkeypatch.setenv("VIRTUAL_ENV", "/somewhere/else")
+    with Store.open(project) as store:
+        stripped = tmp_path / "stripped"
+        store.restore(version, [version.notebook], to=stripped)
+        nb = nbformat.read(stripped / version.notebook, 4)
+        nb.cells[2].outputs = []
+        nbformat.write(nb, str(project / version.notebook))
+        later = store.snapshot(version.notebook, message="stripped", metrics=version.metrics, environment="auto")
+        result = reproduce(store, later.name)
+    validate(result, definition="reproduce")
+    by_position = {c["position"]: c for c in result["cells"]}
+    assert by_position[2]["status"] == "different"  # the %mv metric cell: its metric `score` differs
+    assert "score" in by_position[2]["reason"] and by_position[2]["first"]["recorded"].startswith("score=")
+    assert by_position[3]["status"] == "not_recorded"
+    assert by_position[5]["status"] == "skipped"  # %mv snapshot
+    assert {m["name"]: m["status"] for m in result["metrics"]} == {"score": "different", "fixed": "identical"}
+    assert not [d for d in result["environment"]["differences"] if "VIRTUAL_ENV" in d or "MPLBACKEND" in d]
+    assert result["status"] == "different" and "cell 3" not in result["summary"]

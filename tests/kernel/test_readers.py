@@ -1,0 +1,68 @@
+"""Inputs read by C code: the paths pandas+pyarrow, polars and h5py get are the running
+cell's inputs (as an ``open`` would be), also when the path is computed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .conftest import Kernel, latest, save_notebook
+
+IMPORTS = "import os, sys\nimport numpy as np, pandas as pd, polars as pl, h5py"
+MAKE_DATA = """\
+import os
+import numpy as np, pandas as pd, polars as pl, h5py
+os.makedirs('data/parts', exist_ok=True)
+frame = pd.DataFrame({'x': [1, 2, 3]})
+frame.to_parquet('data/train.parquet')
+pl.DataFrame({'y': [4, 5]}).write_parquet('data/parts/a.parquet')
+pl.DataFrame({'z': [6]}).write_csv('data/extra.csv')
+with h5py.File('data/weights.h5', 'w') as f:
+    f['w'] = np.arange(3)
+"""
+
+
+def test_readers_in_c_code_record_their_inputs(kernel: Kernel, mv_project: Path, monkeypatch) -> None:
+    monkeypatch.chdir(mv_project)
+    exec(MAKE_DATA, {})  # the data exists before the notebook runs: its inputs
+    kernel.run(IMPORTS)
+    # imported only now (with jupyter-mv loaded before): the readers are wrapped at import
+    assert kernel.run("import sys\nprint('polars' in sys.modules)").stdout == "True\n"
+    cells = [
+        "DATA = 'da' + 'ta'\nrows = pd.read_parquet(f'{DATA}/train.parquet')",
+        "import pyarrow.parquet as pq\ntable = pq.read_table(os.path.join(DATA, 'parts'))",
+        "lazy = pl.scan_csv(DATA + '/extra.csv').collect()",
+        "with h5py.File(DATA + '/weights.h5') as f:\n    w = f['w'][:]",
+        "with h5py.File(DATA + '/out.h5', 'w') as f:\n    f['w'] = w",
+    ]
+    for cell in cells:  # execution counts 4 to 8 (after %load_ext, the data, the check)
+        kernel.run(cell)
+    save_notebook(mv_project / "train.ipynb", [IMPORTS, *cells])
+    kernel.run("%mv snapshot")
+    version = latest(mv_project)
+    files = version.extra["kernel"]["files"]
+    assert files["data/train.parquet"]["read"] == [4]  # the path was computed: no literal names it
+    assert files["data/parts/a.parquet"]["read"] == [5]  # a folder stands for its files
+    assert files["data/extra.csv"]["read"] == [6]
+    assert files["data/weights.h5"]["read"] == [7]
+    assert files["data/out.h5"]["written"] == [8]
+    roles = {f.path: f.role for f in version.files}
+    assert roles["data/train.parquet"] == roles["data/weights.h5"] == roles["data/parts/a.parquet"] == "input"
+
+
+def test_a_reader_imported_before_loading_is_wrapped_and_nothing_is_imported_for_it(
+    mv_project: Path, tmp_path: Path
+) -> None:
+    from .conftest import kernel_env, started_kernel
+
+    env = kernel_env({"JPY_SESSION_NAME": str(mv_project / "train.ipynb")}, ipython_dir=tmp_path / "ipython")
+    with started_kernel(mv_project, env) as k:
+        k.run("import pandas as pd\npd.DataFrame({'x': [1]}).to_parquet('early.parquet')")
+        k.run("%load_ext jupyter_mv")
+        loaded = k.run("import sys\nprint([m for m in ('polars', 'h5py', 'cv2', 'xarray') if m in sys.modules])")
+        assert loaded.stdout == "[]\n"  # jupyter-mv imported none of them
+        k.run("name = 'early' + '.parquet'\nback = pd.read_parquet(name)")
+        save_notebook(mv_project / "train.ipynb", ["import pandas as pd", "x = 1", "back = pd.read_parquet(name)"])
+        k.run("%mv snapshot")
+    version = latest(mv_project)
+    assert version.extra["kernel"]["files"]["early.parquet"]["read"]  # the path was computed
+    assert version.file("early.parquet").role == "input"
