@@ -154,7 +154,7 @@ function ModelsList(props: IModelsListProps): JSX.Element {
           >
             {picked.length === 2
               ? `Compare ${picked[0].label} and ${picked[1].label}`
-              : 'Check two model versions to compare'}
+              : 'Check two to compare'}
           </button>
         </div>
       )}
