@@ -112,16 +112,24 @@ def tag(ref: str, name: str) -> Version:
     return s.store.tag(ref, name, notebook=s.scope())
 
 
-def alias(name: str, ref: str) -> Version:
-    """Point a movable name (such as ``production``) at a version."""
+def alias(name: str, ref: str | None = None) -> Any:
+    """Point a movable name (such as ``production``) at a version (``v3``) or a model
+    version (``churn:2``); the version or model version it now names. Without ``ref``,
+    where it pointed over time, newest first."""
     s = current()
-    return s.store.alias(name, ref, notebook=s.scope())
+    if ref is None:
+        return s.registry.alias_history_all(s.store, name)
+    return s.registry.point_alias(s.store, name, ref, notebook=s.scope())
 
 
 def diff(a: str, b: str | None = None, *, only: Any = None) -> dict[str, Any]:
-    """Compare two versions, or ``a`` with the files on disk, in the one diff format."""
+    """Compare two versions, or ``a`` with the files on disk, in the one diff format;
+    two model versions (``churn:1``, ``churn:2``): their facts side by side, then the
+    diff of the notebook versions that made them (``jupyter-mv-model-diff``)."""
     s = current()
     with s.access.paused():
+        if b is not None and s.registry.find_model(s.store, a) and s.registry.find_model(s.store, b):
+            return s.registry.compare_models(s.store, a, b)
         return s.store.diff(a, b, notebook=s.scope(), only=only)
 
 
@@ -132,13 +140,14 @@ def restore(ref: str, paths: list[str] | None = None, *, to: str | os.PathLike[s
         return s.store.restore(ref, paths, to=to, notebook=s.scope())
 
 
-def log_metric(name: str, value: Any) -> None:
-    """Log a metric for the next snapshot and the models saved from now on."""
-    current().log_metrics({name: value})
+def log_metric(name: str, value: Any, *, step: int | None = None) -> None:
+    """Log a metric (a number) for the next version; with ``step``, a point of its curve."""
+    current().log_metrics({name: value}, step=step)
 
 
-def log_metrics(values: dict[str, Any]) -> None:
-    current().log_metrics(values)
+def log_metrics(values: dict[str, Any], *, step: int | None = None) -> None:
+    """Log several metrics (numbers) for the next version, at ``step`` when given."""
+    current().log_metrics(values, step=step)
 
 
 def log_param(name: str, value: Any) -> None:
@@ -168,13 +177,15 @@ def save_model(
     flavor: str | None = None,
     metrics: dict[str, Any] | None = None,
     params: dict[str, Any] | None = None,
-    snapshot: bool = True,
+    snapshot: bool = False,
+    link: bool = True,
 ) -> ModelVersion:
     """Save ``obj`` as the next version of model ``name`` (pickle; joblib for scikit-learn;
     torch.save for torch modules; the framework's own format for XGBoost, LightGBM, Keras),
-    linked to the notebook version that made it."""
+    linked to the notebook version that made it: the next one stored, or with
+    ``snapshot=True`` one stored now (``link=False``: none)."""
     return current().save_model(
-        obj, name, alias=alias, flavor=flavor, metrics=metrics, params=params, snapshot=snapshot
+        obj, name, alias=alias, flavor=flavor, metrics=metrics, params=params, snapshot=snapshot, link=link
     )
 
 
@@ -183,10 +194,12 @@ def load_model(ref: str) -> Any:
     return current().load_model(ref)[0]
 
 
-def models(name: str | None = None) -> list[ModelVersion]:
-    """The latest version of every model, or every version of ``name``."""
-    s = current()
-    return s.registry.list_models(s.store, name)
+def models(name: str | None = None) -> list[dict[str, Any]]:
+    """Every model (or ``name``) with its versions, aliases and metrics, as ``jupyter mv
+    models --json`` prints them."""
+    from .verbs import models_listing
+
+    return models_listing(current().store, name)
 
 
 def model(ref: str) -> ModelVersion:
@@ -196,7 +209,7 @@ def model(ref: str) -> ModelVersion:
 
 
 def set_model_alias(ref: str, alias: str) -> ModelVersion:
-    """Point ``alias`` (e.g. ``production``) at the model version ``ref``."""
+    """Point ``alias`` (e.g. ``production``) at the model version ``ref`` (as ``alias(alias, ref)``)."""
     s = current()
     return s.registry.set_model_alias(s.store, ref, alias)
 

@@ -34,16 +34,22 @@ HELP = """\
                                   the environment, imported modules, metrics, params, the run order
   log [-n N] [--all] [--git]      this notebook's versions, newest first, with their metrics;
                                   --git: beside the git commits between them
-  show REF                        one version: files with hashes, environment, metrics
+  show REF                        one version (or model version): files, environment, metrics
   tag REF NAME                    an immutable name for a version
-  alias NAME [REF]                a movable name (such as production); without REF, its history
-  diff A [B]                      compare two versions, or a version with the files on disk
+  alias NAME [REF]                a movable name (such as production) on a version (v3) or a model
+                                  version (churn:2); without REF, where it pointed over time
+  diff A [B]                      compare two versions, or a version with the files on disk;
+                                  churn:1 churn:2: the models side by side, then their versions
   restore REF [PATH...] [--to DIR]  write a version's files back (a safety version first)
-  save OBJ --name NAME [--alias A]  save a Python object as the next version of a model
-  load NAME[@ALIAS|:VERSION]      the object a model version holds: model = %mv load churn@production
-  models [NAME|REF] [--alias A]   the models, a model's versions, or point alias A at REF
-  metric K=V [K=V...]             log metrics for the next snapshot (no arguments: show them)
-  param K=V [K=V...]              log params for the next snapshot
+  save OBJ --name NAME [--alias A] [--snapshot]
+                                  save a Python object as the next version of a model, linked to
+                                  the next snapshot (--snapshot: make that snapshot now)
+  load MODEL                      the object a model version holds: model = %mv load churn@production
+  models [MODEL] [--json]         the models with their versions, aliases and metrics
+  metric K=EXPR [K=EXPR...] [--step N]
+                                  log metrics (numbers; EXPR is Python: acc, scores["f1"]) for the
+                                  next version only; --step keeps a curve (no arguments: show them)
+  param K=EXPR [K=EXPR...]        log params (any JSON value: depth=7, model="rf") for the next version
   track PATH...                   always hold these files or folders
   untrack PATH...                 never hold these files, even when the code read or wrote them
   report [REF] [-o FILE]          the provenance report of a model (churn@production), a file the
@@ -65,7 +71,9 @@ HELP = """\
   init [DIR]                      create a version store (default: here)
   help                            this text
 
-REF is v3, latest, latest~1, a tag, an alias or a version id (prefix). Files larger than
+REF is v3, latest, latest~1, a tag, an alias or a version id (prefix), or a MODEL: churn (its
+latest version), churn:2 or churn@production (show, diff, report, reproduce, restore and export
+act on the notebook version that made it). Files larger than
 max_file_size are recorded by hash only. `.mvignore` (gitignore syntax) at the project root
 leaves files out. The same operations exist in Python: `import jupyter_mv as mv; mv.snapshot()`.
 """
@@ -86,6 +94,7 @@ _SHARED = (
     "remote",
     "push",
     "pull",
+    "models",
 )
 
 
@@ -116,14 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--flavor", help="pickle, joblib, torch, xgboost, lightgbm or keras (default: by the object)")
     p.add_argument("--metric", action="append", type=verbs.key_value, default=[], metavar="K=V")
     p.add_argument("--param", action="append", type=verbs.key_value, default=[], metavar="K=V")
-    p.add_argument("--no-snapshot", action="store_true", help="do not link it to a notebook version")
+    p.add_argument("--snapshot", action="store_true", help="store the notebook version that made it now")
+    p.add_argument("--no-link", "--no-snapshot", action="store_true", help="link it to no notebook version")
     p = sub.add_parser("load", help="the object a model version holds")
     p.add_argument("ref", metavar="NAME[@ALIAS|:VERSION]")
-    p = sub.add_parser("models", help="list models, or a model's versions; --alias moves an alias")
-    p.add_argument("ref", nargs="?", metavar="NAME|REF")
-    p.add_argument("--alias", help="point this alias at REF")
-    p.add_argument("--json", action="store_true")
-    for verb in ("metric", "param", "config"):
+    for verb in ("config",):
         p = sub.add_parser(verb, help=f"set {verb}s")
         p.add_argument("values", nargs="*", type=verbs.key_value, metavar="K=V")
     for verb in ("track", "untrack"):
@@ -164,6 +170,8 @@ class MVMagics(Magics):
             print(HELP)
             return None
         verb = argv[0]
+        if verb in ("metric", "param"):
+            return self._values(verb, line.strip()[len(verb) :])
         try:
             args = self.parser.parse_args(argv)
             with self.session.access.paused():  # jupyter-mv's own reads and writes are not the work's
@@ -188,7 +196,7 @@ class MVMagics(Magics):
             args.notebook = args.scope
         verbs.COMMANDS[args.command](args, verbs.Out())
 
-    _do_log = _do_show = _do_tag = _do_alias = _do_restore = _do_reproduce = _do_export = _shared
+    _do_log = _do_show = _do_tag = _do_alias = _do_restore = _do_reproduce = _do_export = _do_models = _shared
     _do_remote = _do_push = _do_pull = _shared
 
     def _do_env(self, args: argparse.Namespace) -> None:
@@ -231,6 +239,18 @@ class MVMagics(Magics):
 
         from ..diff import render_html, render_text
 
+        models = verbs.diff_models_command(self.session.store, args.a, args.b)
+        if models is not None:
+            from ..diff.models import render_models_html, render_models_text
+
+            if args.json:
+                print(json.dumps(models, indent=2, default=str))
+                return
+            versions = models["versions"]
+            shown_html = render_models_html(models) + (render_html(versions) if versions else "")
+            shown_text = render_models_text(models) + ("\n\n" + render_text(versions, color=False) if versions else "")
+            display({"text/html": shown_html, "text/plain": shown_text}, raw=True)
+            return
         result = self.session.store.diff(
             args.a,
             args.b,
@@ -259,11 +279,15 @@ class MVMagics(Magics):
             flavor=args.flavor,
             metrics=dict(args.metric),
             params=dict(args.param),
-            snapshot=not args.no_snapshot,
+            snapshot=args.snapshot,
+            link=not args.no_link,
         )
-        made_by = ""
         if model.version:
             made_by = f" from {self.session.store.get(model.version).label}"
+        elif args.no_link:
+            made_by = ", linked to no notebook version"
+        else:
+            made_by = ", linked to the next snapshot (`%mv snapshot`, or `%mv save ... --snapshot` to make it now)"
         print(
             f"saved {model.label} ({model.flavor}, {_human_size(model.size)}){made_by}"
             + (f" @{', @'.join(model.aliases)}" if model.aliases else "")
@@ -274,37 +298,39 @@ class MVMagics(Magics):
         print(f"loaded {model.label} ({model.flavor})", file=sys.stderr)
         return obj
 
-    def _do_models(self, args: argparse.Namespace) -> None:
-        store, registry = self.session.store, self.session.registry
-        if args.alias:
-            if not args.ref:
-                raise InvalidInput("--alias needs a model version: `%mv models churn:3 --alias production`")
-            model = registry.set_model_alias(store, args.ref, args.alias)
-            print(f"{model.name}@{args.alias} -> {model.label}")
-            return
-        if args.ref and (":" in args.ref or "@" in args.ref):
-            found = [registry.get_model(store, args.ref)]
-        else:
-            found = registry.list_models(store, args.ref)
-            if args.ref and not found:
-                registry.get_model(store, args.ref)  # raises the not-found message
-        if args.json:
-            print(json.dumps([m.to_dict() for m in found], indent=2, default=str))
-            return
-        if not found:
-            print("no models yet: `%mv save OBJ --name NAME` saves the first")
-        for m in found:
-            names = f"  @{', @'.join(m.aliases)}" if m.aliases else ""
-            metrics = "  " + verbs.metrics_text(m.metrics) if m.metrics else ""
-            print(f"{m.label:<20} {m.flavor:<8} {_human_size(m.size):>10}  {verbs.when(m.created)}{names}{metrics}")
+    def _values(self, verb: str, text: str) -> None:
+        """``%mv metric K=EXPR ... [--step N]`` and ``%mv param K=EXPR ...``: each value
+        evaluated in the notebook's namespace; each bad one refused in one line, and then
+        none of the line is kept."""
+        from .tracking import evaluate, parse_assignments
 
-    def _do_metric(self, args: argparse.Namespace) -> None:
-        values = self.session.log_metrics(dict(args.values)) if args.values else self.session.metrics
-        print("metrics: " + (", ".join(f"{k}={v}" for k, v in values.items()) or "none yet"))
+        try:
+            pairs, step = parse_assignments(text, verb)
+            if not pairs:
+                self._show_values(verb)
+                return None
+            values, errors = evaluate(pairs, getattr(self.shell, "user_ns", None) or {}, verb)
+            if errors:
+                for error in errors:
+                    _fail(verb, error)
+                return None
+            with self.session.access.paused():
+                if verb == "metric":
+                    self.session.log_metrics(values, step=step)
+                else:
+                    self.session.log_params(values)
+        except MVError as exc:
+            return _fail(verb, exc.message)
+        self._show_values(verb)
+        return None
 
-    def _do_param(self, args: argparse.Namespace) -> None:
-        values = self.session.log_params(dict(args.values)) if args.values else self.session.params
-        print("params: " + (", ".join(f"{k}={v}" for k, v in values.items()) or "none yet"))
+    def _show_values(self, verb: str) -> None:
+        with self.session.access.paused():
+            values = self.session.metrics if verb == "metric" else self.session.params
+        shown = ", ".join(f"{k}={v:.6g}" if isinstance(v, float) else f"{k}={v}" for k, v in values.items())
+        steps = self.session.pending.steps if verb == "metric" else {}
+        curves = "".join(f"  {k}: {len(v)} steps" for k, v in steps.items())
+        print(f"{verb}s for the next version: " + (shown or "none yet") + curves)
 
     def _do_track(self, args: argparse.Namespace) -> None:
         print("tracking " + ", ".join(self.session.track(args.paths)))

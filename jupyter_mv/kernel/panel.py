@@ -22,7 +22,7 @@ from .session import KernelSession
 if TYPE_CHECKING:
     from ..store import Version
 
-__all__ = ["Panel", "version_label"]
+__all__ = ["Panel", "version_label", "metric_svg", "models_html"]
 
 _DISK = ""
 
@@ -46,6 +46,48 @@ def version_label(v: Version) -> str:
     return " · ".join(parts)
 
 
+def metric_svg(points: list[dict[str, Any]], metric: str, selected: str | None = None) -> str:
+    """A metric across versions as a small SVG, one circle per version (its ``<title>``
+    names the version, as hovering shows); the selected version filled."""
+    if not points:
+        return ""
+    width, height, pad = 320, 120, 16
+    values = [float(p["value"]) for p in points]
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        x = pad + (i / max(1, len(points) - 1)) * (width - 2 * pad)
+        return x, pad + (1 - (v - lo) / span) * (height - 2 * pad)
+
+    coords = [xy(i, v) for i, v in enumerate(values)]
+    line = " ".join(f"{'L' if i else 'M'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(coords))
+    dots = "".join(
+        f'<circle class="mv-point" data-version="{html.escape(p["name"])}" cx="{x:.1f}" cy="{y:.1f}" r="4" '
+        f'fill="{"#1976d2" if p["id"] == selected else "white"}" stroke="#1976d2">'
+        f"<title>{html.escape(p['name'])}: {html.escape(metric)}={p['value']:.4g}</title></circle>"
+        for p, (x, y) in zip(points, coords)
+    )
+    return (
+        f'<svg class="mv-chart" data-metric="{html.escape(metric)}" viewBox="0 0 {width} {height}" '
+        f'width="{width}" height="{height}"><path d="{line}" fill="none" stroke="#1976d2"/>{dots}</svg>'
+    )
+
+
+def models_html(listing: list[dict[str, Any]]) -> str:
+    """The store's models as a small table: version, aliases, made by, metrics."""
+    if not listing:
+        return "<i>no models yet: <code>%mv save OBJ --name NAME</code></i>"
+    rows = "".join(
+        f"<tr><td>{html.escape(v['label'])}</td><td>{html.escape(' '.join('@' + a for a in v['aliases']))}</td>"
+        f"<td>{html.escape(v['made_by'] or '-')}</td>"
+        f"<td>{html.escape(' '.join(f'{k}={val}' for k, val in v['metrics'].items()))}</td></tr>"
+        for m in listing
+        for v in m["versions"]
+    )
+    return f"<b>Models</b><table class='mv-models'>{rows}</table>"
+
+
 class Panel:
     """The widget tree (:attr:`widget`) and its handlers."""
 
@@ -57,6 +99,14 @@ class Panel:
             options=[("the files on disk", _DISK)], description="compare with", layout=W.Layout(width="100%")
         )
         self.message = W.Text(placeholder="message for a new version", layout=W.Layout(flex="1"))
+        self.metric_values = W.Text(placeholder="metrics: acc=0.91 f1=f1", layout=W.Layout(flex="1"))
+        self.metric = W.Dropdown(options=[], description="metric")
+        self.chart = W.HTML()
+        self.models = W.HTML()
+        self.model_pick = W.Dropdown(options=[], description="model")
+        self.alias_name = W.Text(value="production", placeholder="alias", layout=W.Layout(flex="1"))
+        self.alias_button = W.Button(description="Set alias", icon="bookmark")
+        self._series: dict[str, list[dict[str, Any]]] = {}
         self.snapshot_button = W.Button(description="Snapshot", icon="camera", button_style="primary")
         self.tag_name = W.Text(placeholder="tag name", layout=W.Layout(flex="1"))
         self.tag_button = W.Button(description="Tag", icon="tag")
@@ -75,15 +125,22 @@ class Panel:
         self.restore_button.on_click(self._guard(self.do_restore))
         self.report_button.on_click(self._guard(self.do_report))
         self.refresh_button.on_click(self._guard(lambda: self.refresh()))
+        self.alias_button.on_click(self._guard(self.do_model_alias))
+        self.metric.observe(lambda _: self._draw(), names="value")
+        self.timeline.observe(lambda _: self._draw(), names="value")
         row = W.HBox
         self.widget = W.VBox(
             [
                 row([self.title, self.refresh_button, self.report_button]),
                 self.timeline,
-                row([self.message, self.snapshot_button]),
+                row([self.message, self.metric_values, self.snapshot_button]),
                 row([self.tag_name, self.tag_button]),
                 row([self.compare, self.diff_button]),
                 row([self.restore_to, self.restore_button]),
+                self.metric,
+                self.chart,
+                self.models,
+                row([self.model_pick, self.alias_name, self.alias_button]),
                 self.status,
                 self.diff_view,
             ]
@@ -106,8 +163,30 @@ class Panel:
         ids = [vid for _, vid in options]
         self.timeline.value = keep if keep in ids else (ids[0] if ids else None)
         self.compare.options = [("the files on disk", _DISK), *options]
+        self._refresh_models(versions)
         if not versions:
             self.say("no versions yet: press Snapshot to store the first")
+
+    def _refresh_models(self, versions: list[Version]) -> None:
+        from ..store.records import metric_series
+        from ..verbs import models_listing
+
+        self._series = metric_series([v for v in versions if v.kind == "full"])
+        names = sorted(self._series)
+        keep = self.metric.value
+        self.metric.options = names
+        self.metric.value = keep if keep in names else (names[0] if names else None)
+        listing = models_listing(self.session.store)
+        self.models.value = models_html(listing)
+        labels = [v["label"] for m in listing for v in m["versions"]]
+        keep_model = self.model_pick.value
+        self.model_pick.options = labels
+        self.model_pick.value = keep_model if keep_model in labels else (labels[0] if labels else None)
+        self._draw()
+
+    def _draw(self) -> None:
+        metric = self.metric.value
+        self.chart.value = metric_svg(self._series.get(metric, []), metric, self.timeline.value) if metric else ""
 
     def say(self, text: str, *, error: bool = False) -> None:
         color = "#b00020" if error else "inherit"
@@ -135,8 +214,17 @@ class Panel:
     # -- buttons -------------------------------------------------------------------------------------
 
     def do_snapshot(self) -> None:
+        from .tracking import evaluate, parse_assignments
+
+        pairs, step = parse_assignments(self.metric_values.value.strip(), "metric")
+        values, errors = evaluate(pairs, getattr(self.session.shell, "user_ns", None) or {}, "metric")
+        if errors:
+            raise InvalidInput("; ".join(errors))
+        if values:
+            self.session.log_metrics(values, step=step)
         version = self.session.snapshot(self.message.value.strip())
         self.message.value = ""
+        self.metric_values.value = ""
         self.refresh(select=version.id)
         self.say(f"stored {version.name} ({version.short_id}) with {len(version.files)} files")
 
@@ -156,6 +244,13 @@ class Panel:
         self.diff_view.value = render_html(result)
         a, b = (store.get(other).name if other else None), store.get(selected).name
         self.say(f"{a} → {b}" if a else f"{b} → the files on disk")
+
+    def do_model_alias(self) -> None:
+        if not self.model_pick.value:
+            raise InvalidInput("no model version to point an alias at")
+        model = self.session.registry.set_model_alias(self.session.store, self.model_pick.value, self.alias_name.value)
+        self.refresh()
+        self.say(f"{model.name}@{self.alias_name.value} -> {model.label}")
 
     def do_report(self) -> None:
         from ..provenance import build_report, render

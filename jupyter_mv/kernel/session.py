@@ -26,7 +26,9 @@ from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
 from .execution import ExecutionRecord
 from .frontend import FrontEnds
 from .imports import imported_modules, loaded_top_level, referenced_top_level
+from .models import ModelLinks
 from .notebook_file import read_notebook_json
+from .tracking import Pending
 
 if TYPE_CHECKING:
     from ..store import Store, Version
@@ -92,9 +94,8 @@ class KernelSession:
         self.ignore = IgnoreRules(self.root)
         self.record = ExecutionRecord()
         self.named: dict[str, list[int | None]] = {}
-        self.metrics: dict[str, Any] = {}
-        self.params: dict[str, Any] = {}
-        self.logged_in: dict[str, int | None] = {}
+        self.pending = Pending()
+        self.links = ModelLinks()
         self.tracked: list[str] = []
         self.untracked: set[str] = set()
         self._tracking_loaded = False
@@ -248,22 +249,47 @@ class KernelSession:
 
     # -- metrics, params, tracking ----------------------------------------------------------------
 
-    def log_metrics(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Metrics for the next snapshot (and models saved from now on); all metrics so far."""
-        return self._log(values, "metric", self.metrics)
+    @property
+    def metrics(self) -> dict[str, Any]:
+        """The metrics logged for the next version."""
+        self.settle()
+        return self.pending.metrics
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The params logged for the next version."""
+        self.settle()
+        return self.pending.params
+
+    def log_metrics(self, values: dict[str, Any], *, step: int | None = None) -> dict[str, Any]:
+        """Metrics (numbers) for the next version; with ``step``, a point of each metric's
+        curve too. All pending metrics. :raises InvalidInput: a value is not a number."""
+        self.settle()
+        self.pending.log_metrics(values, step=step, count=self.access.count)
+        return dict(self.pending.metrics)
 
     def log_params(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Params for the next snapshot (and models saved from now on); all params so far."""
-        return self._log(values, "param", self.params)
+        """Params (JSON values) for the next version; all pending params."""
+        self.settle()
+        self.pending.log_params(values, count=self.access.count)
+        return dict(self.pending.params)
 
-    def _log(self, values: dict[str, Any], what: str, into: dict[str, Any]) -> dict[str, Any]:
-        from ..store.records import clean_values
-
-        clean = clean_values(values, what)
-        into.update(clean)
-        for key in clean:
-            self.logged_in[f"{what}:{key}"] = self.access.count
-        return dict(into)
+    def settle(self) -> None:
+        """Forget what a version stored since (from the sidebar or a terminal) already
+        holds, and link the models waiting for it."""
+        nb = self.notebook_path(required=False)
+        if nb is None or self._store is None:
+            return
+        since = min([*self.pending.logged_at.values(), *(w.saved_at for w in self.links.waiting)], default=None)
+        if since is None:
+            return
+        try:
+            newer = [v for v in self._store.log(nb, limit=20, kinds=["full"]) if v.created >= since]
+        except (InvalidInput, NotFound):
+            return
+        if newer:
+            self.links.settle(self._store, newer)
+            self.pending.settle(newer[0].created)
 
     def _load_tracking(self) -> None:
         """Tracked and untracked paths carry over from the notebook's latest version."""
@@ -434,6 +460,7 @@ class KernelSession:
                 "recorded by hash only, it cannot be restored "
                 "(raise the limit with `%mv config max_file_size=...`)"
             )
+        self.settle()
         if metrics:
             self.log_metrics(metrics)
         if params:
@@ -449,8 +476,8 @@ class KernelSession:
             nb,
             [*plan["tracked"], *files],
             message=message,
-            metrics=self.metrics,
-            params=self.params,
+            metrics=dict(self.pending.metrics),
+            params=dict(self.pending.params),
             inputs=[*plan["inputs"], *inputs],
             outputs=[*plan["outputs"], *outputs],
             hash_only=plan["hash_only"],
@@ -461,6 +488,8 @@ class KernelSession:
         )
         self.last_version = version
         self._last_version_at = time.time()
+        self.pending.clear()  # they belong to this version only
+        self.links.link_all(store, version)
         self.front_ends.refresh()
         return version
 
@@ -486,7 +515,7 @@ class KernelSession:
             "imports": imported_modules(self.store.root, before=self.kernel_modules | self._core_only()),
             "tracked": list(self.tracked),
             "untracked": sorted(self.untracked),
-            "logged_in": dict(self.logged_in),
+            **self.pending.record(),
             "max_file_size": self.max_file_size,
             "python": sys.executable,
         }
@@ -537,16 +566,6 @@ class KernelSession:
 
     # -- models -----------------------------------------------------------------------------------
 
-    def _version_for_model(self, name: str) -> Version | None:
-        """The notebook version a model being saved now comes from: the last snapshot when
-        no cell ran since, else a new snapshot."""
-        if self.notebook_path(required=False) is None:
-            self.warn(f"model {name} is not linked to a notebook version: this kernel does not know its notebook")
-            return None
-        if self.last_version is not None and not self.record.work_since(self._last_version_at):
-            return self.last_version
-        return self.snapshot(message=f"saving model {name}")
-
     def save_model(
         self,
         obj: Any,
@@ -556,25 +575,44 @@ class KernelSession:
         flavor: str | None = None,
         metrics: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
-        snapshot: bool = True,
+        snapshot: bool = False,
+        link: bool = True,
     ) -> ModelVersion:
         """Save ``obj`` as the next version of model ``name``, linked to the notebook
-        version that made it (snapshotted first when cells ran since the last one)."""
+        version that holds the cells that made it: the last one when no cell ran since,
+        else the next one stored (:mod:`.models`).
+
+        :param snapshot: store that version now (as :meth:`snapshot` does, saving first).
+        :param link: False: link it to no notebook version.
+        """
         store = self.store
         registry = self.registry
         registry.check_name(name, "model")
-        version = self._version_for_model(name) if snapshot else None
+        self.settle()
+        own_metrics = dict(metrics or {})
+        own_params = dict(params or {})
         with self.access.paused():
-            return registry.save_object(
+            model = registry.save_object(
                 store,
                 name,
                 obj,
                 flavor=flavor,
-                version=version.id if version else None,
-                metrics={**self.metrics, **(metrics or {})},
-                params={**self.params, **(params or {})},
+                metrics={**self.pending.metrics, **own_metrics},
+                params={**self.pending.params, **own_params},
                 alias=alias,
             )
+        if not link:
+            return model
+        if self.notebook_path(required=False) is None:
+            self.warn(f"{model.label} is not linked to a notebook version: this kernel does not know its notebook")
+            return model
+        fresh = self.last_version is not None and not self.record.work_since(self._last_version_at)
+        if fresh and not snapshot and self.last_version is not None:
+            return registry.link_model(store, model.label, self.last_version, metrics=own_metrics, params=own_params)
+        self.links.wait(model, own_metrics, own_params)
+        if snapshot:
+            self.snapshot(message=f"saving model {model.label}")
+        return registry.get_model(store, model.label)
 
     def load_model(self, ref: str) -> tuple[Any, ModelVersion]:
         with self.access.paused():

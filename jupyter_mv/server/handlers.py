@@ -25,6 +25,7 @@ from jupyter_server.utils import ensure_async, url_path_join
 
 from ..errors import InvalidInput, MVError, NotFound
 from . import body as fields
+from . import models as registry_routes
 from . import work
 from .access import StoreAccess
 from .kernels import ask_kernel, kernel_for
@@ -292,7 +293,30 @@ class AliasesHandler(MVHandler):
     @authorized
     async def post(self) -> None:
         args = fields.name_request(self.json_body())
+        if await self.call(registry_routes.is_model_ref, self.access, args[0], args[1]):  # churn:2
+            self.write_json(await self.call(registry_routes.model_alias, self.access, *args))
+            return
         self.write_json(await self.call(self.access.alias, *args))
+
+
+class ModelsHandler(MVHandler):
+    """``GET models?path=NB``: the store's models with their versions, aliases and metrics."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.get_query_argument("path", "")
+        self.write_json(await self.call(registry_routes.models, self.access, path))
+
+
+class MetricsHandler(MVHandler):
+    """``GET metrics?path=NB``: each metric across the notebook's versions, with its steps."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self) -> None:
+        path = self.get_query_argument("path", "")
+        self.write_json(await self.call(registry_routes.metric_series, self.access, path))
 
 
 class DiffHandler(MVHandler):
@@ -309,6 +333,9 @@ class DiffHandler(MVHandler):
         metadata = self.get_query_argument("metadata", "0")
         if metadata not in ("0", "1", "true", "false"):
             raise InvalidInput("metadata must be 0 or 1")
+        if b and all([await self.call(registry_routes.is_model_ref, self.access, path, r) for r in (a, b)]):
+            self.write_json(await self.call(registry_routes.model_diff, self.access, path, a, b))
+            return
         self.write_json(
             await self.call(self.access.diff, path, a, b, only=only, include_metadata=metadata in ("1", "true"))
         )
@@ -324,7 +351,10 @@ class ReportHandler(MVHandler):
         path = self.get_query_argument("path", "")
         fmt = self.get_query_argument("format", "html")
         theme = self.get_query_argument("theme", "auto")
-        text, media_type = await self.call(self.access.report, path, ref, fmt, theme)
+        if await self.call(registry_routes.is_model_ref, self.access, path, ref):  # churn:2, churn@production
+            text, media_type = await self.call(registry_routes.model_report, self.access, path, ref, fmt, theme)
+        else:
+            text, media_type = await self.call(self.access.report, path, ref, fmt, theme)
         # The page holds the user's notebook text: never let it run anything here.
         self.set_header(
             "Content-Security-Policy", "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -426,6 +456,8 @@ ROUTES: list[tuple[str, type[MVHandler]]] = [
     ("/tasks/{task_id}", TaskHandler),
     ("/tags", TagsHandler),
     ("/aliases", AliasesHandler),
+    ("/models", ModelsHandler),
+    ("/metrics", MetricsHandler),
     ("/diff", DiffHandler),
     ("/report/{ref}", ReportHandler),
     ("/remotes", RemotesHandler),

@@ -32,12 +32,13 @@ from .flavors import FLAVORS, detect_flavor, dump, load
 from .ingest import Ingest
 from .lock import store_lock
 from .objects import iter_object
-from .records import author, clean_values
+from .records import alias_target, author, clean_values, tag_target
 from .refs import check_name
 from .versions import iso_time
 
 if TYPE_CHECKING:
     from .store import Store
+    from .versions import Version
 
 __all__ = [
     "Models",
@@ -50,6 +51,12 @@ __all__ = [
     "get_model",
     "list_models",
     "set_model_alias",
+    "link_model",
+    "find_model",
+    "compare_models",
+    "point_alias",
+    "alias_history_all",
+    "model_version_of",
     "model_alias_history",
     "export_model",
     "load_object",
@@ -216,6 +223,31 @@ def set_model_alias(store: Store, ref: str, alias: str) -> ModelVersion:
     return get_model(store, target.label)
 
 
+def link_model(
+    store: Store,
+    ref: str,
+    version: Version,
+    *,
+    metrics: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+) -> ModelVersion:
+    """Link a model version saved without a notebook version to ``version``, which made
+    it; it takes the version's metrics and params, under its own (``metrics``, ``params``).
+    A model already linked keeps its link."""
+    model = get_model(store, ref)
+    if model.version is not None:
+        return model
+    merged_metrics = {**model.metrics, **version.metrics, **clean_values(metrics, "metric")}
+    merged_params = {**model.params, **version.params, **clean_values(params, "param")}
+    with store._db_lock, schema.transaction(store.db):
+        store.db.execute(
+            "UPDATE model_versions SET version = ?, metrics = ?, params = ? "
+            "WHERE name = ? AND number = ? AND version IS NULL",
+            [version.id, json.dumps(merged_metrics), json.dumps(merged_params), model.name, model.number],
+        )
+    return get_model(store, model.label)
+
+
 def _move_alias(store: Store, name: str, alias: str, number: int, when: float) -> None:
     prev = store.db.execute("SELECT number FROM model_aliases WHERE name = ? AND alias = ?", [name, alias]).fetchone()
     store.db.execute(
@@ -290,6 +322,76 @@ def get_model(store: Store, ref: str) -> ModelVersion:
         _require_model(store, parsed.name)
         raise NotFound(f"model {parsed.name} has no version {number}")
     return found[0]
+
+
+def find_model(store: Store, ref: str) -> ModelVersion | None:
+    """The model version ``ref`` names when it is a model ref and a model of that name
+    exists, else None. ``NAME:N`` and ``NAME@ALIAS`` are read as models first; a plain
+    ``NAME`` only when no tag or version alias has that name.
+
+    :raises NotFound: the model exists but not that version or alias."""
+    if not isinstance(ref, str):
+        return None
+    if ":" not in ref and "@" not in ref and (tag_target(store.db, ref) or alias_target(store.db, ref)):
+        return None
+    try:
+        parsed = parse_model_ref(ref)
+    except InvalidInput:
+        return None
+    known = store.db.execute("SELECT 1 FROM model_versions WHERE name = ? LIMIT 1", [parsed.name]).fetchone()
+    return get_model(store, ref) if known else None
+
+
+def compare_models(store: Store, a: str, b: str) -> dict[str, Any]:
+    """Two model versions side by side, then the diff of the notebook versions that
+    made them (``jupyter-mv-model-diff``, :func:`jupyter_mv.diff.models.diff_models`)."""
+    from ..diff.models import diff_models
+
+    ma, mb = get_model(store, a), get_model(store, b)
+    versions = store.diff(ma.version, mb.version) if ma.version and mb.version else None
+    return diff_models(ma.to_dict(), mb.to_dict(), versions)
+
+
+def point_alias(store: Store, name: str, ref: str, *, notebook: str | None = None) -> ModelVersion | Version:
+    """``alias NAME REF``: a model ref (``churn:2``) moves the model's alias, any other
+    ref the version alias. The model version or version it now names."""
+    model = find_model(store, ref)
+    if model is not None:
+        return set_model_alias(store, model.label, name)
+    return store.alias(name, ref, notebook=notebook)
+
+
+def alias_history_all(store: Store, name: str) -> list[dict[str, Any]]:
+    """Where alias ``name`` pointed, on versions and on models, newest first: entries
+    ``{"kind": "version", "version", "label", "set_at"}`` or ``{"kind": "model",
+    "model", "number", "label", "set_at"}``. :raises NotFound: no such alias."""
+    entries: list[tuple[float, dict[str, Any]]] = []
+    for vid, at in store.db.execute(
+        "SELECT version, set_at FROM alias_history WHERE name = ? ORDER BY id DESC", [name]
+    ).fetchall():
+        try:
+            label = store.get(vid).label
+        except NotFound:
+            label = vid[:12]
+        entries.append((at, {"kind": "version", "version": vid, "label": label, "set_at": iso_time(at)}))
+    for model, number, at in store.db.execute(
+        "SELECT name, number, set_at FROM model_alias_history WHERE alias = ? ORDER BY id DESC", [name]
+    ).fetchall():
+        entry = {"kind": "model", "model": model, "number": number, "label": f"{model}:{number}"}
+        entries.append((at, {**entry, "set_at": iso_time(at)}))
+    if not entries:
+        raise NotFound(f"no alias {name} (on a version or a model)")
+    entries.sort(key=lambda e: -e[0])
+    return [e for _, e in entries]
+
+
+def model_version_of(store: Store, model: ModelVersion) -> Version:
+    """The notebook version that made ``model``. :raises NotFound: it was saved without one."""
+    if model.version is None:
+        raise NotFound(
+            f"{model.label} is linked to no notebook version yet (saved without one, or waiting for the next snapshot)"
+        )
+    return store.get(model.version)
 
 
 def _require_model(store: Store, name: str) -> None:

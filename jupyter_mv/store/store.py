@@ -380,6 +380,8 @@ class Store:
         """
         if isinstance(ref, Version):
             return ref
+        if isinstance(ref, str) and (":" in ref or "@" in ref) and (made := self._made_model(ref)) is not None:
+            return made  # a model ref (churn:2, churn@production): the version that made it
         parsed = parse_ref(ref)
         nb = parsed.notebook if parsed.notebook is not None else notebook
         key = self._notebook_key(nb) if nb is not None else None
@@ -426,7 +428,16 @@ class Store:
                 raise InvalidInput(f"version id prefix {name} is ambiguous; give more digits")
             if rows:
                 return records.rows_to_versions(self.db, rows)[0]
-        raise NotFound(f"unknown ref {ref!r}: not a version number, tag, alias or version id")
+        if (made := self._made_model(ref)) is not None:
+            return made
+        raise NotFound(f"unknown ref {ref!r}: not a version number, tag, alias, version id or model")
+
+    def _made_model(self, ref: str) -> Version | None:
+        """The notebook version that made the model ``ref`` names, if it names one."""
+        from .registry import find_model, model_version_of
+
+        model = find_model(self, ref)
+        return model_version_of(self, model) if model is not None else None
 
     def read_file(self, version: Version | str, path: str, *, notebook: str | None = None) -> bytes:
         """The bytes a version holds for ``path`` (checked against its hash)."""

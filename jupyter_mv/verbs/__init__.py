@@ -21,6 +21,7 @@ from typing import Any
 from .environment import cmd_env, cmd_export
 from .grammar import VERBS, Parser, add_verbs, key_value
 from .maintenance import cmd_gc, cmd_verify
+from .models import cmd_models, diff_models_command, models_listing
 from .output import EXIT_ERROR, EXIT_USAGE, Out, metrics_text, printable, when
 from .provenance import cmd_report, cmd_reproduce
 from .remotes import cmd_pull, cmd_push, cmd_remote
@@ -28,6 +29,8 @@ from .versions import cmd_alias, cmd_diff, cmd_init, cmd_log, cmd_restore, cmd_s
 
 __all__ = [
     "COMMANDS",
+    "diff_models_command",
+    "models_listing",
     "VERBS",
     "add_verbs",
     "Parser",
@@ -48,6 +51,7 @@ COMMANDS: dict[str, Callable[[Any, Out], int]] = {
     "show": cmd_show,
     "tag": cmd_tag,
     "alias": cmd_alias,
+    "models": cmd_models,
     "restore": cmd_restore,
     "diff": cmd_diff,
     "verify": cmd_verify,

@@ -97,8 +97,16 @@ def _verb_tag(p: argparse.ArgumentParser, in_notebook: bool) -> None:
 
 def _verb_alias(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("name")
-    p.add_argument("ref", nargs="?", help="omit to show the alias's history")
+    p.add_argument(
+        "ref", nargs="?", help="a version (v3) or a model version (churn:2); omit to show the alias's history"
+    )
     p.add_argument("--json", action="store_true")
+
+
+def _verb_models(p: argparse.ArgumentParser, in_notebook: bool) -> None:
+    p.add_argument("name", nargs="?", metavar="NAME|NAME:N|NAME@ALIAS", help="one model (default: every model)")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--alias", help=argparse.SUPPRESS)  # the old form: `alias NAME REF` now
 
 
 def _verb_restore(p: argparse.ArgumentParser, in_notebook: bool) -> None:
@@ -273,7 +281,8 @@ VERBS: dict[str, tuple[str, Callable[[argparse.ArgumentParser, bool], None]]] = 
     "log": ("list versions, newest first", _verb_log),
     "show": ("show one version", _verb_show),
     "tag": ("give a version an immutable name", _verb_tag),
-    "alias": ("point a movable name (such as production) at a version", _verb_alias),
+    "alias": ("point a movable name (such as production) at a version or a model version", _verb_alias),
+    "models": ("list models with their versions, aliases and metrics", _verb_models),
     "restore": ("write a version's files back, byte for byte", _verb_restore),
     "diff": ("compare two versions, or a version with the files on disk", _verb_diff),
     "verify": ("re-hash every stored chunk and name what is damaged", _verb_verify),

@@ -12,6 +12,7 @@ from ..errors import MVError
 from ..progress import tqdm_progress
 from ..units import human_size as _size
 from .context import notebook_python, open_store, scope
+from .models import alias_command, diff_models_command, show_model
 from .output import Out, metrics_text, one_line, printable, version_names, when
 
 __all__ = ["cmd_init", "cmd_snapshot", "cmd_log", "cmd_show", "cmd_tag", "cmd_alias", "cmd_restore", "cmd_diff"]
@@ -132,6 +133,8 @@ def _log_git(args: argparse.Namespace, out: Out, store: Any, versions: list[Any]
 
 def cmd_show(args: argparse.Namespace, out: Out) -> int:
     store = open_store(args)
+    if show_model(store, args.ref, out, as_json=args.json):
+        return 0
     v = store.resolve(args.ref, scope(args))
     if args.json:
         data = v.to_dict()
@@ -183,20 +186,8 @@ def cmd_tag(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_alias(args: argparse.Namespace, out: Out) -> int:
-    store = open_store(args)
-    if args.ref is None:
-        history = store.alias_history(args.name)
-        if args.json:
-            out.json(history)
-            return 0
-        for i, h in enumerate(history):
-            v = store.get(h["version"])
-            mark = "->" if i == 0 else "  "
-            print(f"{mark} {v.label} {v.short_id}  set {h['set_at']}")
-        return 0
-    v = store.alias(args.name, args.ref, notebook=scope(args))
-    print(f"{args.name} -> {v.label} ({v.short_id})")
-    return 0
+    """``alias NAME REF``: REF a version moves the version alias, a model version the model's."""
+    return alias_command(args, out)
 
 
 def cmd_restore(args: argparse.Namespace, out: Out) -> int:
@@ -225,6 +216,9 @@ def cmd_restore(args: argparse.Namespace, out: Out) -> int:
 def cmd_diff(args: argparse.Namespace, out: Out) -> int:
     store = open_store(args)
     only = set(args.only) if args.only else None
+    models = diff_models_command(store, args.a, args.b)
+    if models is not None:
+        return _diff_models(args, out, models)
     result = store.diff(args.a, args.b, notebook=scope(args), only=only, include_metadata=args.metadata)
     if args.json:
         if not args.full_outputs:
@@ -240,6 +234,27 @@ def cmd_diff(args: argparse.Namespace, out: Out) -> int:
     # without colour, changed words are marked [-old-] {+new+} when NO_COLOR or --color never asks for it
     marks = bool(os.environ.get("NO_COLOR")) or args.color == "never"
     text = render_text(result, color=color, width=args.width, marks=marks)
+    _page(text, enabled=color and sys.stdout.isatty() and not args.no_pager)
+    return 0
+
+
+def _diff_models(args: argparse.Namespace, out: Out, models: dict[str, Any]) -> int:
+    from ..diff import refer_outputs, render_text
+    from ..diff.models import render_models_text
+
+    if args.json:
+        if models["versions"] is not None and not args.full_outputs:
+            refer_outputs(models["versions"])
+        json.dump(models, sys.stdout, separators=(",", ":"), ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+        return 0
+    color = out.color if args.color == "auto" else args.color == "always"
+    marks = bool(os.environ.get("NO_COLOR")) or args.color == "never"
+    text = render_models_text(models)
+    if models["versions"] is not None:
+        text += "\n\n" + render_text(models["versions"], color=color, width=args.width, marks=marks)
+    else:
+        text += "\n\n(no notebook versions to compare: a model was saved without one)"
     _page(text, enabled=color and sys.stdout.isatty() and not args.no_pager)
     return 0
 

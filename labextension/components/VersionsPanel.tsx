@@ -3,13 +3,18 @@ import * as React from 'react';
 
 import { versionsIcon } from '../icons';
 import { VersionsModel } from '../model';
+import { IMetricsAndModelsProps, MetricsAndModels } from './ModelsView';
 import { IVersionsViewProps, VersionsView } from './VersionsView';
 
 /** The left-area panel with the active notebook's versions. */
 export class VersionsPanel extends ReactWidget {
-  constructor(props: IVersionsViewProps) {
+  constructor(
+    props: IVersionsViewProps,
+    models?: Omit<IMetricsAndModelsProps, 'model'>
+  ) {
     super();
     this._props = props;
+    this._models = models ?? null;
     this.id = 'jupyter-mv-versions';
     this.addClass('jp-mv-VersionsPanel');
     this.title.icon = versionsIcon;
@@ -21,8 +26,16 @@ export class VersionsPanel extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <VersionsView {...this._props} />;
+    return (
+      <>
+        <VersionsView {...this._props} />
+        {this._models && (
+          <MetricsAndModels model={this._props.model} {...this._models} />
+        )}
+      </>
+    );
   }
 
   private _props: IVersionsViewProps;
+  private _models: Omit<IMetricsAndModelsProps, 'model'> | null;
 }

@@ -13,7 +13,7 @@ from .conftest import Kernel, kernel_env, latest, save_notebook, started_kernel
 BAD_LINES = [
     ("%mv frobnicate", "%mv frobnicate: error: argument VERB: invalid choice: 'frobnicate'"),
     ("%mv snapshot --bogus", "%mv snapshot: error: unrecognized arguments: --bogus"),
-    ("%mv metric acc", "%mv metric: error: argument K=V: expected KEY=VALUE, got 'acc'"),
+    ("%mv metric acc", "%mv metric: error: expected METRIC=EXPRESSION (e.g. acc=acc), got 'acc'"),
     ("%mv tag v1", "%mv tag: error: the following arguments are required: name"),
     ("%mv load nope@prod", "%mv load: error: no model named nope"),
     ("%mv show v9", "%mv show: error: no version v9"),
@@ -153,7 +153,7 @@ def test_save_and_load_round_trip_a_scikit_learn_model_with_an_alias(kernel: Ker
     kernel.run(train)
     save_notebook(mv_project / "train.ipynb", [train])
     kernel.run("%mv metric acc=1.0")
-    saved = kernel.run("%mv save clf --name churn --alias production")
+    saved = kernel.run("%mv save clf --name churn --alias production --snapshot")
     assert saved.stdout.startswith("saved churn:1 (joblib,") and "from train.ipynb@v1" in saved.stdout
     assert saved.stdout.rstrip().endswith("@production")
     kernel.run("%mv save clf --name churn --no-snapshot")

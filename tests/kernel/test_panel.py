@@ -121,3 +121,44 @@ def _status(widgets: Widgets) -> str:
     ]
     assert len(spans) == 1
     return spans[0]
+
+
+def _html_with(widgets: Widgets, marker: str) -> str:
+    found = [
+        str(s.get("value", ""))
+        for s in widgets.state.values()
+        if s.get("_model_name") == "HTMLModel" and marker in str(s.get("value", ""))
+    ]
+    assert len(found) == 1, f"{len(found)} HTML widgets hold {marker}"
+    return found[0]
+
+
+def test_the_panel_charts_a_metric_lists_models_and_moves_an_alias(kernel: Kernel, mv_project: Path) -> None:
+    save_notebook(mv_project / "train.ipynb", ["x = 1"])
+    kernel.run("acc = 0.71\n%mv metric acc=acc")
+    kernel.run("%mv snapshot -m first")
+    kernel.run("clf = {'C': 1}")
+    kernel.run("%mv save clf --name churn")
+    shown = kernel.run("%mv panel")
+    widgets = Widgets()
+    widgets.feed(shown.comms)
+
+    # The snapshot box takes metrics as K=EXPR, evaluated in the notebook.
+    kernel.run("acc = 0.84")
+    save_notebook(mv_project / "train.ipynb", ["x = 2"])
+    set_state(kernel, widgets, widgets.find("TextModel", placeholder="metrics: acc=0.91 f1=f1"), value="acc=acc")
+    press(kernel, widgets, "Snapshot")
+    with Store.open(mv_project) as store:
+        assert store.resolve("v2").metrics == {"acc": 0.84}
+
+    chart = _html_with(widgets, 'class="mv-chart"')
+    assert 'data-metric="acc"' in chart and chart.count("<circle") == 2
+    assert "<title>v1: acc=0.71</title>" in chart and "<title>v2: acc=0.84</title>" in chart
+    models = _html_with(widgets, "<b>Models</b>")
+    assert "churn:1" in models and "train.ipynb@v2" in models and "acc=0.84" in models  # saved before v2: linked to it
+
+    press(kernel, widgets, "Set alias")
+    assert "churn@production -&gt; churn:1" in _status(widgets)
+    assert "@production" in _html_with(widgets, "<b>Models</b>")
+    with Store.open(mv_project) as store:
+        assert store.models.get("churn@production").number == 1
