@@ -298,6 +298,10 @@ class StoreAccess:
         :param find: a ref (``v12``, a tag): the body's ``"index"`` is where that version is
             in the (filtered) listing, null when the listing leaves it out.
 
+        Unfiltered, ``"graph"`` draws the lineage of the page's versions (by id: the lane of
+        the dot, the lanes that come into it and pass it by, whether it has a parent) and
+        ``"lanes"`` is how many lanes the whole graph spans.
+
         A notebook with no store or no versions yet has an empty list.
         """
         notebook = self.notebook_path(api_path)
@@ -329,6 +333,10 @@ class StoreAccess:
                 )
                 body["versions"] = with_remotes(store, page)
                 body.update(self._lineage(store, notebook, key))
+                if not filtered and page:
+                    rows = query.graph(store.db, key, kinds=kinds)
+                    body["graph"] = {v.id: rows[v.id].to_dict() for v in page if v.id in rows}
+                    body["lanes"] = max((r.width for r in rows.values()), default=1)
                 counts = {} if "light" in kinds else history.save_counts(store, notebook)
                 if counts:
                     body["saves"] = {str(k): n for k, n in sorted(counts.items())}

@@ -306,3 +306,23 @@ async def test_a_versions_notebook_reads_without_restoring(jp_fetch, jp_root_dir
     assert (jp_root_dir / NOTEBOOK).read_bytes() == before
     status, error = await get_error(jp_fetch, "versions", "v7", "notebook", path=NOTEBOOK)
     assert status == 404 and "v7" in error["message"]
+
+
+async def test_the_listing_draws_the_branch_a_restore_makes(jp_fetch, jp_root_dir, two_versions):
+    notebook = jp_root_dir / NOTEBOOK
+    with Store.open(jp_root_dir) as store:
+        store.restore(two_versions["v1"])
+        write_notebook(notebook, ["x = 1", "z = 9"])
+        branch = store.snapshot(notebook, message="branch")
+
+    body = await get_json(jp_fetch, "versions", path=NOTEBOOK)
+    filtered = await get_json(jp_fetch, "versions", path=NOTEBOOK, where="branch")
+
+    assert [v["name"] for v in body["versions"]] == ["v4", "v3", "v2", "v1"]
+    assert body["versions"][0]["parent"] == two_versions["v1"].id
+    graph = body["graph"]
+    assert graph[branch.id] == {"col": 0, "up": [], "through": [], "down": True}
+    assert graph[two_versions["v1"].id]["up"] == [0, 1]
+    assert body["lanes"] == 2
+    assert body["current"] == branch.id
+    assert "graph" not in filtered
