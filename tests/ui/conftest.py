@@ -135,7 +135,7 @@ def running_lab(root: Path, state: Path) -> Iterator[Lab]:
             if time.monotonic() > deadline:
                 pytest.fail(f"jupyter lab did not answer within 90 s:\n{(state / 'lab.log').read_text()}")
             time.sleep(0.25)
-        with urllib.request.urlopen(f"{lab.base}/lab/api/extensions?token={token}", timeout=10) as response:
+        with urllib.request.urlopen(f"{lab.base}/lab/api/extensions?token={token}", timeout=60) as response:
             names = [ext["name"] for ext in json.load(response)]
         assert "jupyter-mv" in names, (
             f"the lab does not see the jupyter-mv labextension ({names}); install the package "
