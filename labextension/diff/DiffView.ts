@@ -73,7 +73,7 @@ export class DiffView extends Panel {
       return;
     }
     this._sourceLayout = value;
-    Private.layout = value;
+    Private.setLayout(value);
     if (this._diff) {
       this._clear();
       this._render(this._diff);
@@ -395,7 +395,7 @@ export class DiffView extends Panel {
 
   private _diff: IDiff | null = null;
   private _base: IBaseCell[] | null = null;
-  private _sourceLayout: Layout = Private.layout;
+  private _sourceLayout: Layout = Private.layout();
   private _metadata = false;
   private _position: HTMLElement | null = null;
   private _rendermime: IRenderMimeRegistry;
@@ -437,8 +437,16 @@ export function createDiffPanel(
 namespace Private {
   let count = 0;
 
+  let lastLayout: Layout = 'unified';
+
   /** The layout new comparisons open in: the last one chosen. */
-  export const layout: Layout = 'unified';
+  export function layout(): Layout {
+    return lastLayout;
+  }
+
+  export function setLayout(value: Layout): void {
+    lastLayout = value;
+  }
 
   /** A number no diff panel of this page had before. */
   export function nextId(): number {

@@ -18,7 +18,7 @@ from PIL import Image
 
 from jupyter_mv.store import Store
 
-from .conftest import ITEMS, PANEL, Lab, open_notebook, open_sidebar, running_lab, screenshot
+from .conftest import CONTRASTS, ITEMS, PANEL, THEMES, Lab, open_notebook, open_sidebar, running_lab, screenshot
 
 DIFF = ".jp-mv-DiffPanel:not(.lm-mod-hidden) .jp-mv-DiffView"
 #: The square painted over the new image: this many pixels differ.
@@ -252,3 +252,40 @@ def test_the_palette_holds_every_version_action(page, lab):
     labels = page.locator(".lm-CommandPalette-itemLabel")
     for label in ("Open v1 Read-Only", "Tag v1…", "Set an Alias on v1…", "Restore v1…", "Provenance Report of v1"):
         expect(labels.filter(has_text=label)).to_have_count(1)
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_every_badge_reads_on_the_light_and_the_dark_theme(page, lab, theme):
+    from playwright.sync_api import expect
+
+    lab.set_user_settings(THEMES, {"theme": theme})
+    try:
+        open_notebook(page, lab, "cmp.ipynb")
+        expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
+        open_sidebar(page)
+        page.locator(f'{ITEMS}[data-version-name="v1"] .jp-mv-VersionItem-message').click()
+        page.locator(f'{ITEMS}[data-version-name="v2"] .jp-mv-VersionItem-message').click(modifiers=["Control"])
+        page.locator(f"{PANEL} .jp-mv-SelectionBar-compare").click()
+        view = page.locator(DIFF)
+        view.locator(".jp-mv-DiffCell").first.wait_for()
+        view.locator('.jp-mv-LayoutButton[data-layout="split"]').click()
+        view.locator(".jp-mv-Source.jp-mod-split").first.wait_for()
+        view.locator(".jp-mv-UnchangedFold-button").first.click()
+        view.locator(".jp-mv-DiffCell.jp-mv-mod-unchanged").first.wait_for()
+
+        badges = page.evaluate(CONTRASTS, ".jp-mv-DiffView .jp-mv-Badge, .jp-mv-DiffSection-status")
+        assert {b["text"] for b in badges} >= {"Modified", "Unchanged"}, badges
+        low = [b for b in badges if b["ratio"] < 4.5]
+        assert not low, low
+        chars = page.evaluate(CONTRASTS, ".jp-mv-DiffView .jp-mv-Char")
+        assert chars and all(c["ratio"] >= 4.5 for c in chars), chars
+        suffix = "" if theme.endswith("Light") else "-dark"
+        screenshot(page, f"diff{suffix}")
+        view.locator('.jp-mv-ImageMode[data-mode="difference"]').click()
+        view.locator(".jp-mv-ImageStack.jp-mod-difference canvas").wait_for()
+        view.locator(".jp-mv-ImageCompare").scroll_into_view_if_needed()
+        screenshot(page, f"diff-images{suffix}")
+        view.locator('.jp-mv-ImageMode[data-mode="side"]').click()
+        view.locator('.jp-mv-LayoutButton[data-layout="unified"]').click()
+    finally:
+        lab.set_user_settings(THEMES, None)

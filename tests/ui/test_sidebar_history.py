@@ -13,7 +13,18 @@ import pytest
 from jupyter_mv.store import Store
 
 from ..helpers import write_notebook
-from .conftest import DOCUMENT_TAB, ITEMS, PANEL, Lab, open_notebook, open_sidebar, running_lab, screenshot
+from .conftest import (
+    CONTRASTS,
+    DOCUMENT_TAB,
+    ITEMS,
+    PANEL,
+    THEMES,
+    Lab,
+    open_notebook,
+    open_sidebar,
+    running_lab,
+    screenshot,
+)
 
 MANY = 1200
 TIMELINE = f"{PANEL} .jp-mv-Timeline"
@@ -240,3 +251,47 @@ def test_a_restored_copy_links_to_the_version_it_came_from(page, lab):
     link.click()
     expect(page.locator(f'{DOCUMENT_TAB}.jp-mod-current[title*="branch.ipynb"]')).to_have_count(1)
     expect(page.locator(f"{PANEL} .jp-mv-VersionsView-notebook")).to_have_text("branch.ipynb")
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_the_sidebars_chips_and_marks_read_on_both_themes(page, lab, theme):
+    from playwright.sync_api import expect
+
+    lab.set_user_settings(THEMES, {"theme": theme})
+    try:
+        open_notebook(page, lab, "branch.ipynb")
+        expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
+        open_sidebar(page)
+        expect(page.locator(ITEMS)).to_have_count(5)
+        marks = page.evaluate(
+            CONTRASTS, f"{PANEL} .jp-mv-Current, {PANEL} .jp-mv-VersionItem-kind, {PANEL} .jp-mv-VersionItem-name"
+        )
+        assert len(marks) == 7 and all(m["ratio"] >= 4.5 for m in marks), marks
+        suffix = "" if theme.endswith("Light") else "-dark"
+        screenshot(page, f"sidebar{suffix}")
+    finally:
+        lab.set_user_settings(THEMES, None)
+
+
+def test_a_row_with_many_names_stays_on_one_line(page, lab, lab_root):
+    from playwright.sync_api import expect
+
+    with Store.open(lab_root) as store:
+        for name in ("alpha", "beta", "gamma", "delta"):
+            store.tag(store.resolve("v3", "branch.ipynb").id, name)
+        store.alias("production", store.resolve("v3", "branch.ipynb").id)
+    open_notebook(page, lab, "branch.ipynb")
+    open_sidebar(page)
+
+    header = row(page, "v3").locator(".jp-mv-VersionItem-header")
+    expect(header.locator(".jp-mv-Tag")).to_have_text(["alpha", "beta"])
+    chips = page.evaluate(CONTRASTS, f"{PANEL} .jp-mv-Tag, {PANEL} .jp-mv-Chips-more")
+    assert len(chips) == 3 and all(c["ratio"] >= 4.5 for c in chips), chips
+    more = header.locator(".jp-mv-Chips-more")
+    expect(more).to_have_text("+3")
+    assert more.get_attribute("title") == "tag gamma\ntag delta\nalias @production"
+    middles = header.evaluate(
+        "n => [...n.children].map(c => { const b = c.getBoundingClientRect(); return (b.top + b.bottom) / 2; })"
+    )
+    assert max(middles) - min(middles) <= 4, f"the header wrapped: {middles}"
+    assert header.evaluate("n => n.getBoundingClientRect().height") < 26
