@@ -67,7 +67,7 @@ def make_project(root: Path, sizes: list[int]) -> None:
             for i in range(1, n + 1):
                 version = store.snapshot(notebook, message=f"run {i}", metrics={"acc": round(i / n, 4)})
                 if i % 500 == 0:
-                    store.tag(version.id, f"m{i}")
+                    store.tag(version.id, f"h{n}-m{i}")
                 if i % 2000 == 0 or i == n:
                     print(f"  {notebook.name}: {i} of {n} versions", file=sys.stderr)
             print(f"  {n} versions in {time.perf_counter() - started:.1f} s", file=sys.stderr)

@@ -177,7 +177,7 @@ function Chips(props: { version: IVersion }): JSX.Element | null {
 
 /** Lanes of the lineage graph are this many pixels apart. */
 export const LANE_WIDTH = 12;
-const DOT_Y = 13;
+const DOT_Y = 16;
 
 /** The row's part of the lineage graph: lanes passing by, the dot, its links. */
 export function GraphCell(props: {
@@ -192,7 +192,6 @@ export function GraphCell(props: {
     <svg
       className="jp-mv-Graph"
       width={width}
-      height="100%"
       aria-hidden="true"
       data-col={row.col}
       data-up={row.up.join(' ')}
@@ -264,6 +263,12 @@ function VersionItemRow(props: IVersionItemProps): JSX.Element {
       aria-selected={selected}
       {...rowEvents(props)}
     >
+      {props.graph && (
+        <span
+          className="jp-mv-Graph-space"
+          style={{ width: Math.max(1, props.lanes ?? 1) * LANE_WIDTH }}
+        />
+      )}
       {props.graph && (
         <GraphCell
           row={props.graph}

@@ -400,7 +400,7 @@ function FindBar(props: { model: VersionsModel }): JSX.Element {
         <input
           className="jp-mv-Filter jp-mod-styled"
           type="search"
-          placeholder="Filter: acc>0.9, tag:best, words"
+          placeholder="Filter: acc>0.9"
           aria-label="Filter versions"
           title="Words the message, a tag, an alias or the author holds; tag:NAME, alias:NAME, author:NAME, message:TEXT; a metric condition such as acc>0.9 (as jupyter mv log --where)"
           value={text}
@@ -414,7 +414,7 @@ function FindBar(props: { model: VersionsModel }): JSX.Element {
         <input
           className="jp-mv-Jump jp-mod-styled"
           type="text"
-          placeholder="Go to v12…"
+          placeholder="Go to v12"
           aria-label="Go to a version"
           title="Go to a version: v12, a tag, an alias (Enter)"
           value={ref}

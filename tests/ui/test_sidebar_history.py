@@ -294,4 +294,4 @@ def test_a_row_with_many_names_stays_on_one_line(page, lab, lab_root):
         "n => [...n.children].map(c => { const b = c.getBoundingClientRect(); return (b.top + b.bottom) / 2; })"
     )
     assert max(middles) - min(middles) <= 4, f"the header wrapped: {middles}"
-    assert header.evaluate("n => n.getBoundingClientRect().height") < 26
+    assert header.evaluate("n => n.getBoundingClientRect().height") < 36, "one line (two would be 40 px or more)"
