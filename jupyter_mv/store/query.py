@@ -184,6 +184,14 @@ def holding(db: Any, digest: bytes, notebook: str | None = None, *, exclude: str
     """The newest version whose notebook file has BLAKE3 ``digest``: of ``notebook`` when
     given (the version a notebook on disk is now), else of any notebook but ``exclude``
     (where a notebook restored to a new file came from); None when no version holds it."""
+    if notebook is not None:
+        # Most often the notebook is its newest version: ask that first.
+        newest = db.execute(
+            "SELECT v.id FROM versions v CROSS JOIN version_files f ON f.version = v.id AND f.role = 'notebook' "
+            "WHERE v.notebook = ? AND f.hash = ? ORDER BY v.created DESC LIMIT 1",
+            [notebook, digest],
+        ).fetchone()
+        return records.get_version(db, newest[0]) if newest else None
     sql = (
         "SELECT v.id FROM version_files f JOIN versions v ON v.id = f.version WHERE f.hash = ? AND f.role = 'notebook'"
     )
@@ -219,11 +227,35 @@ class GraphRow:
         return {"col": self.col, "up": list(self.up), "through": list(self.through), "down": self.down}
 
 
+#: The graphs drawn lately, by store, notebook, kinds and the notebook's state (its number
+#: of versions and newest one): a long history is drawn once, not at each page.
+_GRAPHS: dict[tuple[Any, ...], dict[str, GraphRow]] = {}
+_GRAPHS_KEPT = 8
+
+
+def _state(db: Any, notebook: str) -> tuple[Any, ...]:
+    where = db.execute("PRAGMA database_list").fetchone()[2]
+    count_, newest = db.execute("SELECT count(*), max(created) FROM versions WHERE notebook = ?", [notebook]).fetchone()
+    changed = db.execute("SELECT count(*), max(created) FROM versions").fetchone()
+    return (where, notebook, count_, newest, *changed)
+
+
 def graph(db: Any, notebook: str, *, kinds: list[str] | None = None) -> dict[str, GraphRow]:
     """The lineage graph of a notebook's versions of ``kinds``, newest first, by version id:
     each version is a dot in a lane joined to its parent's (a restore then a snapshot makes
     a second lane, a branch). A parent of another kind is skipped for its nearest listed
-    ancestor."""
+    ancestor. The graph of an unchanged notebook is drawn once."""
+    key = (*_state(db, notebook), tuple(kinds or ()))
+    drawn = _GRAPHS.get(key)
+    if drawn is None:
+        drawn = _draw(db, notebook, kinds)
+        if len(_GRAPHS) >= _GRAPHS_KEPT:
+            _GRAPHS.pop(next(iter(_GRAPHS)))
+        _GRAPHS[key] = drawn
+    return drawn
+
+
+def _draw(db: Any, notebook: str, kinds: list[str] | None) -> dict[str, GraphRow]:
     scope, args = _scope(db, notebook, None, Query())
     everything = db.execute(f"SELECT id, parent, kind FROM versions {scope} {_ORDER}", args).fetchall()
     parent_of = {vid: parent for vid, parent, _ in everything}
