@@ -188,22 +188,27 @@ export class Actions {
    *   was told)
    */
   async addRemote(path: string): Promise<IRemote | null> {
-    const answer = await askRemote(
-      this.model.remotes.length === 0 ? 'origin' : ''
-    );
-    if (answer === null) {
-      return null;
-    }
-    const { name, url } = answer;
+    let name = this.model.remotes.length === 0 ? 'origin' : '';
+    let url = '';
+    let error: string | null = null;
     try {
-      const remote = await addRemote(path, name, url);
-      Notification.success(`Remote ${remote.name} added`, { autoClose: 3000 });
-      return remote;
-    } catch (reason) {
-      Notification.error(`Could not add the remote: ${messageOf(reason)}`, {
-        autoClose: false
-      });
-      return null;
+      // A refused remote asks again, with what was typed and the whole reason.
+      for (;;) {
+        const answer = await askRemote(name, url, error);
+        if (answer === null) {
+          return null;
+        }
+        ({ name, url } = answer);
+        try {
+          const remote = await addRemote(path, name, url);
+          Notification.success(`Remote ${remote.name} added`, {
+            autoClose: 3000
+          });
+          return remote;
+        } catch (reason) {
+          error = `Could not add the remote: ${messageOf(reason)}`;
+        }
+      }
     } finally {
       await this.model.refreshIfShown(path);
     }

@@ -26,6 +26,7 @@ import {
   versionsIcon
 } from './icons';
 import { VersionsModel } from './model';
+import { createReadOnlyPanel } from './readonly';
 import { ReportPanel } from './report';
 import { IVersion } from './types';
 
@@ -49,6 +50,7 @@ export namespace CommandIDs {
   export const restore = 'jupyter-mv:restore';
   export const restoreToNew = 'jupyter-mv:restore-to-new';
   export const report = 'jupyter-mv:report';
+  export const openReadOnly = 'jupyter-mv:open-read-only';
   export const push = 'jupyter-mv:push';
   export const pull = 'jupyter-mv:pull';
   export const pushVersion = 'jupyter-mv:push-version';
@@ -152,6 +154,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const menu = new Menu({ commands });
     menu.addClass('jp-mv-VersionMenu');
     const menuItems: (string | null)[] = [
+      CommandIDs.openReadOnly,
+      null,
       CommandIDs.comparePrevious,
       CommandIDs.compareDisk,
       CommandIDs.compareSelected,
@@ -178,6 +182,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
         onPush: () => void commands.execute(CommandIDs.push),
         onPull: () => void commands.execute(CommandIDs.pull),
         onAddRemote: () => void commands.execute(CommandIDs.addRemote),
+        onOpenPath: path => {
+          if (docManager) {
+            docManager.openOrReveal(path);
+          }
+        },
         onSelect: (version, extend) => model.select(version.id, extend),
         onOpen: version =>
           void commands.execute(CommandIDs.comparePrevious, { id: version.id }),
@@ -359,6 +368,21 @@ const plugin: JupyterFrontEndPlugin<void> = {
     );
 
     versionCommand(
+      CommandIDs.openReadOnly,
+      name => `Open ${name} Read-Only`,
+      (path, version) => {
+        const id = `jupyter-mv-read-${version.id}`;
+        const open = [...app.shell.widgets('main')].find(w => w.id === id);
+        if (open) {
+          app.shell.activateById(id);
+          return;
+        }
+        const read = createReadOnlyPanel(path, version, rendermime);
+        app.shell.add(read, 'main');
+        app.shell.activateById(read.id);
+      }
+    );
+    versionCommand(
       CommandIDs.pushVersion,
       name => `Push ${name} to a Remote`,
       (path, version) => actions.push(path, [version.id])
@@ -422,6 +446,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.showVersions,
         CommandIDs.refresh,
         CommandIDs.compareSelected,
+        CommandIDs.openReadOnly,
+        CommandIDs.comparePrevious,
+        CommandIDs.compareDisk,
+        CommandIDs.tag,
+        CommandIDs.alias,
+        CommandIDs.restore,
+        CommandIDs.restoreToNew,
+        CommandIDs.pushVersion,
+        CommandIDs.report,
         CommandIDs.push,
         CommandIDs.pull,
         CommandIDs.addRemote,

@@ -6,9 +6,17 @@ import {
   listRemotes,
   listSaves,
   listVersions,
-  messageOf
+  messageOf,
+  MVRequestError
 } from './request';
-import { IRemote, ITaskProgress, IVersion, IVersionList } from './types';
+import {
+  IGraphRow,
+  IRemote,
+  ITaskProgress,
+  IVersion,
+  IVersionList,
+  IVersionOrigin
+} from './types';
 
 /** Where the model is in fetching the versions of its notebook. */
 export type VersionsStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -34,11 +42,13 @@ export interface IBusy {
 
 /**
  * State of the sidebar: the notebook it follows, that notebook's versions
- * (loaded a page at a time), the saves folded between them, the versions
- * selected for a comparison, the remotes of its project, and the work in
- * progress.
+ * (the rows of a long list, each page fetched when it comes into view), the
+ * filter they are listed through, the lineage graph, the version the
+ * notebook now is, the saves folded between them, the versions selected for
+ * a comparison, the remotes of its project, and the work in progress.
  *
- * Views listen to `stateChanged` and read the getters; they never fetch.
+ * Views listen to `stateChanged` and read the getters; they never fetch. A
+ * row that did not change keeps its object, so a view can skip it.
  */
 export class VersionsModel implements IDisposable {
   constructor(options: VersionsModel.IOptions = {}) {
@@ -53,6 +63,11 @@ export class VersionsModel implements IDisposable {
     return this._stateChanged;
   }
 
+  /** Emitted with the row index a jump or a key moved to (to scroll it into view). */
+  get focusRequested(): ISignal<this, number> {
+    return this._focusRequested;
+  }
+
   /** Path of the followed notebook, relative to the server root, or null. */
   get path(): string | null {
     return this._path;
@@ -63,11 +78,10 @@ export class VersionsModel implements IDisposable {
       return;
     }
     this._path = value;
-    this._versions = [];
-    this._total = 0;
-    this._saves = {};
+    this._filter = '';
+    this._filterError = null;
+    this._reset();
     this._remotes = [];
-    this._expanded.clear();
     this._selection = [];
     this._error = null;
     this._status = 'idle';
@@ -75,9 +89,56 @@ export class VersionsModel implements IDisposable {
     void this.refresh();
   }
 
-  /** The notebook's full and safety versions loaded so far, newest first. */
+  /** The filter the versions are listed through (`acc>0.9 tag:best`), '' for none. */
+  get filter(): string {
+    return this._filter;
+  }
+
+  /** Why the server refused the filter, or null. */
+  get filterError(): string | null {
+    return this._filterError;
+  }
+
+  /** List the versions through `text` (the grammar of `jupyter mv log --where`). */
+  async setFilter(text: string): Promise<void> {
+    const filter = text.trim();
+    if (filter === this._filter && this._filterError === null) {
+      return;
+    }
+    this._filter = filter;
+    this._reset();
+    this._stateChanged.emit();
+    await this.refresh();
+  }
+
+  /** The versions loaded so far, in list order (newest first). */
   get versions(): ReadonlyArray<IVersion> {
-    return this._versions;
+    return this._rows.filter((v): v is IVersion => v !== undefined);
+  }
+
+  /** The version at row `index`, or undefined while its page is not loaded. */
+  rowAt(index: number): IVersion | undefined {
+    return this._rows[index];
+  }
+
+  /** The lineage graph row of a version (unfiltered listings only). */
+  graphOf(id: string): IGraphRow | undefined {
+    return this._graph.get(id);
+  }
+
+  /** How many lanes the lineage graph spans (0: no graph shown). */
+  get lanes(): number {
+    return this._filter || this._graph.size === 0 ? 0 : this._lanes;
+  }
+
+  /** The id of the version the notebook on disk is now, or null. */
+  get current(): string | null {
+    return this._current;
+  }
+
+  /** For a notebook with no versions: the version it is a copy of. */
+  get origin(): IVersionOrigin | null {
+    return this._origin;
   }
 
   /** The remotes of the notebook's project (the default one flagged). */
@@ -91,14 +152,14 @@ export class VersionsModel implements IDisposable {
     return chosen ? chosen.name : null;
   }
 
-  /** Number of full and safety versions, including those not loaded. */
+  /** Number of versions listed (through the filter), loaded or not. */
   get total(): number {
     return this._total;
   }
 
-  /** Whether older versions remain to be loaded. */
+  /** Whether rows remain to be loaded. */
   get hasMore(): boolean {
-    return this._versions.length < this._total;
+    return this.versions.length < this._total;
   }
 
   get status(): VersionsStatus {
@@ -121,14 +182,97 @@ export class VersionsModel implements IDisposable {
       return;
     }
     this._pageSize = size;
-    // Keep one page: a refresh then loads a page of the new size.
-    this._versions = this._versions.slice(0, size);
+    this._pages.clear();
     this._stateChanged.emit();
+  }
+
+  /** The row that keys move from (and enter opens), or -1. */
+  get focused(): number {
+    return this._focused;
+  }
+
+  /**
+   * Move the keyboard focus to row `index` (kept inside the list), load its
+   * page, and ask the view to scroll it into view.
+   */
+  focus(index: number): void {
+    if (this._total === 0) {
+      return;
+    }
+    const row = Math.max(0, Math.min(this._total - 1, index));
+    this._focused = row;
+    void this.ensureRows(row, row + 1);
+    this._focusRequested.emit(row);
+    this._stateChanged.emit();
+  }
+
+  /**
+   * Load the pages that hold rows `start` to `end` (excluded) when they are
+   * not loaded or loading.
+   */
+  async ensureRows(start: number, end: number): Promise<void> {
+    const path = this._path;
+    if (path === null || this._isDisposed) {
+      return;
+    }
+    const size = this._pageSize;
+    const first = Math.floor(Math.max(0, start) / size);
+    const last = Math.floor(Math.max(0, Math.min(end, this._total) - 1) / size);
+    const waits: Promise<void>[] = [];
+    for (let page = first; page <= last; page++) {
+      const offset = page * size;
+      let missing = false;
+      for (let i = offset; i < Math.min(offset + size, this._total); i++) {
+        if (this._rows[i] === undefined) {
+          missing = true;
+          break;
+        }
+      }
+      if (missing && !this._pages.has(offset)) {
+        waits.push(this._loadPage(path, offset, size));
+      }
+    }
+    await Promise.all(waits);
+  }
+
+  /**
+   * Jump to a version named by `ref` (`v12`, a tag, an alias): focus its row
+   * (and select it).
+   *
+   * @returns false when the listing (through the filter) does not hold it
+   * @throws MVRequestError when the ref names nothing
+   */
+  async jump(ref: string): Promise<boolean> {
+    const path = this._path;
+    if (path === null || !ref.trim()) {
+      return false;
+    }
+    const request = this._request;
+    const found = await this._fetch(path, {
+      limit: 1,
+      find: ref.trim(),
+      where: this._filter || undefined
+    });
+    if (request !== this._request || path !== this._path) {
+      return false;
+    }
+    const index = found.index ?? null;
+    if (index === null) {
+      return false;
+    }
+    const size = this._pageSize;
+    await this._loadPage(path, Math.floor(index / size) * size, size);
+    const version = this._rows[index];
+    if (version) {
+      this._selection = [version.id];
+    }
+    this.focus(index);
+    return true;
   }
 
   /** How many saves (light versions) follow version number `base`. */
   savesAfter(base: number): number {
-    return this._saves[String(base)] ?? 0;
+    return this._filter ? 0 : (this._saves[String(base)] ?? 0);
   }
 
   /** The saves after `base` when unfolded (newest first), else null. */
@@ -171,12 +315,16 @@ export class VersionsModel implements IDisposable {
     } else {
       this._selection = [id];
     }
+    const index = this._rows.findIndex(v => v?.id === id);
+    if (index >= 0) {
+      this._focused = index;
+    }
     this._stateChanged.emit();
   }
 
   /** A loaded version (or unfolded save) by id. */
   find(id: string): IVersion | undefined {
-    const found = this._versions.find(v => v.id === id);
+    const found = this._byId.get(id);
     if (found) {
       return found;
     }
@@ -214,8 +362,10 @@ export class VersionsModel implements IDisposable {
   }
 
   /**
-   * Fetch the versions of the followed notebook again (as many as are
-   * loaded, at least a page), and the unfolded saves.
+   * Fetch the newest page again and fold it into the rows: new versions go
+   * on top and the loaded rows below move down by as many; a row that did
+   * not change keeps its object. When the head of the list no longer lines
+   * up (versions were removed), the rows load again as they come into view.
    *
    * Answers that arrive after a newer request was made are dropped.
    */
@@ -227,13 +377,13 @@ export class VersionsModel implements IDisposable {
     }
     this._status = 'loading';
     this._stateChanged.emit();
+    const filter = this._filter;
     try {
-      const limit = Math.min(
-        1000,
-        Math.max(this._pageSize, this._versions.length)
-      );
       const [result, remotes] = await Promise.all([
-        this._fetch(path, { limit }),
+        this._fetch(path, {
+          limit: this._pageSize,
+          where: filter || undefined
+        }),
         // The timeline still shows when the remotes cannot be listed.
         this._fetchRemotes(path).catch(reason => {
           console.warn(
@@ -246,16 +396,17 @@ export class VersionsModel implements IDisposable {
       if (request !== this._request || this._isDisposed) {
         return;
       }
-      this._remotes = remotes;
-      this._versions = result.versions;
-      this._total = result.total;
+      this._remotes = sameRemotes(this._remotes, remotes)
+        ? this._remotes
+        : remotes;
+      this._merge(result);
       this._saves = result.saves ?? {};
+      this._current = result.current ?? null;
+      this._origin = result.origin ?? null;
       this._error = null;
+      this._filterError = null;
       this._status = 'ready';
-      const known = new Set(this._versions.map(v => v.id));
-      this._selection = this._selection.filter(
-        id => known.has(id) || this.find(id)
-      );
+      this._selection = this._selection.filter(id => this.find(id));
       for (const base of [...this._expanded.keys()]) {
         if (this.savesAfter(base) === 0) {
           this._expanded.delete(base);
@@ -267,8 +418,13 @@ export class VersionsModel implements IDisposable {
       if (request !== this._request || this._isDisposed) {
         return;
       }
-      this._error = messageOf(reason);
-      this._status = 'error';
+      if (filter && reason instanceof MVRequestError && reason.status === 400) {
+        this._filterError = messageOf(reason);
+        this._status = 'ready';
+      } else {
+        this._error = messageOf(reason);
+        this._status = 'error';
+      }
     }
     this._stateChanged.emit();
   }
@@ -283,35 +439,14 @@ export class VersionsModel implements IDisposable {
     }
   }
 
-  /** Load the next page of older versions. */
+  /** Load the next rows after those loaded from the top. */
   async loadMore(): Promise<void> {
-    const path = this._path;
-    if (path === null || !this.hasMore || this._loadingMore) {
-      return;
+    let next = 0;
+    while (next < this._total && this._rows[next] !== undefined) {
+      next++;
     }
-    this._loadingMore = true;
-    const request = this._request;
-    try {
-      const result = await this._fetch(path, {
-        limit: this._pageSize,
-        offset: this._versions.length
-      });
-      if (request !== this._request || path !== this._path) {
-        return;
-      }
-      const known = new Set(this._versions.map(v => v.id));
-      this._versions = [
-        ...this._versions,
-        ...result.versions.filter(v => !known.has(v.id))
-      ];
-      this._total = result.total;
-      this._saves = result.saves ?? this._saves;
-    } catch (reason) {
-      this._error = messageOf(reason);
-      this._status = 'error';
-    } finally {
-      this._loadingMore = false;
-      this._stateChanged.emit();
+    if (next < this._total) {
+      await this.ensureRows(next, next + this._pageSize);
     }
   }
 
@@ -321,6 +456,145 @@ export class VersionsModel implements IDisposable {
     }
     this._isDisposed = true;
     Signal.clearData(this);
+  }
+
+  /** Forget the rows (a new notebook or filter). */
+  private _reset(): void {
+    this._rows = [];
+    this._byId.clear();
+    this._graph.clear();
+    this._lanes = 0;
+    this._total = 0;
+    this._saves = {};
+    this._expanded.clear();
+    this._pages.clear();
+    this._focused = -1;
+    this._current = null;
+    this._origin = null;
+  }
+
+  /** The row object to keep for `fresh`: the loaded one when it is the same. */
+  private _keep(fresh: IVersion): IVersion {
+    const known = this._byId.get(fresh.id);
+    if (known && JSON.stringify(known) === JSON.stringify(fresh)) {
+      return known;
+    }
+    this._byId.set(fresh.id, fresh);
+    return fresh;
+  }
+
+  private _keepGraph(result: IVersionList): void {
+    for (const [id, row] of Object.entries(result.graph ?? {})) {
+      const known = this._graph.get(id);
+      if (!known || JSON.stringify(known) !== JSON.stringify(row)) {
+        this._graph.set(id, row);
+      }
+    }
+    if (result.lanes !== undefined) {
+      this._lanes = result.lanes;
+    }
+  }
+
+  /** Fold the newest page into the rows (see `refresh`). */
+  private _merge(result: IVersionList): void {
+    const page = result.versions;
+    const added = result.total - this._total;
+    const old = this._rows;
+    let shift: number | null = null;
+    if (old.length === 0 || old[0] === undefined) {
+      shift = null;
+    } else if (
+      added >= 0 &&
+      added < page.length &&
+      page[added].id === old[0].id
+    ) {
+      shift = added;
+    } else if (added >= page.length && added >= 0) {
+      shift = null;
+    }
+    let rows: (IVersion | undefined)[];
+    if (shift === null) {
+      rows = [];
+      if (old.length > 0) {
+        this._byId.clear();
+        this._graph.clear();
+      }
+    } else {
+      rows = new Array<IVersion | undefined>(shift).fill(undefined);
+      rows.push(...old);
+      if (this._focused >= 0) {
+        this._focused += shift;
+      }
+    }
+    this._keepGraph(result);
+    page.forEach((version, i) => {
+      rows[i] = this._keep(version);
+    });
+    rows.length = Math.min(rows.length, result.total);
+    this._rows = rows;
+    this._total = result.total;
+    this._pages.clear();
+    // A new version that does not follow the one below it starts a lane:
+    // the graph of the rows below changes, so their pages load again.
+    const branched =
+      shift !== null &&
+      page.slice(0, shift).some((v, i) => v.parent !== rows[i + 1]?.id);
+    if (branched && this._path !== null) {
+      const size = this._pageSize;
+      for (let offset = size; offset < rows.length; offset += size) {
+        if (rows.slice(offset, offset + size).some(v => v !== undefined)) {
+          void this._loadPage(this._path, offset, size);
+        }
+      }
+    }
+  }
+
+  private async _loadPage(
+    path: string,
+    offset: number,
+    limit: number
+  ): Promise<void> {
+    const loading = this._pages.get(offset);
+    if (loading) {
+      return loading;
+    }
+    const request = this._request;
+    const filter = this._filter;
+    const work = (async () => {
+      try {
+        const result = await this._fetch(path, {
+          limit,
+          offset,
+          where: filter || undefined
+        });
+        if (
+          request !== this._request ||
+          path !== this._path ||
+          filter !== this._filter
+        ) {
+          return;
+        }
+        if (result.total !== this._total) {
+          // The list changed meanwhile: fold the head in again.
+          void this.refresh();
+          return;
+        }
+        this._keepGraph(result);
+        const rows = this._rows.slice();
+        result.versions.forEach((version, i) => {
+          rows[offset + i] = this._keep(version);
+        });
+        this._rows = rows;
+        this._saves = result.saves ?? this._saves;
+      } catch (reason) {
+        this._error = messageOf(reason);
+      } finally {
+        this._pages.delete(offset);
+        this._stateChanged.emit();
+      }
+    })();
+    this._pages.set(offset, work);
+    return work;
   }
 
   private async _loadSaves(base: number): Promise<void> {
@@ -350,7 +624,16 @@ export class VersionsModel implements IDisposable {
   private _remotes: IRemote[] = [];
   private _pageSize: number;
   private _path: string | null = null;
-  private _versions: IVersion[] = [];
+  private _filter = '';
+  private _filterError: string | null = null;
+  private _rows: (IVersion | undefined)[] = [];
+  private _byId = new Map<string, IVersion>();
+  private _graph = new Map<string, IGraphRow>();
+  private _lanes = 0;
+  private _current: string | null = null;
+  private _origin: IVersionOrigin | null = null;
+  private _pages = new Map<number, Promise<void>>();
+  private _focused = -1;
   private _total = 0;
   private _saves: Record<string, number> = {};
   private _expanded = new Map<number, IVersion[] | 'loading'>();
@@ -359,9 +642,16 @@ export class VersionsModel implements IDisposable {
   private _status: VersionsStatus = 'idle';
   private _error: string | null = null;
   private _request = 0;
-  private _loadingMore = false;
   private _isDisposed = false;
   private _stateChanged = new Signal<this, void>(this);
+  private _focusRequested = new Signal<this, number>(this);
+}
+
+function sameRemotes(
+  a: ReadonlyArray<IRemote>,
+  b: ReadonlyArray<IRemote>
+): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 export namespace VersionsModel {

@@ -15,6 +15,7 @@ import {
   ITaskProgress,
   IVersion,
   IVersionList,
+  IVersionNotebook,
   ReportFormat,
   VersionKind
 } from './types';
@@ -151,6 +152,10 @@ export interface IListOptions {
   offset?: number;
   /** Default: full and safety versions (light ones are counted in `saves`). */
   kinds?: VersionKind[];
+  /** A filter, as `jupyter mv log --where` takes it (`acc>0.9 tag:best`). */
+  where?: string;
+  /** A ref whose place in the listing the answer's `index` gives. */
+  find?: string;
 }
 
 /** The versions of one notebook, newest first. */
@@ -165,8 +170,22 @@ export function listVersions(
       path,
       limit: options.limit,
       offset: options.offset,
-      kinds: options.kinds ? options.kinds.join(',') : undefined
+      kinds: options.kinds ? options.kinds.join(',') : undefined,
+      where: options.where,
+      find: options.find
     }
+  );
+}
+
+/** The notebook a version holds, to read it without restoring it. */
+export function getVersionNotebook(
+  path: string,
+  ref: string
+): Promise<IVersionNotebook> {
+  return requestAPI<IVersionNotebook>(
+    `versions/${encodeURIComponent(ref)}/notebook`,
+    { method: 'GET' },
+    { path }
   );
 }
 
@@ -363,12 +382,13 @@ export async function runTask<K extends keyof ITaskKinds>(
 export function getDiff(
   path: string,
   a: string,
-  b: string | null
+  b: string | null,
+  metadata = false
 ): Promise<IDiff> {
   return requestAPI<IDiff>(
     'diff',
     { method: 'GET' },
-    { path, a, b: b ?? undefined }
+    { path, a, b: b ?? undefined, metadata: metadata ? 1 : undefined }
   );
 }
 

@@ -80,6 +80,46 @@ export interface IVersionList {
   total: number;
   /** Light versions after each version number (`"0"`: before the first); only when there are. */
   saves?: Record<string, number>;
+  /** With `find`: where that version is in the listing (0: the newest); null when filtered out. */
+  index?: number | null;
+  /** Unfiltered: the lineage graph row of each listed version, by id. */
+  graph?: Record<string, IGraphRow>;
+  /** With `graph`: how many lanes the whole graph spans. */
+  lanes?: number;
+  /** The id of the version the notebook on disk is now (same bytes), when one is. */
+  current?: string;
+  /** For a notebook with no versions: the version of another notebook it is a copy of. */
+  origin?: IVersionOrigin;
+}
+
+/** A version's row of the lineage graph (as `git log --graph` draws it). */
+export interface IGraphRow {
+  /** The lane of the version's dot (0: the leftmost). */
+  col: number;
+  /** The lanes that come down into the dot (its children). */
+  up: number[];
+  /** The lanes that pass the row by. */
+  through: number[];
+  /** Whether a line leaves the dot downwards (to its parent). */
+  down: boolean;
+}
+
+/** Where a notebook restored to a new file came from. */
+export interface IVersionOrigin {
+  id: string;
+  /** That notebook, relative to its project's root. */
+  notebook: string;
+  /** `v3`. */
+  name: string;
+  /** That notebook relative to the server root, when it lies inside it. */
+  path?: string;
+}
+
+/** Body of `GET versions/<ref>/notebook`. @openapi VersionNotebook */
+export interface IVersionNotebook {
+  version: IVersion;
+  /** The notebook, nbformat JSON as stored. */
+  content: Record<string, unknown>;
 }
 
 /** Body of `POST saves`. @openapi SaveResult */

@@ -8,6 +8,7 @@ the server's folders.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, StoreNotFound
 from ..locate import ENV_VAR, STORE_DIRNAME, find_store_dir, is_store
 from ..remote import add_remote  # importing the remote layer also lets reads fetch lazily pulled packs
-from ..store import Store, Version, history
+from ..store import Store, Version, history, query, records
 from ..store.store import store_owner
 
 __all__ = ["StoreAccess", "MAX_PAGE", "KINDS", "DEFAULT_REMOTE_SCHEMES", "with_remotes", "check_text"]
@@ -278,13 +279,28 @@ class StoreAccess:
     # -- reading ---------------------------------------------------------------------------
 
     def versions(
-        self, api_path: str, *, limit: int | None = None, offset: int = 0, kinds: list[str] | None = None
+        self,
+        api_path: str,
+        *,
+        limit: int | None = None,
+        offset: int = 0,
+        kinds: list[str] | None = None,
+        where: str | None = None,
+        find: str | None = None,
     ) -> dict[str, Any]:
         """A notebook's versions, newest first: ``{"versions", "total"}``, and ``"saves"``
         when the notebook has saves.
 
         :param kinds: ``full`` and ``safety`` by default; ``saves`` then counts the light
             versions after each version number (key ``"0"``: before the first).
+        :param where: a filter (:mod:`jupyter_mv.store.query`): only the versions it matches
+            are listed and counted.
+        :param find: a ref (``v12``, a tag): the body's ``"index"`` is where that version is
+            in the (filtered) listing, null when the listing leaves it out.
+
+        Unfiltered, ``"graph"`` draws the lineage of the page's versions (by id: the lane of
+        the dot, the lanes that come into it and pass it by, whether it has a parent) and
+        ``"lanes"`` is how many lanes the whole graph spans.
 
         A notebook with no store or no versions yet has an empty list.
         """
@@ -296,21 +312,72 @@ class StoreAccess:
         kinds = kinds or ["full", "safety"]
         if any(k not in KINDS for k in kinds):
             raise InvalidInput(f"kinds must be among {', '.join(KINDS)}")
+        filtered = query.parse(check_text(where, "where") if where else None)
         empty: dict[str, Any] = {"versions": [], "total": 0}
+        if find is not None:
+            empty["index"] = None
         try:
             with self.open_store(notebook, api_path) as store:
-                if self._key(store, notebook) is None:
+                key = self._key(store, notebook)
+                if key is None:
                     return empty
+                key = records.notebook_key(store, notebook)
                 # The core takes absolute paths as they are; relative ones are read from its cwd.
-                total = store.count(notebook, kinds=kinds)
-                page = store.log(notebook, limit=limit if limit is not None else MAX_PAGE, offset=offset, kinds=kinds)
-                body: dict[str, Any] = {"versions": with_remotes(store, page), "total": total}
+                total = query.count(store.db, key, filtered, kinds=kinds)
+                body: dict[str, Any] = {"versions": [], "total": total}
+                if find is not None:
+                    target = self.version_of(store, notebook, api_path, find)
+                    body["index"] = query.position(store.db, key, filtered, target.id, kinds=kinds)
+                page = query.page(
+                    store.db, key, filtered, kinds=kinds, limit=limit if limit is not None else MAX_PAGE, offset=offset
+                )
+                body["versions"] = with_remotes(store, page)
+                body.update(self._lineage(store, notebook, key))
+                if not filtered and page:
+                    rows = query.graph(store.db, key, kinds=kinds)
+                    body["graph"] = {v.id: rows[v.id].to_dict() for v in page if v.id in rows}
+                    body["lanes"] = max((r.width for r in rows.values()), default=1)
                 counts = {} if "light" in kinds else history.save_counts(store, notebook)
                 if counts:
                     body["saves"] = {str(k): n for k, n in sorted(counts.items())}
                 return body
         except StoreNotFound:
             return empty
+
+    def _lineage(self, store: Store, notebook: Path, key: str) -> dict[str, Any]:
+        """``current``: the id of the version the notebook on disk is (by hash), when one is;
+        ``origin``, for a notebook with no versions of its own, the version of another
+        notebook it is a copy of (a restore to a new file): ``{id, notebook, name, path}``
+        (``path``, relative to the server root, when that notebook lies inside it)."""
+        try:
+            digest = records.hash_file(notebook)
+        except OSError:
+            return {}
+        current = query.holding(store.db, digest, key)
+        body: dict[str, Any] = {"current": current.id} if current else {}
+        if current is None and query.count(store.db, key, query.Query()) == 0:
+            origin = query.holding(store.db, digest, exclude=key)
+            if origin is not None:
+                found: dict[str, Any] = {"id": origin.id, "notebook": origin.notebook, "name": origin.name}
+                where = store.root / origin.notebook
+                if self.inside_root(where):
+                    found["path"] = Path(os.path.relpath(where, self.root)).as_posix()
+                body["origin"] = found
+        return body
+
+    def version_notebook(self, api_path: str, ref: str) -> dict[str, Any]:
+        """The notebook a version holds, as nbformat JSON (to read it without restoring it)."""
+        notebook = self.notebook_path(api_path)
+        with self.open_store(notebook, api_path) as store:
+            version = self.version_of(store, notebook, api_path, ref)
+            raw = store.read_file(version, version.notebook)
+        try:
+            content = json.loads(raw)
+        except ValueError:
+            raise InvalidInput(f"{version.notebook} in {version.name} is not notebook JSON") from None
+        if not isinstance(content, dict):
+            raise InvalidInput(f"{version.notebook} in {version.name} is not notebook JSON")
+        return {"version": version.to_dict(), "content": content}
 
     def version(self, api_path: str, ref: str) -> dict[str, Any]:
         """One version of a notebook, named by ``ref`` (``v3``, ``v3.2``, ``latest~1``, a tag,

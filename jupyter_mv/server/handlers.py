@@ -138,7 +138,9 @@ class MVHandler(APIHandler):
 
 
 class VersionsHandler(MVHandler):
-    """``GET versions?path=NB[&limit=&offset=&kinds=]``: a notebook's versions, newest first."""
+    """``GET versions?path=NB[&limit=&offset=&kinds=&where=&find=]``: a notebook's versions,
+    newest first; ``where`` filters them (``acc>0.9 tag:baseline``), ``find`` names a version
+    whose place in the listing the body's ``index`` gives."""
 
     @tornado.web.authenticated
     @authorized
@@ -147,7 +149,11 @@ class VersionsHandler(MVHandler):
         limit = self.int_argument("limit", None)
         offset = self.int_argument("offset", 0) or 0
         kinds = [k for k in self.get_query_argument("kinds", "").split(",") if k.strip()]
-        self.write_json(await self.call(self.access.versions, path, limit=limit, offset=offset, kinds=kinds))
+        where = self.get_query_argument("where", "") or None
+        find = self.get_query_argument("find", "") or None
+        self.write_json(
+            await self.call(self.access.versions, path, limit=limit, offset=offset, kinds=kinds, where=where, find=find)
+        )
 
 
 class VersionHandler(MVHandler):
@@ -158,6 +164,17 @@ class VersionHandler(MVHandler):
     async def get(self, ref: str) -> None:
         path = self.get_query_argument("path", "")
         self.write_json(await self.call(self.access.version, path, ref))
+
+
+class VersionNotebookHandler(MVHandler):
+    """``GET versions/<ref>/notebook?path=NB``: the notebook a version holds, as JSON
+    (``{version, content}``), to read it without restoring it."""
+
+    @tornado.web.authenticated
+    @authorized
+    async def get(self, ref: str) -> None:
+        path = self.get_query_argument("path", "")
+        self.write_json(await self.call(self.access.version_notebook, path, ref))
 
 
 class SavesHandler(MVHandler):
@@ -449,6 +466,7 @@ class PullHandler(MVHandler):
 #: hold slashes (tag names do).
 ROUTES: list[tuple[str, type[MVHandler]]] = [
     ("/versions", VersionsHandler),
+    ("/versions/{ref}/notebook", VersionNotebookHandler),
     ("/versions/{ref}", VersionHandler),
     ("/saves", SavesHandler),
     ("/snapshot", SnapshotHandler),

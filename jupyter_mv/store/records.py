@@ -15,6 +15,7 @@ import getpass
 import json
 import math
 import os
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -227,10 +228,31 @@ def light_numbering(db: Any, notebook: str) -> tuple[int, int, int, str | None]:
     row = db.execute("SELECT max(number) FROM versions WHERE notebook = ? AND number > 0", [notebook]).fetchone()
     base = row[0] or 0
     last = db.execute("SELECT max(sub) FROM versions WHERE notebook = ? AND base = ?", [notebook, base]).fetchone()[0]
-    parent = db.execute(
-        "SELECT id FROM versions WHERE notebook = ? ORDER BY created DESC LIMIT 1", [notebook]
+    newest = db.execute(
+        "SELECT id, kind, message FROM versions WHERE notebook = ? ORDER BY created DESC LIMIT 1", [notebook]
     ).fetchone()
-    return placeholder, base, (last or 0) + 1, parent[0] if parent else None
+    return placeholder, base, (last or 0) + 1, _parent(db, newest)
+
+
+#: The message of the safety version a restore keeps (restore.py): names the version restored.
+_RESTORING = re.compile(r"^Safety copy before restoring .* \(([0-9a-f]{4,64})\)$")
+
+
+def _parent(db: Any, newest: Sequence[Any] | None) -> str | None:
+    """The parent of a new version, given the notebook's newest ``(id, kind, message)``:
+    that version, or, when it is the safety copy a restore kept, the version restored (the
+    notebook's content now descends from it: a snapshot after a restore of v2 branches
+    from v2)."""
+    if newest is None:
+        return None
+    vid, kind, message = newest
+    if kind == "safety" and (match := _RESTORING.match(message or "")):
+        restored = db.execute(
+            "SELECT id FROM versions WHERE id LIKE ? ORDER BY created LIMIT 2", [match[1] + "%"]
+        ).fetchall()
+        if len(restored) == 1:
+            return str(restored[0][0])
+    return str(vid)
 
 
 def next_number(db: Any, notebook: str, kind: str) -> Numbering:
@@ -240,10 +262,11 @@ def next_number(db: Any, notebook: str, kind: str) -> Numbering:
     if kind == "light":
         return Numbering(*light_numbering(db, notebook))
     row = db.execute(
-        "SELECT id, number FROM versions WHERE notebook = ? AND number > 0 ORDER BY number DESC LIMIT 1", [notebook]
+        "SELECT id, number, kind, message FROM versions WHERE notebook = ? AND number > 0 ORDER BY number DESC LIMIT 1",
+        [notebook],
     ).fetchone()
     number = row[1] + 1 if row else 1
-    return Numbering(number, number, 0, row[0] if row else None)
+    return Numbering(number, number, 0, _parent(db, (row[0], row[2], row[3])) if row else None)
 
 
 def insert_version(db: Any, version: Version, placeholder: int) -> None:

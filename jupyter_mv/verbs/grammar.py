@@ -82,6 +82,12 @@ def _verb_log(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument("-n", "--limit", type=int, default=None)
     p.add_argument("--all", action="store_true", help="include safety and save-history versions")
     p.add_argument("--git", action="store_true", help="show the versions beside the git commits between them")
+    p.add_argument(
+        "--where",
+        metavar="FILTER",
+        help="only versions that match: acc>0.9, tag:NAME, alias:NAME, author:NAME, message:TEXT, or words",
+    )
+    p.add_argument("--graph", action="store_true", help="draw the lineage: a restore then a snapshot branches")
     p.add_argument("--json", action="store_true")
 
 

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from ..errors import MVError
+from ..errors import InvalidInput, MVError
 from ..progress import tqdm_progress
 from ..units import human_size as _size
 from .context import notebook_python, open_store, scope
@@ -64,20 +64,43 @@ def cmd_snapshot(args: argparse.Namespace, out: Out) -> int:
 
 
 def cmd_log(args: argparse.Namespace, out: Out) -> int:
+    from ..store import query, records
+
     store = open_store(args, args.notebook)
     kinds = None if args.all else ["full"]
-    versions = store.log(args.notebook, limit=args.limit, kinds=kinds)
+    where = getattr(args, "where", None)
+    graph = getattr(args, "graph", False)
+    key = records.notebook_key(store, args.notebook) if args.notebook is not None else None
+    versions = query.page(store.db, key, query.parse(where), kinds=kinds, limit=args.limit)
+    rows: dict[str, Any] = {}
+    if graph:
+        books = {v.notebook for v in versions}
+        if key is None and len(books) > 1:
+            raise InvalidInput("--graph draws one notebook's lineage: name the notebook")
+        if where:
+            raise InvalidInput("--graph draws the whole lineage: leave out --where")
+        if books:
+            rows = query.graph(store.db, key or books.pop(), kinds=kinds)
     if args.git:
         return _log_git(args, out, store, versions)
     if args.json:
-        out.json([v.to_dict() for v in versions])
+        out.json([{**v.to_dict(), **({"graph": rows[v.id].to_dict()} if v.id in rows else {})} for v in versions])
+        return 0
+    if not versions and where:
+        print(f"no version matches {where}")
         return 0
     if not versions:
         print("no versions yet: `jupyter mv snapshot NOTEBOOK` makes the first")
         return 0
     show_nb = args.notebook is None and len({v.notebook for v in versions}) > 1
+    lanes = max((r.width for r in rows.values()), default=1)
     for v in versions:
         cols = [out.style(f"{v.name:>4}", "1;32"), out.style(v.short_id, "2"), when(v.created), v.author]
+        if v.id in rows:
+            joins, dot = query.graph_lines(rows[v.id])
+            if joins:
+                print(out.style(joins, "33"))
+            cols.insert(0, out.style(dot.ljust(2 * lanes - 1), "33"))
         if show_nb:
             cols.append(out.style(v.notebook, "36"))
         if v.kind != "full":

@@ -92,10 +92,18 @@ export interface IRemoteFields {
 /** The "add a remote" form: a name and an fsspec URL. */
 export function RemoteForm(props: {
   name: string;
+  url?: string;
+  /** Why the last try was refused: shown whole, above the fields. */
+  error?: string | null;
   onChange: FormChange<IRemoteFields>;
 }): JSX.Element {
   return (
     <>
+      {props.error && (
+        <p className="jp-mv-DialogError" role="alert">
+          {props.error}
+        </p>
+      )}
       <label>
         Name (letters, digits, _ . -)
         <input
@@ -110,6 +118,7 @@ export function RemoteForm(props: {
         <input
           className="jp-mod-styled jp-mv-DialogInput jp-mv-RemoteURL"
           placeholder="s3://bucket/prefix"
+          defaultValue={props.url ?? ''}
           onChange={event => props.onChange({ url: event.target.value })}
         />
       </label>
@@ -222,12 +231,19 @@ export async function askMessage(notebook: string): Promise<string | null> {
 
 /**
  * Ask for a new remote's name (`name` suggested) and URL; null when
- * cancelled.
+ * cancelled. After a refusal, `url` and `error` bring back what was typed
+ * and say why.
  */
-export async function askRemote(name: string): Promise<IRemoteFields | null> {
+export async function askRemote(
+  name: string,
+  url = '',
+  error: string | null = null
+): Promise<IRemoteFields | null> {
   const body = new FormBody(
-    { name, url: '' },
-    onChange => <RemoteForm name={name} onChange={onChange} />,
+    { name, url },
+    onChange => (
+      <RemoteForm name={name} url={url} error={error} onChange={onChange} />
+    ),
     'jp-mv-RemoteBody'
   );
   const answer = await showDialog({

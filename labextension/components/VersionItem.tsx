@@ -7,7 +7,7 @@ import {
 import * as React from 'react';
 
 import { localIcon, pushedIcon } from '../icons';
-import { IVersion } from '../types';
+import { IGraphRow, IVersion } from '../types';
 
 /** What a row of the timeline can ask for. */
 export interface IItemHandlers {
@@ -23,6 +23,13 @@ export interface IItemHandlers {
 export interface IVersionItemProps extends IItemHandlers {
   version: IVersion;
   selected: boolean;
+  /** Whether the keyboard is on this row. */
+  focused?: boolean;
+  /** Whether the notebook on disk is this version now. */
+  current?: boolean;
+  /** The row of the lineage graph, and how many lanes the graph spans. */
+  graph?: IGraphRow;
+  lanes?: number;
   /** How many metrics to show. */
   metricsShown: number;
   /** Whether the project has remotes (then versions not on one say so). */
@@ -67,15 +74,6 @@ function rowEvents(props: IVersionItemProps) {
       event.preventDefault();
       event.stopPropagation();
       props.onMenu(version, event.clientX, event.clientY);
-    },
-    onKeyDown: (event: React.KeyboardEvent) => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        props.onSelect(
-          version,
-          event.ctrlKey || event.metaKey || event.shiftKey
-        );
-      }
     }
   };
 }
@@ -131,73 +129,207 @@ export function RemoteState(props: {
   );
 }
 
+/** How many name chips a row shows before the rest fold into "+N". */
+const CHIPS_SHOWN = 2;
+
+/** Tags and aliases on one line: the first few, then "+N" with all in its tooltip. */
+function Chips(props: { version: IVersion }): JSX.Element | null {
+  const { version } = props;
+  const chips = [
+    ...version.tags.map(tag => ({
+      key: `t-${tag}`,
+      kind: 'Tag',
+      text: tag,
+      help: `tag ${tag}`
+    })),
+    ...version.aliases.map(alias => ({
+      key: `a-${alias}`,
+      kind: 'Alias',
+      text: `@${alias}`,
+      help: `alias @${alias}`
+    }))
+  ];
+  if (chips.length === 0) {
+    return null;
+  }
+  const shown =
+    chips.length > CHIPS_SHOWN + 1 ? chips.slice(0, CHIPS_SHOWN) : chips;
+  const rest = chips.slice(shown.length);
+  return (
+    <span className="jp-mv-Chips">
+      {shown.map(chip => (
+        <span key={chip.key} className={`jp-mv-${chip.kind}`} title={chip.help}>
+          {chip.text}
+        </span>
+      ))}
+      {rest.length > 0 && (
+        <span
+          className="jp-mv-Chips-more"
+          title={rest.map(chip => chip.help).join('\n')}
+          aria-label={`${rest.length} more: ${rest.map(chip => chip.text).join(', ')}`}
+        >
+          +{rest.length}
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** Lanes of the lineage graph are this many pixels apart. */
+export const LANE_WIDTH = 12;
+const DOT_Y = 16;
+
+/** The row's part of the lineage graph: lanes passing by, the dot, its links. */
+export function GraphCell(props: {
+  row: IGraphRow;
+  lanes: number;
+  current: boolean;
+}): JSX.Element {
+  const { row, lanes, current } = props;
+  const x = (lane: number): number => lane * LANE_WIDTH + LANE_WIDTH / 2;
+  const width = Math.max(1, lanes) * LANE_WIDTH;
+  return (
+    <svg
+      className="jp-mv-Graph"
+      width={width}
+      aria-hidden="true"
+      data-col={row.col}
+      data-up={row.up.join(' ')}
+      data-through={row.through.join(' ')}
+    >
+      {row.through.map(lane => (
+        <line
+          key={`t${lane}`}
+          className="jp-mv-Graph-lane"
+          x1={x(lane)}
+          x2={x(lane)}
+          y1="0"
+          y2="100%"
+        />
+      ))}
+      {row.up.map(lane => (
+        <line
+          key={`u${lane}`}
+          className="jp-mv-Graph-lane"
+          x1={x(lane)}
+          x2={x(row.col)}
+          y1="0"
+          y2={DOT_Y}
+        />
+      ))}
+      {row.down && (
+        <line
+          className="jp-mv-Graph-lane"
+          x1={x(row.col)}
+          x2={x(row.col)}
+          y1={DOT_Y}
+          y2="100%"
+        />
+      )}
+      <circle
+        className={
+          current ? 'jp-mv-Graph-dot jp-mod-current' : 'jp-mv-Graph-dot'
+        }
+        cx={x(row.col)}
+        cy={DOT_Y}
+        r={current ? 5 : 4}
+      />
+    </svg>
+  );
+}
+
 /** One version: name, kind, tags and aliases, time, message, author, metrics. */
-export function VersionItem(props: IVersionItemProps): JSX.Element {
+function VersionItemRow(props: IVersionItemProps): JSX.Element {
   const { version, selected } = props;
   const metrics = Object.entries(version.metrics).slice(0, props.metricsShown);
   const classes = ['jp-mv-VersionItem', `jp-mv-mod-${version.kind}`];
   if (selected) {
     classes.push('jp-mod-selected');
   }
+  if (props.focused) {
+    classes.push('jp-mod-focused');
+  }
+  if (props.current) {
+    classes.push('jp-mod-current');
+  }
   return (
-    <li
+    <div
       className={classes.join(' ')}
+      id={`jp-mv-row-${version.id}`}
       data-version-id={version.id}
       data-version-name={version.name}
       title={`${version.name} · ${version.short_id}`}
-      tabIndex={0}
       role="option"
       aria-selected={selected}
       {...rowEvents(props)}
     >
-      <div className="jp-mv-VersionItem-header">
-        <span className="jp-mv-VersionItem-name">{version.name}</span>
-        {version.kind !== 'full' && (
-          <span
-            className="jp-mv-VersionItem-kind"
-            title={kindHelp(version.kind)}
-          >
-            {version.kind}
-          </span>
-        )}
-        {version.tags.map(tag => (
-          <span key={tag} className="jp-mv-Tag" title={`tag ${tag}`}>
-            {tag}
-          </span>
-        ))}
-        {version.aliases.map(alias => (
-          <span key={alias} className="jp-mv-Alias" title={`alias @${alias}`}>
-            @{alias}
-          </span>
-        ))}
-        <RemoteState version={version} withRemotes={props.withRemotes} />
-        <When created={version.created} />
-        <MenuButton {...props} />
+      {props.graph && (
+        <span
+          className="jp-mv-Graph-space"
+          style={{ width: Math.max(1, props.lanes ?? 1) * LANE_WIDTH }}
+        />
+      )}
+      {props.graph && (
+        <GraphCell
+          row={props.graph}
+          lanes={props.lanes ?? 1}
+          current={!!props.current}
+        />
+      )}
+      <div className="jp-mv-VersionItem-body">
+        <div className="jp-mv-VersionItem-header">
+          <span className="jp-mv-VersionItem-name">{version.name}</span>
+          {props.current && (
+            <span
+              className="jp-mv-Current"
+              title="The notebook on disk is this version (the same bytes)"
+            >
+              current
+            </span>
+          )}
+          {version.kind !== 'full' && (
+            <span
+              className="jp-mv-VersionItem-kind"
+              title={kindHelp(version.kind)}
+            >
+              {version.kind}
+            </span>
+          )}
+          <Chips version={version} />
+          <RemoteState version={version} withRemotes={props.withRemotes} />
+          <When created={version.created} />
+          <MenuButton {...props} />
+        </div>
+        <div
+          className={
+            version.message
+              ? 'jp-mv-VersionItem-message'
+              : 'jp-mv-VersionItem-message jp-mod-empty'
+          }
+          title={version.message || undefined}
+        >
+          {version.message || 'No message'}
+        </div>
+        <div className="jp-mv-VersionItem-footer">
+          <span className="jp-mv-VersionItem-author">{version.author}</span>
+          {metrics.map(([key, value]) => (
+            <span
+              key={key}
+              className="jp-mv-Metric"
+              title={`${key} = ${String(value)}`}
+            >
+              <span className="jp-mv-Metric-key">{key}</span>{' '}
+              {formatValue(value)}
+            </span>
+          ))}
+        </div>
       </div>
-      <div
-        className={
-          version.message
-            ? 'jp-mv-VersionItem-message'
-            : 'jp-mv-VersionItem-message jp-mod-empty'
-        }
-      >
-        {version.message || 'No message'}
-      </div>
-      <div className="jp-mv-VersionItem-footer">
-        <span className="jp-mv-VersionItem-author">{version.author}</span>
-        {metrics.map(([key, value]) => (
-          <span
-            key={key}
-            className="jp-mv-Metric"
-            title={`${key} = ${String(value)}`}
-          >
-            <span className="jp-mv-Metric-key">{key}</span> {formatValue(value)}
-          </span>
-        ))}
-      </div>
-    </li>
+    </div>
   );
 }
+
+/** A row re-renders only when its version, its state or its graph changed. */
+export const VersionItem = React.memo(VersionItemRow);
 
 function kindHelp(kind: string): string {
   return kind === 'safety'
@@ -209,12 +341,11 @@ function kindHelp(kind: string): string {
 export function SaveItem(props: IVersionItemProps): JSX.Element {
   const { version, selected } = props;
   return (
-    <li
+    <div
       className={`jp-mv-SaveItem${selected ? ' jp-mod-selected' : ''}`}
       data-version-id={version.id}
       data-version-name={version.name}
       title={`${version.name} · saved ${version.created}`}
-      tabIndex={0}
       role="option"
       aria-selected={selected}
       {...rowEvents(props)}
@@ -228,7 +359,7 @@ export function SaveItem(props: IVersionItemProps): JSX.Element {
       <span className="jp-mv-SaveItem-label">saved</span>
       <When created={version.created} />
       <MenuButton {...props} />
-    </li>
+    </div>
   );
 }
 
@@ -247,7 +378,7 @@ export function SavesFold(props: ISavesFoldProps): JSX.Element {
   const Icon = expanded ? caretDownIcon : caretRightIcon;
   const since = base > 0 ? `since v${base}` : 'before v1';
   return (
-    <li className="jp-mv-SavesFold" data-base={base}>
+    <div className="jp-mv-SavesFold" data-base={base}>
       <button
         className="jp-mv-SavesFold-button"
         aria-expanded={expanded}
@@ -261,6 +392,6 @@ export function SavesFold(props: ISavesFoldProps): JSX.Element {
         <Icon.react tag="span" elementSize="small" />
         {count} {count === 1 ? 'save' : 'saves'} {since}
       </button>
-    </li>
+    </div>
   );
 }

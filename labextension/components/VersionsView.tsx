@@ -1,10 +1,12 @@
 import { PathExt } from '@jupyterlab/coreutils';
 import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import * as React from 'react';
 
 import { size } from '../diff/dom';
 import { compareIcon, pullIcon, pushIcon } from '../icons';
 import { IBusy, VersionsModel } from '../model';
+import { messageOf } from '../request';
 import { IVersion } from '../types';
 import { IItemHandlers, SaveItem, SavesFold, VersionItem } from './VersionItem';
 
@@ -35,6 +37,8 @@ export interface IVersionsViewProps extends IItemHandlers {
   onAddRemote: () => void;
   /** How many metrics each version shows. */
   metricsShown: () => number;
+  /** Open a notebook (where a restored copy came from). */
+  onOpenPath?: (path: string) => void;
 }
 
 /**
@@ -103,6 +107,9 @@ export function VersionsView(props: IVersionsViewProps): JSX.Element {
       )}
       {path !== null && (
         <SnapshotBox busy={model.busy} onSnapshot={props.onSnapshot} />
+      )}
+      {path !== null && (model.total > 0 || model.filter !== '') && (
+        <FindBar model={model} />
       )}
       {path !== null && model.versions.length > 0 && (
         <SelectionBar selected={selected} onCompare={props.onCompare} />
@@ -213,6 +220,7 @@ function Progress(props: { busy: IBusy }): JSX.Element {
   return (
     <div className="jp-mv-Progress" role="status" aria-live="polite">
       <div className="jp-mv-Progress-label">
+        <span className="jp-mv-Spinner" aria-hidden="true" />
         {label}
         {step}
         {bytes}
@@ -256,7 +264,7 @@ function SelectionBar(props: {
     <div className="jp-mv-SelectionBar jp-mod-hint">
       {selected.length === 1
         ? `Ctrl-click another version to compare it with ${selected[0].name}`
-        : 'Select two versions to compare them'}
+        : 'Select two versions to compare them (Space in the list)'}
     </div>
   );
 }
@@ -289,8 +297,18 @@ function Body(props: IVersionsViewProps): JSX.Element {
   if (model.versions.length === 0) {
     if (model.status === 'ready') {
       const saves = model.savesAfter(0);
+      if (model.filter) {
+        return (
+          <p className="jp-mv-State jp-mv-State-noMatch">
+            No version matches {model.filter}.
+          </p>
+        );
+      }
       return (
         <>
+          {model.origin && (
+            <Origin model={model} onOpenPath={props.onOpenPath} />
+          )}
           <p className="jp-mv-State jp-mv-State-empty">
             No versions yet. Write what this version is about above and press
             Snapshot: the notebook, the data it read, its environment and
@@ -305,30 +323,221 @@ function Body(props: IVersionsViewProps): JSX.Element {
   return <Timeline {...props} />;
 }
 
-/** The versions, newest first, each preceded by the saves that followed it. */
-function Timeline(props: IVersionsViewProps): JSX.Element {
-  const { model } = props;
-  const sentinel = React.useRef<HTMLDivElement>(null);
-  const metricsShown = props.metricsShown();
+/** Where a notebook restored to a new file came from, with a link to it. */
+function Origin(props: {
+  model: VersionsModel;
+  onOpenPath?: (path: string) => void;
+}): JSX.Element | null {
+  const origin = props.model.origin;
+  if (!origin) {
+    return null;
+  }
+  const label = `${PathExt.basename(origin.notebook)}@${origin.name}`;
+  const target = origin.path;
+  return (
+    <p className="jp-mv-Origin">
+      from{' '}
+      {target && props.onOpenPath ? (
+        <a
+          href="#"
+          className="jp-mv-Origin-link"
+          title={`Open ${target}`}
+          onClick={event => {
+            event.preventDefault();
+            props.onOpenPath?.(target);
+          }}
+        >
+          {label}
+        </a>
+      ) : (
+        <span className="jp-mv-Origin-link">{label}</span>
+      )}
+    </p>
+  );
+}
 
-  // Load older versions as the end of the list scrolls into view.
+/** The filter box (the grammar of `jupyter mv log --where`) and the jump box. */
+function FindBar(props: { model: VersionsModel }): JSX.Element {
+  const { model } = props;
+  const [text, setText] = React.useState(model.filter);
+  const [ref, setRef] = React.useState('');
+  const [jumpError, setJumpError] = React.useState<string | null>(null);
+  const path = model.path;
   React.useEffect(() => {
-    const node = sentinel.current;
-    if (!node || typeof IntersectionObserver === 'undefined') {
+    setText(model.filter);
+    setRef('');
+    setJumpError(null);
+  }, [path]);
+  React.useEffect(() => {
+    if (text.trim() === model.filter) {
       return;
     }
-    const observer = new IntersectionObserver(entries => {
-      if (entries.some(e => e.isIntersecting)) {
-        void model.loadMore();
-      }
-    });
-    observer.observe(node);
-    return () => observer.disconnect();
-  }, [model, model.versions.length]);
+    const timer = setTimeout(() => void model.setFilter(text), 250);
+    return () => clearTimeout(timer);
+  }, [text]);
+  const jump = async (): Promise<void> => {
+    const wanted = ref.trim();
+    if (!wanted) {
+      return;
+    }
+    try {
+      const found = await model.jump(wanted);
+      setJumpError(
+        found
+          ? null
+          : `${wanted} is not among the versions listed${model.filter ? ' (the filter leaves it out)' : ''}`
+      );
+    } catch (reason) {
+      setJumpError(messageOf(reason));
+    }
+  };
+  const count = model.filter
+    ? `${model.total} ${model.total === 1 ? 'match' : 'matches'}`
+    : `${model.total} ${model.total === 1 ? 'version' : 'versions'}`;
+  return (
+    <div className="jp-mv-FindBar">
+      <div className="jp-mv-FindBar-row">
+        <input
+          className="jp-mv-Filter jp-mod-styled"
+          type="search"
+          placeholder="Filter: acc>0.9"
+          aria-label="Filter versions"
+          title="Words the message, a tag, an alias or the author holds; tag:NAME, alias:NAME, author:NAME, message:TEXT; a metric condition such as acc>0.9 (as jupyter mv log --where)"
+          value={text}
+          onChange={event => setText(event.target.value)}
+          onKeyDown={event => {
+            if (event.key === 'Enter') {
+              void model.setFilter(text);
+            }
+          }}
+        />
+        <input
+          className="jp-mv-Jump jp-mod-styled"
+          type="text"
+          placeholder="Go to v12"
+          aria-label="Go to a version"
+          title="Go to a version: v12, a tag, an alias (Enter)"
+          value={ref}
+          onChange={event => {
+            setRef(event.target.value);
+            setJumpError(null);
+          }}
+          onKeyDown={event => {
+            if (event.key === 'Enter') {
+              event.preventDefault();
+              void jump();
+            }
+          }}
+        />
+      </div>
+      <div className="jp-mv-FindBar-status">
+        <span className="jp-mv-FindBar-count">{count}</span>
+        {model.filterError && (
+          <span className="jp-mv-FindBar-error" role="alert">
+            {model.filterError}
+          </span>
+        )}
+        {jumpError && (
+          <span className="jp-mv-JumpError" role="alert">
+            {jumpError}
+          </span>
+        )}
+      </div>
+    </div>
+  );
+}
 
-  const rows: JSX.Element[] = [];
+/** Estimated height of a row before it is measured. */
+const ROW_HEIGHT = 62;
+
+/**
+ * The versions, newest first, each preceded by the saves that followed it:
+ * a windowed list (only the rows in view are in the page), each page of
+ * versions fetched when it comes into view. Up and down move, Space selects
+ * for a comparison, Enter opens the comparison with the version before.
+ */
+function Timeline(props: IVersionsViewProps): JSX.Element {
+  const { model } = props;
+  const scroller = React.useRef<HTMLDivElement>(null);
+  const metricsShown = props.metricsShown();
+  const tail = model.savesAfter(0) > 0 ? 1 : 0;
+  const count = model.total + tail;
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 6,
+    getItemKey: index => model.rowAt(index)?.id ?? `row-${index}`
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items.length ? items[0].index : 0;
+  const last = items.length ? items[items.length - 1].index : 0;
+
+  // Fetch the pages of the rows in view.
+  React.useEffect(() => {
+    if (items.length) {
+      void model.ensureRows(first, last + 1);
+    }
+  }, [model, first, last, model.total]);
+
+  // Scroll to the row a jump or a key moved to.
+  React.useEffect(() => {
+    const onFocus = (_: VersionsModel, index: number): void => {
+      virtualizer.scrollToIndex(index, { align: 'auto' });
+    };
+    model.focusRequested.connect(onFocus);
+    return () => {
+      model.focusRequested.disconnect(onFocus);
+    };
+  }, [model, virtualizer]);
+
+  const onKeyDown = (event: React.KeyboardEvent): void => {
+    const focused = model.focused;
+    const row = focused >= 0 ? model.rowAt(focused) : undefined;
+    const page = Math.max(
+      1,
+      Math.floor((scroller.current?.clientHeight ?? ROW_HEIGHT) / ROW_HEIGHT)
+    );
+    switch (event.key) {
+      case 'ArrowDown':
+        model.focus(focused + 1);
+        break;
+      case 'ArrowUp':
+        model.focus(Math.max(0, focused - 1));
+        break;
+      case 'PageDown':
+        model.focus(focused + page);
+        break;
+      case 'PageUp':
+        model.focus(Math.max(0, focused - page));
+        break;
+      case 'Home':
+        model.focus(0);
+        break;
+      case 'End':
+        model.focus(model.total - 1);
+        break;
+      case ' ':
+        if (row) {
+          props.onSelect(row, true);
+        }
+        break;
+      case 'Enter':
+        if (row) {
+          props.onOpen(row);
+        }
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  };
+
   const selection = new Set(model.selection);
   const withRemotes = model.remotes.length > 0;
+  const lanes = model.lanes;
+  const focusedRow =
+    model.focused >= 0 ? model.rowAt(model.focused) : undefined;
   const rowProps = (version: IVersion) => ({
     version,
     selected: selection.has(version.id),
@@ -338,55 +547,81 @@ function Timeline(props: IVersionsViewProps): JSX.Element {
     onMenu: props.onMenu,
     onOpen: props.onOpen
   });
-  const saveGroup = (base: number): void => {
-    const count = model.savesAfter(base);
-    if (count === 0) {
-      return;
+  const saves = (base: number): JSX.Element | null => {
+    const n = model.savesAfter(base);
+    if (n === 0) {
+      return null;
     }
-    const expanded = model.isExpanded(base);
-    rows.push(
-      <SavesFold
-        key={`fold-${base}`}
-        base={base}
-        count={count}
-        expanded={expanded}
-        onToggle={b => void model.toggleSaves(b)}
-      />
+    return (
+      <>
+        <SavesFold
+          base={base}
+          count={n}
+          expanded={model.isExpanded(base)}
+          onToggle={b => void model.toggleSaves(b)}
+        />
+        {(model.expandedSaves(base) ?? []).map(save => (
+          <SaveItem key={save.id} {...rowProps(save)} />
+        ))}
+      </>
     );
-    for (const save of model.expandedSaves(base) ?? []) {
-      rows.push(<SaveItem key={save.id} {...rowProps(save)} />);
-    }
   };
-  for (const version of model.versions) {
-    saveGroup(version.number);
-    rows.push(<VersionItem key={version.id} {...rowProps(version)} />);
-  }
-  if (!model.hasMore) {
-    saveGroup(0);
-  }
 
-  const hidden = model.total - model.versions.length;
   return (
-    <div className="jp-mv-Timeline">
-      <ul
+    <div
+      ref={scroller}
+      className="jp-mv-Timeline"
+      tabIndex={0}
+      role="listbox"
+      aria-label="Versions"
+      aria-multiselectable={true}
+      aria-busy={model.status === 'loading'}
+      aria-activedescendant={
+        focusedRow ? `jp-mv-row-${focusedRow.id}` : undefined
+      }
+      onKeyDown={onKeyDown}
+      onMouseDown={() => scroller.current?.focus({ preventScroll: true })}
+    >
+      <div
         className="jp-mv-VersionList"
-        role="listbox"
-        aria-label="Versions"
-        aria-multiselectable={true}
-        aria-busy={model.status === 'loading'}
+        style={{ height: virtualizer.getTotalSize() }}
+        data-total={model.total}
       >
-        {rows}
-      </ul>
-      {hidden > 0 && (
-        <div ref={sentinel} className="jp-mv-LoadMore">
-          <button
-            className="jp-mod-styled jp-mv-LoadMore-button"
-            onClick={() => void model.loadMore()}
-          >
-            Load {Math.min(hidden, model.pageSize)} older of {hidden}
-          </button>
-        </div>
-      )}
+        {items.map(item => {
+          const version = model.rowAt(item.index);
+          return (
+            <div
+              key={item.key}
+              ref={virtualizer.measureElement}
+              data-index={item.index}
+              className="jp-mv-Row"
+              style={{ transform: `translateY(${item.start}px)` }}
+            >
+              {item.index >= model.total ? (
+                saves(0)
+              ) : version ? (
+                <>
+                  {saves(version.number)}
+                  <VersionItem
+                    {...rowProps(version)}
+                    focused={item.index === model.focused}
+                    current={version.id === model.current}
+                    graph={lanes ? model.graphOf(version.id) : undefined}
+                    lanes={lanes}
+                  />
+                </>
+              ) : (
+                <div
+                  className="jp-mv-VersionItem jp-mod-placeholder"
+                  aria-hidden="true"
+                >
+                  Loading…
+                </div>
+              )}
+            </div>
+          );
+        })}
+      </div>
     </div>
   );
 }

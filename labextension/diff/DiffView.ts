@@ -5,10 +5,11 @@ import { refreshIcon, ToolbarButton } from '@jupyterlab/ui-components';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { compareIcon } from '../icons';
-import { getDiff } from '../request';
+import { getDiff, getVersionNotebook } from '../request';
 import { IDiff } from '../diff-types';
 import { h } from './dom';
-import { notebookSection } from './notebook';
+import { IBaseCell, notebookSection } from './notebook';
+import { Layout } from './source';
 import { dataSection, environmentSection, valuesSection } from './sections';
 
 /** One side of a comparison: a version (id and name), or the notebook on disk. */
@@ -28,6 +29,25 @@ export class DiffView extends Panel {
   constructor(options: DiffView.IOptions) {
     super();
     this.addClass('jp-mv-DiffView');
+    this.node.tabIndex = 0;
+    this.node.addEventListener('keydown', event => {
+      const target = event.target as HTMLElement;
+      if (
+        target.closest('input, textarea, select') ||
+        event.ctrlKey ||
+        event.metaKey
+      ) {
+        return;
+      }
+      if (event.key === 'n' || event.key === 'j') {
+        this.goToChange(1);
+      } else if (event.key === 'p' || event.key === 'k') {
+        this.goToChange(-1);
+      } else {
+        return;
+      }
+      event.preventDefault();
+    });
     this.path = options.path;
     this.a = options.a;
     this.b = options.b;
@@ -43,17 +63,93 @@ export class DiffView extends Panel {
     return this._diff;
   }
 
+  /** How the sources are laid out: one column or side by side. */
+  get sourceLayout(): Layout {
+    return this._sourceLayout;
+  }
+
+  set sourceLayout(value: Layout) {
+    if (value === this._sourceLayout) {
+      return;
+    }
+    this._sourceLayout = value;
+    Private.setLayout(value);
+    if (this._diff) {
+      this._clear();
+      this._render(this._diff);
+    }
+  }
+
+  /** Whether metadata changes (of the notebook, cells and outputs) are shown. */
+  get metadata(): boolean {
+    return this._metadata;
+  }
+
+  set metadata(value: boolean) {
+    if (value !== this._metadata) {
+      this._metadata = value;
+      void this.load();
+    }
+  }
+
+  /**
+   * Scroll to the next (`step` 1) or previous (-1) change: a changed cell,
+   * or a changed output.
+   */
+  goToChange(step: 1 | -1): void {
+    const changes = [
+      ...this.node.querySelectorAll<HTMLElement>(
+        '.jp-mv-DiffCell:not(.jp-mv-mod-unchanged), .jp-mv-DiffSection:not([data-section="notebook"]):not([data-status="unchanged"]):not([data-status="not_compared"])'
+      )
+    ];
+    if (changes.length === 0) {
+      return;
+    }
+    const at = changes.findIndex(c =>
+      c.classList.contains('jp-mod-currentChange')
+    );
+    const next =
+      at < 0
+        ? step > 0
+          ? 0
+          : changes.length - 1
+        : Math.min(changes.length - 1, Math.max(0, at + step));
+    changes.forEach(c => c.classList.remove('jp-mod-currentChange'));
+    const chosen = changes[next];
+    chosen.classList.add('jp-mod-currentChange');
+    chosen.scrollIntoView({ block: 'start' });
+    if (this._position) {
+      this._position.textContent = `Change ${next + 1} of ${changes.length}`;
+    }
+  }
+
   /** Fetch the diff and show it (again). */
   async load(): Promise<void> {
     this._clear();
     this.addWidget(
-      new Widget({ node: h('p', { class: 'jp-mv-DiffNote' }, 'Comparing…') })
+      new Widget({
+        node: h(
+          'p',
+          { class: 'jp-mv-DiffNote jp-mv-DiffLoading', role: 'status' },
+          h('span', { class: 'jp-mv-Spinner', 'aria-hidden': 'true' }),
+          'Comparing…'
+        )
+      })
     );
     try {
       if (this.a.ref === null) {
         throw new Error('the older side must be a version');
       }
-      this._diff = await getDiff(this.path, this.a.ref, this.b.ref);
+      const [diff, base] = await Promise.all([
+        getDiff(this.path, this.a.ref, this.b.ref, this._metadata),
+        // The unchanged cells come from the older side; without it they are counted only.
+        getVersionNotebook(this.path, this.a.ref).then(
+          answer => (answer.content.cells as IBaseCell[] | undefined) ?? null,
+          () => null
+        )
+      ]);
+      this._diff = diff;
+      this._base = base;
     } catch (reason) {
       this._clear();
       const message = reason instanceof Error ? reason.message : String(reason);
@@ -80,12 +176,16 @@ export class DiffView extends Panel {
 
   private _render(diff: IDiff): void {
     this.addWidget(new Widget({ node: this._header(diff) }));
+    this.addWidget(new Widget({ node: this._controls() }));
     if (diff.notebook) {
       this._section(
         'notebook',
         'Notebook',
         diff.notebook.status,
-        notebookSection(diff.notebook, this._rendermime)
+        notebookSection(diff.notebook, this._rendermime, {
+          layout: this._sourceLayout,
+          base: this._base
+        })
       );
     }
     if (diff.environment) {
@@ -120,6 +220,74 @@ export class DiffView extends Panel {
         valuesSection(diff.params, 'params')
       );
     }
+  }
+
+  /** The layout toggle, the metadata toggle, and previous / next change. */
+  private _controls(): HTMLElement {
+    const layoutButton = (value: Layout, label: string): HTMLElement => {
+      const button = h(
+        'button',
+        {
+          class: `jp-mv-LayoutButton jp-Button jp-mod-minimal${this._sourceLayout === value ? ' jp-mod-active' : ''}`,
+          'data-layout': value,
+          'aria-pressed': String(this._sourceLayout === value)
+        },
+        label
+      );
+      button.addEventListener('click', () => {
+        this.sourceLayout = value;
+      });
+      return button;
+    };
+    const metadata = h('input', {
+      type: 'checkbox',
+      class: 'jp-mv-MetadataToggle',
+      checked: this._metadata
+    }) as HTMLInputElement;
+    metadata.addEventListener('change', () => {
+      this.metadata = metadata.checked;
+    });
+    const step = (value: 1 | -1, label: string, keys: string): HTMLElement => {
+      const button = h(
+        'button',
+        {
+          class: 'jp-mv-ChangeButton jp-Button jp-mod-minimal',
+          'data-step': value,
+          title: `${value > 0 ? 'Next' : 'Previous'} change (${keys})`
+        },
+        label
+      );
+      button.addEventListener('click', () => this.goToChange(value));
+      return button;
+    };
+    this._position = h('span', { class: 'jp-mv-ChangePosition' });
+    return h(
+      'div',
+      { class: 'jp-mv-DiffControls' },
+      h(
+        'span',
+        { class: 'jp-mv-LayoutToggle', role: 'group', 'aria-label': 'Layout' },
+        layoutButton('unified', 'Unified'),
+        layoutButton('split', 'Side by side')
+      ),
+      h(
+        'label',
+        {
+          class: 'jp-mv-MetadataLabel',
+          title:
+            'Show changes of notebook, cell and output metadata and execution counts'
+        },
+        metadata,
+        'Metadata changes'
+      ),
+      h(
+        'span',
+        { class: 'jp-mv-ChangeNav' },
+        step(-1, '↑ Previous', 'p'),
+        step(1, '↓ Next', 'n'),
+        this._position
+      )
+    );
   }
 
   private _header(diff: IDiff): HTMLElement {
@@ -226,6 +394,10 @@ export class DiffView extends Panel {
   }
 
   private _diff: IDiff | null = null;
+  private _base: IBaseCell[] | null = null;
+  private _sourceLayout: Layout = Private.layout();
+  private _metadata = false;
+  private _position: HTMLElement | null = null;
   private _rendermime: IRenderMimeRegistry;
 }
 
@@ -264,6 +436,17 @@ export function createDiffPanel(
 
 namespace Private {
   let count = 0;
+
+  let lastLayout: Layout = 'unified';
+
+  /** The layout new comparisons open in: the last one chosen. */
+  export function layout(): Layout {
+    return lastLayout;
+  }
+
+  export function setLayout(value: Layout): void {
+    lastLayout = value;
+  }
 
   /** A number no diff panel of this page had before. */
   export function nextId(): number {

@@ -7,12 +7,28 @@ import {
   ICellDiff,
   ICellSide,
   IHunk,
-  IImageCompare,
+  IKeyChange,
   INotebookDiff,
   IOutput,
   IOutputEntry
 } from '../diff-types';
-import { badge, h } from './dom';
+import { badge, h, show } from './dom';
+import { imageCompare, imageURL } from './images';
+import { Layout, sourceHunks, wholeSource } from './source';
+
+/** A cell of the older notebook, as stored (for the unchanged cells). */
+export interface IBaseCell {
+  cell_type: string;
+  source: string | string[];
+}
+
+/** How the notebook section is drawn. */
+export interface INotebookOptions {
+  /** Unified or side by side. */
+  layout: Layout;
+  /** The older side's cells, to show the unchanged ones between the changes; null: counted only. */
+  base: IBaseCell[] | null;
+}
 
 const STATUS_TEXT: Record<string, string> = {
   added: 'Added',
@@ -23,16 +39,25 @@ const STATUS_TEXT: Record<string, string> = {
   unchanged: 'Unchanged'
 };
 
-/** The notebook section: one block per changed cell, outputs rendered. */
+/**
+ * The notebook section: one block per changed cell, outputs rendered; the
+ * unchanged cells between them folded behind "Show N unchanged cells".
+ */
 export function notebookSection(
   diff: INotebookDiff,
-  rendermime: IRenderMimeRegistry
+  rendermime: IRenderMimeRegistry,
+  options: INotebookOptions = { layout: 'unified', base: null }
 ): Panel {
   const section = new Panel();
   section.addClass('jp-mv-DiffCells');
   if (diff.status === 'missing') {
     section.addWidget(note('Neither side holds a notebook.'));
     return section;
+  }
+  if (diff.metadata && diff.metadata.length > 0) {
+    section.addWidget(
+      new Widget({ node: metadataNode('Notebook metadata', diff.metadata) })
+    );
   }
   if (diff.cells.length === 0) {
     const hidden = diff.hidden.cells
@@ -41,18 +66,123 @@ export function notebookSection(
     section.addWidget(note(`No cell changed${hidden}.`));
     return section;
   }
+  const { base } = options;
+  if (base === null) {
+    for (const cell of diff.cells) {
+      section.addWidget(cellWidget(cell, rendermime, options.layout));
+    }
+    const { unchanged } = diff.summary;
+    if (unchanged > 0) {
+      section.addWidget(
+        note(
+          `${unchanged} unchanged ${unchanged === 1 ? 'cell' : 'cells'} not shown.`
+        )
+      );
+    }
+    return section;
+  }
+  // The older side's cells that no entry names are the unchanged ones: each
+  // run of them is shown (folded) before the change that follows it.
+  const named = new Set(
+    diff.cells.filter(c => c.a !== null).map(c => (c.a as ICellSide).index)
+  );
+  let next = 0;
+  const gap = (upTo: number): void => {
+    const run: number[] = [];
+    for (; next < upTo; next++) {
+      if (!named.has(next) && next < base.length) {
+        run.push(next);
+      }
+    }
+    if (run.length) {
+      section.addWidget(unchangedFold(run, base));
+    }
+  };
   for (const cell of diff.cells) {
-    section.addWidget(cellWidget(cell, rendermime));
+    if (cell.a !== null && cell.status !== 'moved' && cell.a.index >= next) {
+      gap(cell.a.index);
+      next = cell.a.index + 1;
+    }
+    section.addWidget(cellWidget(cell, rendermime, options.layout));
   }
-  const { unchanged } = diff.summary;
-  if (unchanged > 0) {
-    section.addWidget(
-      note(
-        `${unchanged} unchanged ${unchanged === 1 ? 'cell' : 'cells'} not shown.`
-      )
-    );
-  }
+  gap(base.length);
   return section;
+}
+
+/** "Show N unchanged cells": a fold that opens onto the cells' sources. */
+function unchangedFold(indices: number[], base: IBaseCell[]): Widget {
+  const n = indices.length;
+  const label = (open: boolean): string =>
+    `${open ? 'Hide' : 'Show'} ${n} unchanged ${n === 1 ? 'cell' : 'cells'}`;
+  const button = h(
+    'button',
+    { class: 'jp-mv-UnchangedFold-button', 'aria-expanded': 'false' },
+    label(false)
+  );
+  const body = h('div', { class: 'jp-mv-UnchangedFold-cells', hidden: true });
+  const node = h(
+    'div',
+    { class: 'jp-mv-UnchangedFold', 'data-count': n },
+    button,
+    body
+  );
+  button.addEventListener('click', () => {
+    const open = button.getAttribute('aria-expanded') !== 'true';
+    button.setAttribute('aria-expanded', String(open));
+    button.textContent = label(open);
+    if (open && body.childElementCount === 0) {
+      for (const index of indices) {
+        const cell = base[index];
+        const source = Array.isArray(cell.source)
+          ? cell.source.join('')
+          : cell.source;
+        body.appendChild(
+          h(
+            'div',
+            {
+              class: 'jp-mv-DiffCell jp-mv-mod-unchanged',
+              'data-status': 'unchanged'
+            },
+            h(
+              'div',
+              { class: 'jp-mv-DiffCell-header' },
+              badge('unchanged', 'Unchanged'),
+              h('span', { class: 'jp-mv-DiffCell-where' }, `Cell ${index + 1}`),
+              h('span', { class: 'jp-mv-DiffCell-type' }, cell.cell_type)
+            ),
+            wholeSource(source, 'context')
+          )
+        );
+      }
+    }
+    body.hidden = !open;
+  });
+  return new Widget({ node });
+}
+
+/** Metadata changes: each key, before and after. */
+function metadataNode(title: string, changes: IKeyChange[]): HTMLElement {
+  return h(
+    'div',
+    { class: 'jp-mv-DiffMetadata' },
+    h('div', { class: 'jp-mv-DiffMetadata-title' }, title),
+    changes.map(change =>
+      h(
+        'div',
+        { class: `jp-mv-DiffMetadata-entry jp-mv-mod-${change.status}` },
+        badge(
+          change.status === 'changed' ? 'modified' : change.status,
+          change.status
+        ),
+        h('code', {}, change.key),
+        h(
+          'span',
+          { class: 'jp-mv-DiffMetadata-values' },
+          `${show(change.a)} → ${show(change.b)}`
+        )
+      )
+    )
+  );
 }
 
 function note(text: string): Widget {
@@ -69,7 +199,11 @@ function where(cell: ICellDiff): string {
 }
 
 /** One changed cell: header, source lines, outputs. */
-function cellWidget(cell: ICellDiff, rendermime: IRenderMimeRegistry): Panel {
+function cellWidget(
+  cell: ICellDiff,
+  rendermime: IRenderMimeRegistry,
+  layout: Layout
+): Panel {
   const panel = new Panel();
   panel.addClass('jp-mv-DiffCell');
   panel.addClass(`jp-mv-mod-${cell.status}`);
@@ -99,7 +233,11 @@ function cellWidget(cell: ICellDiff, rendermime: IRenderMimeRegistry): Panel {
   if (cell.status === 'added' || cell.status === 'removed') {
     const side = (cell.status === 'added' ? cell.b : cell.a) as ICellSide;
     const op = cell.status === 'added' ? '+' : '-';
-    panel.addWidget(new Widget({ node: wholeSource(side.source ?? '', op) }));
+    panel.addWidget(
+      new Widget({
+        node: wholeSource(side.source ?? '', op === '+' ? 'added' : 'removed')
+      })
+    );
     const outputs = side.outputs ?? [];
     if (outputs.length > 0) {
       const box = new Panel();
@@ -111,7 +249,12 @@ function cellWidget(cell: ICellDiff, rendermime: IRenderMimeRegistry): Panel {
     return panel;
   }
   if (cell.source && cell.source.length > 0) {
-    panel.addWidget(new Widget({ node: hunks(cell.source) }));
+    panel.addWidget(new Widget({ node: sourceHunks(cell.source, layout) }));
+  }
+  if (cell.metadata && cell.metadata.length > 0) {
+    panel.addWidget(
+      new Widget({ node: metadataNode('Cell metadata', cell.metadata) })
+    );
   }
   if (cell.outputs && cell.changes.includes('outputs')) {
     panel.addWidget(outputsWidget(cell.outputs, rendermime));
@@ -119,60 +262,9 @@ function cellWidget(cell: ICellDiff, rendermime: IRenderMimeRegistry): Panel {
   return panel;
 }
 
-function line(
-  op: string,
-  text: string,
-  a: number | null,
-  b: number | null
-): HTMLElement {
-  const kind = op === '+' ? 'added' : op === '-' ? 'removed' : 'context';
-  return h(
-    'div',
-    { class: `jp-mv-Line jp-mv-mod-${kind}` },
-    h('span', { class: 'jp-mv-Line-no' }, a ?? ''),
-    h('span', { class: 'jp-mv-Line-no' }, b ?? ''),
-    h('span', { class: 'jp-mv-Line-op' }, op === ' ' ? '' : op),
-    h('span', { class: 'jp-mv-Line-text' }, text)
-  );
-}
-
-function wholeSource(source: string, op: '+' | '-'): HTMLElement {
-  const lines = source.length ? source.replace(/\n$/, '').split('\n') : [''];
-  return h(
-    'div',
-    { class: 'jp-mv-Source' },
-    lines.map((text, i) =>
-      line(op, text, op === '-' ? i + 1 : null, op === '+' ? i + 1 : null)
-    )
-  );
-}
-
 /** Unified hunks, with line numbers of both sides. */
 export function hunks(list: IHunk[]): HTMLElement {
-  const node = h('div', { class: 'jp-mv-Source' });
-  for (const hunk of list) {
-    node.appendChild(
-      h(
-        'div',
-        { class: 'jp-mv-HunkHeader' },
-        `@@ −${hunk.a_start},${hunk.a_lines} +${hunk.b_start},${hunk.b_lines} @@`
-      )
-    );
-    let a = hunk.a_lines === 0 ? hunk.a_start + 1 : hunk.a_start;
-    let b = hunk.b_lines === 0 ? hunk.b_start + 1 : hunk.b_start;
-    for (const { op, text } of hunk.lines) {
-      node.appendChild(
-        line(op, text, op === '+' ? null : a, op === '-' ? null : b)
-      );
-      if (op !== '+') {
-        a += 1;
-      }
-      if (op !== '-') {
-        b += 1;
-      }
-    }
-  }
-  return node;
+  return sourceHunks(list, 'unified');
 }
 
 /** Outputs rendered by JupyterLab's rendermime (untrusted: no scripts). */
@@ -226,13 +318,23 @@ function outputsWidget(
     columns.addClass('jp-mv-OutputColumns');
     columns.addWidget(column('a', entry.a?.output ?? null, rendermime));
     columns.addWidget(column('b', entry.b?.output ?? null, rendermime));
-    const image = (entry.parts ?? []).find(
-      p => p.kind === 'image' && p.image
-    )?.image;
-    if (image) {
-      columns.addWidget(differenceColumn(image));
+    const part = (entry.parts ?? []).find(p => p.kind === 'image');
+    if (part) {
+      // The modes show the rendered columns, or another view above them.
+      const holder = new Widget();
+      holder.addClass('jp-mv-ImageHolder');
+      row.addWidget(holder);
+      row.addWidget(columns);
+      const compare = imageCompare(
+        columns.node,
+        imageURL(entry.a?.output),
+        imageURL(entry.b?.output),
+        part.image
+      );
+      holder.node.appendChild(compare);
+    } else {
+      row.addWidget(columns);
     }
-    row.addWidget(columns);
     box.addWidget(row);
   }
   if (unchanged > 0) {
@@ -268,34 +370,4 @@ function column(
     panel.addWidget(outputArea([output], rendermime));
   }
   return panel;
-}
-
-/** The pixel difference of two images: side a faded, changed pixels in red. */
-function differenceColumn(image: IImageCompare): Widget {
-  const caption =
-    image.changed_share !== undefined
-      ? `${(image.changed_share * 100).toFixed(image.changed_share < 0.01 ? 2 : 1)}% of pixels changed`
-      : (image.note ?? 'No pixel comparison');
-  const sizes =
-    !image.same_size && image.a && image.b
-      ? ` (${image.a.width}×${image.a.height} → ${image.b.width}×${image.b.height})`
-      : '';
-  return new Widget({
-    node: h(
-      'div',
-      {
-        class: 'jp-mv-OutputColumn jp-mv-Difference',
-        'data-side': 'difference'
-      },
-      h('div', { class: 'jp-mv-OutputColumn-title' }, 'Difference'),
-      image.diff_png
-        ? h('img', {
-            class: 'jp-mv-Difference-image',
-            src: `data:image/png;base64,${image.diff_png}`,
-            alt: 'Changed pixels in red over the earlier image'
-          })
-        : null,
-      h('div', { class: 'jp-mv-Difference-caption' }, caption + sizes)
-    )
-  });
 }

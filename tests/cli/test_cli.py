@@ -183,3 +183,34 @@ def test_diff_against_disk_and_of_identical_versions(cli_project: Path) -> None:
     assert not data["empty"] and data["b"]["label"] == "disk"
     proc = run_cli("diff", "v1", "v9", cwd=cli_project)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1 and "no version v9" in proc.stderr
+
+
+def test_log_where_lists_the_versions_a_filter_matches(cli_project: Path) -> None:
+    run_cli("snapshot", "train.ipynb", "-m", "tuned", "--metric", "acc=0.93", "--no-env", cwd=cli_project, check=True)
+    run_cli("snapshot", "train.ipynb", "-m", "worse", "--metric", "acc=0.71", "--no-env", cwd=cli_project, check=True)
+
+    good = run_cli("log", "--where", "acc>0.9", cwd=cli_project, check=True).stdout.splitlines()
+    words = run_cli("log", "--where", "first", cwd=cli_project, check=True).stdout.splitlines()
+    none = run_cli("log", "--where", "acc>0.99", cwd=cli_project, check=True).stdout
+    bad = run_cli("log", "--where", "acc>high", cwd=cli_project)
+
+    assert [line.split()[0] for line in good] == ["v2"]
+    assert [line.split()[0] for line in words] == ["v1"]
+    assert none.strip() == "no version matches acc>0.99"
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert "acc>high" in bad.stderr and "not a number" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_log_graph_draws_the_branch_a_restore_makes(cli_project: Path) -> None:
+    write_notebook(cli_project / "train.ipynb", ["x = 2"])
+    run_cli("snapshot", "train.ipynb", "-m", "second", "--no-env", cwd=cli_project, check=True)
+    run_cli("restore", "v1", "train.ipynb", cwd=cli_project, check=True)
+    write_notebook(cli_project / "train.ipynb", ["x = 1", "y = 3"])
+    run_cli("snapshot", "train.ipynb", "-m", "branch", "--no-env", cwd=cli_project, check=True)
+
+    lines = run_cli("log", "train.ipynb", "--graph", cwd=cli_project, check=True).stdout.splitlines()
+    data = json.loads(run_cli("log", "train.ipynb", "--graph", "--json", cwd=cli_project, check=True).stdout)
+
+    assert [line.split()[:2] for line in lines] == [["*", "v4"], ["|", "*"], ["|/"], ["*", "v1"]]
+    assert "v2" in lines[1]
+    assert [(v["name"], v["graph"]["col"]) for v in data] == [("v4", 0), ("v2", 1), ("v1", 0)]

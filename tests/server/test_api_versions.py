@@ -232,3 +232,97 @@ class TestStoreDirSetting:
         body = await get_json(jp_fetch, "versions", path="away.ipynb")
 
         assert [v["message"] for v in body["versions"]] == ["kept elsewhere"]
+
+
+# -- filter, find, lineage -----------------------------------------------------------------
+
+
+async def test_where_filters_and_counts_the_listing(jp_fetch, jp_root_dir, two_versions):
+    body = await get_json(jp_fetch, "versions", path=NOTEBOOK, where="tag:best")
+    none = await get_json(jp_fetch, "versions", path=NOTEBOOK, where="trees baseline")
+
+    assert [v["name"] for v in body["versions"]] == ["v2"]
+    assert body["total"] == 1
+    assert none["versions"] == [] and none["total"] == 0
+
+
+async def test_a_where_that_cannot_be_read_is_400_naming_the_word(jp_fetch, two_versions):
+    status, body = await get_error(jp_fetch, "versions", path=NOTEBOOK, where="acc>high")
+
+    assert status == 400
+    assert body["error"] == "invalid_input"
+    assert "acc>high" in body["message"] and "not a number" in body["message"]
+
+
+async def test_find_gives_the_place_of_a_version_in_the_listing(jp_fetch, two_versions):
+    v1 = await get_json(jp_fetch, "versions", path=NOTEBOOK, find="v1", limit="1")
+    best = await get_json(jp_fetch, "versions", path=NOTEBOOK, find="best")
+    left_out = await get_json(jp_fetch, "versions", path=NOTEBOOK, find="v1", where="tag:best")
+
+    assert v1["index"] == 1
+    assert best["index"] == 0
+    assert left_out["index"] is None
+    status, body = await get_error(jp_fetch, "versions", path=NOTEBOOK, find="v9")
+    assert status == 404 and "v9" in body["message"]
+
+
+async def test_current_names_the_version_the_notebook_on_disk_is(jp_fetch, jp_root_dir, two_versions):
+    notebook = jp_root_dir / NOTEBOOK
+    now = await get_json(jp_fetch, "versions", path=NOTEBOOK)
+    with Store.open(jp_root_dir) as store:
+        notebook.write_bytes(store.read_file(two_versions["v1"], NOTEBOOK))
+    back_to_v1 = await get_json(jp_fetch, "versions", path=NOTEBOOK)
+    write_notebook(notebook, ["edited"])
+    edited = await get_json(jp_fetch, "versions", path=NOTEBOOK)
+
+    assert now["current"] == two_versions["v2"].id
+    assert back_to_v1["current"] == two_versions["v1"].id
+    assert "current" not in edited
+
+
+async def test_a_copy_of_a_version_in_a_new_notebook_names_its_origin(jp_fetch, jp_root_dir, two_versions):
+    copy = jp_root_dir / "experiments" / "train-v1.ipynb"
+    with Store.open(jp_root_dir) as store:
+        copy.write_bytes(store.read_file(two_versions["v1"], NOTEBOOK))
+
+    body = await get_json(jp_fetch, "versions", path="experiments/train-v1.ipynb")
+
+    assert body["versions"] == [] and body["total"] == 0
+    assert body["origin"] == {
+        "id": two_versions["v1"].id,
+        "notebook": NOTEBOOK,
+        "name": "v1",
+        "path": NOTEBOOK,
+    }
+
+
+async def test_a_versions_notebook_reads_without_restoring(jp_fetch, jp_root_dir, two_versions):
+    before = (jp_root_dir / NOTEBOOK).read_bytes()
+
+    body = await get_json(jp_fetch, "versions", "v1", "notebook", path=NOTEBOOK)
+
+    assert body["version"]["name"] == "v1"
+    assert ["".join(c["source"]) for c in body["content"]["cells"]] == ["x = 1"]
+    assert (jp_root_dir / NOTEBOOK).read_bytes() == before
+    status, error = await get_error(jp_fetch, "versions", "v7", "notebook", path=NOTEBOOK)
+    assert status == 404 and "v7" in error["message"]
+
+
+async def test_the_listing_draws_the_branch_a_restore_makes(jp_fetch, jp_root_dir, two_versions):
+    notebook = jp_root_dir / NOTEBOOK
+    with Store.open(jp_root_dir) as store:
+        store.restore(two_versions["v1"])
+        write_notebook(notebook, ["x = 1", "z = 9"])
+        branch = store.snapshot(notebook, message="branch")
+
+    body = await get_json(jp_fetch, "versions", path=NOTEBOOK)
+    filtered = await get_json(jp_fetch, "versions", path=NOTEBOOK, where="branch")
+
+    assert [v["name"] for v in body["versions"]] == ["v4", "v3", "v2", "v1"]
+    assert body["versions"][0]["parent"] == two_versions["v1"].id
+    graph = body["graph"]
+    assert graph[branch.id] == {"col": 0, "up": [], "through": [], "down": True}
+    assert graph[two_versions["v1"].id]["up"] == [0, 1]
+    assert body["lanes"] == 2
+    assert body["current"] == branch.id
+    assert "graph" not in filtered

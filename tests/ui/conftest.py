@@ -135,7 +135,7 @@ def running_lab(root: Path, state: Path) -> Iterator[Lab]:
             if time.monotonic() > deadline:
                 pytest.fail(f"jupyter lab did not answer within 90 s:\n{(state / 'lab.log').read_text()}")
             time.sleep(0.25)
-        with urllib.request.urlopen(f"{lab.base}/lab/api/extensions?token={token}", timeout=10) as response:
+        with urllib.request.urlopen(f"{lab.base}/lab/api/extensions?token={token}", timeout=60) as response:
             names = [ext["name"] for ext in json.load(response)]
         assert "jupyter-mv" in names, (
             f"the lab does not see the jupyter-mv labextension ({names}); install the package "
@@ -216,3 +216,47 @@ def theme_colour(page, variable: str) -> str:
         }""",
         variable,
     )
+
+
+THEMES = "@jupyterlab/apputils-extension:themes"
+
+#: The WCAG contrast of each visible element's text on what is painted under it
+#: (its background composited over the nearest opaque ancestor's).
+CONTRASTS = """(selector) => {
+  const parse = text => {
+    const numbers = (text.match(/[\\d.]+/g) || []).map(Number);
+    if (text.startsWith('color(')) {
+      const [r, g, b, a] = numbers;
+      return [r * 255, g * 255, b * 255, a === undefined ? 1 : a];
+    }
+    const [r, g, b, a] = numbers;
+    return [r, g, b, a === undefined ? 1 : a];
+  };
+  const over = (top, below) => [0, 1, 2].map(i => top[i] * top[3] + below[i] * (1 - top[3])).concat([1]);
+  const under = node => {
+    const layers = [];
+    for (let n = node; n; n = n.parentElement) {
+      const colour = parse(getComputedStyle(n).backgroundColor);
+      if (colour[3] > 0) layers.push(colour);
+      if (colour[3] >= 1) break;
+    }
+    let paint = [255, 255, 255, 1];
+    for (const layer of layers.reverse()) paint = over(layer, paint);
+    return paint;
+  };
+  const luminance = c => {
+    const [r, g, b] = c.slice(0, 3).map(v => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  return [...document.querySelectorAll(selector)]
+    .filter(n => n.offsetParent !== null)
+    .map(n => {
+      const bg = under(n);
+      const fg = over(parse(getComputedStyle(n).color), bg);
+      const [hi, lo] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+      return { text: n.textContent, ratio: (hi + 0.05) / (lo + 0.05) };
+    });
+}"""

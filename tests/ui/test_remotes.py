@@ -150,16 +150,30 @@ def test_pull_brings_a_colleagues_version_with_its_badge(page, lab, places):
     expect(pulled.locator(".jp-mv-RemoteState")).to_have_attribute("title", "Pushed to team")
 
 
-def test_a_url_with_a_password_is_refused_in_a_notification(page, lab, places):
+def test_a_url_with_a_password_is_refused_in_the_dialog_that_keeps_what_was_typed(page, lab, places):
     from playwright.sync_api import expect
+
+    from jupyter_mv.remote.backend import _CREDENTIALS_HINT
 
     open_notebook(page, lab, "train.ipynb")
     open_sidebar(page)
     expect(page.locator(f"{PANEL} .jp-mv-Remote")).to_have_count(2)
 
-    add_remote(page, "leaky", "sftp://me:hunter2@example.invalid/versions")
+    page.locator(f"{PANEL} .jp-mv-RemoteBar-add").click()
+    dialog = page.locator(DIALOG)
+    dialog.locator(".jp-mv-RemoteName").fill("leaky")
+    dialog.locator(".jp-mv-RemoteURL").fill("sftp://me:hunter2@example.invalid/versions")
+    dialog.locator(".jp-Dialog-button.jp-mod-accept").click()
 
-    expect(page.locator(TOAST, has_text="Could not add the remote")).to_be_visible()
+    error = page.locator(f"{DIALOG} .jp-mv-DialogError")
+    expect(error).to_have_text(f"Could not add the remote: a remote URL must not hold a password: {_CREDENTIALS_HINT}")
+    box = error.evaluate("n => [n.scrollWidth <= n.clientWidth + 1, n.scrollHeight <= n.clientHeight + 1]")
+    assert box == [True, True], "the whole message shows"
+    expect(page.locator(f"{DIALOG} .jp-mv-RemoteName")).to_have_value("leaky")
+    expect(page.locator(f"{DIALOG} .jp-mv-RemoteURL")).to_have_value("sftp://me:hunter2@example.invalid/versions")
+    screenshot(page, "add-remote-refused")
+    page.locator(f"{DIALOG} .jp-Dialog-button.jp-mod-reject").click()
+    page.locator(DIALOG).wait_for(state="detached")
     expect(page.locator(f"{PANEL} .jp-mv-Remote")).to_have_count(2)
     with Store.open(places["root"]) as store:
         assert "leaky" not in [r["name"] for r in store.remotes.list()]

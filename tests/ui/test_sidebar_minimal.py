@@ -157,24 +157,35 @@ def test_a_failing_api_shows_the_error_state(page, lab, lab_root):
     shutil.rmtree(broken)
 
 
+def listing_pages(page) -> list[dict[str, str]]:
+    """The query of each `GET versions` the page makes from now on."""
+    from urllib.parse import parse_qsl, urlparse
+
+    seen: list[dict[str, str]] = []
+    page.on(
+        "request",
+        lambda r: seen.append(dict(parse_qsl(urlparse(r.url).query))) if "/jupyter-mv/api/versions?" in r.url else None,
+    )
+    return seen
+
+
 def test_many_versions_load_a_page_at_a_time(page, lab):
     from playwright.sync_api import expect
 
+    seen = listing_pages(page)
     open_notebook(page, lab, "many.ipynb")
     open_sidebar(page)
 
     items = page.locator(ITEMS)
-    expect(items).to_have_count(50)
     expect(items.first.locator(".jp-mv-VersionItem-name")).to_have_text(f"v{MANY}")
     expect(items.first.locator(".jp-mv-Metric")).to_have_text("auc 0.8")
-    more = page.locator(f"{PANEL} .jp-mv-LoadMore-button")
-    expect(more).to_have_text(f"Load 50 older of {MANY - 50}")
-    more.click()
-    expect(items).to_have_count(100)
-    # Scrolling to the end of the list loads the next page by itself.
+    assert items.count() < 50, "only the rows in view are in the page"
+    # Scrolling to the end loads the last page only, not the pages in between.
     page.locator(f"{PANEL} .jp-mv-Timeline").evaluate("node => node.scrollTo(0, node.scrollHeight)")
-    expect(items).to_have_count(150)
-    expect(items.last.locator(".jp-mv-VersionItem-name")).to_have_text(f"v{MANY - 149}")
+    expect(page.locator(f'{ITEMS}[data-version-name="v1"]')).to_be_visible()
+    offsets = {int(q.get("offset", "0")) for q in seen if q.get("path") == "many.ipynb"}
+    assert {q.get("limit") for q in seen if q.get("path") == "many.ipynb"} == {"50"}
+    assert MANY - 50 in offsets and 600 not in offsets, sorted(offsets)
 
 
 def test_the_page_size_comes_from_the_settings_registry(page, lab):
@@ -182,12 +193,15 @@ def test_the_page_size_comes_from_the_settings_registry(page, lab):
 
     lab.set_user_settings("jupyter-mv:plugin", {"pageSize": 20, "metricsShown": 0})
     try:
+        seen = listing_pages(page)
         open_notebook(page, lab, "many.ipynb")
         open_sidebar(page)
 
         items = page.locator(ITEMS)
-        expect(items).to_have_count(20)
-        expect(page.locator(f"{PANEL} .jp-mv-LoadMore-button")).to_have_text(f"Load 20 older of {MANY - 20}")
+        expect(items.first.locator(".jp-mv-VersionItem-name")).to_have_text(f"v{MANY}")
         expect(items.first.locator(".jp-mv-Metric")).to_have_count(0)
+        page.locator(f"{PANEL} .jp-mv-Timeline").evaluate("node => node.scrollTo(0, 3000)")
+        expect(page.locator(f"{PANEL} .jp-mv-VersionItem-name").first).not_to_have_text(f"v{MANY}")
+        assert "20" in {q.get("limit") for q in seen if q.get("path") == "many.ipynb"}
     finally:
         lab.set_user_settings("jupyter-mv:plugin", None)

@@ -21,6 +21,7 @@ import pytest
 from jupyter_mv.store import Store
 
 from .conftest import (
+    CONTRASTS,
     ITEMS,
     NOTEBOOK,
     PANEL,
@@ -291,7 +292,10 @@ def test_the_sidebar_and_the_diff_in_the_dark_theme(page, lab, project):
         red, green, blue = (int(x) for x in dark[dark.index("(") + 1 : dark.index(")")].split(",")[:3])
         assert red + green + blue < 3 * 100, f"the dark theme's background is dark: {dark}"
         tag = items.nth(1).locator(".jp-mv-Tag")
-        assert tag.evaluate("n => getComputedStyle(n).color") == theme_colour(page, "--jp-brand-color1")
+        expect(tag).to_be_visible()
+        # The tag's colour is the theme's brand colour lifted towards its text colour: it reads.
+        assert tag.evaluate("n => getComputedStyle(n).color") != theme_colour(page, "--jp-ui-font-color0")
+        assert all(c["ratio"] >= 4.5 for c in page.evaluate(CONTRASTS, f"{PANEL} .jp-mv-Tag"))
 
         items.nth(2).click()
         items.nth(1).click(modifiers=["Control"])
