@@ -170,43 +170,41 @@ const plugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.report
     ];
 
-    const panel = new VersionsPanel(
-      {
-        model,
-        metricsShown: () => settings.metricsShown,
-        onSnapshot: message =>
-          model.path
-            ? actions.snapshot(model.path, message)
-            : Promise.resolve(null),
-        onCompare: () => void commands.execute(CommandIDs.compareSelected),
-        onPush: () => void commands.execute(CommandIDs.push),
-        onPull: () => void commands.execute(CommandIDs.pull),
-        onAddRemote: () => void commands.execute(CommandIDs.addRemote),
-        onOpenPath: path => {
-          if (docManager) {
-            docManager.openOrReveal(path);
-          }
-        },
-        onSelect: (version, extend) => model.select(version.id, extend),
-        onOpen: version =>
-          void commands.execute(CommandIDs.comparePrevious, { id: version.id }),
-        onMenu: (version, x, y) => {
-          menu.clearItems();
-          for (const command of menuItems) {
-            if (command === null) {
-              menu.addItem({ type: 'separator' });
-            } else {
-              menu.addItem({ command, args: { id: version.id } });
-            }
-          }
-          menu.open(x, y);
+    const panel = new VersionsPanel({
+      model,
+      metricsShown: () => settings.metricsShown,
+      onSnapshot: message =>
+        model.path
+          ? actions.snapshot(model.path, message)
+          : Promise.resolve(null),
+      onCompare: () => void commands.execute(CommandIDs.compareSelected),
+      onPush: () => void commands.execute(CommandIDs.push),
+      onPull: () => void commands.execute(CommandIDs.pull),
+      onAddRemote: () => void commands.execute(CommandIDs.addRemote),
+      onOpenPath: path => {
+        if (docManager) {
+          docManager.openOrReveal(path);
         }
       },
-      {
-        onReport: id => void commands.execute(CommandIDs.report, { id }),
-        onCompare: () => void commands.execute(CommandIDs.compareSelected)
+      onSelect: (version, extend) => model.select(version.id, extend),
+      onOpen: version =>
+        void commands.execute(CommandIDs.comparePrevious, { id: version.id }),
+      onMenu: (version, x, y) => {
+        menu.clearItems();
+        for (const command of menuItems) {
+          if (command === null) {
+            menu.addItem({ type: 'separator' });
+          } else {
+            menu.addItem({ command, args: { id: version.id } });
+          }
+        }
+        menu.open(x, y);
       }
-    );
+    });
+    panel.showModels({
+      onReport: id => void commands.execute(CommandIDs.report, { id }),
+      onCompare: () => void commands.execute(CommandIDs.compareSelected)
+    });
     app.shell.add(panel, 'left', { rank: 600 });
     if (restorer) {
       restorer.add(panel, panel.id);

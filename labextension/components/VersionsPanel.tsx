@@ -8,17 +8,19 @@ import { IVersionsViewProps, VersionsView } from './VersionsView';
 
 /** The left-area panel with the active notebook's versions. */
 export class VersionsPanel extends ReactWidget {
-  constructor(
-    props: IVersionsViewProps,
-    models?: Omit<IMetricsAndModelsProps, 'model'>
-  ) {
+  constructor(props: IVersionsViewProps) {
     super();
     this._props = props;
-    this._models = models ?? null;
     this.id = 'jupyter-mv-versions';
     this.addClass('jp-mv-VersionsPanel');
     this.title.icon = versionsIcon;
     this.title.caption = 'Versions';
+  }
+
+  /** Show the metric chart and the Models section below the versions. */
+  showModels(props: Omit<IMetricsAndModelsProps, 'model'>): void {
+    this._models = props;
+    this.update();
   }
 
   get model(): VersionsModel {
@@ -37,5 +39,5 @@ export class VersionsPanel extends ReactWidget {
   }
 
   private _props: IVersionsViewProps;
-  private _models: Omit<IMetricsAndModelsProps, 'model'> | null;
+  private _models: Omit<IMetricsAndModelsProps, 'model'> | null = null;
 }

@@ -21,7 +21,7 @@ OUTPUT = Path(__file__).resolve().parents[1] / "output" / "provenance"
 
 #: Cells appended to the example: log its accuracy and params, then save the model.
 LOG_CELL = 'import jupyter_mv as mv\nmv.log_metric("accuracy", float(accuracy))\nmv.log_params(params)'
-SAVE_CELL = "%mv save model --name cancer --alias production"
+SAVE_CELL = "%mv save model --name cancer --alias production --snapshot"
 
 
 @dataclass

@@ -31,6 +31,8 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], dict[str, str], dict[str, Any] 
     ("/tags", "POST", ("tags",), {}, {"path": NOTEBOOK, "ref": "v1", "name": "reviewed"}),
     ("/aliases", "POST", ("aliases",), {}, {"path": NOTEBOOK, "ref": "v1", "name": "production"}),
     ("/diff", "GET", ("diff",), {"path": NOTEBOOK, "a": "v1", "b": "v2"}, None),
+    ("/models", "GET", ("models",), {"path": NOTEBOOK}, None),
+    ("/metrics", "GET", ("metrics",), {"path": NOTEBOOK}, None),
     ("/report/{ref}", "GET", ("report", "v1"), {"path": NOTEBOOK, "format": "json"}, None),
     ("/remotes", "GET", ("remotes",), {"path": NOTEBOOK}, None),
     ("/remotes", "POST", ("remotes",), {}, {"path": NOTEBOOK, "name": "backup", "url": "{remote_url}"}),
