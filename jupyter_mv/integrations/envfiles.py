@@ -535,9 +535,7 @@ def _shared_data() -> dict[str, bytes]:
     import sys
     from importlib import metadata
 
-    import jupyter_mv
-
-    source = Path(jupyter_mv.__file__).parents[1] / "jupyter-config"
+    source = Path(__file__).parents[2] / "jupyter-config"  # beside the package in a source tree
     if source.is_dir():
         out = {f"etc/ipython/{f.name}": f.read_bytes() for f in sorted((source / "ipython").glob("*.json"))}
         out.update(
@@ -572,11 +570,9 @@ def build_wheel(dest: str | os.PathLike[str]) -> Path:
     import zipfile
     from importlib import metadata
 
-    import jupyter_mv
-
     from .._version import __version__
 
-    package = Path(jupyter_mv.__file__).parent
+    package = Path(__file__).parents[1]  # the jupyter_mv package that is running
     dist_info = f"jupyter_mv-{__version__}.dist-info"
     data = f"jupyter_mv-{__version__}.data/data"
     entries: dict[str, bytes] = {}

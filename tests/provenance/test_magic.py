@@ -30,4 +30,4 @@ def test_report_shows_in_the_notebook_and_reproduce_compares(kernel: Kernel, mv_
     again = kernel.run("%mv reproduce", timeout=300)
     assert again.stdout.startswith("Reproducing train.ipynb@v1 ("), again.stdout + again.stderr
     assert "  ✓ cell 2   [2]    identical" in again.stdout
-    assert "identical: 2 cells, 1 file match" in again.stdout
+    assert "reproduced: 2 cells identical, 1 file" in again.stdout
