@@ -147,3 +147,10 @@ def test_the_summary_counts_conda_packages_in_words(tmp_path: Path) -> None:
     two = dict(one, conda_packages=[{}, {}])
     assert environment_summary(two) == "CPython 3.11.7 · 0 packages · 2 conda packages"
     assert environment_summary(dict(one, conda_packages=[])) == "CPython 3.11.7 · 0 packages"
+
+
+def test_an_unknown_url_variable_is_secret_when_its_url_holds_a_password() -> None:
+    assert probe._is_secret_var("MV_TEST_SERVICE_URL", "postgresql://app:pw-1234567890@db.example.org/app") is True
+    assert probe._is_secret_var("MV_TEST_SERVICE_URI", "https://service.example.org/api") is False
+    # an allow-listed name is recorded for what it says, whatever its value holds
+    assert probe._is_secret_var("MV_TEST_SERVICE_NAME", "postgresql://app:pw-1234567890@db/app") is False

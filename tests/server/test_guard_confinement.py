@@ -122,3 +122,32 @@ class TestWithHiddenFilesAllowed:
         listing = await jp_fetch("api", "contents", "")
         names = {item["name"] for item in json.loads(listing.body)["content"]}
         assert {"nb.ipynb", ".notes"} <= names and ".jupyter_mv" not in names
+
+
+async def test_the_exists_methods_keep_their_kind_and_answer_no_for_the_store(jp_serverapp, project):
+    """``file_exists`` and its kin stay coroutines where the server's manager has them as
+    coroutines (jupyter_server 2's default), so a caller that awaits them directly works,
+    and a store path is answered as missing."""
+    import inspect
+
+    cm = jp_serverapp.contents_manager
+    for name in ("file_exists", "dir_exists", "exists"):
+        original = getattr(type(cm), name)
+        assert inspect.iscoroutinefunction(getattr(cm, name)) is inspect.iscoroutinefunction(original), name
+    if inspect.iscoroutinefunction(type(cm).file_exists):
+        assert await cm.file_exists("versions-store/mv.db") is False
+        assert await cm.dir_exists("versions-store") is False
+        assert await cm.file_exists("nb.ipynb") is True
+
+
+async def test_a_store_path_is_refused_as_a_missing_file(jp_serverapp, project):
+    """The refusal reads as the server's own answer for a missing file: a 404 that says
+    "No such file or directory", nothing that tells a store is there."""
+    from jupyter_server.utils import ensure_async
+    from tornado.web import HTTPError
+
+    cm = jp_serverapp.contents_manager
+    with pytest.raises(HTTPError) as refused:
+        await ensure_async(cm.get("versions-store/mv.db"))
+    assert refused.value.status_code == 404
+    assert refused.value.log_message == "No such file or directory"
