@@ -139,6 +139,15 @@ class KernelSession:
             self._adopt_root(self._store)
         return self._store
 
+    def _store_to_write(self, start: Path | None) -> Store:
+        """The project's store, created where the design puts it when there is none yet:
+        the first snapshot or model save needs no ``init`` (it says where it put it)."""
+        if self._store is None and start is not None and not is_store(find_store_dir(start)):
+            self._store = core().Store.open(start, create=True)
+            self._adopt_root(self._store)
+            print(created_message(self._store.dir), file=sys.stderr)
+        return self.store
+
     def init(self, directory: str | os.PathLike[str] | None = None) -> Store:
         """Create (or open) the store in ``directory`` (default: the notebook's folder)."""
         nb = self.notebook_path(required=False)
@@ -437,11 +446,7 @@ class KernelSession:
         kind: str,
     ) -> Version:
         nb = self.notebook_path()
-        if self._store is None and not is_store(find_store_dir(nb)):  # the first snapshot creates the store
-            self._store = core().Store.open(nb, create=True)
-            self._adopt_root(self._store)
-            print(created_message(self._store.dir), file=sys.stderr)
-        store = self.store
+        store = self._store_to_write(nb)
         saved = self.front_ends.save(nb)
         if saved is None:
             self._check_saved(nb)
@@ -585,7 +590,7 @@ class KernelSession:
         :param snapshot: store that version now (as :meth:`snapshot` does, saving first).
         :param link: False: link it to no notebook version.
         """
-        store = self.store
+        store = self._store_to_write(self.notebook_path(required=False) or self.cwd)
         registry = self.registry
         registry.check_name(name, "model")
         self.settle()

@@ -60,3 +60,26 @@ def test_the_first_mv_snapshot_in_a_fresh_folder_creates_the_store(tmp_path: Pat
         assert second.stdout.startswith("v2 ") and second.stderr == ""
     with Store.open(project) as store:
         assert store.log()[-1].file("data.csv").role == "input"
+
+
+def test_the_first_mv_save_in_a_fresh_folder_creates_the_store_and_the_next_snapshot_takes_the_model(
+    tmp_path: Path,
+) -> None:
+    project = tmp_path / "fresh"
+    project.mkdir()
+    env = kernel_env({"JPY_SESSION_NAME": str(project / "train.ipynb")}, ipython_dir=tmp_path / "ipython")
+    with started_kernel(project, env) as k:
+        k.run("%load_ext jupyter_mv")
+        save_notebook(project / "train.ipynb", ["clf = {'C': 0.5}"])
+        k.run("clf = {'C': 0.5}")
+        saved = k.run("%mv save clf --name churn")
+        assert "error" not in saved.stdout + saved.stderr, saved
+        assert (
+            saved.stderr == f"created the version store {project / '.jupyter_mv'} (`init DIR` chooses another place)\n"
+        )
+        first = k.run("%mv snapshot -m first")
+        assert first.stdout.startswith("v1 ") and first.stderr == ""
+    with Store.open(project) as store:
+        (model,) = store.models.list()
+        assert model.name == "churn"
+        assert model.version is not None and store.resolve("churn:1").id == store.log()[0].id
