@@ -59,10 +59,10 @@ def _our_verbs() -> set[str]:
     """Every verb ``%mv`` knows (read from its parser when a ``%mv`` line needs it)."""
     import argparse
 
-    from .magics import build_parser
+    from .magics import VALUE_VERBS, build_parser
 
     parser = build_parser()
-    verbs = {"help", "-h", "--help"}
+    verbs = {"help", "-h", "--help", *VALUE_VERBS}
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             verbs.update(action.choices)

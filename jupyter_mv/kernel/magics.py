@@ -26,6 +26,11 @@ from .session import KernelSession, parse_size
 
 __all__ = ["MVMagics", "build_parser", "HELP"]
 
+
+#: The verbs whose arguments are ``name=EXPR`` pairs evaluated in the notebook, read without
+#: the parser (an expression may hold spaces, brackets and quotes).
+VALUE_VERBS = ("metric", "param")
+
 HELP = """\
 %mv VERB [ARGS]: version this notebook with its data, environment, models and metrics.
 
@@ -170,7 +175,7 @@ class MVMagics(Magics):
             print(HELP)
             return None
         verb = argv[0]
-        if verb in ("metric", "param"):
+        if verb in VALUE_VERBS:
             return self._values(verb, line.strip()[len(verb) :])
         try:
             args = self.parser.parse_args(argv)

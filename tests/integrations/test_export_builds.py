@@ -114,7 +114,8 @@ def test_the_exported_context_builds_and_runs_the_notebook_with_mv(tmp_path: Pat
 
     executed = nbformat.read(out / "train.ipynb", 4)
     outputs = [c.get("outputs", []) for c in executed.cells]
-    assert [o["text"] for o in outputs[3]] == ["metrics: accuracy=0.75\n"]  # %mv is jupyter-mv's, loaded
+    # %mv is jupyter-mv's, loaded
+    assert [o["text"] for o in outputs[3]] == ["metrics for the next version: accuracy=0.75\n"]
     assert [o["text"] for o in outputs[4] if o["name"] == "stdout"][0].startswith("v1 ")
     with open(out / "models" / "model.pkl", "rb") as f:
         import pickle

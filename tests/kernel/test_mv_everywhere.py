@@ -42,7 +42,7 @@ def run(argv: list[str], cwd: Path, tmp_path: Path, **extra: str) -> subprocess.
 
 def check_logged(project: Path, executed: Path) -> None:
     outputs = [c.get("outputs", []) for c in nbformat.read(executed, 4).cells]
-    assert [o["text"] for o in outputs[2]] == ["metrics: auc=0.93, rows=120\n"]
+    assert [o["text"] for o in outputs[2]] == ["metrics for the next version: auc=0.93, rows=120\n"]
     with Store.open(project) as store:  # the first snapshot made the store: no init step
         (version,) = store.log()
         assert version.metrics == {"auc": 0.93, "rows": 120}
@@ -98,7 +98,7 @@ def test_a_kernel_with_autoload_off_refuses_our_verbs_in_one_line(tmp_path: Path
         again = k.run("%mv metric a=1 b=2", check=False)
         assert "jupyter-mv is not loaded" in again.stderr
         loaded = k.run("%load_ext jupyter_mv\n%mv metric a=1")
-        assert loaded.stdout == "metrics: a=1\n"
+        assert loaded.stdout == "metrics for the next version: a=1\n"
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["metric"]
 
 

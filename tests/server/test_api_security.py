@@ -23,6 +23,7 @@ from .api import NOTEBOOK, call, finish, ok
 ENDPOINTS: list[tuple[str, str, tuple[str, ...], dict[str, str], dict[str, Any] | None]] = [
     ("/versions", "GET", ("versions",), {"path": NOTEBOOK}, None),
     ("/versions/{ref}", "GET", ("versions", "v1"), {"path": NOTEBOOK}, None),
+    ("/versions/{ref}/notebook", "GET", ("versions", "v1", "notebook"), {"path": NOTEBOOK}, None),
     ("/saves", "GET", ("saves",), {"path": NOTEBOOK}, None),
     ("/saves", "POST", ("saves",), {}, {"path": NOTEBOOK}),
     ("/snapshot", "POST", ("snapshot",), {}, {"path": NOTEBOOK, "message": "m"}),
