@@ -516,15 +516,19 @@ def _metric_checks(
     if not recorded:
         return []
     reproduced = probe.get("metrics") if isinstance(probe.get("metrics"), dict) else None
-    if subject.model is not None and reproduced is not None:
-        scratch = _scratch(folder)
-        if scratch is not None:
-            try:
+    scratch = _scratch(folder) if reproduced is not None else None
+    if scratch is not None and reproduced is not None:
+        try:
+            # the notebook's own `%mv snapshot` cells stored what its `%mv metric` cells logged
+            # before them (the kernel then forgets them): those versions' metrics count too
+            for stored in scratch.log(kinds=["full"]):  # newest first: a newer value wins
+                reproduced = {**stored.metrics, **reproduced}
+            if subject.model is not None:
                 reproduced = {**reproduced, **registry.get_model(scratch, subject.model.name).metrics}
-            except MVError:
-                pass
-            finally:
-                scratch.close()
+        except MVError:
+            pass
+        finally:
+            scratch.close()
     out = []
     for name, value in recorded.items():
         if reproduced is None:
