@@ -134,6 +134,10 @@ export class Actions {
         { ref: version.id, files: answer.files },
         this._progress(label)
       );
+      if (this.model.path === path) {
+        // The core records the version the notebook now is; the next one follows it.
+        this.model.current = result.current;
+      }
       if (panel) {
         await panel.context.revert();
       }

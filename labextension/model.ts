@@ -136,6 +136,14 @@ export class VersionsModel implements IDisposable {
     return this._current;
   }
 
+  /** Mark the version the notebook now is (a restore answers it). */
+  set current(id: string | null) {
+    if (id !== this._current) {
+      this._current = id;
+      this._stateChanged.emit();
+    }
+  }
+
   /** For a notebook with no versions: the version it is a copy of. */
   get origin(): IVersionOrigin | null {
     return this._origin;
@@ -248,20 +256,31 @@ export class VersionsModel implements IDisposable {
       return false;
     }
     const request = this._request;
+    const filter = this._filter;
+    const size = this._pageSize;
+    // One request: the place of the version and the page that holds it.
     const found = await this._fetch(path, {
-      limit: 1,
+      limit: size,
       find: ref.trim(),
-      where: this._filter || undefined
+      where: filter || undefined
     });
-    if (request !== this._request || path !== this._path) {
+    if (
+      request !== this._request ||
+      path !== this._path ||
+      filter !== this._filter
+    ) {
       return false;
     }
     const index = found.index ?? null;
     if (index === null) {
       return false;
     }
-    const size = this._pageSize;
-    await this._loadPage(path, Math.floor(index / size) * size, size);
+    if (found.total === this._total && found.offset !== undefined) {
+      this._place(found, found.offset);
+    } else {
+      await this.refresh();
+      await this._loadPage(path, Math.floor(index / size) * size, size);
+    }
     const version = this._rows[index];
     if (version) {
       this._selection = [version.id];
@@ -378,11 +397,14 @@ export class VersionsModel implements IDisposable {
     this._status = 'loading';
     this._stateChanged.emit();
     const filter = this._filter;
+    // With the head of the list loaded, only the versions after it are sent.
+    const since = this._rows[0]?.id;
     try {
       const [result, remotes] = await Promise.all([
         this._fetch(path, {
           limit: this._pageSize,
-          where: filter || undefined
+          where: filter || undefined,
+          since
         }),
         // The timeline still shows when the remotes cannot be listed.
         this._fetchRemotes(path).catch(reason => {
@@ -483,7 +505,11 @@ export class VersionsModel implements IDisposable {
     return fresh;
   }
 
-  private _keepGraph(result: IVersionList): void {
+  /**
+   * Keep the graph rows of an answer; the lanes the graph spans grow as
+   * deeper pages are drawn (`reset`: they are the answer's).
+   */
+  private _keepGraph(result: IVersionList, reset = false): void {
     for (const [id, row] of Object.entries(result.graph ?? {})) {
       const known = this._graph.get(id);
       if (!known || JSON.stringify(known) !== JSON.stringify(row)) {
@@ -491,11 +517,25 @@ export class VersionsModel implements IDisposable {
       }
     }
     if (result.lanes !== undefined) {
-      this._lanes = result.lanes;
+      this._lanes = reset ? result.lanes : Math.max(this._lanes, result.lanes);
     }
   }
 
-  /** Fold the newest page into the rows (see `refresh`). */
+  /** Put the versions of a page that starts at row `offset` in the rows. */
+  private _place(result: IVersionList, offset: number): void {
+    this._keepGraph(result);
+    const rows = this._rows.slice();
+    result.versions.forEach((version, i) => {
+      rows[offset + i] = this._keep(version);
+    });
+    this._rows = rows;
+    this._saves = result.saves ?? this._saves;
+  }
+
+  /**
+   * Fold the newest page, or the versions after the head (`newer`), into
+   * the rows (see `refresh`).
+   */
   private _merge(result: IVersionList): void {
     const page = result.versions;
     const added = result.total - this._total;
@@ -503,6 +543,10 @@ export class VersionsModel implements IDisposable {
     let shift: number | null = null;
     if (old.length === 0 || old[0] === undefined) {
       shift = null;
+    } else if (result.newer) {
+      // Only the versions after the head came: they go on top, or (the
+      // list changed otherwise) the rows load again.
+      shift = added === page.length ? added : null;
     } else if (
       added >= 0 &&
       added < page.length &&
@@ -519,6 +563,14 @@ export class VersionsModel implements IDisposable {
         this._byId.clear();
         this._graph.clear();
       }
+      if (result.newer) {
+        // The head moved in a way the versions after it do not explain.
+        this._rows = rows;
+        this._total = result.total;
+        this._pages.clear();
+        void this.ensureRows(0, this._pageSize);
+        return;
+      }
     } else {
       rows = new Array<IVersion | undefined>(shift).fill(undefined);
       rows.push(...old);
@@ -526,7 +578,7 @@ export class VersionsModel implements IDisposable {
         this._focused += shift;
       }
     }
-    this._keepGraph(result);
+    this._keepGraph(result, shift === null);
     page.forEach((version, i) => {
       rows[i] = this._keep(version);
     });
@@ -579,13 +631,7 @@ export class VersionsModel implements IDisposable {
           void this.refresh();
           return;
         }
-        this._keepGraph(result);
-        const rows = this._rows.slice();
-        result.versions.forEach((version, i) => {
-          rows[offset + i] = this._keep(version);
-        });
-        this._rows = rows;
-        this._saves = result.saves ?? this._saves;
+        this._place(result, offset);
       } catch (reason) {
         this._error = messageOf(reason);
       } finally {

@@ -154,8 +154,10 @@ export interface IListOptions {
   kinds?: VersionKind[];
   /** A filter, as `jupyter mv log --where` takes it (`acc>0.9 tag:best`). */
   where?: string;
-  /** A ref whose place in the listing the answer's `index` gives. */
+  /** A ref whose place in the listing the answer's `index` gives (and its page). */
   find?: string;
+  /** The newest version listed: only the versions after it are sent. */
+  since?: string;
 }
 
 /** The versions of one notebook, newest first. */
@@ -172,7 +174,8 @@ export function listVersions(
       offset: options.offset,
       kinds: options.kinds ? options.kinds.join(',') : undefined,
       where: options.where,
-      find: options.find
+      find: options.find,
+      since: options.since
     }
   );
 }

@@ -78,13 +78,17 @@ export interface IVersionList {
   versions: IVersion[];
   /** Number of versions of the listed kinds, regardless of paging. */
   total: number;
+  /** Where in the listing the first version sent is (when any is sent). */
+  offset?: number;
+  /** With `since`: the versions are only those after it. */
+  newer?: boolean;
   /** Light versions after each version number (`"0"`: before the first); only when there are. */
   saves?: Record<string, number>;
-  /** With `find`: where that version is in the listing (0: the newest); null when filtered out. */
+  /** With `find`: where that version is in the listing (0: the newest); null when filtered out. The versions are then its page. */
   index?: number | null;
   /** Unfiltered: the lineage graph row of each listed version, by id. */
   graph?: Record<string, IGraphRow>;
-  /** With `graph`: how many lanes the whole graph spans. */
+  /** With `graph`: how many lanes the graph spans down to the page. */
   lanes?: number;
   /** The id of the version the notebook on disk is now (same bytes), when one is. */
   current?: string;
@@ -144,6 +148,8 @@ export interface IRestoreResult {
   unchanged: string[];
   /** The version that keeps what the restore overwrote. */
   safety: IVersion | null;
+  /** The id of the version the notebook now is (null for a copy). */
+  current: string | null;
 }
 
 /** A place a project's versions are pushed to and pulled from. @openapi Remote */

@@ -287,20 +287,27 @@ class StoreAccess:
         kinds: list[str] | None = None,
         where: str | None = None,
         find: str | None = None,
+        since: str | None = None,
     ) -> dict[str, Any]:
-        """A notebook's versions, newest first: ``{"versions", "total"}``, and ``"saves"``
-        when the notebook has saves.
+        """A notebook's versions, newest first: ``{"versions", "total"}``, ``"offset"`` (where the first
+        version sent is in the listing) when any is sent, and
+        ``"saves"`` when the notebook has saves.
 
         :param kinds: ``full`` and ``safety`` by default; ``saves`` then counts the light
             versions after each version number (key ``"0"``: before the first).
         :param where: a filter (:mod:`jupyter_mv.store.query`): only the versions it matches
             are listed and counted.
         :param find: a ref (``v12``, a tag): the body's ``"index"`` is where that version is
-            in the (filtered) listing, null when the listing leaves it out.
+            in the (filtered) listing, null when the listing leaves it out, and the versions
+            are the page (of ``limit``) that holds it, from ``"offset"``.
+        :param since: the id of the newest version a client lists: when it is still listed
+            and at most ``limit`` versions came after it, the versions are only those
+            (``"newer": true``); else the first page.
 
         Unfiltered, ``"graph"`` draws the lineage of the page's versions (by id: the lane of
-        the dot, the lanes that come into it and pass it by, whether it has a parent) and
-        ``"lanes"`` is how many lanes the whole graph spans.
+        the dot, the lanes that come into it and pass it by, whether it has a parent; with
+        ``since``, of the versions after it and the page below them too) and ``"lanes"`` is
+        how many lanes the graph spans down to the page.
 
         A notebook with no store or no versions yet has an empty list.
         """
@@ -313,6 +320,7 @@ class StoreAccess:
         if any(k not in KINDS for k in kinds):
             raise InvalidInput(f"kinds must be among {', '.join(KINDS)}")
         filtered = query.parse(check_text(where, "where") if where else None)
+        size = limit if limit is not None else MAX_PAGE
         empty: dict[str, Any] = {"versions": [], "total": 0}
         if find is not None:
             empty["index"] = None
@@ -327,16 +335,24 @@ class StoreAccess:
                 body: dict[str, Any] = {"versions": [], "total": total}
                 if find is not None:
                     target = self.version_of(store, notebook, api_path, find)
-                    body["index"] = query.position(store.db, key, filtered, target.id, kinds=kinds)
-                page = query.page(
-                    store.db, key, filtered, kinds=kinds, limit=limit if limit is not None else MAX_PAGE, offset=offset
-                )
+                    index = body["index"] = query.position(store.db, key, filtered, target.id, kinds=kinds)
+                    offset = 0 if index is None else index // size * size
+                added = None if since is None else query.newer(store.db, key, filtered, since, kinds=kinds, limit=size)
+                if added is not None:
+                    body["newer"] = True
+                    page, offset, drawn = added, 0, len(added) + size
+                else:
+                    page = query.page(store.db, key, filtered, kinds=kinds, limit=size, offset=offset)
+                    drawn = offset + len(page)
+                if page:
+                    body["offset"] = offset
                 body["versions"] = with_remotes(store, page)
                 body.update(self._lineage(store, notebook, key))
                 if not filtered and page:
-                    rows = query.graph(store.db, key, kinds=kinds)
-                    body["graph"] = {v.id: rows[v.id].to_dict() for v in page if v.id in rows}
-                    body["lanes"] = max((r.width for r in rows.values()), default=1)
+                    rows, ids, lanes = query.lineage(store.db, key, kinds=kinds, rows=drawn)
+                    shown = ids[:drawn] if added is not None else [v.id for v in page]
+                    body["graph"] = {vid: rows[vid].to_dict() for vid in shown if vid in rows}
+                    body["lanes"] = lanes
                 counts = {} if "light" in kinds else history.save_counts(store, notebook)
                 if counts:
                     body["saves"] = {str(k): n for k, n in sorted(counts.items())}
@@ -353,7 +369,7 @@ class StoreAccess:
             digest = records.hash_file(notebook)
         except OSError:
             return {}
-        current = query.holding(store.db, digest, key)
+        current = query.current(store.db, digest, key)
         body: dict[str, Any] = {"current": current.id} if current else {}
         if current is None and query.count(store.db, key, query.Query()) == 0:
             origin = query.holding(store.db, digest, exclude=key)

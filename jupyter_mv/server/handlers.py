@@ -138,9 +138,10 @@ class MVHandler(APIHandler):
 
 
 class VersionsHandler(MVHandler):
-    """``GET versions?path=NB[&limit=&offset=&kinds=&where=&find=]``: a notebook's versions,
-    newest first; ``where`` filters them (``acc>0.9 tag:baseline``), ``find`` names a version
-    whose place in the listing the body's ``index`` gives."""
+    """``GET versions?path=NB[&limit=&offset=&kinds=&where=&find=&since=]``: a notebook's
+    versions, newest first; ``where`` filters them (``acc>0.9 tag:baseline``), ``find`` names
+    a version whose place in the listing the body's ``index`` gives (with its page), ``since``
+    the newest version a client lists (only those after it are sent)."""
 
     @tornado.web.authenticated
     @authorized
@@ -151,8 +152,18 @@ class VersionsHandler(MVHandler):
         kinds = [k for k in self.get_query_argument("kinds", "").split(",") if k.strip()]
         where = self.get_query_argument("where", "") or None
         find = self.get_query_argument("find", "") or None
+        since = self.get_query_argument("since", "") or None
         self.write_json(
-            await self.call(self.access.versions, path, limit=limit, offset=offset, kinds=kinds, where=where, find=find)
+            await self.call(
+                self.access.versions,
+                path,
+                limit=limit,
+                offset=offset,
+                kinds=kinds,
+                where=where,
+                find=find,
+                since=since,
+            )
         )
 
 

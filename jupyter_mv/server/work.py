@@ -133,7 +133,9 @@ def restore(
     holds) is written back, after a safety version of what it overwrites. With ``to``,
     the version's notebook is written to that new notebook path, which must not exist.
 
-    :returns: ``{"path", "mode", "version", "written", "unchanged", "safety"}``.
+    :returns: ``{"path", "mode", "version", "written", "unchanged", "safety", "current"}``;
+        ``current``: the id of the version the notebook now is (in place: the version
+        restored, which the notebook's next version follows), null for a copy.
     """
     notebook = access.notebook_path(api_path)
     with access.open_store(notebook, api_path) as store:
@@ -148,6 +150,7 @@ def restore(
                 "written": list(result.written),
                 "unchanged": list(result.unchanged),
                 "safety": result.safety.to_dict() if result.safety else None,
+                "current": result.current.id if result.current else None,
             }
         target = access.check_new_notebook(to)
         with progress("restore", None, "B"):
@@ -160,6 +163,7 @@ def restore(
             "written": [to],
             "unchanged": [],
             "safety": None,
+            "current": None,
         }
 
 

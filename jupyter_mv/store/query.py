@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,21 @@ from ..errors import InvalidInput
 from . import records
 from .versions import Version
 
-__all__ = ["Query", "GraphRow", "parse", "page", "count", "position", "holding", "graph", "graph_lines", "FIELDS"]
+__all__ = [
+    "Query",
+    "GraphRow",
+    "parse",
+    "page",
+    "count",
+    "position",
+    "holding",
+    "current",
+    "newer",
+    "graph",
+    "lineage",
+    "graph_lines",
+    "FIELDS",
+]
 
 #: The fields a ``field:text`` word names.
 FIELDS = ("tag", "alias", "author", "message", "kind")
@@ -180,6 +195,25 @@ def position(
     return n
 
 
+def newer(
+    db: Any, notebook: str, query: Query, version_id: str, *, kinds: list[str] | None = None, limit: int
+) -> list[Version] | None:
+    """The versions :func:`page` lists above version ``version_id`` (those added since it
+    was the newest), newest first; None when it is not listed any more, or more than
+    ``limit`` versions are above it."""
+    where, args = _scope(db, notebook, kinds, query)
+    row = db.execute(f"SELECT created, number FROM versions {where} AND id = ?", [*args, version_id]).fetchone()
+    if row is None:
+        return None
+    created, number = row
+    found = db.execute(
+        f"SELECT {records.COLUMNS} FROM versions {where} AND (created > ? OR (created = ? AND number > ?)) "
+        f"{_ORDER} LIMIT ?",
+        [*args, created, created, number, limit + 1],
+    ).fetchall()
+    return None if len(found) > limit else records.rows_to_versions(db, found)
+
+
 def holding(db: Any, digest: bytes, notebook: str | None = None, *, exclude: str | None = None) -> Version | None:
     """The newest version whose notebook file has BLAKE3 ``digest``: of ``notebook`` when
     given (the version a notebook on disk is now), else of any notebook but ``exclude``
@@ -206,6 +240,23 @@ def holding(db: Any, digest: bytes, notebook: str | None = None, *, exclude: str
     return records.get_version(db, row[0]) if row else None
 
 
+def current(db: Any, digest: bytes, notebook: str) -> Version | None:
+    """The version ``notebook`` (a ``versions.notebook`` key) is now, its file having BLAKE3
+    ``digest``: the version it was last restored to in place, when no version was made
+    since and that version holds these bytes; else the newest version that holds them
+    (:func:`holding`); None when none does."""
+    restored = records.restored_version(db, notebook)
+    if restored is not None:
+        rid, when = restored
+        newest = db.execute("SELECT max(created) FROM versions WHERE notebook = ?", [notebook]).fetchone()[0]
+        same = db.execute(
+            "SELECT 1 FROM version_files WHERE version = ? AND role = 'notebook' AND hash = ?", [rid, digest]
+        ).fetchone()
+        if same and (newest is None or newest <= when):
+            return records.get_version(db, rid)
+    return holding(db, digest, notebook)
+
+
 @dataclass(frozen=True)
 class GraphRow:
     """One version's row of the lineage graph, as ``git log --graph`` draws it.
@@ -227,70 +278,220 @@ class GraphRow:
         return {"col": self.col, "up": list(self.up), "through": list(self.through), "down": self.down}
 
 
-#: The graphs drawn lately, by store, notebook, kinds and the notebook's state (its number
-#: of versions and newest one): a long history is drawn once, not at each page.
-_GRAPHS: dict[tuple[Any, ...], dict[str, GraphRow]] = {}
-_GRAPHS_KEPT = 8
+#: The least rows a drawing reads at a time.
+_CHUNK = 500
 
 
-def _state(db: Any, notebook: str) -> tuple[Any, ...]:
+@dataclass
+class _Drawing:
+    """A notebook's lineage graph drawn from the newest version down to ``len(ids)`` rows.
+
+    Each row keeps its listed parent and the lanes before it, so that versions added on
+    top are drawn alone: the rows below are drawn again only down to the first one whose
+    lanes did not change (one row, for a history without branches).
+    """
+
+    signature: tuple[Any, ...]
+    ids: list[str] = field(default_factory=list)
+    rows: dict[str, GraphRow] = field(default_factory=dict)
+    parents: list[str | None] = field(default_factory=list)
+    before: list[tuple[str | None, ...]] = field(default_factory=list)
+    lanes: list[str | None] = field(default_factory=list)
+    top: tuple[float, int] | None = None
+    last: tuple[float, int] | None = None
+    done: bool = False
+    width: int = 1
+
+
+#: The drawings kept, by store, notebook and kinds (a long history is drawn once, not at each page).
+_DRAWINGS: dict[tuple[Any, ...], _Drawing] = {}
+_DRAWINGS_KEPT = 8
+_DRAWING_LOCK = threading.Lock()
+#: A drawing whose sum of creation times is off by more than this (seconds) lost or gained versions below its top.
+_SUM_SLACK = 0.5
+
+
+def _kinds_sql(kinds: list[str] | None, table: str = "versions") -> tuple[str, list[Any]]:
+    if not kinds:
+        return "", []
+    return f" AND {table}.kind IN ({','.join('?' * len(kinds))})", list(kinds)
+
+
+def _signature(db: Any, notebook: str, kinds: list[str] | None) -> tuple[Any, ...]:
+    """How many versions of ``kinds`` a notebook has, its newest time and the sum of their
+    times (from the listing index alone)."""
+    extra, args = _kinds_sql(kinds)
+    row = db.execute(
+        f"SELECT count(*), max(created), total(created) FROM versions WHERE notebook = ?{extra}", [notebook, *args]
+    ).fetchone()
+    return (int(row[0]), row[1], float(row[2]))
+
+
+def _step(lanes: list[str | None], vid: str, parent: str | None) -> GraphRow:
+    """Draw the row of ``vid`` (whose listed parent is ``parent``) below ``lanes`` (the
+    version each lane waits for), and move ``lanes`` past it."""
+    if len(lanes) == 1 and lanes[0] == vid:  # the common case: a line of versions
+        lanes[0] = parent
+        if parent is None:
+            lanes.pop()
+        return _LINE if parent is not None else _LINE_END
+    waiting = [i for i, want in enumerate(lanes) if want == vid]
+    if waiting:
+        col = waiting[0]
+    elif None in lanes:
+        col = lanes.index(None)
+    else:
+        lanes.append(None)
+        col = len(lanes) - 1
+    through = tuple(i for i, want in enumerate(lanes) if want is not None and want != vid)
+    width = len(lanes)
+    for i in waiting:
+        lanes[i] = None
+    lanes[col] = parent
+    while lanes and lanes[-1] is None:
+        lanes.pop()
+    return GraphRow(col, tuple(waiting), through, parent is not None, width)
+
+
+_LINE = GraphRow(0, (0,), (), True, 1)
+_LINE_END = GraphRow(0, (0,), (), False, 1)
+
+
+def _listed_parent(db: Any, notebook: str, kinds: list[str] | None, parent: str | None, info: Any) -> str | None:
+    """The nearest ancestor of a version that the graph lists: its ``parent`` when that is
+    a version of ``notebook`` of ``kinds`` (``info``: the parent's ``(kind, notebook)``,
+    None when it is not stored), else the parent's own, and so on."""
+    seen: set[str] = set()
+    while parent is not None and info is not None and info[1] == notebook and parent not in seen:
+        if not kinds or info[0] in kinds:
+            return parent
+        seen.add(parent)
+        up = db.execute("SELECT parent FROM versions WHERE id = ?", [parent]).fetchone()
+        parent = up[0] if up else None
+        info = (
+            db.execute("SELECT kind, notebook FROM versions WHERE id = ?", [parent]).fetchone()
+            if parent is not None
+            else None
+        )
+    return None
+
+
+def _rows_after(
+    db: Any, notebook: str, kinds: list[str] | None, key: tuple[float, int] | None, limit: int, *, newer: bool = False
+) -> list[Any]:
+    """``(id, listed parent, created, number)`` of the versions of ``kinds`` just after the
+    version at ``key`` (``(created, number)``) in the listing, newest first; with
+    ``newer``, of those above it (all of them: ``limit`` is then a bound)."""
+    extra, args = _kinds_sql(kinds, "v")
+    where = "v.notebook = ?" + extra
+    params: list[Any] = [notebook, *args]
+    if key is not None:
+        op = ">" if newer else "<"
+        where += f" AND (v.created {op} ? OR (v.created = ? AND v.number {op} ?))"
+        params += [key[0], key[0], key[1]]
+    found = db.execute(
+        "SELECT v.id, v.parent, v.created, v.number, p.kind, p.notebook FROM versions v "
+        f"LEFT JOIN versions p ON p.id = v.parent WHERE {where} "
+        "ORDER BY v.created DESC, v.number DESC LIMIT ?",
+        [*params, limit],
+    ).fetchall()
+    return [
+        (vid, _listed_parent(db, notebook, kinds, parent, None if pkind is None else (pkind, pnb)), created, number)
+        for vid, parent, created, number, pkind, pnb in found
+    ]
+
+
+def _extend(db: Any, notebook: str, kinds: list[str] | None, drawing: _Drawing, upto: int | None) -> None:
+    """Draw ``drawing`` down to ``upto`` rows (all when None), reading on from its last row."""
+    while not drawing.done and (upto is None or len(drawing.ids) < upto):
+        want = _CHUNK if upto is None else max(_CHUNK, upto - len(drawing.ids))
+        found = _rows_after(db, notebook, kinds, drawing.last, want)
+        lanes = drawing.lanes
+        for vid, parent, created, number in found:
+            drawing.before.append(tuple(lanes))
+            row = _step(lanes, vid, parent)
+            drawing.ids.append(vid)
+            drawing.parents.append(parent)
+            drawing.rows[vid] = row
+            drawing.width = max(drawing.width, row.width)
+        if found:
+            drawing.top = drawing.top or (found[0][2], found[0][3])
+            drawing.last = (found[-1][2], found[-1][3])
+        if len(found) < want:
+            drawing.done = True
+
+
+def _catch_up(db: Any, notebook: str, kinds: list[str] | None, drawing: _Drawing, signature: tuple[Any, ...]) -> bool:
+    """Draw the versions added on top of ``drawing`` since it was drawn, the rows below
+    only as far as they change; False when the history changed otherwise (then it is
+    drawn again)."""
+    count, newest, total = signature
+    old_count, _, old_total = drawing.signature
+    added = count - old_count
+    if drawing.top is None or added <= 0:
+        return False
+    found = _rows_after(db, notebook, kinds, drawing.top, added + 1, newer=True)
+    if len(found) != added or abs(total - old_total - sum(r[2] for r in found)) > _SUM_SLACK:
+        return False
+    lanes: list[str | None] = []
+    ids, parents, before = [], [], []
+    for vid, parent, _, _ in found:
+        before.append(tuple(lanes))
+        drawing.rows[vid] = row = _step(lanes, vid, parent)
+        drawing.width = max(drawing.width, row.width)
+        ids.append(vid)
+        parents.append(parent)
+    for i, vid in enumerate(drawing.ids):
+        if tuple(lanes) == drawing.before[i]:
+            break
+        drawing.before[i] = tuple(lanes)
+        drawing.rows[vid] = _step(lanes, vid, drawing.parents[i])
+    else:
+        drawing.lanes = lanes
+    drawing.ids[:0] = ids
+    drawing.parents[:0] = parents
+    drawing.before[:0] = before
+    drawing.top = (found[0][2], found[0][3])
+    drawing.width = max(r.width for r in drawing.rows.values())
+    drawing.signature = signature
+    return True
+
+
+def lineage(
+    db: Any, notebook: str, *, kinds: list[str] | None = None, rows: int | None = None
+) -> tuple[dict[str, GraphRow], list[str], int]:
+    """The lineage graph of a notebook's versions of ``kinds``, newest first, by version id,
+    drawn down to the ``rows`` newest versions at least (all when None); the ids of the
+    rows drawn, newest first; and how many lanes they span. Each version is a dot in a lane joined to its parent's (a
+    restore then a snapshot makes a second lane, a branch); a parent of another kind is
+    skipped for its nearest listed ancestor.
+
+    A drawing is kept: the next call draws only what it lacks (the rows further down, the
+    versions added on top), so a page of a long history costs a page, not the history."""
     where = db.execute("PRAGMA database_list").fetchone()[2]
-    count_, newest = db.execute("SELECT count(*), max(created) FROM versions WHERE notebook = ?", [notebook]).fetchone()
-    changed = db.execute("SELECT count(*), max(created) FROM versions").fetchone()
-    return (where, notebook, count_, newest, *changed)
+    key = (where, notebook, tuple(kinds or ()))
+    with _DRAWING_LOCK:
+        signature = _signature(db, notebook, kinds)
+        drawing = _DRAWINGS.pop(key, None)
+        if (
+            drawing is not None
+            and drawing.signature != signature
+            and not _catch_up(db, notebook, kinds, drawing, signature)
+        ):
+            drawing = None
+        if drawing is None:
+            drawing = _Drawing(signature)
+        if len(_DRAWINGS) >= _DRAWINGS_KEPT:
+            _DRAWINGS.pop(next(iter(_DRAWINGS)))
+        _DRAWINGS[key] = drawing
+        _extend(db, notebook, kinds, drawing, rows)
+        return dict(drawing.rows), list(drawing.ids), drawing.width
 
 
 def graph(db: Any, notebook: str, *, kinds: list[str] | None = None) -> dict[str, GraphRow]:
-    """The lineage graph of a notebook's versions of ``kinds``, newest first, by version id:
-    each version is a dot in a lane joined to its parent's (a restore then a snapshot makes
-    a second lane, a branch). A parent of another kind is skipped for its nearest listed
-    ancestor. The graph of an unchanged notebook is drawn once."""
-    key = (*_state(db, notebook), tuple(kinds or ()))
-    drawn = _GRAPHS.get(key)
-    if drawn is None:
-        drawn = _draw(db, notebook, kinds)
-        if len(_GRAPHS) >= _GRAPHS_KEPT:
-            _GRAPHS.pop(next(iter(_GRAPHS)))
-        _GRAPHS[key] = drawn
-    return drawn
-
-
-def _draw(db: Any, notebook: str, kinds: list[str] | None) -> dict[str, GraphRow]:
-    scope, args = _scope(db, notebook, None, Query())
-    everything = db.execute(f"SELECT id, parent, kind FROM versions {scope} {_ORDER}", args).fetchall()
-    parent_of = {vid: parent for vid, parent, _ in everything}
-    listed = [(vid, kind) for vid, _, kind in everything if not kinds or kind in kinds]
-    shown = {vid for vid, _ in listed}
-
-    def listed_parent(vid: str) -> str | None:
-        seen: set[str] = set()
-        parent = parent_of.get(vid)
-        while parent is not None and parent not in shown and parent not in seen:
-            seen.add(parent)
-            parent = parent_of.get(parent)
-        return parent if parent in shown else None
-
-    lanes: list[str | None] = []  # the version each lane waits for
-    rows: dict[str, GraphRow] = {}
-    for vid, _ in listed:
-        waiting = [i for i, want in enumerate(lanes) if want == vid]
-        if waiting:
-            col = waiting[0]
-        elif None in lanes:
-            col = lanes.index(None)
-        else:
-            lanes.append(None)
-            col = len(lanes) - 1
-        through = tuple(i for i, want in enumerate(lanes) if want is not None and want != vid)
-        width = len(lanes)
-        for i in waiting:
-            lanes[i] = None
-        parent = listed_parent(vid)
-        lanes[col] = parent
-        while lanes and lanes[-1] is None:
-            lanes.pop()
-        rows[vid] = GraphRow(col, tuple(waiting), through, parent is not None, width)
-    return rows
+    """The whole lineage graph of a notebook's versions of ``kinds``, by version id (see
+    :func:`lineage`)."""
+    return lineage(db, notebook, kinds=kinds)[0]
 
 
 def graph_lines(row: GraphRow) -> tuple[str, str]:

@@ -15,7 +15,6 @@ import getpass
 import json
 import math
 import os
-import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +40,8 @@ __all__ = [
     "version_id",
     "next_number",
     "light_numbering",
+    "record_restored",
+    "restored_version",
     "insert_version",
     "delete_versions",
     "rows_to_versions",
@@ -222,37 +223,49 @@ class Numbering(NamedTuple):
 
 def light_numbering(db: Any, notebook: str) -> tuple[int, int, int, str | None]:
     """Numbers for a new light version of ``notebook`` (call inside the write transaction):
-    ``(placeholder, base, sub, parent)``. ``parent`` is the notebook's newest version."""
+    ``(placeholder, base, sub, parent)``. ``parent`` is the notebook's newest version, or
+    the version restored in place since (:func:`restored_version`)."""
     lowest = db.execute("SELECT min(number) FROM versions WHERE notebook = ?", [notebook]).fetchone()[0]
     placeholder = min(lowest or 0, 0) - 1
     row = db.execute("SELECT max(number) FROM versions WHERE notebook = ? AND number > 0", [notebook]).fetchone()
     base = row[0] or 0
     last = db.execute("SELECT max(sub) FROM versions WHERE notebook = ? AND base = ?", [notebook, base]).fetchone()[0]
     newest = db.execute(
-        "SELECT id, kind, message FROM versions WHERE notebook = ? ORDER BY created DESC LIMIT 1", [notebook]
+        "SELECT id, created FROM versions WHERE notebook = ? ORDER BY created DESC LIMIT 1", [notebook]
     ).fetchone()
-    return placeholder, base, (last or 0) + 1, _parent(db, newest)
+    return placeholder, base, (last or 0) + 1, _parent(db, notebook, newest)
 
 
-#: The message of the safety version a restore keeps (restore.py): names the version restored.
-_RESTORING = re.compile(r"^Safety copy before restoring .* \(([0-9a-f]{4,64})\)$")
+def record_restored(db: Any, notebook: str, version_id: str) -> None:
+    """Record that ``notebook`` (a ``versions.notebook`` key) was just restored in place to
+    version ``version_id`` (inside the write transaction): the notebook is that version
+    now, and its next version follows it (a snapshot after a restore of v2 branches from
+    v2)."""
+    db.execute(
+        "INSERT INTO restored (notebook, version, restored) VALUES (?, ?, ?) "
+        "ON CONFLICT(notebook) DO UPDATE SET version = excluded.version, restored = excluded.restored",
+        [notebook, version_id, time.time()],
+    )
 
 
-def _parent(db: Any, newest: Sequence[Any] | None) -> str | None:
-    """The parent of a new version, given the notebook's newest ``(id, kind, message)``:
-    that version, or, when it is the safety copy a restore kept, the version restored (the
-    notebook's content now descends from it: a snapshot after a restore of v2 branches
-    from v2)."""
-    if newest is None:
-        return None
-    vid, kind, message = newest
-    if kind == "safety" and (match := _RESTORING.match(message or "")):
-        restored = db.execute(
-            "SELECT id FROM versions WHERE id LIKE ? ORDER BY created LIMIT 2", [match[1] + "%"]
-        ).fetchall()
-        if len(restored) == 1:
-            return str(restored[0][0])
-    return str(vid)
+def restored_version(db: Any, notebook: str) -> tuple[str, float] | None:
+    """``(version id, when)`` of the last in-place restore of ``notebook`` (a
+    ``versions.notebook`` key), while that version is still stored; else None."""
+    row = db.execute(
+        "SELECT r.version, r.restored FROM restored r JOIN versions v ON v.id = r.version WHERE r.notebook = ?",
+        [notebook],
+    ).fetchone()
+    return (str(row[0]), float(row[1])) if row else None
+
+
+def _parent(db: Any, notebook: str, newest: Sequence[Any] | None) -> str | None:
+    """The parent of a new version of ``notebook``, given its newest ``(id, created)``: the
+    version the notebook was restored to when no version was made since that restore (the
+    safety copy a restore keeps is made before it), else that newest version."""
+    restored = restored_version(db, notebook)
+    if restored is not None and (newest is None or float(newest[1]) <= restored[1]):
+        return restored[0]
+    return None if newest is None else str(newest[0])
 
 
 def next_number(db: Any, notebook: str, kind: str) -> Numbering:
@@ -262,11 +275,11 @@ def next_number(db: Any, notebook: str, kind: str) -> Numbering:
     if kind == "light":
         return Numbering(*light_numbering(db, notebook))
     row = db.execute(
-        "SELECT id, number, kind, message FROM versions WHERE notebook = ? AND number > 0 ORDER BY number DESC LIMIT 1",
+        "SELECT id, number, created FROM versions WHERE notebook = ? AND number > 0 ORDER BY number DESC LIMIT 1",
         [notebook],
     ).fetchone()
     number = row[1] + 1 if row else 1
-    return Numbering(number, number, 0, _parent(db, (row[0], row[2], row[3])) if row else None)
+    return Numbering(number, number, 0, _parent(db, notebook, (row[0], row[2]) if row else None))
 
 
 def insert_version(db: Any, version: Version, placeholder: int) -> None:
@@ -318,6 +331,7 @@ def delete_versions(db: Any, ids: Sequence[str]) -> None:
         batch = list(ids[i : i + 500])
         marks = ",".join("?" * len(batch))
         db.execute(f"DELETE FROM version_files WHERE version IN ({marks})", batch)
+        db.execute(f"DELETE FROM restored WHERE version IN ({marks})", batch)
         db.execute(f"DELETE FROM versions WHERE id IN ({marks})", batch)
 
 

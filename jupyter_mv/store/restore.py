@@ -25,6 +25,7 @@ import blake3
 
 from ..errors import Conflict, IntegrityError, InvalidInput, NotFound, StoreReadOnly
 from ..progress import Progress, null_progress
+from . import records, schema
 from .failures import writing
 from .lock import store_lock
 from .objects import Location, object_chunks
@@ -119,7 +120,21 @@ def restore(
             tmp.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             journal.unlink(missing_ok=True)
-    return RestoreResult(version, tuple(e.path for e in changed), tuple(e.path for e in unchanged), skipped, safety)
+    now_is = _record_current(store, version, entries, in_place)
+    return RestoreResult(
+        version, tuple(e.path for e in changed), tuple(e.path for e in unchanged), skipped, safety, now_is
+    )
+
+
+def _record_current(store: Store, version: Version, entries: Sequence[FileEntry], in_place: bool) -> Version | None:
+    """The version the notebook now is after a restore: ``version`` when its notebook was
+    written back (or already was it) in place, recorded so that the notebook's next
+    version follows it; else None (a restore elsewhere, or of other files only)."""
+    if not in_place or version.notebook not in {e.path for e in entries}:
+        return None
+    with contextlib.suppress(StoreReadOnly), store._db_lock, schema.transaction(store.db):
+        records.record_restored(store.db, version.notebook, version.id)
+    return version
 
 
 def _stat_row(store: Store, rel: str, path: Path) -> bytes | None:

@@ -271,6 +271,22 @@ def _m006_segments(db: Database) -> None:
     )
 
 
+def _m007_listing(db: Database) -> None:
+    """An index that lists a notebook's versions newest first (and counts them) without
+    reading the table, and the record of the version each notebook was last restored to
+    in place: the version the notebook then is, which the next version follows."""
+    db.executescript(
+        """
+        CREATE INDEX versions_listing ON versions(notebook, created, number, kind);
+        CREATE TABLE restored (
+            notebook TEXT PRIMARY KEY,
+            version TEXT NOT NULL,
+            restored REAL NOT NULL
+        );
+        """
+    )
+
+
 #: Numbered migrations, applied in order; never edit one that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial", _m001_initial),
@@ -279,6 +295,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (4, "remotes", _m004_remotes),
     (5, "dvc", _m005_dvc),
     (6, "segments", _m006_segments),
+    (7, "listing", _m007_listing),
 ]
 
 

@@ -109,13 +109,16 @@ class Version:
 
 @dataclass(frozen=True)
 class RestoreResult:
-    """What a restore did: files written, files already identical, the safety version taken first."""
+    """What a restore did: files written, files already identical, the safety version taken
+    first, and ``current``: the version the notebook now is (``version`` when its notebook
+    was restored in place, which its next version then follows; else None)."""
 
     version: Version
     written: tuple[str, ...]
     unchanged: tuple[str, ...]
     skipped: tuple[str, ...]
     safety: Version | None
+    current: Version | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +127,7 @@ class RestoreResult:
             "unchanged": list(self.unchanged),
             "skipped": list(self.skipped),
             "safety": self.safety.to_dict() if self.safety else None,
+            "current": self.current.id if self.current else None,
         }
 
 

@@ -266,6 +266,44 @@ async def test_find_gives_the_place_of_a_version_in_the_listing(jp_fetch, two_ve
     assert status == 404 and "v9" in body["message"]
 
 
+async def test_find_sends_the_page_that_holds_the_version(jp_fetch, jp_root_dir, two_versions):
+    notebook = jp_root_dir / NOTEBOOK
+    with Store.open(jp_root_dir) as store:
+        for i in (3, 4, 5):
+            write_notebook(notebook, [f"x = {i}"])
+            store.snapshot(notebook, message=f"run {i}")
+
+    v1 = await get_json(jp_fetch, "versions", path=NOTEBOOK, find="v1", limit="2")
+    v3 = await get_json(jp_fetch, "versions", path=NOTEBOOK, find="v3", limit="2", offset="0")
+
+    assert (v1["index"], v1["offset"], [v["name"] for v in v1["versions"]]) == (4, 4, ["v1"])
+    assert (v3["index"], v3["offset"], [v["name"] for v in v3["versions"]]) == (2, 2, ["v3", "v2"])
+    assert set(v3["graph"]) == {v["id"] for v in v3["versions"]} and v1["total"] == 5
+
+
+async def test_since_sends_only_the_versions_after_the_newest_one_a_client_lists(jp_fetch, jp_root_dir, two_versions):
+    notebook = jp_root_dir / NOTEBOOK
+    with Store.open(jp_root_dir) as store:
+        write_notebook(notebook, ["x = 3"])
+        v3 = store.snapshot(notebook, message="three")
+        write_notebook(notebook, ["x = 4"])
+        v4 = store.snapshot(notebook, message="four")
+    since = two_versions["v2"].id
+
+    after = await get_json(jp_fetch, "versions", path=NOTEBOOK, since=since, limit="50")
+    too_many = await get_json(jp_fetch, "versions", path=NOTEBOOK, since=since, limit="1")
+    unknown = await get_json(jp_fetch, "versions", path=NOTEBOOK, since="0" * 64, limit="50")
+    nothing_new = await get_json(jp_fetch, "versions", path=NOTEBOOK, since=v4.id, limit="50")
+
+    assert after["newer"] is True and [v["id"] for v in after["versions"]] == [v4.id, v3.id]
+    assert after["total"] == 4 and after["current"] == v4.id
+    assert set(after["graph"]) == {v4.id, v3.id, since, two_versions["v1"].id}, "the page below them too"
+    assert after["graph"][since] == {"col": 0, "up": [0], "through": [], "down": True}
+    assert "newer" not in too_many and [v["name"] for v in too_many["versions"]] == ["v4"]
+    assert "newer" not in unknown and [v["name"] for v in unknown["versions"]] == ["v4", "v3", "v2", "v1"]
+    assert nothing_new["newer"] is True and nothing_new["versions"] == [] and nothing_new["total"] == 4
+
+
 async def test_current_names_the_version_the_notebook_on_disk_is(jp_fetch, jp_root_dir, two_versions):
     notebook = jp_root_dir / NOTEBOOK
     now = await get_json(jp_fetch, "versions", path=NOTEBOOK)

@@ -154,6 +154,26 @@ async def test_restore_in_place_keeps_the_current_notebook_in_a_safety_version(j
     assert [(v["name"], v["kind"]) for v in listed["versions"]] == [("v3", "safety"), ("v2", "full"), ("v1", "full")]
 
 
+async def test_restore_in_place_answers_the_version_the_notebook_now_is(jp_fetch, jp_root_dir, two_versions):
+    """The notebook is written back as v1 again: the result and the listing name v1 as the
+    notebook's version now, and the next snapshot follows v1 (a branch)."""
+    notebook = jp_root_dir / NOTEBOOK
+    with Store.open(jp_root_dir) as store:
+        notebook.write_bytes(store.read_file(two_versions["v1"], NOTEBOOK))
+    # The notebook already is v1's bytes: nothing is written, no safety copy is kept.
+    result = await ok(jp_fetch, "POST", "restore", body={"path": NOTEBOOK, "ref": "v1", "wait": True}, expect=200)
+    listed = await ok(jp_fetch, "GET", "versions", params={"path": NOTEBOOK})
+    snap = await ok(jp_fetch, "POST", "snapshot", body={"path": NOTEBOOK, "kernel": False, "wait": True}, expect=201)
+    copy = await ok(
+        jp_fetch, "POST", "restore", body={"path": NOTEBOOK, "ref": "v2", "to": "v2.ipynb", "wait": True}, expect=200
+    )
+
+    assert (result["written"], result["safety"]) == ([], None)
+    assert result["current"] == listed["current"] == two_versions["v1"].id
+    assert snap["version"]["parent"] == two_versions["v1"].id
+    assert copy["current"] is None
+
+
 async def test_restore_to_a_new_notebook_leaves_the_open_one_alone(jp_fetch, jp_root_dir, two_versions):
     notebook = jp_root_dir / NOTEBOOK
     before = notebook.read_bytes()

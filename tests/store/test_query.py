@@ -132,3 +132,150 @@ def test_a_save_after_a_restore_follows_the_version_restored(tmp_path):
         save = s.snapshot(notebook, kind="light")
 
         assert save.parent == v1.id
+
+
+def _drawn_whole(s: Store, notebook: str, kinds: list[str] | None) -> dict[str, tuple]:
+    """The lineage graph drawn the plain way, every row from the newest, as the graph is
+    specified: a version's dot takes the leftmost lane that waits for it (else the first
+    free one, else a new one on the right), and its lane then waits for its parent."""
+    rows = s.db.execute(
+        "SELECT id, parent, kind FROM versions WHERE notebook = ? ORDER BY created DESC, number DESC", [notebook]
+    ).fetchall()
+    parent_of = {vid: parent for vid, parent, _ in rows}
+    shown = {vid for vid, _, kind in rows if not kinds or kind in kinds}
+    lanes: list[str | None] = []
+    drawn = {}
+    for vid, _, kind in rows:
+        if vid not in shown:
+            continue
+        parent = parent_of[vid]
+        while parent is not None and parent not in shown:
+            parent = parent_of.get(parent)
+        waiting = [i for i, want in enumerate(lanes) if want == vid]
+        col = waiting[0] if waiting else lanes.index(None) if None in lanes else len(lanes)
+        if col == len(lanes):
+            lanes.append(None)
+        through = tuple(i for i, want in enumerate(lanes) if want is not None and want != vid)
+        for i in waiting:
+            lanes[i] = None
+        lanes[col] = parent
+        while lanes and lanes[-1] is None:
+            lanes.pop()
+        drawn[vid] = (col, tuple(waiting), through, parent is not None)
+    return drawn
+
+
+def _as_tuples(rows: dict[str, query.GraphRow]) -> dict[str, tuple]:
+    return {vid: (r.col, r.up, r.through, r.down) for vid, r in rows.items()}
+
+
+def test_a_page_of_the_lineage_is_drawn_down_to_it_and_new_versions_are_drawn_on_top(tmp_path, monkeypatch):
+    """A history that branches (restores, saves between versions): the graph of the first
+    page is drawn without the history below it, the rest when asked, and after new
+    versions (on the line, then a branch) every row is the one the whole graph has."""
+    monkeypatch.setattr(query, "_CHUNK", 16)  # the history is read 16 rows at a time
+    notebook = write_notebook(tmp_path / "nb.ipynb", ["x = 0"])
+    with Store.init(tmp_path) as s:
+        made = []
+        for i in range(1, 181):
+            write_notebook(notebook, [f"x = {i}"])
+            if i % 37 == 0:
+                s.snapshot(notebook, kind="light")
+            made.append(s.snapshot(notebook, message=f"run {i}"))
+            if i % 45 == 0:
+                s.restore(made[i // 3])
+        kinds = ["full", "safety"]
+        total = query.count(s.db, "nb.ipynb", query.Query(), kinds=kinds)
+
+        rows, ids, lanes = query.lineage(s.db, "nb.ipynb", kinds=kinds, rows=20)
+        whole = _drawn_whole(s, "nb.ipynb", kinds)
+        assert 20 <= len(ids) < total, "only the top of the history is drawn"
+        assert ids == list(whole)[: len(ids)]
+        assert _as_tuples(rows) == {vid: whole[vid] for vid in ids}
+
+        rows, ids, lanes = query.lineage(s.db, "nb.ipynb", kinds=kinds)
+        assert len(ids) == total and _as_tuples(rows) == whole
+        assert lanes == max(len(r.through) + 1 for r in rows.values()) >= 2
+
+        write_notebook(notebook, ["x = 'on the line'"])
+        s.snapshot(notebook, message="on the line")
+        assert _as_tuples(query.lineage(s.db, "nb.ipynb", kinds=kinds)[0]) == _drawn_whole(s, "nb.ipynb", kinds)
+        s.restore(made[5])
+        write_notebook(notebook, ["x = 'a branch'"])
+        s.snapshot(notebook, message="a branch")
+        s.snapshot(notebook, kind="light")
+        rows, ids, _ = query.lineage(s.db, "nb.ipynb", kinds=kinds)
+        assert _as_tuples(rows) == _drawn_whole(s, "nb.ipynb", kinds)
+        assert ids == list(_drawn_whole(s, "nb.ipynb", kinds))
+        assert _as_tuples(query.lineage(s.db, "nb.ipynb", kinds=["full"])[0]) == _drawn_whole(s, "nb.ipynb", ["full"])
+        assert _as_tuples(query.lineage(s.db, "nb.ipynb")[0]) == _drawn_whole(s, "nb.ipynb", None)
+
+
+def test_newer_lists_the_versions_after_one_or_none_when_it_cannot(store, tmp_path):
+    top = query.page(store.db, "nb.ipynb", query.Query(), limit=1)[0]
+    write_notebook(tmp_path / "nb.ipynb", ["after"])
+    a = store.snapshot(tmp_path / "nb.ipynb", message="after one")
+    b = store.snapshot(tmp_path / "nb.ipynb", message="after two")
+
+    assert [v.id for v in query.newer(store.db, "nb.ipynb", query.Query(), top.id, limit=5)] == [b.id, a.id]
+    assert query.newer(store.db, "nb.ipynb", query.Query(), b.id, limit=5) == []
+    assert query.newer(store.db, "nb.ipynb", query.Query(), top.id, limit=1) is None, "more than a page came"
+    assert query.newer(store.db, "nb.ipynb", query.parse("two"), a.id, limit=5) is None, "the filter leaves it out"
+    assert [v.id for v in query.newer(store.db, "nb.ipynb", query.parse("after"), a.id, limit=5)] == [b.id]
+
+
+def test_a_restore_records_the_version_the_notebook_now_is_and_the_next_follows_it(tmp_path):
+    """v1 (x = 1), v2 (x = 2), v3 (x = 1 again, the bytes of v1). A restore of v1 writes
+    nothing (the notebook already is those bytes) and keeps no safety copy, yet the
+    notebook is v1 now, not v3, and the next version follows v1."""
+    notebook = write_notebook(tmp_path / "nb.ipynb", ["x = 1"])
+    with Store.init(tmp_path) as s:
+        v1 = s.snapshot(notebook, message="one")
+        write_notebook(notebook, ["x = 2"])
+        s.snapshot(notebook, message="two")
+        notebook.write_bytes(s.read_file(v1, "nb.ipynb"))
+        v3 = s.snapshot(notebook, message="three")
+        digest = records.hash_file(notebook)
+        assert query.current(s.db, digest, "nb.ipynb") == v3
+
+        result = s.restore(v1)
+
+        assert (result.written, result.safety, result.current) == ((), None, v1)
+        assert result.to_dict()["current"] == v1.id
+        assert query.current(s.db, digest, "nb.ipynb") == v1
+        save = s.snapshot(notebook, kind="light")
+        v4 = s.snapshot(notebook, message="four")
+        assert (save.parent, v4.parent) == (v1.id, v1.id)
+        assert query.current(s.db, digest, "nb.ipynb") == v4, "a version made since the restore is the notebook now"
+        v5 = s.snapshot(notebook, message="five")
+        assert v5.parent == v4.id
+
+        elsewhere = s.restore(v3, to=tmp_path / "copy")
+        assert elsewhere.current is None
+        assert s.snapshot(notebook, message="six").parent == v5.id
+
+
+def test_a_store_from_before_the_listing_index_opens_and_gains_it(tmp_path):
+    """A store made before migration 7 (no listing index, no restore record) opens, gains
+    both, lists through the index, and records its next restore."""
+    notebook = write_notebook(tmp_path / "nb.ipynb", ["x = 1"])
+    with Store.init(tmp_path) as s:
+        v1 = s.snapshot(notebook, message="one")
+        write_notebook(notebook, ["x = 2"])
+        s.snapshot(notebook, message="two")
+        s.db.executescript("DROP INDEX versions_listing; DROP TABLE restored; DELETE FROM migrations WHERE id = 7;")
+    with Store.open(tmp_path) as s:
+        assert [r[0] for r in s.db.execute("SELECT id FROM migrations ORDER BY id")][-1] == 7
+        assert s.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "6"
+        plan = " ".join(
+            str(r[-1])
+            for r in s.db.execute(
+                "EXPLAIN QUERY PLAN SELECT id FROM versions WHERE notebook = ? AND kind IN ('full', 'safety') "
+                "ORDER BY created DESC, number DESC LIMIT 50",
+                ["nb.ipynb"],
+            )
+        )
+        assert "versions_listing" in plan and "TEMP B-TREE" not in plan, plan
+        assert s.restore(v1).current == v1
+        write_notebook(notebook, ["x = 1", "y = 3"])
+        assert s.snapshot(notebook, message="three").parent == v1.id
