@@ -1,8 +1,10 @@
 """Self-contained HTML rendering of a diff dict (for the ipywidgets panel).
 
-Everything from the notebook is escaped: HTML outputs are shown as source, never
-rendered. PNG and JPEG outputs are shown side by side as data URIs, with the
-pixel-difference image between them.
+Everything from the notebook is escaped, but for HTML outputs (a DataFrame's table):
+those are rendered through an allowlist of table and text tags without attributes
+(but ``colspan``/``rowspan``), so that no script, style, link or event handler of a
+notebook reaches the page. PNG and JPEG outputs are shown side by side as data URIs,
+with the pixel-difference image between them.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import html
 import json
 import re
+from html.parser import HTMLParser
 from typing import Any
 
-__all__ = ["render_html"]
+__all__ = ["render_html", "safe_html"]
 
 _B64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
 _CSS = """
@@ -27,7 +30,71 @@ _CSS = """
 .mvd .imgs{display:flex;gap:8px;align-items:flex-start}.mvd .imgs figure{margin:0}
 .mvd .imgs img{max-width:320px;border:1px solid #ddd}.mvd figcaption{font-size:11px;color:#777}
 .mvd table{border-collapse:collapse}.mvd td,.mvd th{padding:2px 8px;border-bottom:1px solid #eee;text-align:left}
+.mvd .html-out{overflow:auto;max-height:320px}.mvd .html-out td,.mvd .html-out th{text-align:right}
+.mvd .sides{display:flex;gap:12px;align-items:flex-start}.mvd .sides>figure{margin:0;min-width:0}
 """
+
+#: The tags an HTML output keeps (a table, its text); every other tag is dropped, its text kept.
+_KEPT_TAGS = frozenset(
+    "table thead tbody tfoot tr th td caption colgroup col div span p b strong i em br code pre small sub sup".split()
+)
+#: Tags dropped with everything inside them.
+_DROPPED_TAGS = frozenset("script style template iframe object embed svg math noscript head title".split())
+_VOID_TAGS = frozenset({"br", "col"})
+
+
+class _Allowlist(HTMLParser):
+    """HTML with only :data:`_KEPT_TAGS`, no attributes but a number of spanned cells."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.open: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED_TAGS:
+            self.hidden += tag not in _VOID_TAGS
+            return
+        if self.hidden or tag not in _KEPT_TAGS:
+            return
+        spans = "".join(
+            f' {name}="{int(value)}"'
+            for name, value in attrs
+            if name in ("colspan", "rowspan") and value and value.isdigit() and int(value) < 1000
+        )
+        self.out.append(f"<{tag}{spans}>")
+        if tag not in _VOID_TAGS:
+            self.open.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _DROPPED_TAGS:
+            self.hidden = max(0, self.hidden - 1)
+            return
+        if self.hidden or tag not in self.open:
+            return
+        while self.open:
+            last = self.open.pop()
+            self.out.append(f"</{last}>")
+            if last == tag:
+                break
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.out.append(html.escape(data))
+
+    def result(self) -> str:
+        self.close()
+        return "".join(self.out) + "".join(f"</{tag}>" for tag in reversed(self.open))
+
+
+def safe_html(source: Any) -> str:
+    """An HTML output (str, or the list of lines nbformat allows) reduced to tables and
+    text: rendered, yet with nothing that can run, load or restyle the page."""
+    text = "".join(source) if isinstance(source, list) else str(source)
+    parser = _Allowlist()
+    parser.feed(text)
+    return f'<div class="html-out">{parser.result()}</div>'
 
 
 def _e(v: Any) -> str:
@@ -65,7 +132,9 @@ def _output_html(o: dict[str, Any]) -> str:
     for mime in ("image/png", "image/jpeg"):
         if mime in data:
             return _img(mime, data[mime], mime)
-    for mime in ("text/plain", "text/html", "text/markdown"):
+    if "text/html" in data:
+        return safe_html(data["text/html"])
+    for mime in ("text/plain", "text/markdown"):
         if mime in data:
             return f"<pre>{_e(data[mime])}</pre>"
     return f'<span class="dim">{_e(", ".join(data))}</span>'
@@ -98,6 +167,14 @@ def _outputs(outputs: list[dict[str, Any]]) -> str:
                 ]
                 note = f'<div class="dim">{_e(img["note"])}</div>' if img.get("note") else ""
                 body.append(f'<div class="imgs">{"".join(figs)}</div>{note}')
+            elif key == "text/html" and p["status"] == "changed" and a is not None and b is not None:
+                sides = [
+                    f"<figure>{safe_html(side['output']['data'].get(key, ''))}"
+                    f"<figcaption>{caption}</figcaption></figure>"
+                    for side, caption in ((a, "before"), (b, "after"))
+                ]
+                source = f"<details><summary class='dim'>HTML source</summary>{_hunks(p['hunks'])}</details>"
+                body.append(f'<div class="sides">{"".join(sides)}</div>' + (source if p.get("hunks") else ""))
             elif p.get("hunks"):
                 body.append(f'<div class="dim">{_e(key)}</div>' + _hunks(p["hunks"]))
             elif p["kind"] == "value":

@@ -241,9 +241,9 @@ class Panel:
         other = self.compare.value or None
         store = self.session.store
         result = store.diff(other, selected) if other else store.diff(selected, None)
+        # The diff names both sides in its own heading: the status line does not repeat it.
         self.diff_view.value = render_html(result)
-        a, b = (store.get(other).name if other else None), store.get(selected).name
-        self.say(f"{a} → {b}" if a else f"{b} → the files on disk")
+        self.say("")
 
     def do_model_alias(self) -> None:
         if not self.model_pick.value:
@@ -256,8 +256,9 @@ class Panel:
         from ..provenance import build_report, render
 
         version = self.session.store.get(self._selected())
+        # The report's own heading names the version.
         self.diff_view.value = render(build_report(self.session.store, version.id), "html")
-        self.say(f"provenance report of {version.name}")
+        self.say("")
 
     def do_restore(self) -> None:
         target = self.restore_to.value.strip() or None

@@ -3,6 +3,7 @@ its state as the front end receives it, and buttons that reach the store."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +100,7 @@ def test_the_panel_renders_the_timeline_and_its_buttons_reach_the_store(kernel: 
 
     # The selected version's provenance report, rendered where the diff was.
     press(kernel, widgets, "Report")
-    assert "provenance report of v2" in _status(widgets)
+    assert _status(widgets) == '<span style="color:inherit"></span>', "the report's own heading names it"
     report = max((s.get("value", "") for s in widgets.state.values() if s.get("_model_name") == "HTMLModel"), key=len)
     assert "Provenance of notebook version train.ipynb@v2" in report
 
@@ -162,3 +163,57 @@ def test_the_panel_charts_a_metric_lists_models_and_moves_an_alias(kernel: Kerne
     assert "@production" in _html_with(widgets, "<b>Models</b>")
     with Store.open(mv_project) as store:
         assert store.models.get("churn@production").number == 1
+
+
+def _dataframe_notebook(path: Path, values: list[int]) -> Path:
+    """A notebook whose one cell shows a DataFrame as pandas renders it (its scoped style
+    too), with a script after it."""
+    import nbformat
+    import pandas as pd
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("df", execution_count=1)
+    cell["id"] = "frame"
+    table = pd.DataFrame({"a": values})._repr_html_()
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "execute_result",
+            {"text/html": table + "<script>alert(1)</script>", "text/plain": repr(values)},
+            execution_count=1,
+        )
+    ]
+    nb.cells.append(cell)
+    path.write_text(nbformat.writes(nb))
+    return path
+
+
+def test_the_panels_diff_renders_dataframes_under_one_heading(kernel: Kernel, mv_project: Path) -> None:
+    """Two versions whose DataFrame output changed: the diff shows both tables rendered
+    (cells, no pandas style, no script), and its heading once (the status line is empty)."""
+    notebook = mv_project / "train.ipynb"
+    save_notebook(notebook, ["x = 1"])
+    kernel.run("%mv snapshot -m first")
+    _dataframe_notebook(notebook, [1, 2])
+    kernel.run("%mv snapshot -m 'frame one'")
+    _dataframe_notebook(notebook, [1, 3])
+    kernel.run("%mv snapshot -m 'frame two'")
+    shown = kernel.run("%mv panel")
+    widgets = Widgets()
+    widgets.feed(shown.comms)
+    compare = widgets.find("DropdownModel", description="compare with")
+    assert widgets[compare]["_options_labels"][2].startswith("v2 · ")
+    set_state(kernel, widgets, compare, index=2)
+
+    press(kernel, widgets, "Diff")
+
+    diff = _html_with(widgets, "class='mvd'")
+    assert diff.count("class='title'") == 1 and "v2" in diff and "v3" in diff
+    tables = re.findall(r"<figure><div class=\"html-out\">(.*?)</div><figcaption>", diff, re.DOTALL)
+    assert len(tables) == 2 and all(
+        re.sub(r"\s+", "", t).startswith("<div><table><thead><tr><th></th>") for t in tables
+    )
+    assert "<td>2</td>" in tables[0] and "<td>3</td>" in tables[1]
+    assert "<figcaption>before</figcaption>" in diff and "<figcaption>after</figcaption>" in diff
+    assert "only-of-type" not in diff, "the DataFrame's own style is left out"
+    assert "<script" not in diff and "alert(1)" not in diff
+    assert _status(widgets) == '<span style="color:inherit"></span>'
