@@ -76,7 +76,9 @@ export class Actions {
           Notification.warning(`${name}: ${warning}`, { autoClose: 10000 });
         }
         return result.version;
-      }
+      },
+      // A snapshot adds a version and changes none: only the new one is fetched.
+      true
     );
   }
 
@@ -396,7 +398,8 @@ export class Actions {
   private async _busyWork<T>(
     label: string,
     failed: string,
-    work: () => Promise<T>
+    work: () => Promise<T>,
+    newOnly = false
   ): Promise<T | null> {
     const path = this.model.path;
     this.model.busy = { label, progress: null };
@@ -409,7 +412,7 @@ export class Actions {
       return null;
     } finally {
       this.model.busy = null;
-      await this.model.refreshIfShown(path);
+      await this.model.refreshIfShown(path, newOnly);
     }
   }
 

@@ -77,6 +77,7 @@ export class VersionsModel implements IDisposable {
     if (value === this._path) {
       return;
     }
+    this._keepShown();
     this._path = value;
     this._filter = '';
     this._filterError = null;
@@ -85,6 +86,22 @@ export class VersionsModel implements IDisposable {
     this._selection = [];
     this._error = null;
     this._status = 'idle';
+    // A notebook shown lately shows its rows at once; the refresh then
+    // brings what changed meanwhile.
+    const kept = value === null ? undefined : this._shown.get(value);
+    if (kept) {
+      this._shown.delete(value!);
+      this._rows = kept.rows;
+      this._byId = kept.byId;
+      this._graph = kept.graph;
+      this._lanes = kept.lanes;
+      this._total = kept.total;
+      this._saves = kept.saves;
+      this._current = kept.current;
+      this._origin = kept.origin;
+      this._remotes = kept.remotes;
+      this._status = 'ready';
+    }
     this._stateChanged.emit();
     void this.refresh();
   }
@@ -114,6 +131,14 @@ export class VersionsModel implements IDisposable {
   /** The versions loaded so far, in list order (newest first). */
   get versions(): ReadonlyArray<IVersion> {
     return this._rows.filter((v): v is IVersion => v !== undefined);
+  }
+
+  /**
+   * The rows, loaded or not (undefined); a new array whenever any row
+   * changed, the same one otherwise (a view can memoize on it).
+   */
+  get rows(): ReadonlyArray<IVersion | undefined> {
+    return this._rows;
   }
 
   /** The version at row `index`, or undefined while its page is not loaded. */
@@ -385,10 +410,12 @@ export class VersionsModel implements IDisposable {
    * on top and the loaded rows below move down by as many; a row that did
    * not change keeps its object. When the head of the list no longer lines
    * up (versions were removed), the rows load again as they come into view.
+   * With `newOnly` (after work that only adds versions: a snapshot), only the
+   * versions after the loaded head are fetched.
    *
    * Answers that arrive after a newer request was made are dropped.
    */
-  async refresh(): Promise<void> {
+  async refresh(newOnly = false): Promise<void> {
     const path = this._path;
     const request = ++this._request;
     if (path === null || this._isDisposed) {
@@ -397,8 +424,9 @@ export class VersionsModel implements IDisposable {
     this._status = 'loading';
     this._stateChanged.emit();
     const filter = this._filter;
-    // With the head of the list loaded, only the versions after it are sent.
-    const since = this._rows[0]?.id;
+    // After a snapshot (no version changed, one was added), with the head of
+    // the list loaded, only the versions after it are sent.
+    const since = newOnly ? this._rows[0]?.id : undefined;
     try {
       const [result, remotes] = await Promise.all([
         this._fetch(path, {
@@ -454,10 +482,11 @@ export class VersionsModel implements IDisposable {
   /**
    * Fetch the versions again when `path` is the notebook the sidebar shows
    * (after work on that notebook: a snapshot, a save, a push); else nothing.
+   * `newOnly`: see `refresh`.
    */
-  async refreshIfShown(path: string | null): Promise<void> {
+  async refreshIfShown(path: string | null, newOnly = false): Promise<void> {
     if (path === this._path) {
-      await this.refresh();
+      await this.refresh(newOnly);
     }
   }
 
@@ -480,11 +509,34 @@ export class VersionsModel implements IDisposable {
     Signal.clearData(this);
   }
 
+  /** Remember the unfiltered rows of the notebook shown, to show them again at once. */
+  private _keepShown(): void {
+    const path = this._path;
+    if (path === null || this._filter || this._status !== 'ready') {
+      return;
+    }
+    this._shown.delete(path);
+    this._shown.set(path, {
+      rows: this._rows,
+      byId: this._byId,
+      graph: this._graph,
+      lanes: this._lanes,
+      total: this._total,
+      saves: this._saves,
+      current: this._current,
+      origin: this._origin,
+      remotes: this._remotes
+    });
+    while (this._shown.size > SHOWN_KEPT) {
+      this._shown.delete(this._shown.keys().next().value!);
+    }
+  }
+
   /** Forget the rows (a new notebook or filter). */
   private _reset(): void {
     this._rows = [];
-    this._byId.clear();
-    this._graph.clear();
+    this._byId = new Map();
+    this._graph = new Map();
     this._lanes = 0;
     this._total = 0;
     this._saves = {};
@@ -679,6 +731,7 @@ export class VersionsModel implements IDisposable {
   private _current: string | null = null;
   private _origin: IVersionOrigin | null = null;
   private _pages = new Map<number, Promise<void>>();
+  private _shown = new Map<string, IShown>();
   private _focused = -1;
   private _total = 0;
   private _saves: Record<string, number> = {};
@@ -691,6 +744,22 @@ export class VersionsModel implements IDisposable {
   private _isDisposed = false;
   private _stateChanged = new Signal<this, void>(this);
   private _focusRequested = new Signal<this, number>(this);
+}
+
+/** How many notebooks shown lately keep their rows. */
+const SHOWN_KEPT = 4;
+
+/** The rows of a notebook shown lately. */
+interface IShown {
+  rows: (IVersion | undefined)[];
+  byId: Map<string, IVersion>;
+  graph: Map<string, IGraphRow>;
+  lanes: number;
+  total: number;
+  saves: Record<string, number>;
+  current: string | null;
+  origin: IVersionOrigin | null;
+  remotes: IRemote[];
 }
 
 function sameRemotes(

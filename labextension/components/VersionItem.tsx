@@ -177,7 +177,7 @@ function Chips(props: { version: IVersion }): JSX.Element | null {
 
 /** Lanes of the lineage graph are this many pixels apart. */
 export const LANE_WIDTH = 12;
-const DOT_Y = 16;
+const DOT_Y = 14;
 
 /** The row's part of the lineage graph: lanes passing by, the dot, its links. */
 export function GraphCell(props: {

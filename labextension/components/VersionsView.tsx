@@ -447,8 +447,8 @@ function FindBar(props: { model: VersionsModel }): JSX.Element {
   );
 }
 
-/** Estimated height of a row before it is measured. */
-const ROW_HEIGHT = 62;
+/** Height of a version row (style/base.css); a row with saves folded above it is measured. */
+const ROW_HEIGHT = 66;
 
 /**
  * The versions, newest first, each preceded by the saves that followed it:
@@ -462,12 +462,19 @@ function Timeline(props: IVersionsViewProps): JSX.Element {
   const metricsShown = props.metricsShown();
   const tail = model.savesAfter(0) > 0 ? 1 : 0;
   const count = model.total + tail;
+  // A new key function makes the list place all its rows again (10,000 of
+  // them): make one only when the rows changed, not at each selection.
+  const rows = model.rows;
+  const getItemKey = React.useCallback(
+    (index: number) => rows[index]?.id ?? `row-${index}`,
+    [rows]
+  );
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 6,
-    getItemKey: index => model.rowAt(index)?.id ?? `row-${index}`
+    getItemKey
   });
   const items = virtualizer.getVirtualItems();
   const first = items.length ? items[0].index : 0;

@@ -144,10 +144,14 @@ def test_the_jump_box_brings_a_version_into_view_and_selects_it(page, lab):
     open_notebook(page, lab, "many.ipynb")
     open_sidebar(page)
     jump = page.locator(f"{PANEL} .jp-mv-Jump")
+    expect(row(page, f"v{MANY}")).to_be_visible()
+    listings: list[str] = []
+    page.on("request", lambda r: listings.append(r.url) if "/jupyter-mv/api/versions?" in r.url else None)
 
     jump.fill("v1")
     jump.press("Enter")
     expect(row(page, "v1")).to_have_attribute("aria-selected", "true")
+    assert len(listings) == 1 and "find=v1" in listings[0], "one request: the place of v1 and its page"
     expect(row(page, "v1")).to_have_class(lambda_contains("jp-mod-focused"))
     page.wait_for_function(
         """([timeline]) => {
@@ -295,3 +299,44 @@ def test_a_row_with_many_names_stays_on_one_line(page, lab, lab_root):
     )
     assert max(middles) - min(middles) <= 4, f"the header wrapped: {middles}"
     assert header.evaluate("n => n.getBoundingClientRect().height") < 36, "one line (two would be 40 px or more)"
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_every_row_is_one_height_selected_or_not_and_never_wraps(page, lab, theme):
+    """The safety copy's long message stays on one line (ellipsis), and a selected row is
+    exactly as tall as the others, which is the height the windowed list places rows by."""
+    from playwright.sync_api import expect
+
+    lab.set_user_settings(THEMES, {"theme": theme})
+    try:
+        open_notebook(page, lab, "branch.ipynb")
+        expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
+        open_sidebar(page)
+        expect(page.locator(ITEMS)).to_have_count(5)
+        row(page, "v4").locator(".jp-mv-VersionItem-message").click()
+        expect(row(page, "v4")).to_have_attribute("aria-selected", "true")
+
+        heights = page.evaluate(
+            """(items) => [...document.querySelectorAll(items)].map(n => ({
+              name: n.dataset.versionName, selected: n.getAttribute('aria-selected'),
+              row: n.getBoundingClientRect().height,
+              slot: n.parentElement.getBoundingClientRect().height,
+              message: n.querySelector('.jp-mv-VersionItem-message').getBoundingClientRect().height,
+              content: n.querySelector('.jp-mv-VersionItem-body').scrollHeight,
+              body: n.querySelector('.jp-mv-VersionItem-body').clientHeight,
+            }))""",
+            ITEMS,
+        )
+        selected = next(h for h in heights if h["name"] == "v4")
+        assert selected["selected"] == "true"
+        assert {h["row"] for h in heights} == {selected["row"]}, heights
+        assert {h["slot"] for h in heights} == {selected["row"]}, "the list places each row at the row's height"
+        assert all(h["message"] <= 20 for h in heights), "one line of message"
+        assert all(h["content"] <= h["body"] for h in heights), "nothing is cut off at the bottom"
+        starts = page.evaluate(
+            "(items) => [...document.querySelectorAll(items)].map(n => n.getBoundingClientRect().top)", ITEMS
+        )
+        gaps = {round(b - a, 1) for a, b in zip(sorted(starts), sorted(starts)[1:])}
+        assert gaps == {round(selected["row"], 1)}, gaps
+    finally:
+        lab.set_user_settings(THEMES, None)
