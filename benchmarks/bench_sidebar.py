@@ -45,9 +45,10 @@ PARTS = ("until the listing is asked", "listing request")
 
 #: Starts a clock in the page (and forgets the earlier resource timings).
 START = "() => { performance.clearResourceTimings(); return performance.now(); }"
-#: ``[start, duration]`` of the first listing request since the clock started.
+#: ``[start, duration]`` of the first listing request asked since the clock started.
 LISTING = """(t0) => {
-  const e = performance.getEntriesByType('resource').find(e => e.name.includes('/jupyter-mv/api/versions?'));
+  const e = performance.getEntriesByType('resource').find(
+    e => e.name.includes('/jupyter-mv/api/versions?') && e.startTime >= t0);
   return e ? [(e.startTime - t0) / 1000, e.duration / 1000] : null;
 }"""
 PANEL = "#jupyter-mv-versions"
