@@ -119,6 +119,7 @@ def test_the_models_section_moves_an_alias_and_the_cli_sees_it(page, lab, lab_ro
     listing = json.loads(run_cli("models", "churn", "--json", cwd=lab_root, check=True).stdout)
     assert listing["aliases"] == {"production": 2}
     screenshot(page, "models-section")
+    page.screenshot(path=str(screenshot_path("models")), clip={"x": 0, "y": 0, "width": 700, "height": 900})
 
     rows.nth(0).locator(".jp-mv-ModelVersion-pick").check()
     rows.nth(1).locator(".jp-mv-ModelVersion-pick").check()
