@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInput
-from ..store.metrics import metric_number, param_value, parse_assignments, split_words
+from ..metrics import metric_number, param_value, parse_assignments, split_words
 
 __all__ = ["Pending", "split_words", "parse_assignments", "evaluate", "metric_number", "param_value"]
 

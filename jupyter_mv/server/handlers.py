@@ -24,7 +24,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async, url_path_join
 
 from ..errors import InvalidInput, MVError, NotFound
-from ..store.metrics import literal_metrics
+from ..metrics import literal_metrics
 from . import body as fields
 from . import models as registry_routes
 from . import work

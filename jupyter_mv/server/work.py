@@ -39,7 +39,7 @@ def snapshot(
     """Store a version of the notebook ``api_path`` (as saved), with what its kernel
     reported: the files its cells read and wrote, its environment, metrics and params.
     Without a report the environment is the kernelspec's interpreter's. ``metrics`` (checked
-    numbers, :func:`jupyter_mv.store.metrics.literal_metrics`) join those the kernel logged,
+    numbers, :func:`jupyter_mv.metrics.literal_metrics`) join those the kernel logged,
     over any of the same name.
 
     The first snapshot of a notebook without a store creates one at the server root.

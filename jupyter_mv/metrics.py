@@ -13,7 +13,7 @@ import math
 import re
 from typing import Any
 
-from ..errors import InvalidInput
+from .errors import InvalidInput
 
 __all__ = ["split_words", "parse_assignments", "metric_number", "param_value", "literal_metrics"]
 
