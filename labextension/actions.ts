@@ -16,7 +16,7 @@ import {
   runTask,
   tagVersion
 } from './request';
-import { IRemote, ITaskProgress, IVersion } from './types';
+import { IRemote, ISnapshotResult, ITaskProgress, IVersion } from './types';
 
 /** Settings the actions follow (from the settings registry). */
 export interface IActionSettings {
@@ -47,9 +47,16 @@ export class Actions {
    * Save the notebook (so the version holds what the user sees), then store
    * a version of it with what its kernel knows.
    *
+   * @param options.metrics metrics to store on it: `acc=0.91 loss=0.3`
+   * @param options.onRefused told why, when the server refuses what was asked
+   *   (a bad metric: the message names it); else a notification says so
    * @returns the new version, or null when it failed (the user was told)
    */
-  async snapshot(path: string, message: string): Promise<IVersion | null> {
+  async snapshot(
+    path: string,
+    message: string,
+    options: { metrics?: string; onRefused?: (message: string) => void } = {}
+  ): Promise<IVersion | null> {
     const panel = this.panelOf(path);
     const name = PathExt.basename(path);
     return this._busyWork(
@@ -61,12 +68,29 @@ export class Actions {
           await this.saveQuietly(panel);
           this.model.busy = { label: 'Snapshot', progress: null };
         }
-        const result = await runTask(
-          'snapshot',
-          path,
-          { message, kernel: this.settings().askKernel },
-          this._progress('Snapshot')
-        );
+        let result: ISnapshotResult;
+        try {
+          result = await runTask(
+            'snapshot',
+            path,
+            {
+              message,
+              metrics: options.metrics || undefined,
+              kernel: this.settings().askKernel
+            },
+            this._progress('Snapshot')
+          );
+        } catch (reason) {
+          if (
+            reason instanceof MVRequestError &&
+            reason.status === 400 &&
+            options.onRefused
+          ) {
+            options.onRefused(reason.message);
+            return null;
+          }
+          throw reason;
+        }
         Notification.success(
           `${name}: ${result.version.name} stored` +
             (message ? ` (${message})` : ''),

@@ -7,7 +7,11 @@ import { ICommandPalette, IThemeManager } from '@jupyterlab/apputils';
 import { PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { DocumentRegistry } from '@jupyterlab/docregistry';
-import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
 import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { refreshIcon } from '@jupyterlab/ui-components';
@@ -173,10 +177,17 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const panel = new VersionsPanel({
       model,
       metricsShown: () => settings.metricsShown,
-      onSnapshot: message =>
-        model.path
-          ? actions.snapshot(model.path, message)
-          : Promise.resolve(null),
+      onSnapshot: async ({ message, metrics }) => {
+        if (!model.path) {
+          return { stored: false };
+        }
+        let error: string | undefined;
+        const version = await actions.snapshot(model.path, message, {
+          metrics,
+          onRefused: reason => (error = reason)
+        });
+        return { stored: version !== null, error };
+      },
       onCompare: () => void commands.execute(CommandIDs.compareSelected),
       onPush: () => void commands.execute(CommandIDs.push),
       onPull: () => void commands.execute(CommandIDs.pull),
@@ -203,7 +214,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     panel.showModels({
       onReport: id => void commands.execute(CommandIDs.report, { id }),
-      onCompare: () => void commands.execute(CommandIDs.compareSelected)
+      onCompareModels: (a, b) => {
+        const path = model.path;
+        if (path !== null) {
+          const diff = createDiffPanel({
+            path,
+            a: { ref: null, name: a },
+            b: { ref: null, name: b },
+            rendermime,
+            models: { a, b }
+          });
+          app.shell.add(diff, 'main');
+          app.shell.activateById(diff.id);
+        }
+      },
+      onInsertCell: text => {
+        const notebook = model.path ? actions.panelOf(model.path) : null;
+        if (!notebook) {
+          return false;
+        }
+        NotebookActions.insertBelow(notebook.content);
+        const cell = notebook.content.activeCell;
+        cell?.model.sharedModel.setSource(text);
+        app.shell.activateById(notebook.id);
+        return true;
+      }
     });
     app.shell.add(panel, 'left', { rank: 600 });
     if (restorer) {

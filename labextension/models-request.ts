@@ -1,3 +1,4 @@
+import { IDiff, IValuesDiff } from './diff-types';
 import { requestAPI } from './request';
 
 /** A model version, as the registry lists it. @openapi ModelVersion */
@@ -66,4 +67,35 @@ export function aliasModel(
     method: 'POST',
     body: JSON.stringify({ path, ref, name })
   });
+}
+
+/** One fact of two model versions side by side (flavor, class, size, hash…). */
+export interface IModelFact {
+  key: string;
+  a: unknown;
+  b: unknown;
+  changed: boolean;
+}
+
+/** Two model versions compared, then their notebook versions. @openapi ModelDiff */
+export interface IModelDiff {
+  format: 'jupyter-mv-model-diff';
+  version: 1;
+  a: IModelVersion;
+  b: IModelVersion;
+  facts: IModelFact[];
+  params: IValuesDiff;
+  metrics: IValuesDiff;
+  changed: { facts: string[]; params: string[]; metrics: string[] };
+  /** The diff of the notebook versions that made them; null when one has none. */
+  versions: IDiff | null;
+}
+
+/** Two model versions compared (`GET diff` with two model refs). */
+export function getModelDiff(
+  path: string,
+  a: string,
+  b: string
+): Promise<IModelDiff> {
+  return requestAPI<IModelDiff>('diff', { method: 'GET' }, { path, a, b });
 }

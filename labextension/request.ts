@@ -228,6 +228,8 @@ export function recordSave(
 /** Options of a snapshot. */
 export interface ISnapshotOptions {
   message?: string;
+  /** Metrics to store on the version: `acc=0.91 loss=0.3` (numbers only). */
+  metrics?: string;
   /** Further files or folders to hold, relative to the server root. */
   files?: string[];
   /** Ask the notebook's running kernel what it read (default true). */

@@ -26,6 +26,7 @@ CORE = (
     "jupyter_mv.progress",
     "jupyter_mv.units",
     "jupyter_mv.locate",
+    "jupyter_mv.metrics",
 )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from ..errors import Conflict, Forbidden, InvalidInput, NotFound, StoreNotFound
 from ..locate import ENV_VAR, STORE_DIRNAME, find_store_dir, is_store
 from ..remote import add_remote  # importing the remote layer also lets reads fetch lazily pulled packs
-from ..store import Store, Version, history, query, records
+from ..store import Store, Version, history, query, records, registry
 from ..store.store import store_owner
 
 __all__ = ["StoreAccess", "MAX_PAGE", "KINDS", "DEFAULT_REMOTE_SCHEMES", "with_remotes", "check_text"]
@@ -260,18 +260,32 @@ class StoreAccess:
             return None
 
     def version_of(self, store: Store, notebook: Path, api_path: str, ref: str) -> Version:
-        """The version ``ref`` names among ``notebook``'s versions.
+        """The version ``ref`` names among ``notebook``'s versions. A model ref (``churn:2``,
+        ``churn@production``, a plain ``churn`` that no tag or alias names) names the version
+        that made the model, which must be one of ``notebook``'s.
 
         :raises NotFound: no such version, or it is another notebook's.
         """
         if not isinstance(ref, str) or not ref.strip():
-            raise InvalidInput("a ref is required (v3, latest~1, a tag, an alias or a version id)")
-        if "@" in ref:
-            raise InvalidInput("give the ref without a notebook: the notebook is the path parameter")
+            raise InvalidInput("a ref is required (v3, latest~1, a tag, an alias, a version id or a model churn:2)")
         key = self._key(store, notebook)
         if key is None:
             raise NotFound(f"{api_path} has no versions in this store")
-        version = store.resolve(ref, notebook)
+        model = registry.find_model(store, ref) if ":" in ref or "@" in ref else None
+        if model is None and "@" in ref:
+            raise InvalidInput("give the ref without a notebook: the notebook is the path parameter")
+        if model is not None:
+            if model.version is None:
+                raise NotFound(f"{model.label} was saved without a notebook version")
+            version = store.get(model.version)
+        else:
+            try:
+                version = store.resolve(ref, notebook)
+            except NotFound:
+                model = registry.find_model(store, ref)  # a plain NAME: a model when no version has that name
+                if model is None or model.version is None:
+                    raise
+                version = store.get(model.version)
         if version.notebook != key:
             raise NotFound(f"{ref} is not a version of {api_path}")
         return version

@@ -24,6 +24,7 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import ensure_async, url_path_join
 
 from ..errors import InvalidInput, MVError, NotFound
+from ..metrics import literal_metrics
 from . import body as fields
 from . import models as registry_routes
 from . import work
@@ -215,8 +216,10 @@ class SavesHandler(MVHandler):
 
 
 class SnapshotHandler(MVHandler):
-    """``POST snapshot`` ``{path, message, files, content, kernel, wait}``: a version of an
-    open notebook, with what its running kernel knows. 202 with a task to poll."""
+    """``POST snapshot`` ``{path, message, metrics, files, content, kernel, wait}``: a version
+    of an open notebook, with what its running kernel knows and the metrics given as
+    ``acc=0.91 loss=0.3`` (numbers only; a bad one is a 400 naming its key). 202 with a
+    task to poll."""
 
     @tornado.web.authenticated
     @authorized
@@ -224,6 +227,7 @@ class SnapshotHandler(MVHandler):
         body = self.json_body()
         path = fields.text(body, "path")
         message = fields.text(body, "message", required=False)
+        metrics = literal_metrics(fields.text(body, "metrics", required=False))
         files = fields.paths(body, "files")
         content = fields.notebook_content(body)
         use_kernel = fields.flag(body, "kernel", True)
@@ -254,6 +258,7 @@ class SnapshotHandler(MVHandler):
                 access,
                 path,
                 message=message,
+                metrics=metrics,
                 files=files,
                 report=report,
                 capture=capture,

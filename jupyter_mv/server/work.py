@@ -29,6 +29,7 @@ def snapshot(
     api_path: str,
     *,
     message: str = "",
+    metrics: dict[str, Any] | None = None,
     files: list[str] | None = None,
     report: KernelReport | None = None,
     capture: str = "no_kernel",
@@ -37,7 +38,9 @@ def snapshot(
 ) -> dict[str, Any]:
     """Store a version of the notebook ``api_path`` (as saved), with what its kernel
     reported: the files its cells read and wrote, its environment, metrics and params.
-    Without a report the environment is the kernelspec's interpreter's.
+    Without a report the environment is the kernelspec's interpreter's. ``metrics`` (checked
+    numbers, :func:`jupyter_mv.metrics.literal_metrics`) join those the kernel logged,
+    over any of the same name.
 
     The first snapshot of a notebook without a store creates one at the server root.
 
@@ -69,7 +72,8 @@ def snapshot(
         outputs: list[Path] = []
         tracked: list[Path] = []
         hash_only: list[Path] = []
-        metrics: dict[str, Any] = {}
+        given = dict(metrics or {})
+        metrics = {}
         params: dict[str, Any] = {}
         extra: dict[str, Any] = {"capture": capture}
         python = report.python if report is not None else None
@@ -90,8 +94,9 @@ def snapshot(
                         group.append(root / rel)
             for rel, size in sorted(report.too_large.items()):
                 warnings.append(f"{rel} is {human_size(size)}, over the size limit: recorded by hash only")
-            metrics, params = report.metrics, report.params
+            metrics, params = dict(report.metrics), report.params
             extra["kernel"] = report.kernel
+        metrics.update(given)
         environment = None
         with progress("environment", None, ""):
             if python is None:

@@ -1,10 +1,11 @@
 import * as React from 'react';
+import uPlot from 'uplot';
 
 import { IMetricPoint } from '../models-request';
 
-const WIDTH = 260;
-const HEIGHT = 110;
-const PAD = 18;
+const HEIGHT = 140;
+const STEPS_HEIGHT = 100;
+const MIN_WIDTH = 160;
 
 /** Properties of {@link MetricsChart}. */
 export interface IMetricsChartProps {
@@ -15,51 +16,190 @@ export interface IMetricsChartProps {
   onSelect: (id: string, extend: boolean) => void;
 }
 
-function scale(values: number[], size: number, flip: boolean) {
-  const lo = Math.min(...values);
-  const hi = Math.max(...values);
-  const span = hi - lo || 1;
-  return (v: number) => {
-    const t = (v - lo) / span;
-    return PAD + (flip ? 1 - t : t) * (size - 2 * PAD);
-  };
-}
-
 function shown(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(4);
 }
 
+/** A theme colour for the canvas (which cannot read CSS variables itself). */
+function themeColor(name: string, fallback: string): string {
+  return (
+    getComputedStyle(document.body).getPropertyValue(name).trim() || fallback
+  );
+}
+
+/** The axes in the theme's colours; `x` labels each tick with `label`. */
+function axes(label: (value: number) => string): uPlot.Axis[] {
+  const font = `10px ${themeColor('--jp-ui-font-family', 'sans-serif')}`;
+  const stroke = themeColor('--jp-ui-font-color2', '#616161');
+  const grid = {
+    stroke: themeColor('--jp-border-color2', '#e0e0e0'),
+    width: 1
+  };
+  return [
+    {
+      stroke,
+      font,
+      grid,
+      ticks: grid,
+      space: 36,
+      values: (_, splits) => splits.map(label)
+    },
+    {
+      stroke,
+      font,
+      grid,
+      ticks: grid,
+      size: 46,
+      values: (_, splits) => splits.map(v => String(Number(v.toPrecision(3))))
+    }
+  ];
+}
+
 /**
- * A chosen metric across the notebook's versions, one point per version; hovering
- * a point names its version, clicking selects it for Compare. The steps logged
- * within the selected version, when there are any, are drawn below as its curve.
+ * A uPlot chart in the `host` div, made again when `key` changes, as wide as the
+ * div (following its width), destroyed with the component.
+ */
+function usePlot(
+  host: React.RefObject<HTMLDivElement>,
+  key: string,
+  make: (width: number) => [uPlot.Options, uPlot.AlignedData] | null
+): void {
+  React.useEffect(() => {
+    const node = host.current;
+    const made = node ? make(Math.max(MIN_WIDTH, node.clientWidth)) : null;
+    if (!node || !made) {
+      return;
+    }
+    const plot = new uPlot(made[0], made[1], node);
+    const observer = new ResizeObserver(() => {
+      const width = Math.max(MIN_WIDTH, node.clientWidth);
+      if (width !== plot.width) {
+        plot.setSize({ width, height: plot.height });
+      }
+    });
+    observer.observe(node);
+    return () => {
+      observer.disconnect();
+      plot.destroy();
+    };
+  }, [key]);
+}
+
+/**
+ * A chosen metric across the notebook's versions, one point per version, drawn by
+ * uPlot; hovering names the version under the cursor, clicking selects it for
+ * Compare. The steps logged within a selected version, when there are any, are
+ * drawn below as its curve.
+ *
+ * The plot's own data are written on its element for tests and tools: `data-points`
+ * (each version's id, name, value and where uPlot drew it, in pixels of the plotting
+ * area) and `data-selected` (the names drawn as selected).
  */
 export function MetricsChart(props: IMetricsChartProps): JSX.Element | null {
   const names = Object.keys(props.series).sort();
   const [chosen, setChosen] = React.useState<string>('');
   const [hover, setHover] = React.useState<IMetricPoint | null>(null);
+  const host = React.useRef<HTMLDivElement>(null);
+  const onSelect = React.useRef(props.onSelect);
+  onSelect.current = props.onSelect;
+
+  const metric = names.includes(chosen) ? chosen : (names[0] ?? '');
+  const points = props.series[metric] ?? [];
+  const selected = new Set(props.selection);
+  const key = JSON.stringify([
+    metric,
+    points.map(p => [p.id, p.value]),
+    points.filter(p => selected.has(p.id)).map(p => p.id)
+  ]);
+
+  usePlot(host, key, width => {
+    if (points.length === 0) {
+      return null;
+    }
+    const brand = themeColor('--jp-brand-color1', '#1976d2');
+    const background = themeColor('--jp-layout-color1', '#ffffff');
+    const data: uPlot.AlignedData = [
+      points.map(p => p.number),
+      points.map(p => p.value),
+      points.map(p => (selected.has(p.id) ? p.value : null))
+    ];
+    const describe = (u: uPlot): void => {
+      const node = host.current;
+      if (!node) {
+        return;
+      }
+      const xs = u.data[0];
+      node.dataset.points = JSON.stringify(
+        points.map((p, i) => ({
+          id: p.id,
+          name: p.name,
+          value: u.data[1][i],
+          x: Math.round(u.valToPos(xs[i], 'x')),
+          y: Math.round(u.valToPos(u.data[1][i] ?? 0, 'y'))
+        }))
+      );
+      node.dataset.selected = JSON.stringify(
+        points
+          .filter((_, i) => u.data[2][i] !== null && u.data[2][i] !== undefined)
+          .map(p => p.name)
+      );
+    };
+    const options: uPlot.Options = {
+      width,
+      height: HEIGHT,
+      legend: { show: false },
+      // Half a version of room at each end: no point sits on the frame.
+      scales: {
+        x: { time: false, range: (_, lo, hi) => [lo - 0.5, hi + 0.5] }
+      },
+      cursor: { drag: { x: false, y: false }, points: { size: 9 } },
+      axes: axes(v => (Number.isInteger(v) ? `v${v}` : '')),
+      series: [
+        {},
+        {
+          label: metric,
+          stroke: brand,
+          width: 1.5,
+          points: { show: true, size: 7, fill: background, stroke: brand }
+        },
+        {
+          label: 'selected',
+          stroke: brand,
+          paths: () => null,
+          points: { show: true, size: 9, fill: brand, stroke: brand }
+        }
+      ],
+      hooks: {
+        draw: [describe],
+        setCursor: [
+          u => {
+            const i = u.cursor.idx;
+            setHover(i === null || i === undefined ? null : points[i]);
+          }
+        ],
+        ready: [
+          u => {
+            u.over.addEventListener('mouseleave', () => setHover(null));
+            u.over.addEventListener('click', event => {
+              const i = u.cursor.idx;
+              if (i !== null && i !== undefined) {
+                onSelect.current(
+                  points[i].id,
+                  event.ctrlKey || event.metaKey || event.shiftKey
+                );
+              }
+            });
+          }
+        ]
+      }
+    };
+    return [options, data];
+  });
+
   if (names.length === 0) {
     return null;
   }
-  const metric = names.includes(chosen) ? chosen : names[0];
-  const points = props.series[metric];
-  const x = scale(
-    points.map((_, i) => i),
-    WIDTH,
-    false
-  );
-  const y = scale(
-    points.map(p => p.value),
-    HEIGHT,
-    true
-  );
-  const path = points
-    .map(
-      (p, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(p.value).toFixed(1)}`
-    )
-    .join(' ');
-  const selected = points.filter(p => props.selection.includes(p.id));
-  const curveOf = selected.find(p => p.steps.length > 1);
+  const curveOf = points.find(p => selected.has(p.id) && p.steps.length > 1);
   return (
     <div className="jp-mv-MetricsChart">
       <div className="jp-mv-MetricsChart-header">
@@ -81,76 +221,70 @@ export function MetricsChart(props: IMetricsChartProps): JSX.Element | null {
           {hover ? `${hover.name}: ${metric}=${shown(hover.value)}` : ''}
         </span>
       </div>
-      <svg
+      <div
+        ref={host}
         className="jp-mv-MetricsChart-plot"
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         role="img"
         aria-label={`${metric} across versions`}
         data-metric={metric}
-        data-points={JSON.stringify(
-          points.map(p => ({ id: p.id, name: p.name, value: p.value }))
-        )}
-      >
-        <path className="jp-mv-MetricsChart-line" d={path} />
-        {points.map((p, i) => (
-          <circle
-            key={p.id}
-            className={
-              'jp-mv-MetricsChart-point' +
-              (props.selection.includes(p.id) ? ' jp-mod-selected' : '')
-            }
-            data-version={p.name}
-            data-version-id={p.id}
-            data-value={p.value}
-            cx={x(i)}
-            cy={y(p.value)}
-            r={4}
-            onMouseEnter={() => setHover(p)}
-            onMouseLeave={() => setHover(null)}
-            onClick={event =>
-              props.onSelect(
-                p.id,
-                event.ctrlKey || event.metaKey || event.shiftKey
-              )
-            }
-          >
-            <title>{`${p.name}: ${metric}=${shown(p.value)}`}</title>
-          </circle>
-        ))}
-      </svg>
+        title="Click a version to select it for Compare (Ctrl-click adds it)"
+      />
       {curveOf && <StepsCurve point={curveOf} metric={metric} />}
     </div>
   );
 }
 
+/** The curve a version logged with `--step`: the metric by step. */
 function StepsCurve(props: {
   point: IMetricPoint;
   metric: string;
 }): JSX.Element {
-  const steps = props.point.steps;
-  const x = scale(
-    steps.map(s => s[0]),
-    WIDTH,
-    false
-  );
-  const y = scale(
-    steps.map(s => s[1]),
-    HEIGHT / 2,
-    true
-  );
-  const d = steps
-    .map(
-      (s, i) => `${i ? 'L' : 'M'}${x(s[0]).toFixed(1)},${y(s[1]).toFixed(1)}`
-    )
-    .join(' ');
+  const { point, metric } = props;
+  const host = React.useRef<HTMLDivElement>(null);
+  usePlot(host, JSON.stringify([point.id, metric, point.steps]), width => {
+    const brand = themeColor('--jp-brand-color1', '#1976d2');
+    const data: uPlot.AlignedData = [
+      point.steps.map(s => s[0]),
+      point.steps.map(s => s[1])
+    ];
+    return [
+      {
+        width,
+        height: STEPS_HEIGHT,
+        legend: { show: false },
+        scales: { x: { time: false } },
+        cursor: { drag: { x: false, y: false } },
+        axes: axes(v => (Number.isInteger(v) ? String(v) : '')),
+        series: [
+          {},
+          { label: metric, stroke: brand, width: 1.5, points: { size: 4 } }
+        ],
+        hooks: {
+          draw: [
+            u => {
+              if (host.current) {
+                host.current.dataset.steps = JSON.stringify(
+                  Array.from(u.data[0], (x, i) => [x, u.data[1][i]])
+                );
+              }
+            }
+          ]
+        }
+      },
+      data
+    ];
+  });
   return (
-    <svg
-      className="jp-mv-MetricsChart-steps"
-      viewBox={`0 0 ${WIDTH} ${HEIGHT / 2}`}
-      data-steps={JSON.stringify(steps)}
-    >
-      <title>{`${props.metric} by step in ${props.point.name}`}</title>
-      <path className="jp-mv-MetricsChart-line" d={d} />
-    </svg>
+    <div className="jp-mv-MetricsChart-stepsBox">
+      <div className="jp-mv-MetricsChart-stepsTitle">
+        {`${metric} by step in ${point.name}`}
+      </div>
+      <div
+        ref={host}
+        className="jp-mv-MetricsChart-steps"
+        role="img"
+        aria-label={`${metric} by step in ${point.name}`}
+      />
+    </div>
   );
 }

@@ -17,8 +17,16 @@ export interface IMetricsAndModelsProps {
   model: VersionsModel;
   /** Open the provenance report of the notebook version with this id. */
   onReport: (versionId: string) => void;
-  /** Compare the two notebook versions with these ids (the selection is set first). */
-  onCompare: () => void;
+  /**
+   * Compare two model versions (`churn:1`, `churn:2`): their own facts, then the
+   * notebook versions that made them.
+   */
+  onCompareModels: (a: string, b: string) => void;
+  /**
+   * Put `text` (`model = %mv load churn:2`) in a new cell below the active one of
+   * the notebook; false when no notebook is open (it is copied instead).
+   */
+  onInsertCell?: (text: string) => boolean;
 }
 
 function metricsText(metrics: Record<string, unknown>): string {
@@ -104,12 +112,10 @@ export function MetricsAndModels(props: IMetricsAndModelsProps): JSX.Element {
         }}
         onReport={props.onReport}
         onCompare={(a, b) => {
-          if (a.version && b.version) {
-            model.select(a.version);
-            model.select(b.version, true);
-            props.onCompare();
-          }
+          const [older, newer] = a.number < b.number ? [a, b] : [b, a];
+          props.onCompareModels(older.label, newer.label);
         }}
+        onInsertCell={props.onInsertCell}
       />
     </div>
   );
@@ -121,6 +127,7 @@ interface IModelsListProps {
   onAlias: (ref: string, name: string) => Promise<void>;
   onReport: (versionId: string) => void;
   onCompare: (a: IModelVersion, b: IModelVersion) => void;
+  onInsertCell?: (text: string) => boolean;
 }
 
 /** The Models section: each model's versions with their aliases and metrics. */
@@ -150,7 +157,7 @@ function ModelsList(props: IModelsListProps): JSX.Element {
             className="jp-mv-Models-compare jp-mod-styled"
             disabled={picked.length !== 2}
             onClick={() => props.onCompare(picked[0], picked[1])}
-            title="Compare the notebook versions that made the two checked models"
+            title="Compare the two checked models: their facts, params and metrics, then the notebook versions that made them"
           >
             {picked.length === 2
               ? `Compare ${picked[0].label} and ${picked[1].label}`
@@ -207,15 +214,26 @@ function ModelsList(props: IModelsListProps): JSX.Element {
                   </button>
                   <button
                     className="jp-mv-ModelVersion-load jp-mod-styled"
-                    title={`Copy %mv load ${v.label}`}
+                    title={`Copy model = %mv load ${v.label}`}
                     onClick={() => {
                       const text = `model = %mv load ${v.label}`;
                       void navigator.clipboard?.writeText(text);
                       setCopied(v.label);
                     }}
                   >
-                    {copied === v.label ? 'Copied' : 'Copy load'}
+                    {copied === v.label ? 'Copied' : 'Copy'}
                   </button>
+                  {props.onInsertCell && (
+                    <button
+                      className="jp-mv-ModelVersion-loadCell jp-mod-styled"
+                      title={`A new cell below the active one: model = %mv load ${v.label}`}
+                      onClick={() =>
+                        props.onInsertCell?.(`model = %mv load ${v.label}`)
+                      }
+                    >
+                      In cell
+                    </button>
+                  )}
                 </span>
                 {aliasFor === v.label && (
                   <form

@@ -3,11 +3,11 @@ import { refreshIcon, ToolbarButtonComponent } from '@jupyterlab/ui-components';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import * as React from 'react';
 
-import { size } from '../diff/dom';
 import { compareIcon, pullIcon, pushIcon } from '../icons';
-import { IBusy, VersionsModel } from '../model';
+import { VersionsModel } from '../model';
 import { messageOf } from '../request';
 import { IVersion } from '../types';
+import { ISnapshotBoxProps, SnapshotBox } from './SnapshotBox';
 import { IItemHandlers, SaveItem, SavesFold, VersionItem } from './VersionItem';
 
 /** Re-render the calling component whenever the model's state changes. */
@@ -25,8 +25,8 @@ function useModelState(model: VersionsModel): void {
 /** Properties of the sidebar's content. */
 export interface IVersionsViewProps extends IItemHandlers {
   model: VersionsModel;
-  /** Store a version with this message. */
-  onSnapshot: (message: string) => Promise<unknown>;
+  /** Store a version with this message and these metrics. */
+  onSnapshot: ISnapshotBoxProps['onSnapshot'];
   /** Compare the two selected versions. */
   onCompare: () => void;
   /** Push the project's versions to a remote. */
@@ -157,85 +157,6 @@ function RemoteBar(props: {
       >
         + Add remote
       </button>
-    </div>
-  );
-}
-
-/** The message box and the snapshot button; a progress bar while work runs. */
-function SnapshotBox(props: {
-  busy: IBusy | null;
-  onSnapshot: (message: string) => Promise<unknown>;
-}): JSX.Element {
-  const [message, setMessage] = React.useState('');
-  const { busy } = props;
-  const submit = async (): Promise<void> => {
-    const text = message.trim();
-    const result = await props.onSnapshot(text);
-    if (result) {
-      setMessage('');
-    }
-  };
-  return (
-    <div className="jp-mv-SnapshotBox">
-      <textarea
-        className="jp-mv-SnapshotBox-message jp-mod-styled"
-        placeholder="What changed? (message for a new version)"
-        aria-label="Message for a new version"
-        rows={2}
-        value={message}
-        disabled={busy !== null}
-        onChange={event => setMessage(event.target.value)}
-        onKeyDown={event => {
-          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-            event.preventDefault();
-            void submit();
-          }
-        }}
-      />
-      <button
-        className="jp-mv-SnapshotBox-button jp-mod-styled jp-mod-accept"
-        disabled={busy !== null}
-        title="Save the notebook and store a version of it with its data, environment and metrics"
-        onClick={() => void submit()}
-      >
-        Snapshot
-      </button>
-      {busy !== null && <Progress busy={busy} />}
-    </div>
-  );
-}
-
-function Progress(props: { busy: IBusy }): JSX.Element {
-  const { label, progress } = props.busy;
-  const share =
-    progress && progress.total
-      ? Math.min(1, progress.done / progress.total)
-      : null;
-  const step =
-    progress && progress.step !== 'starting' ? ` · ${progress.step}` : '';
-  const bytes =
-    progress && progress.unit === 'B' && progress.total
-      ? ` · ${size(progress.done)} of ${size(progress.total)}`
-      : '';
-  return (
-    <div className="jp-mv-Progress" role="status" aria-live="polite">
-      <div className="jp-mv-Progress-label">
-        <span className="jp-mv-Spinner" aria-hidden="true" />
-        {label}
-        {step}
-        {bytes}
-        {share !== null ? ` · ${Math.round(share * 100)}%` : '…'}
-      </div>
-      <div className="jp-mv-Progress-track">
-        <div
-          className={
-            share === null
-              ? 'jp-mv-Progress-bar jp-mod-indeterminate'
-              : 'jp-mv-Progress-bar'
-          }
-          style={share === null ? undefined : { width: `${share * 100}%` }}
-        />
-      </div>
     </div>
   );
 }

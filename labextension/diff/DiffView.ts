@@ -7,6 +7,8 @@ import { Panel, Widget } from '@lumino/widgets';
 import { compareIcon } from '../icons';
 import { getDiff, getVersionNotebook } from '../request';
 import { IDiff } from '../diff-types';
+import { getModelDiff, IModelDiff } from '../models-request';
+import { modelSection } from './models';
 import { h } from './dom';
 import { IBaseCell, notebookSection } from './notebook';
 import { Layout } from './source';
@@ -52,9 +54,12 @@ export class DiffView extends Panel {
     this.a = options.a;
     this.b = options.b;
     this._rendermime = options.rendermime;
+    this.models = options.models ?? null;
   }
 
   readonly path: string;
+  /** Two model versions (`churn:1`, `churn:2`) compared, when this compares models. */
+  readonly models: { a: string; b: string } | null;
   readonly a: IDiffSide;
   readonly b: IDiffSide;
 
@@ -74,9 +79,9 @@ export class DiffView extends Panel {
     }
     this._sourceLayout = value;
     Private.setLayout(value);
-    if (this._diff) {
+    if (this._diff || this._models) {
       this._clear();
-      this._render(this._diff);
+      this._renderAll();
     }
   }
 
@@ -137,19 +142,29 @@ export class DiffView extends Panel {
       })
     );
     try {
-      if (this.a.ref === null) {
-        throw new Error('the older side must be a version');
+      if (this.models) {
+        // The models' own facts, then the notebook versions that made them.
+        const models = await getModelDiff(
+          this.path,
+          this.models.a,
+          this.models.b
+        );
+        this._models = models;
+        this._diff = models.versions;
+        this._base = models.a.version
+          ? await this._baseCells(models.a.version)
+          : null;
+      } else {
+        if (this.a.ref === null) {
+          throw new Error('the older side must be a version');
+        }
+        const [diff, base] = await Promise.all([
+          getDiff(this.path, this.a.ref, this.b.ref, this._metadata),
+          this._baseCells(this.a.ref)
+        ]);
+        this._diff = diff;
+        this._base = base;
       }
-      const [diff, base] = await Promise.all([
-        getDiff(this.path, this.a.ref, this.b.ref, this._metadata),
-        // The unchanged cells come from the older side; without it they are counted only.
-        getVersionNotebook(this.path, this.a.ref).then(
-          answer => (answer.content.cells as IBaseCell[] | undefined) ?? null,
-          () => null
-        )
-      ]);
-      this._diff = diff;
-      this._base = base;
     } catch (reason) {
       this._clear();
       const message = reason instanceof Error ? reason.message : String(reason);
@@ -165,7 +180,37 @@ export class DiffView extends Panel {
       return;
     }
     this._clear();
-    this._render(this._diff);
+    this._renderAll();
+  }
+
+  /** The unchanged cells come from the older side; without it they are counted only. */
+  private _baseCells(ref: string): Promise<IBaseCell[] | null> {
+    return getVersionNotebook(this.path, ref).then(
+      answer => (answer.content.cells as IBaseCell[] | undefined) ?? null,
+      () => null
+    );
+  }
+
+  private _renderAll(): void {
+    if (this._diff) {
+      this._render(this._diff);
+    } else if (this._models) {
+      this._modelSection(this._models);
+    }
+  }
+
+  /** The models' own facts, params and metrics, side by side. */
+  private _modelSection(models: IModelDiff): void {
+    const changed =
+      models.changed.facts.length +
+      models.changed.params.length +
+      models.changed.metrics.length;
+    this._section(
+      'model',
+      `Models ${models.a.label} → ${models.b.label}`,
+      changed ? 'changed' : 'unchanged',
+      modelSection(models)
+    );
   }
 
   private _clear(): void {
@@ -177,6 +222,9 @@ export class DiffView extends Panel {
   private _render(diff: IDiff): void {
     this.addWidget(new Widget({ node: this._header(diff) }));
     this.addWidget(new Widget({ node: this._controls() }));
+    if (this._models) {
+      this._modelSection(this._models);
+    }
     if (diff.notebook) {
       this._section(
         'notebook',
@@ -394,6 +442,7 @@ export class DiffView extends Panel {
   }
 
   private _diff: IDiff | null = null;
+  private _models: IModelDiff | null = null;
   private _base: IBaseCell[] | null = null;
   private _sourceLayout: Layout = Private.layout();
   private _metadata = false;
@@ -407,6 +456,8 @@ export namespace DiffView {
     a: IDiffSide;
     b: IDiffSide;
     rendermime: IRenderMimeRegistry;
+    /** Compare these two model versions (their facts, then their notebook versions). */
+    models?: { a: string; b: string };
   }
 }
 

@@ -7,7 +7,7 @@ import {
 } from '../diff-types';
 import { badge, h, show, size } from './dom';
 
-function table(
+export function table(
   head: string[],
   rows: (Node | string)[][],
   className = ''

@@ -70,3 +70,24 @@ async def test_metrics_give_one_point_per_version_with_its_steps(jp_fetch, jp_ro
     assert points[0]["steps"] == [] and points[1]["steps"] == [[0, 0.5], [1, 0.9]]
     empty = await ok(jp_fetch, "GET", "metrics", params={"path": "elsewhere.ipynb"})
     assert empty == {"metrics": {}}
+
+
+async def test_version_routes_take_model_refs_for_the_version_that_made_the_model(jp_fetch, jp_root_dir):
+    _models(jp_root_dir)
+    with Store.open(jp_root_dir) as store:
+        registry.set_model_alias(store, "churn:2", "production")
+    for ref, name in (("churn@production", "v2"), ("churn:1", "v1"), ("churn:v2", "v2"), ("churn", "v2")):
+        version = await ok(jp_fetch, "GET", "versions", ref, params={"path": NOTEBOOK})
+        assert version["name"] == name, ref
+    notebook = await ok(jp_fetch, "GET", "versions", "churn@production", "notebook", params={"path": NOTEBOOK})
+    assert "".join(notebook["content"]["cells"][1]["source"]) == "y = 2"
+    # a notebook@version ref is still refused, an unknown alias is named, another notebook's model is not found
+    status, error = await call(jp_fetch, "GET", "versions", "train.ipynb@v1", params={"path": NOTEBOOK})
+    assert (status, error["message"]) == (400, "give the ref without a notebook: the notebook is the path parameter")
+    status, error = await call(jp_fetch, "GET", "versions", "churn@staging", params={"path": NOTEBOOK})
+    assert (status, error["message"]) == (404, "model churn has no alias staging")
+    other = write_notebook(jp_root_dir / "other.ipynb", ["z = 0"])
+    with Store.open(jp_root_dir) as store:
+        registry.save_object(store, "elsewhere", {"z": 0}, version=store.snapshot(other).id)
+    status, error = await call(jp_fetch, "GET", "versions", "elsewhere:1", params={"path": NOTEBOOK})
+    assert (status, error["message"]) == (404, f"elsewhere:1 is not a version of {NOTEBOOK}")

@@ -300,3 +300,29 @@ async def test_the_report_of_a_version_in_each_format(jp_fetch, two_versions):
     assert markdown.headers["Content-Type"].startswith("text/markdown")
     status, body = await call(jp_fetch, "GET", "report", "v1", params={"path": NOTEBOOK, "format": "pdf"})
     assert status == 400 and body["error"] == "invalid_input"
+
+
+async def test_a_snapshot_stores_the_metrics_given_as_numbers(jp_fetch, jp_root_dir, two_versions):
+    body = {"path": NOTEBOOK, "message": "scored", "metrics": "acc=0.91 loss=3e-1 n=12", "wait": True}
+    answer = await ok(jp_fetch, "POST", "snapshot", body=body, expect=201)
+    assert answer["version"]["metrics"] == {"acc": 0.91, "loss": 0.3, "n": 12}
+    with Store.open(jp_root_dir) as store:
+        assert store.resolve("v3", jp_root_dir / NOTEBOOK).metrics == {"acc": 0.91, "loss": 0.3, "n": 12}
+
+
+@pytest.mark.parametrize(
+    ("metrics", "message"),
+    [
+        ("acc=0.91 model=rf", "metric model must be a number, not str 'rf'"),
+        ("acc=high f1=0.8 loss=", "expected METRIC=EXPRESSION (e.g. acc=acc), got 'loss='"),
+        ("acc=true", "metric acc must be a number, not str 'true'"),
+        ("acc=0.9 --step 3", "metrics here are KEY=NUMBER words; log a curve with %mv metric K=V --step N"),
+    ],
+)
+async def test_a_snapshot_with_a_bad_metric_is_a_400_naming_it_and_stores_nothing(
+    jp_fetch, jp_root_dir, two_versions, metrics, message
+):
+    status, error = await call(jp_fetch, "POST", "snapshot", body={"path": NOTEBOOK, "metrics": metrics, "wait": True})
+    assert (status, error["message"]) == (400, message)
+    with Store.open(jp_root_dir) as store:
+        assert [v.name for v in store.log(jp_root_dir / NOTEBOOK)] == ["v2", "v1"]
