@@ -20,6 +20,7 @@ if find_spec("jupyter_server") is None or find_spec("tornado") is None:
 
 from ..kernel.autoload import AUTOLOAD_ENV  # noqa: E402
 from .access import StoreAccess  # noqa: E402
+from .agent import Agents  # noqa: E402
 from .autoload import set_kernel_autoload  # noqa: E402
 from .config import JupyterMV  # noqa: E402
 from .guard import guard_contents_manager, guard_routes, store_path_check  # noqa: E402
@@ -42,7 +43,15 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         remote_schemes=config.remote_schemes,
         remote_hosts=config.remote_hosts,
     )
-    setup_handlers(serverapp.web_app, access, kernel_timeout=config.kernel_timeout)
+    agents = Agents(
+        serverapp.kernel_manager,
+        access,
+        enabled=config.inject_agent,
+        max_object_size=config.agent_max_object_size,
+        log=serverapp.log,
+    )
+    agents.watch(serverapp.event_logger)
+    setup_handlers(serverapp.web_app, access, kernel_timeout=config.kernel_timeout, agents=agents)
 
     # The store is never served, whatever the contents manager's allow_hidden says.
     def stores() -> list[str]:

@@ -58,9 +58,11 @@ def snapshot(
             "hold the files its cells read and wrote, and its environment is the kernelspec's"
         )
     elif capture == "not_loaded":
+        warnings.append(_not_loaded(report))
+    elif capture == "no_kernel":
         warnings.append(
-            "jupyter-mv is not loaded in this notebook's kernel: the files its cells read and wrote "
-            "are not known (run %load_ext jupyter_mv)"
+            "no kernel runs this notebook: the files its cells read and wrote are not known; run the "
+            "notebook and snapshot again, or name the files to hold"
         )
     with access.open_store(notebook, api_path, create=True) as store:
         if access._key(store, notebook) is None:
@@ -116,6 +118,35 @@ def snapshot(
             progress=progress,
         )
     return {"version": version.to_dict(), "warnings": [access.public_message(w) for w in warnings]}
+
+
+def interpreter_name(python: str | None) -> str:
+    """The kernel's interpreter as a message names it: its environment's folder and the
+    interpreter in it (``project-env/bin/python``), never the full server path."""
+    if not python:
+        return "an unknown interpreter"
+    path = Path(python)
+    return "/".join(path.parts[-3:]) if len(path.parts) > 3 else python
+
+
+def _not_loaded(report: KernelReport | None) -> str:
+    python = report.python if report is not None else None
+    where = f"this notebook's kernel ({interpreter_name(python)})"
+    if report is not None and report.installed:
+        return (
+            f"jupyter-mv is installed in {where} but not loaded: the files its cells read and wrote "
+            "are not known (run %load_ext jupyter_mv)"
+        )
+    if report is not None and report.agent:
+        return (
+            f"{where} lacks jupyter-mv, and ran cells before this server started capturing them: the files "
+            "they read and wrote are not known (run the notebook again, then snapshot)"
+        )
+    return (
+        f"{where} lacks jupyter-mv: the files its cells read and wrote are not known; install it there "
+        f"(`{interpreter_name(python) if python else 'python'} -m pip install jupyter-mv`), or let the server "
+        "capture them (c.JupyterMV.inject_agent = True)"
+    )
 
 
 def restore(
