@@ -253,6 +253,7 @@ class SnapshotHandler(MVHandler):
                 report=report,
                 capture=capture,
                 kernelspecs=kernelspecs,
+                asked=use_kernel,
                 progress=task.progress,
             )
 

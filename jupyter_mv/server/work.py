@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import remote as mv_remote
-from ..capture.environment import notebook_kernel_python
+from ..capture.environment import loaded_warnings, notebook_kernel_python
 from ..errors import Conflict, InvalidInput, MVError, NotFound
 from ..progress import Progress, null_progress
 from ..units import human_size
@@ -33,11 +33,14 @@ def snapshot(
     report: KernelReport | None = None,
     capture: str = "no_kernel",
     kernelspecs: Any = None,
+    asked: bool = True,
     progress: Progress = null_progress,
 ) -> dict[str, Any]:
     """Store a version of the notebook ``api_path`` (as saved), with what its kernel
     reported: the files its cells read and wrote, its environment, metrics and params.
     Without a report the environment is the kernelspec's interpreter's.
+
+    :param asked: the kernel was to be asked (``no_kernel`` then says what is not known).
 
     The first snapshot of a notebook without a store creates one at the server root.
 
@@ -59,7 +62,7 @@ def snapshot(
         )
     elif capture == "not_loaded":
         warnings.append(_not_loaded(report))
-    elif capture == "no_kernel":
+    elif capture == "no_kernel" and asked:
         warnings.append(
             "no kernel runs this notebook: the files its cells read and wrote are not known; run the "
             "notebook and snapshot again, or name the files to hold"
@@ -94,6 +97,7 @@ def snapshot(
                 warnings.append(f"{rel} is {human_size(size)}, over the size limit: recorded by hash only")
             metrics, params = report.metrics, report.params
             extra["kernel"] = report.kernel
+            warnings += loaded_warnings(extra)
         environment = None
         with progress("environment", None, ""):
             if python is None:
