@@ -198,3 +198,24 @@ def test_without_a_server_mv_says_how_to_install_and_never_runs_the_shells_mv(en
         f"environment (`{env_python} -m pip install jupyter-mv`) to use %mv snapshot here"
     ]
     assert (tmp_path / "snapshot").read_text() == "kept"
+
+
+class TestASizeLimit:
+    @pytest.fixture
+    def jp_server_config(self) -> Config:
+        return Config(
+            {
+                "ServerApp": {"jpserver_extensions": {"jupyter_mv": True}, "allow_unauthenticated_access": True},
+                "JupyterMV": {"agent_max_object_size": 1000},
+            }
+        )
+
+    async def test_a_model_over_the_limit_is_refused_in_one_line(self, jp_fetch, jp_serverapp, project):
+        kernel_id = await open_session(jp_fetch, jp_serverapp)
+        out = await run(jp_serverapp, kernel_id, "big = list(range(10_000))\n%mv save big --name churn")
+        assert out["stdout"] == ""
+        assert out["stderr"].strip().splitlines() == [
+            "%mv save: error: churn pickles to 29.1 KB, over the 1000 B a kernel without jupyter-mv may send "
+            "(c.JupyterMV.agent_max_object_size)"
+        ]
+        assert not (project / ".jupyter_mv").exists() or not list((project / ".jupyter_mv").rglob("model*"))
