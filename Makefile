@@ -57,11 +57,11 @@ $(STAMPS)/frontend: $(FRONTEND_SOURCES) | $(STAMPS)
 	touch $@
 
 $(STAMPS)/install-lab: $(STAMPS)/venv $(STAMPS)/frontend $(PACKAGE_SOURCES)
-	$(PIP) install ".[examples]"
+	$(PIP) install ".[lab,examples]"
 	touch $@
 
 $(STAMPS)/install-test: $(STAMPS)/venv $(STAMPS)/frontend $(PACKAGE_SOURCES)
-	$(PIP) install ".[examples,test]"
+	$(PIP) install ".[lab,examples,test]"
 	touch $@
 
 lab: $(STAMPS)/install-lab

@@ -80,6 +80,9 @@ __all__ = [
     "environment_summary",
     "kernelspec_python",
     "notebook_kernel_python",
+    "notebook_kernel_name",
+    "loaded_differences",
+    "loaded_warnings",
     "sanitize_url",
     "strip_credentials",
     "find_credentials",
@@ -264,6 +267,16 @@ def notebook_kernel_python(
     return kernelspec_python(name, manager=manager)
 
 
+def notebook_kernel_name(notebook: str | os.PathLike[str]) -> str | None:
+    """The kernelspec name the notebook's metadata gives (``""`` or None: none)."""
+    name = _tail_kernel_name(notebook)
+    if name is None:
+        from ..diff.reader import kernel_name
+
+        name = kernel_name(notebook, [])
+    return name
+
+
 _METADATA = re.compile(r'"metadata"\s*:\s*(?=\{)')
 #: What may follow the notebook's own metadata: its format numbers and the final brace.
 _TOP_LEVEL_END = re.compile(r'\s*(,\s*"nbformat(_minor)?"\s*:\s*\d+\s*)*\}\s*\Z')
@@ -431,3 +444,26 @@ def environment_summary(env: Mapping[str, Any]) -> str:
         names = sorted({str(g.get("name")) for g in gpus if isinstance(g, dict)})
         parts.append(f"{len(gpus)}× {', '.join(names)}" if names else f"{len(gpus)} GPU")
     return " · ".join(parts) if parts else "unknown environment"
+
+
+def loaded_differences(extra: Mapping[str, Any] | None) -> list[dict[str, str]]:
+    """The modules a version's kernel ran at another version than the one installed on
+    disk (``%pip install x==other`` without a restart): ``[{"distribution", "loaded",
+    "installed"}]``, read from the version's ``extra["kernel"]["imports"]``."""
+    kernel = (extra or {}).get("kernel") if isinstance(extra, Mapping) else None
+    imports = kernel.get("imports") if isinstance(kernel, Mapping) else None
+    out: list[dict[str, str]] = []
+    for module, entry in sorted((imports or {}).items()) if isinstance(imports, Mapping) else []:
+        if isinstance(entry, Mapping) and entry.get("loaded") and entry.get("version"):
+            name = str(entry.get("distribution") or module)
+            out.append({"distribution": name, "loaded": str(entry["loaded"]), "installed": str(entry["version"])})
+    return out
+
+
+def loaded_warnings(extra: Mapping[str, Any] | None) -> list[str]:
+    """One line per :func:`loaded_differences`: ``scikit-learn 1.7.2 loaded, 1.6.1
+    installed: restart the kernel``."""
+    return [
+        f"{d['distribution']} {d['loaded']} loaded, {d['installed']} installed: restart the kernel"
+        for d in loaded_differences(extra)
+    ]

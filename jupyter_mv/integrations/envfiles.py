@@ -515,7 +515,15 @@ def check_against(recorded: Mapping[str, Any], python: str | None = None, *, ver
     current = capture_environment(python)
     result = check_environment(recorded, current)
     if version is not None:
+        from ..capture.environment import loaded_differences, loaded_warnings
+
         result["version"] = version.label
+        # The version's kernel ran other versions than those installed (and recorded): a
+        # match with what is installed is no match with what made the version.
+        result["loaded"] = loaded_differences(version.extra)
+        if result["loaded"]:
+            result["same"] = False
+            result["lines"] = [*loaded_warnings(version.extra), *result.get("lines", [])]
     result["python_executable"] = (current.get("python") or {}).get("executable")
     return result
 

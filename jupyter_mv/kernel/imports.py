@@ -108,8 +108,10 @@ def imported_modules(root: Path | None = None, *, before: frozenset[str] = froze
     """``{module: {"distribution": ..., "version": ...}}`` for each top-level module in
     ``sys.modules`` that is neither the standard library nor the kernel's own machinery
     (:data:`KERNEL_MODULES`, and ``before``: what was loaded before the first cell ran); a module of the project
-    itself (a file under ``root``) is given by its path instead."""
+    itself (a file under ``root``) is given by its path instead. ``loaded`` is the running module's
+    ``__version__`` when it differs from the installed ``version`` (installed again without a restart)."""
     stdlib: frozenset[str] = getattr(sys, "stdlib_module_names", frozenset())
+    _versions.clear()  # what is installed now, not when the first snapshot asked
     tops = sorted(loaded_top_level() - before)
     root_prefix = str(root).rstrip(os.sep) + os.sep if root is not None else None
     out: dict[str, dict[str, Any]] = {}
@@ -124,6 +126,10 @@ def imported_modules(root: Path | None = None, *, before: frozenset[str] = froze
         if dists:
             entry["distribution"] = dists[0]
             entry["version"] = _version(dists[0])
+            # A `%pip install x==other` without a restart: the module running is not the one on disk.
+            loaded = getattr(module, "__version__", None)
+            if isinstance(loaded, str) and entry["version"] is not None and loaded != entry["version"]:
+                entry["loaded"] = loaded
         else:
             version = getattr(module, "__version__", None)
             if isinstance(version, str):

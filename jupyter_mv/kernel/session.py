@@ -477,6 +477,10 @@ class KernelSession:
                 "for a version that reproduces)"
             )
         extra = {"kernel": self._kernel_record(plan, analysis)}
+        from ..capture.environment import loaded_warnings
+
+        for line in loaded_warnings(extra):
+            self.warn(line)
         version = store.snapshot(
             nb,
             [*plan["tracked"], *files],

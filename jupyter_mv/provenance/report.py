@@ -290,6 +290,10 @@ def _warnings(report: dict[str, Any], subject: Subject, version: Version | None)
             )
         )
         return out
+    from ..capture.environment import loaded_differences, loaded_warnings
+
+    for difference, line in zip(loaded_differences(version.extra), loaded_warnings(version.extra)):
+        out.append(_warning("loaded_version", line, **difference))
     execution = report["execution"] or {}
     if execution.get("out_of_order"):
         out.append(

@@ -6,14 +6,25 @@ Only a Jupyter server imports this package; ``jupyter_mv`` itself does not.
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from typing import Any
 
-from ..kernel.autoload import AUTOLOAD_ENV
-from .access import StoreAccess
-from .autoload import set_kernel_autoload
-from .config import JupyterMV
-from .guard import guard_contents_manager, guard_routes, store_path_check
-from .handlers import setup_handlers
+#: The server extension stands on jupyter_server (and the sidebar on JupyterLab), which the
+#: light install (for kernels and the CLI) leaves out.
+LAB_EXTRA_MISSING = (
+    "jupyter-mv's server extension needs jupyter_server and JupyterLab, which this environment "
+    "lacks: install them with `pip install 'jupyter-mv[lab]'` where JupyterLab runs"
+)
+if find_spec("jupyter_server") is None or find_spec("tornado") is None:
+    raise ImportError(LAB_EXTRA_MISSING)
+
+from ..kernel.autoload import AUTOLOAD_ENV  # noqa: E402
+from .access import StoreAccess  # noqa: E402
+from .agent import Agents  # noqa: E402
+from .autoload import set_kernel_autoload  # noqa: E402
+from .config import JupyterMV  # noqa: E402
+from .guard import guard_contents_manager, guard_routes, store_path_check  # noqa: E402
+from .handlers import setup_handlers  # noqa: E402
 
 __all__ = ["JupyterMV", "StoreAccess", "_load_jupyter_server_extension"]
 
@@ -32,7 +43,15 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
         remote_schemes=config.remote_schemes,
         remote_hosts=config.remote_hosts,
     )
-    setup_handlers(serverapp.web_app, access, kernel_timeout=config.kernel_timeout)
+    agents = Agents(
+        serverapp.kernel_manager,
+        access,
+        enabled=config.inject_agent,
+        max_object_size=config.agent_max_object_size,
+        log=serverapp.log,
+    )
+    agents.watch(serverapp.event_logger)
+    setup_handlers(serverapp.web_app, access, kernel_timeout=config.kernel_timeout, agents=agents)
 
     # The store is never served, whatever the contents manager's allow_hidden says.
     def stores() -> list[str]:

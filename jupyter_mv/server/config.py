@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from traitlets import Bool, Float, List, Unicode
+from traitlets import Bool, Float, Int, List, Unicode
 from traitlets.config import Configurable
 
 
@@ -27,6 +27,24 @@ class JupyterMV(Configurable):
             "capture) in the IPython kernels this server starts. A JUPYTER_MV_AUTOLOAD "
             "already set in the server's environment is kept."
         ),
+    )
+
+    inject_agent = Bool(
+        True,
+        config=True,
+        help=(
+            "Start jupyter-mv's capture (the files cells read and write, the modules they "
+            "import, metrics, params and a %mv that relays to this server) in Python kernels "
+            "whose environment lacks jupyter-mv, through one silent execution when the "
+            "kernel starts. False: such kernels' versions hold the notebook and the "
+            "environment only."
+        ),
+    )
+
+    agent_max_object_size = Int(
+        2 * 1024**3,
+        config=True,
+        help="The largest model (in bytes, pickled) that %mv save in a kernel without jupyter-mv may send.",
     )
 
     kernel_timeout = Float(

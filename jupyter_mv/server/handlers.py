@@ -60,6 +60,7 @@ __all__ = [
 SETTINGS_KEY = "jupyter_mv"
 TASKS_KEY = "jupyter_mv_tasks"
 KERNEL_TIMEOUT_KEY = "jupyter_mv_kernel_timeout"
+AGENTS_KEY = "jupyter_mv_agents"
 #: The resource names handed to the server's authorizer: versions (``read`` for GETs,
 #: ``write`` for snapshot, restore, tag, alias, saves, push and pull), and the project's
 #: remotes (adding or removing one is ``execute``: it sends the server's traffic to a
@@ -237,6 +238,7 @@ class SnapshotHandler(MVHandler):
         notebook = await self.call(access.check_snapshot, path, files)
         contents, sessions, kernels = self.contents_manager, self.session_manager, self.kernel_manager
         kernelspecs, timeout = self.kernel_spec_manager, float(self.settings.get(KERNEL_TIMEOUT_KEY, 10))
+        agents = self.settings.get(AGENTS_KEY)
 
         async def run(task: Task) -> dict[str, Any]:
             if content is not None:
@@ -253,6 +255,10 @@ class SnapshotHandler(MVHandler):
                 task.set_step("asking the kernel")
                 report = await ask_kernel(kernels, kernel_id, str(notebook), timeout=timeout)
                 capture = "kernel_busy" if report is None else ("kernel" if report.loaded else "not_loaded")
+                if report is not None and not report.installed and not report.loaded and agents is not None:
+                    # A kernel the server did not start (or started before injection): capture from now on.
+                    started = await agents.attach(kernel_id)
+                    report.agent = (started or {}).get("agent")
             return await asyncio.to_thread(
                 work.snapshot,
                 access,
@@ -263,6 +269,7 @@ class SnapshotHandler(MVHandler):
                 report=report,
                 capture=capture,
                 kernelspecs=kernelspecs,
+                asked=use_kernel,
                 progress=task.progress,
             )
 
@@ -511,8 +518,12 @@ def routes(base_url: str) -> list[tuple[str, type[MVHandler]]]:
     return out
 
 
-def setup_handlers(web_app: tornado.web.Application, access: StoreAccess, *, kernel_timeout: float = 10) -> None:
-    """Register the routes, the store access and the task list on the server's tornado app."""
+def setup_handlers(
+    web_app: tornado.web.Application, access: StoreAccess, *, kernel_timeout: float = 10, agents: Any = None
+) -> None:
+    """Register the routes, the store access, the task list and the kernel agents (None:
+    none) on the server's tornado app."""
+    web_app.settings[AGENTS_KEY] = agents
     web_app.settings[SETTINGS_KEY] = access
     web_app.settings[TASKS_KEY] = Tasks(access.public_message)
     web_app.settings[KERNEL_TIMEOUT_KEY] = kernel_timeout

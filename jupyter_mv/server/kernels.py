@@ -19,15 +19,21 @@ from typing import Any
 __all__ = ["KernelReport", "ask_kernel", "kernel_for"]
 
 #: Defines the probe in the kernel; ``__jupyter_mv_probe__(path)`` then answers in JSON:
-#: the kernel side's own :func:`jupyter_mv.kernel.capture_report`, or, where jupyter-mv
-#: cannot be imported, the interpreter alone.
+#: the kernel side's own :func:`jupyter_mv.kernel.capture_report`, else the kernel
+#: agent's (:mod:`jupyter_mv.kernel.agent`, where the server injected it), else the
+#: interpreter alone and whether jupyter-mv is installed there.
 PROBE = r"""
 def __jupyter_mv_probe__(notebook):
+    import sys
+    agent = sys.modules.get("_jupyter_mv_agent.kernel.agent")
     try:
         from jupyter_mv.kernel import capture_report
     except Exception:
-        import json, sys
-        return json.dumps({"python": sys.executable, "loaded": False})
+        if agent is not None:
+            return agent.capture_report(notebook)
+        import json, importlib.util
+        installed = importlib.util.find_spec("jupyter_mv") is not None
+        return json.dumps({"python": sys.executable, "loaded": False, "installed": installed})
     return capture_report(notebook)
 """
 
@@ -39,6 +45,10 @@ class KernelReport:
     def __init__(self, answer: dict[str, Any]) -> None:
         self.python: str | None = answer.get("python") if isinstance(answer.get("python"), str) else None
         self.loaded = bool(answer.get("loaded"))
+        #: jupyter-mv can be imported in the kernel (when not ``loaded``: switched off).
+        self.installed = bool(answer.get("installed", True))
+        #: the kernel agent's version, when the capture is the agent's.
+        self.agent: str | None = answer.get("agent")
         self.error: str | None = answer.get("error")
         self.root: str | None = answer.get("root")
         plan = answer.get("plan") or {}

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import remote as mv_remote
-from ..capture.environment import notebook_kernel_python
+from ..capture.environment import loaded_warnings, notebook_kernel_python
 from ..errors import Conflict, InvalidInput, MVError, NotFound
 from ..progress import Progress, null_progress
 from ..units import human_size
@@ -34,6 +34,7 @@ def snapshot(
     report: KernelReport | None = None,
     capture: str = "no_kernel",
     kernelspecs: Any = None,
+    asked: bool = True,
     progress: Progress = null_progress,
 ) -> dict[str, Any]:
     """Store a version of the notebook ``api_path`` (as saved), with what its kernel
@@ -41,6 +42,8 @@ def snapshot(
     Without a report the environment is the kernelspec's interpreter's. ``metrics`` (checked
     numbers, :func:`jupyter_mv.metrics.literal_metrics`) join those the kernel logged,
     over any of the same name.
+
+    :param asked: the kernel was to be asked (``no_kernel`` then says what is not known).
 
     The first snapshot of a notebook without a store creates one at the server root.
 
@@ -61,9 +64,11 @@ def snapshot(
             "hold the files its cells read and wrote, and its environment is the kernelspec's"
         )
     elif capture == "not_loaded":
+        warnings.append(_not_loaded(report))
+    elif capture == "no_kernel" and asked:
         warnings.append(
-            "jupyter-mv is not loaded in this notebook's kernel: the files its cells read and wrote "
-            "are not known (run %load_ext jupyter_mv)"
+            "no kernel runs this notebook: the files its cells read and wrote are not known; run the "
+            "notebook and snapshot again, or name the files to hold"
         )
     with access.open_store(notebook, api_path, create=True) as store:
         if access._key(store, notebook) is None:
@@ -96,6 +101,7 @@ def snapshot(
                 warnings.append(f"{rel} is {human_size(size)}, over the size limit: recorded by hash only")
             metrics, params = dict(report.metrics), report.params
             extra["kernel"] = report.kernel
+            warnings += loaded_warnings(extra)
         metrics.update(given)
         environment = None
         with progress("environment", None, ""):
@@ -121,6 +127,35 @@ def snapshot(
             progress=progress,
         )
     return {"version": version.to_dict(), "warnings": [access.public_message(w) for w in warnings]}
+
+
+def interpreter_name(python: str | None) -> str:
+    """The kernel's interpreter as a message names it: its environment's folder and the
+    interpreter in it (``project-env/bin/python``), never the full server path."""
+    if not python:
+        return "an unknown interpreter"
+    path = Path(python)
+    return "/".join(path.parts[-3:]) if len(path.parts) > 3 else python
+
+
+def _not_loaded(report: KernelReport | None) -> str:
+    python = report.python if report is not None else None
+    where = f"this notebook's kernel ({interpreter_name(python)})"
+    if report is not None and report.installed:
+        return (
+            f"jupyter-mv is installed in {where} but not loaded: the files its cells read and wrote "
+            "are not known (run %load_ext jupyter_mv)"
+        )
+    if report is not None and report.agent:
+        return (
+            f"{where} lacks jupyter-mv, and ran cells before this server started capturing them: the files "
+            "they read and wrote are not known (run the notebook again, then snapshot)"
+        )
+    return (
+        f"{where} lacks jupyter-mv: the files its cells read and wrote are not known; install it there "
+        f"(`{interpreter_name(python) if python else 'python'} -m pip install jupyter-mv`), or let the server "
+        "capture them (c.JupyterMV.inject_agent = True)"
+    )
 
 
 def restore(

@@ -53,13 +53,24 @@ def scope(args: argparse.Namespace) -> str | None:
     return getattr(args, "scope", None)
 
 
-def notebook_python(notebook: str) -> str | None:
+def notebook_python(notebook: str, *, say_fallback: bool = False) -> str | None:
     """The interpreter the notebook's kernelspec runs, when it can be found and is not
-    this one (then it is captured here)."""
-    from ..capture.environment import notebook_kernel_python
+    this one (then it is captured here).
+
+    :param say_fallback: when the notebook names a kernelspec whose interpreter is not
+        found, say that this interpreter is recorded instead, and how to name the right one.
+    """
+    from ..capture.environment import notebook_kernel_name, notebook_kernel_python
 
     warnings: list[str] = []
     python = notebook_kernel_python(notebook, warnings=warnings, default=False)
+    if python is None and say_fallback:
+        name = notebook_kernel_name(notebook)
+        if name:
+            warnings.append(
+                f"the notebook's kernel {name!r} is not a Python kernelspec found here: recorded the environment "
+                f"of {sys.executable} instead; name the kernel's interpreter with --python PATH"
+            )
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return python if python and os.path.abspath(python) != os.path.abspath(sys.executable) else None

@@ -36,7 +36,7 @@ def cmd_snapshot(args: argparse.Namespace, out: Out) -> int:
     elif args.python:
         environment = args.python
     else:
-        environment = notebook_python(args.notebook) or "auto"
+        environment = notebook_python(args.notebook, say_fallback=True) or "auto"
     version = store.snapshot(
         args.notebook,
         args.files,
@@ -180,9 +180,10 @@ def cmd_show(args: argparse.Namespace, out: Out) -> int:
         rows.append(("aliases", ", ".join(v.aliases)))
     env = store.environment(v)
     if env:
-        from ..capture.environment import environment_summary
+        from ..capture.environment import environment_summary, loaded_warnings
 
         rows.append(("environment", environment_summary(env)))
+        rows += [("warning", line) for line in loaded_warnings(v.extra)]
     if v.git:
         dirty = f", {len(v.git.get('dirty_files') or [])} uncommitted" if v.git.get("dirty") else ""
         rows.append(("git", f"{str(v.git.get('commit'))[:12]} on {v.git.get('branch')}{dirty}"))

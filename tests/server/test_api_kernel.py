@@ -121,3 +121,15 @@ async def test_the_first_snapshot_makes_the_store_before_asking_the_kernel(jp_fe
     assert result["version"]["extra"]["capture"] == "kernel"
     assert ("data.csv", "input") in {(f["path"], f["role"]) for f in result["version"]["files"]}
     assert result["warnings"] == []
+
+
+async def test_a_snapshot_without_a_running_kernel_says_what_it_does_not_know(jp_fetch, two_versions):
+    result = await snapshot(jp_fetch, message="no kernel")
+
+    assert result["version"]["extra"]["capture"] == "no_kernel"
+    assert result["warnings"] == [
+        "no kernel runs this notebook: the files its cells read and wrote are not known; run the notebook and "
+        "snapshot again, or name the files to hold"
+    ]
+    unasked = await snapshot(jp_fetch, message="not asked", kernel=False)
+    assert unasked["warnings"] == [], "the sidebar set not to ask the kernel: nothing to say"
