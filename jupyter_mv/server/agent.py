@@ -40,6 +40,7 @@ __all__ = ["AGENT_MODULES", "Agents", "agent_sources", "agent_version", "injecti
 AGENT_MODULES = (
     "errors",
     "units",
+    "metrics",
     "locate",
     "kernel",
     "kernel.access",
