@@ -726,7 +726,9 @@ def markdown(info: dict, runs: list[dict]) -> str:
         "",
         "- `benchmarks/compare.py` builds the workload once (`benchmarks/workload.py`: a notebook of cells "
         "with 200 KB image outputs, a CSV of ids, timestamps, cities, segments, counts, amounts and scores, and "
-        "a random binary model), and copies it for every tool. Every tool starts from the same bytes.",
+        "a random binary model), and copies it for every tool. Every tool starts from the same bytes. The "
+        "workload is seeded: it is built once per `workload.py` and scale and kept under `--cache` (building "
+        "it takes minutes at full scale), and later runs copy it.",
         "- A round of edits: one cell's source changes; rows worth 1% of the CSV are appended (in whole "
         "blocks of 10,000 rows, about 0.55 MB, so up to 0.05% more at full scale); 1% of the "
         "model's bytes are overwritten in place, in four runs at seeded random offsets (as when some layers "
