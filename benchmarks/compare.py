@@ -54,6 +54,8 @@ from workload import DATA, FILES, MB, MODEL, NOTEBOOK, build, make_edit, raw_rea
 
 TOOLS = ("jupyter-mv", "DVC", "git")
 DEFAULT_CACHE = Path(os.environ.get("JUPYTER_MV_BENCH_CACHE") or Path.home() / ".cache" / "jupyter-mv-bench")
+#: The steps of a restore its ``JUPYTER_MV_TIMINGS`` line times (wall seconds).
+RESTORE_STEPS = ("hash", "safety", "write", "decode", "copy", "fsync", "rename")
 #: Targets from the issue: (figure, what jupyter-mv must reach, as text).
 GB = 1024 * MB
 
@@ -211,6 +213,8 @@ class JupyterMV(Tool):
         env["PATH"] = bindir + os.pathsep + env.get("PATH", "")
         #: Each snapshot appends where its time went (read, hash, chunk, ...) to this file.
         self.timings = log.with_suffix(".times.jsonl")
+        #: The restore's steps and its safety snapshot's stages.
+        self.restore_components: dict[str, dict] = {}
         env["JUPYTER_MV_TIMINGS"] = str(self.timings)
         super().__init__("jupyter-mv", work, log, env)
         # `jupyter mv` when the package's script is installed beside this Python, else the same entry point
@@ -233,7 +237,12 @@ class JupyterMV(Tool):
         return step
 
     def restore_first(self) -> Step:
-        return self.timed([[*self.cmd, "restore", "v1"]])
+        seen = len(self.timings.read_text().splitlines()) if self.timings.exists() else 0
+        step = self.timed([[*self.cmd, "restore", "v1"]])
+        lines = self.timings.read_text().splitlines()[seen:] if self.timings.exists() else []
+        for line in map(json.loads, lines):  # the safety snapshot's line, then the restore's own
+            self.restore_components["restore" if line.get("verb") == "restore" else "safety"] = line
+        return step
 
     def example_nochange(self, base: Path) -> float:
         """Median wall time of 3 no-change snapshots of the project in ``examples/``."""
@@ -344,6 +353,28 @@ def dvc_venv(cache: Path) -> Path:
     return venv
 
 
+def cached_workload(cache: Path, scale: float) -> tuple[Path, bool]:
+    """Where the workload at ``scale`` is kept under ``cache``, and whether it is complete there.
+
+    It is seeded, so the same ``workload.py`` at the same scale builds the same bytes: it is
+    built once (minutes at full scale) and every later run copies it. Its folder is named
+    by the scale and a hash of ``workload.py``, so a changed workload is built anew.
+    """
+    import hashlib
+
+    key = hashlib.sha256((HERE / "workload.py").read_bytes()).hexdigest()[:12]
+    folder = cache / f"workload-{scale:g}-{key}"
+    return folder, (folder / ".complete").exists()
+
+
+def build_into(folder: Path, scale: float) -> list[Path]:
+    """Build the workload in ``folder`` and mark it complete (a build cut short is built again)."""
+    shutil.rmtree(folder, ignore_errors=True)
+    paths = build(folder, scale)
+    (folder / ".complete").write_text("")
+    return paths
+
+
 # -- one run ----------------------------------------------------------------------------------------
 
 
@@ -429,6 +460,7 @@ def one_run(orig: Path, base: Path, rounds: int, venv: Path, hashes: dict[str, s
         "first": comps[0] if comps else {},
         "edit": sorted(edits, key=lambda c: c.get("cpu", 0))[len(edits) // 2] if edits else {},
         "nochange": comps[1] if len(comps) > 1 else {},
+        **mv.restore_components,  # type: ignore[attr-defined]
     }
     result["tools"]["jupyter-mv"]["example_nochange"] = example
     return result
@@ -534,6 +566,17 @@ def component_lines(r: dict) -> list[str]:
             f"{c.get('bytes', 0) / MB:,.0f} MB read, {c.get('segments_reused', 0)} segments reused, "
             f"{c.get('segments_cut', 0)} cut, {c.get('chunks_written', 0)} chunks written"
         )
+    c = r.get("components", {}).get("restore") or {}
+    if c:
+        parts = ", ".join(f"{step} {c.get(step, 0):.2f}" for step in RESTORE_STEPS)
+        out.append(
+            f"jupyter-mv restore (wall s): {parts}; process CPU {c.get('cpu', 0):.2f} s; "
+            f"{c.get('bytes', 0) / MB:,.0f} MB written"
+        )
+    c = r.get("components", {}).get("safety") or {}
+    if c:
+        parts = ", ".join(f"{stage} {c.get(stage, 0):.2f}" for stage in STAGES)
+        out.append(f"jupyter-mv restore's safety version: {parts} s; {c.get('bytes', 0) / MB:,.0f} MB read")
     return out
 
 
@@ -643,6 +686,28 @@ def markdown(info: dict, runs: list[dict]) -> str:
                         + " | ".join(f"{c.get(st, 0):.2f}" for st in STAGES)
                         + f" | {c.get('cpu', 0):.2f} | {c.get('segments_reused', 0)} / {c.get('segments_cut', 0)} |"
                     )
+            safety = r["components"].get("safety") or {}
+            if safety:
+                lines.append(
+                    "| restore's safety version | "
+                    + " | ".join(f"{safety.get(st, 0):.2f}" for st in STAGES)
+                    + f" | | {safety.get('segments_reused', 0)} / {safety.get('segments_cut', 0)} |"
+                )
+            c = r["components"].get("restore") or {}
+            if c:
+                lines += [
+                    "",
+                    "Where jupyter-mv's restore of the first version spent its time (wall seconds; hash: reading "
+                    "the files in place that the stat cache does not vouch for; safety: the safety version; write: "
+                    "writing the temporary files, of which decode is the wait for chunks decoded from the packs, "
+                    "copy the ranges copied from the files in place, fsync the temporary files' fsync):",
+                    "",
+                    "| " + " | ".join(RESTORE_STEPS) + " | process CPU | written |",
+                    "| " + " | ".join("---:" for _ in RESTORE_STEPS) + " | ---: | ---: |",
+                    "| "
+                    + " | ".join(f"{c.get(step, 0):.2f}" for step in RESTORE_STEPS)
+                    + f" | {c.get('cpu', 0):.2f} | {fmt_size(c.get('bytes', 0))} |",
+                ]
             if "example_nochange" in mv:
                 lines.append("")
                 lines.append(
@@ -661,7 +726,9 @@ def markdown(info: dict, runs: list[dict]) -> str:
         "",
         "- `benchmarks/compare.py` builds the workload once (`benchmarks/workload.py`: a notebook of cells "
         "with 200 KB image outputs, a CSV of ids, timestamps, cities, segments, counts, amounts and scores, and "
-        "a random binary model), and copies it for every tool. Every tool starts from the same bytes.",
+        "a random binary model), and copies it for every tool. Every tool starts from the same bytes. The "
+        "workload is seeded: it is built once per `workload.py` and scale and kept under `--cache` (building "
+        "it takes minutes at full scale), and later runs copy it.",
         "- A round of edits: one cell's source changes; rows worth 1% of the CSV are appended (in whole "
         "blocks of 10,000 rows, about 0.55 MB, so up to 0.05% more at full scale); 1% of the "
         "model's bytes are overwritten in place, in four runs at seeded random offsets (as when some layers "
@@ -782,7 +849,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="run the whole comparison this many times")
     parser.add_argument("--scale", type=float, help="workload scale (default 1, or 1/12 with --quick)")
     parser.add_argument("--dir", help="work folder (default: a temporary one, removed at the end)")
-    parser.add_argument("--cache", default=str(DEFAULT_CACHE), help="where DVC's virtual environment is kept")
+    parser.add_argument(
+        "--cache", default=str(DEFAULT_CACHE), help="where DVC's virtual environment and the built workload are kept"
+    )
     parser.add_argument("--md", help="where the Markdown goes (default BENCHMARKS.md; with --quick, the work folder)")
     parser.add_argument("--png", help="where the chart goes (default benchmarks/compare.png; --quick: work folder)")
     parser.add_argument("--json", help="where the raw figures go (default: under --cache)")
@@ -820,9 +889,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     try:
         venv = dvc_venv(Path(args.cache))
-        orig = base / "workload"
-        say(f"building the workload in {orig} (scale {scale:g})")
-        paths = build(orig, scale)
+        orig, built = cached_workload(Path(args.cache), scale)
+        say(f"{'the workload built before' if built else 'building the workload'} in {orig} (scale {scale:g})")
+        paths = [orig / f for f in FILES] if built else build_into(orig, scale)
         info["workload_bytes"] = sum(p.stat().st_size for p in paths)
         sizes = {p.name: p.stat().st_size for p in paths}
         info["workload"] = (

@@ -289,26 +289,31 @@ class Ingest:
 
     def unsound(self, objects: set[bytes]) -> set[bytes]:
         """Those of ``objects`` (stored files the stat cache vouches for) with a chunk that is
-        missing or lies in a damaged pack: their files must be read again. One query per
-        object, in SQLite: its chunks grouped by pack, each pack then looked at once."""
+        missing or lies in a damaged pack: their files must be read again. Each object's
+        chunk list is read once and its distinct chunks looked up in batches, grouped by
+        pack in SQLite, each pack then looked at once. (Cutting the list up in SQL, with
+        ``substr`` per chunk, reads the whole list again for every chunk.)"""
         bad = set()
         for digest in objects:
-            row = self.db.execute("SELECT length(chunks) / 32 FROM objects WHERE hash = ?", [digest]).fetchone()
+            row = self.db.execute("SELECT chunks FROM objects WHERE hash = ?", [digest]).fetchone()
             if row is None:
                 bad.add(digest)
                 continue
+            blob = row[0]
+            distinct = list(dict.fromkeys(blob[i : i + 32] for i in range(0, len(blob), 32)))
             found = 0
-            for pack, remote, pack_size, end, count in self.db.execute(
-                "WITH RECURSIVE i(n) AS (SELECT 0 WHERE ?2 > 0 UNION ALL SELECT n + 1 FROM i WHERE n + 1 < ?2) "
-                "SELECT p.name, p.remote, p.size, max(c.offset + c.length), count(*) FROM i "
-                "JOIN objects o ON o.hash = ?1 JOIN chunks c ON c.hash = substr(o.chunks, i.n * 32 + 1, 32) "
-                "LEFT JOIN packs p ON p.id = c.pack GROUP BY c.pack",
-                [digest, row[0]],
-            ).fetchall():
-                found += count
-                if pack is None or (remote is None and self._damage(pack, pack_size, end) is not None):
-                    bad.add(digest)
-            if found < row[0]:
+            for i in range(0, len(distinct), 900):
+                batch = distinct[i : i + 900]
+                for pack, remote, pack_size, end, count in self.db.execute(
+                    "SELECT p.name, p.remote, p.size, max(c.offset + c.length), count(*) FROM chunks c "
+                    f"LEFT JOIN packs p ON p.id = c.pack WHERE c.hash IN ({','.join('?' * len(batch))}) "
+                    "GROUP BY c.pack",
+                    batch,
+                ).fetchall():
+                    found += count
+                    if pack is None or (remote is None and self._damage(pack, pack_size, end) is not None):
+                        bad.add(digest)
+            if found < len(distinct):
                 bad.add(digest)
         return bad
 

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import blake3
-import zstandard
 
 from ..errors import IntegrityError
 from .failures import writing
@@ -60,6 +59,8 @@ def compress(data: bytes | memoryview) -> tuple[int, bytes | memoryview]:
     """
     comp = getattr(_local, "compressor", None)
     if comp is None:
+        import zstandard  # here, not at the top: a snapshot that stores nothing new never loads it
+
         params = zstandard.ZstdCompressionParameters(strategy=zstandard.STRATEGY_FAST, **ZSTD_PARAMS)
         comp = _local.compressor = zstandard.ZstdCompressor(compression_params=params)
     if len(data) >= 4 * SAMPLE:
@@ -205,21 +206,27 @@ def decode(pack: str, digest: bytes, payload: bytes, length: int, size: int, cod
 
     :raises IntegrityError: the payload is short, unreadable, or does not hash to ``digest``.
     """
-    try:
-        if len(payload) != length:
-            raise ValueError("short read")
-        if codec == CODEC_ZSTD:
-            dec = getattr(_local, "decompressor", None)
-            if dec is None:
-                dec = _local.decompressor = zstandard.ZstdDecompressor()
+    if len(payload) != length:
+        raise _unreadable(pack, digest)
+    if codec == CODEC_ZSTD:
+        import zstandard  # here, not at the top: a store of raw chunks, or no read, never loads it
+
+        dec = getattr(_local, "decompressor", None)
+        if dec is None:
+            dec = _local.decompressor = zstandard.ZstdDecompressor()
+        try:
             data = dec.decompress(payload, max_output_size=size)
-        else:
-            data = payload
-    except (ValueError, zstandard.ZstdError):
-        raise IntegrityError(f"chunk {digest.hex()[:16]} in pack {pack} is damaged (unreadable)") from None
+        except (ValueError, zstandard.ZstdError):
+            raise _unreadable(pack, digest) from None
+    else:
+        data = payload
     if len(data) != size or blake3.blake3(data).digest() != digest:
         raise IntegrityError(f"chunk {digest.hex()[:16]} in pack {pack} is damaged (hash mismatch)")
     return data
+
+
+def _unreadable(pack: str, digest: bytes) -> IntegrityError:
+    return IntegrityError(f"chunk {digest.hex()[:16]} in pack {pack} is damaged (unreadable)")
 
 
 def _fsync_dir(path: Path) -> None:

@@ -15,11 +15,12 @@ import contextlib
 import json
 import os
 import re
+import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import blake3
 
@@ -65,9 +66,14 @@ def restore(
     changed: list[FileEntry] = []
     unchanged: list[FileEntry] = []
     in_place = base == store.root
-    for e in entries:
-        current = _current_hash(store, e.path, targets[e.path], in_place)
-        (unchanged if current == e.hash else changed).append(e)
+    clock = _Clock()
+    # What the hash pass read: the safety version and the copy of unchanged ranges take
+    # these files as read instead of reading them again.
+    read: dict[Path, _Read] = {}
+    with clock("hash"):
+        for e in entries:
+            current = _current_hash(store, e.path, targets[e.path], in_place, read)
+            (unchanged if current == e.hash else changed).append(e)
     safety = None
     inside = [e for e in changed if targets[e.path].exists() and _inside_root(store, targets[e.path])]
     outside = [e for e in changed if targets[e.path].exists() and not _inside_root(store, targets[e.path])]
@@ -80,12 +86,14 @@ def restore(
         if safety_nb is None and inside:
             safety_nb = next((targets[e.path] for e in inside if _is_notebook(targets[e.path])), None)
         if safety_nb is not None:
-            safety = store.snapshot(
-                safety_nb,
-                keep,
-                kind="safety",
-                message=f"Safety copy before restoring {version.label} ({version.short_id})",
-            )
+            with clock("safety"):
+                safety = _safety(
+                    store,
+                    safety_nb,
+                    keep,
+                    read,
+                    f"Safety copy before restoring {version.label} ({version.short_id})",
+                )
         else:
             raise Conflict("cannot keep a safety copy of the files to overwrite; restore with `to` instead")
     temps = [
@@ -104,22 +112,24 @@ def restore(
                 except StoreReadOnly:  # a read-only store restoring elsewhere: no journal
                     pass
             total = sum(e.size for e in changed)
-            with progress("restore", total, "B") as update, _Packs(store.dir) as packs:
+            with clock("write"), progress("restore", total, "B") as update, _Packs(store.dir) as packs:
                 for e, (tmp, target) in zip(changed, temps):
                     target.parent.mkdir(parents=True, exist_ok=True)
-                    held = _trusted_object(store, e.path, target) if in_place else None
-                    _write_file(store, packs, e, tmp, target if held is not None else None, held, update)
+                    held = _trusted_object(store, e.path, target, read) if in_place else None
+                    _write_file(store, packs, e, tmp, target if held is not None else None, held, update, clock)
                     os.chmod(tmp, e.mode or 0o644)
-            for tmp, target in temps:
-                if target.is_symlink():
-                    target.unlink()
-                os.replace(tmp, target)
+            with clock("rename"):
+                for tmp, target in temps:
+                    if target.is_symlink():
+                        target.unlink()
+                    os.replace(tmp, target)
             temps.clear()
     finally:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             journal.unlink(missing_ok=True)
+    clock.report(sum(e.size for e in changed))
     now_is = _record_current(store, version, entries, in_place)
     return RestoreResult(
         version, tuple(e.path for e in changed), tuple(e.path for e in unchanged), skipped, safety, now_is
@@ -135,6 +145,78 @@ def _record_current(store: Store, version: Version, entries: Sequence[FileEntry]
     with contextlib.suppress(StoreReadOnly), store._db_lock, schema.transaction(store.db):
         records.record_restored(store.db, version.notebook, version.id)
     return version
+
+
+class _Read(NamedTuple):
+    """A file the restore read to hash it: its BLAKE3, its stat before the read, and when
+    the read started (``time.time_ns``)."""
+
+    digest: bytes
+    stat: os.stat_result
+    started_ns: int
+
+    def still(self, st: os.stat_result) -> bool:
+        """Whether ``st`` (a later stat of the file) shows it as it was read, old enough
+        that a write in the same mtime tick would show (the stat cache's racy window)."""
+        from .snapshot import RACY_NS
+
+        return _same_stat(self.stat, st) and self.stat.st_mtime_ns < self.started_ns - RACY_NS
+
+
+def _same_stat(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_size, a.st_mtime_ns, a.st_ctime_ns, a.st_ino, a.st_dev) == (
+        b.st_size,
+        b.st_mtime_ns,
+        b.st_ctime_ns,
+        b.st_ino,
+        b.st_dev,
+    )
+
+
+def _safety(store: Store, notebook: Path, keep: list[Path], read: dict[Path, _Read], message: str) -> Version:
+    """The safety version of ``notebook`` and ``keep``: a file the hash pass read, unchanged
+    since, whose content the store holds already, is taken as read (no second read)."""
+    from . import snapshot
+
+    plan = snapshot.plan(store, notebook, keep, kind="safety", message=message)
+    for rel, st in plan.stats.items():
+        seen = read.get(store.path_of(rel))
+        if rel in plan.cached or seen is None or not seen.still(st):
+            continue
+        if store.db.execute("SELECT 1 FROM objects WHERE hash = ?", [seen.digest]).fetchone():
+            plan.cached[rel] = seen.digest
+    return snapshot.write(store, plan)
+
+
+class _Clock:
+    """Wall seconds per step of a restore, appended as one JSON line to
+    ``$JUPYTER_MV_TIMINGS`` (for the benchmarks), as a snapshot's are."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = dict.fromkeys(
+            ("hash", "safety", "write", "decode", "copy", "fsync", "rename"), 0.0
+        )
+
+    @contextlib.contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.times[step] += time.perf_counter() - t
+
+    def report(self, written: int) -> None:
+        target = os.environ.get("JUPYTER_MV_TIMINGS")
+        if not target:
+            return
+        line = {
+            "verb": "restore",
+            **{step: round(s, 4) for step, s in self.times.items()},
+            "bytes": written,
+            "cpu": round(time.process_time(), 4),
+        }
+        with open(target, "a") as f:
+            f.write(json.dumps(line) + "\n")
 
 
 def _stat_row(store: Store, rel: str, path: Path) -> bytes | None:
@@ -156,13 +238,20 @@ def _stat_row(store: Store, rel: str, path: Path) -> bytes | None:
     return digest
 
 
-def _current_hash(store: Store, rel: str, path: Path, in_place: bool) -> str | None:
+def _current_hash(store: Store, rel: str, path: Path, in_place: bool, read: dict[Path, _Read]) -> str | None:
     """A target's BLAKE3 (hex), None when it is not a file: from the stat cache when it
-    vouches for the file, else read."""
+    vouches for the file, else read (and kept in ``read`` when the file did not change
+    while being read)."""
     if not path.is_file():
         return None
     digest = _stat_row(store, rel, path) if in_place else None
-    return digest.hex() if digest is not None else _hash_file(path).hex()
+    if digest is not None:
+        return digest.hex()
+    started, before = time.time_ns(), os.stat(path)
+    digest = _hash_file(path)
+    if _same_stat(os.stat(path), before):
+        read[path] = _Read(digest, before, started)
+    return digest.hex()
 
 
 def _hash_file(path: Path) -> bytes:
@@ -174,12 +263,16 @@ def _hash_file(path: Path) -> bytes:
     return hasher.digest()
 
 
-def _trusted_object(store: Store, rel: str, path: Path) -> bytes | None:
+def _trusted_object(store: Store, rel: str, path: Path, read: dict[Path, _Read]) -> bytes | None:
     """The stored object the file now at ``path`` holds, when the stat cache vouches for
-    it (the safety version just stored it), else None: its chunks may then be copied
-    from the file instead of being read from the packs."""
+    it (the safety version just stored it) or the hash pass read it and it has not changed
+    since, else None: its chunks may then be copied from the file instead of being read
+    from the packs."""
     if path.is_symlink() or not path.is_file():
         return None
+    seen = read.get(path)
+    if seen is not None and seen.still(os.stat(path)):
+        return seen.digest
     return _stat_row(store, rel, path)
 
 
@@ -236,6 +329,7 @@ def _write_file(
     current: Path | None,
     current_object: bytes | None,
     update: Callable[[int], None],
+    clock: _Clock | None = None,
 ) -> None:
     """Write ``entry``'s content to ``tmp`` (new, fsynced). With ``current`` (the file
     in place, holding ``current_object`` as the stat cache vouches), runs of chunks it
@@ -274,12 +368,16 @@ def _write_file(
                 ahead.append(pool.submit(packs.read, d, locations[d]))
 
         fill()
+        copying = decoding = 0.0
         for step in plan:
+            t = time.perf_counter()
             if isinstance(step, tuple):
                 _copy_range(src, fd, step[0], step[1])
                 update(step[1])
+                copying += time.perf_counter() - t
                 continue
             data = ahead.popleft().result()
+            decoding += time.perf_counter() - t
             fill()
             if hasher is not None:
                 hasher.update(data)
@@ -297,9 +395,14 @@ def _write_file(
                 os.close(fd)
                 fd = -1
                 tmp.unlink()
-                _write_file(store, packs, entry, tmp, None, None, lambda n: None)
+                _write_file(store, packs, entry, tmp, None, None, lambda n: None, clock)
                 return
+        t = time.perf_counter()
         os.fsync(fd)
+        if clock is not None:  # waiting for decoded chunks, copying in the kernel, the fsync
+            clock.times["decode"] += decoding
+            clock.times["copy"] += copying
+            clock.times["fsync"] += time.perf_counter() - t
     finally:
         for f in (fd, src):
             if f >= 0:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import threading
 import time
 import uuid
@@ -18,12 +17,8 @@ from ..progress import Progress, null_progress
 from . import environments, records, schema
 from .failures import shown_text, writing
 from .lock import store_lock, try_exclusive
-from .objects import iter_object
-from .packs import PackReader
 from .records import COLUMNS
 from .refs import check_name, parse_ref
-from .remotes import Remotes
-from .restore import remove_restore_temps
 from .versions import GcReport, RestoreResult, VerifyReport, Version
 
 __all__ = ["Store", "STORE_DIRNAME", "ENV_VAR", "find_store_dir", "store_owner"]
@@ -31,7 +26,9 @@ __all__ = ["Store", "STORE_DIRNAME", "ENV_VAR", "find_store_dir", "store_owner"]
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
+    from .packs import PackReader
     from .registry import Models
+    from .remotes import Remotes
 
 
 def store_owner(store_dir: str | os.PathLike[str]) -> str | None:
@@ -222,6 +219,8 @@ class Store:
         """The remotes this store knows (:class:`~jupyter_mv.store.remotes.Remotes`):
         ``.list()``, ``.remove(name)``, ``.state(ids)``. Adding one, push and pull are
         :mod:`jupyter_mv.remote`'s (``add_remote(store, ...)``, ``push(store)``, ``pull(store)``)."""
+        from .remotes import Remotes
+
         return Remotes(self)
 
     # -- snapshot and restore --------------------------------------------------------------
@@ -451,6 +450,8 @@ class Store:
 
     def iter_object(self, digest: bytes, label: str, reader: PackReader | None = None) -> Iterator[bytes]:
         """An object's content in chunks, checked against its hash (:func:`.objects.iter_object`)."""
+        from .objects import iter_object
+
         return iter_object(self, digest, label, reader)
 
     def diff(
@@ -528,8 +529,12 @@ class Store:
         try:
             for leftover in tmp.iterdir():
                 if leftover.name.startswith("restore-") and leftover.suffix == ".json":
+                    from .restore import remove_restore_temps
+
                     remove_restore_temps(leftover)
                 if leftover.is_dir():
+                    import shutil
+
                     shutil.rmtree(leftover, ignore_errors=True)
                 else:
                     leftover.unlink(missing_ok=True)

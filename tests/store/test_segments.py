@@ -176,3 +176,35 @@ def test_restore_in_place_never_copies_from_a_file_the_stat_cache_cannot_vouch_f
     assert store.restore(v1).written == ("big.bin",)
     assert big.read_bytes() == first
     assert copied == []
+
+
+def test_restore_in_place_reads_a_file_once_for_its_hash_and_the_safety_version(
+    store: Store, project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    write_notebook(project / "nb.ipynb", ["1"])
+    big = project / "big.bin"
+    first = _content(3 * MIB, seed=7)
+    big.write_bytes(first)
+    _age(project / "nb.ipynb", big)
+    v1 = store.snapshot("nb.ipynb", ["big.bin"], environment=None)
+    second = first[: MIB // 2] + b"edited" + first[MIB // 2 :]
+    big.write_bytes(second)
+    _age(big)
+    store.snapshot("nb.ipynb", ["big.bin"], environment=None)
+    # Touched since (same bytes, a new ctime): the stat cache no longer vouches for it, so the
+    # restore reads it to know what it holds; the safety version takes that read.
+    _age(big)
+    timings = tmp_path / "times.jsonl"
+    monkeypatch.setenv("JUPYTER_MV_TIMINGS", str(timings))
+    copied: list[int] = []
+    real = os.copy_file_range
+    monkeypatch.setattr(os, "copy_file_range", lambda *a: copied.append(a[2]) or real(*a))
+
+    result = store.restore(v1)
+
+    assert result.written == ("big.bin",) and big.read_bytes() == first
+    assert result.safety is not None and store.read_file(result.safety, "big.bin") == second
+    safety_line, restore_line = _times(timings)
+    assert safety_line["bytes"] == 0  # the safety version read no file again
+    assert restore_line["verb"] == "restore" and restore_line["bytes"] == len(first)
+    assert sum(copied) > len(first) - MIB  # and the write copied what the file held

@@ -360,6 +360,24 @@ def test_restore_to_another_folder_leaves_the_project_alone(
 # -- integrity --------------------------------------------------------------------------------------
 
 
+def test_a_file_the_stat_cache_vouches_for_is_read_again_when_one_of_its_chunks_left_the_index(
+    store: Store, notebook: Path, project: Path
+) -> None:
+    data = project / "data.bin"
+    data.write_bytes(os.urandom(600_000))
+    past = os.stat(data).st_mtime - 60
+    for p in (notebook, data):
+        os.utime(p, (past, past))
+    v1 = store.snapshot(notebook, [data])
+    chunks = store.db.execute("SELECT chunks FROM objects WHERE hash = ?", [bytes.fromhex(v1.file("data.bin").hash)])
+    store.db.execute("DELETE FROM chunks WHERE hash = ?", [chunks.fetchone()[0][32:64]])
+
+    v2 = store.snapshot(notebook, [data])
+
+    assert v2.file("data.bin").hash == v1.file("data.bin").hash
+    assert store.read_file(v2, "data.bin") == data.read_bytes()  # the chunk was stored again
+
+
 def _flip_byte_in_a_chunk(store: Store) -> str:
     pack, offset, length = store.db.execute(
         "SELECT p.name, c.offset, c.length FROM chunks c JOIN packs p ON p.id = c.pack ORDER BY c.length DESC LIMIT 1"
