@@ -66,3 +66,44 @@ def test_a_reader_imported_before_loading_is_wrapped_and_nothing_is_imported_for
     version = latest(mv_project)
     assert version.extra["kernel"]["files"]["early.parquet"]["read"]  # the path was computed
     assert version.file("early.parquet").role == "input"
+
+
+WRITERS = [
+    "with h5py.File('out/w.h5', 'w') as f:\n    f['w'] = np.arange(3)",
+    "with h5py.File('out/a.h5', 'a') as f:\n    f['w'] = np.arange(3)",
+    "with h5py.File('out/x.h5', mode='x') as f:\n    f['w'] = np.arange(3)",
+    "with h5py.File('out/w.h5', 'r+') as f:\n    f['v'] = np.arange(2)",
+    "pd.DataFrame({'x': [1]}).to_parquet('out/pandas.parquet')",
+    "pl.DataFrame({'x': [1]}).write_parquet('out/polars.parquet')",
+    "pl.DataFrame({'x': [1]}).write_csv(OUT + '/polars.csv')",
+    "pl.DataFrame({'x': [1]}).lazy().sink_parquet(OUT + '/sunk.parquet')",
+    "import pyarrow as pa, pyarrow.parquet as pq\npq.write_table(pa.table({'x': [1]}), OUT + '/arrow.parquet')",
+]
+
+
+def test_files_written_by_c_code_are_outputs_named_by_literal_or_computed(
+    kernel: Kernel, mv_project: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(mv_project)
+    kernel.run(IMPORTS + "\nos.makedirs('out', exist_ok=True)\nOUT = 'o' + 'ut'")
+    for cell in WRITERS:  # execution counts 3 to 11
+        run = kernel.run(cell)
+        assert run.error is None, run.error
+    save_notebook(mv_project / "train.ipynb", [IMPORTS, *WRITERS])
+    kernel.run("%mv snapshot")
+    version = latest(mv_project)
+    written = {path: entry.get("written") for path, entry in version.extra["kernel"]["files"].items()}
+    roles = {f.path: f.role for f in version.files}
+    expected = [
+        "out/w.h5",
+        "out/a.h5",
+        "out/x.h5",
+        "out/pandas.parquet",
+        "out/polars.parquet",
+        "out/polars.csv",
+        "out/sunk.parquet",
+        "out/arrow.parquet",
+    ]
+    assert {p: roles.get(p) for p in expected} == dict.fromkeys(expected, "output")
+    assert written["out/w.h5"] == [3, 6]  # opened for writing twice ('w', then 'r+')
+    assert written["out/polars.csv"] == [9]
