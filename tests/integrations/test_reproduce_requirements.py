@@ -19,7 +19,7 @@ from pathlib import Path
 from jupyter_mv.integrations.envfiles import render_requirements, version_environment
 from jupyter_mv.store import Store
 
-from ..helpers import run_cli
+from ..helpers import package_env, run_cli
 from .test_export_builds import CACHE, _recorded_version
 
 
@@ -47,18 +47,10 @@ def test_reproduce_against_requirements_runs_in_the_rebuilt_environment_and_give
     _recorded_version(project, tmp_path)
     wheels = _fill_wheel_cache(project, tmp_path)
 
-    done = run_cli(
-        "reproduce",
-        "train.ipynb@v1",
-        "--against",
-        "requirements",
-        "--wheel-cache",
-        str(wheels),
-        "--keep-env",
-        str(CACHE),
-        "--json",
-        cwd=project,
-    )
+    argv = [sys.executable, "-m", "jupyter_mv.cli", "reproduce", "train.ipynb@v1", "--against", "requirements"]
+    argv += ["--wheel-cache", str(wheels), "--keep-env", str(CACHE), "--json"]
+    # the first build on a machine installs every pin (many minutes on a busy one); later runs reuse it
+    done = subprocess.run(argv, cwd=project, env=package_env(), capture_output=True, text=True, timeout=3600)
 
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     result = json.loads(done.stdout)
