@@ -68,7 +68,7 @@ def test_keep_env_and_wheel_cache_go_with_against_requirements(tmp_path: Path) -
     project = tmp_path / "project"
     project.mkdir()
     Store.init(project).close()
-    done = run_cli("reproduce", "--keep-env", str(tmp_path), cwd=project)
+    done = run_cli("reproduce", "v1", "--keep-env", str(tmp_path), cwd=project)
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
         "jupyter mv reproduce: error: --wheel-cache and --keep-env go with --against requirements"
