@@ -20,7 +20,7 @@ import { Menu } from '@lumino/widgets';
 
 import { Actions, IActionSettings } from './actions';
 import { answerKernelRequests } from './comm';
-import { askMessage, VersionsPanel } from './components';
+import { askMessage, showReproduce, VersionsPanel } from './components';
 import { createDiffPanel, IDiffSide } from './diff/DiffView';
 import {
   compareIcon,
@@ -32,6 +32,7 @@ import {
 import { VersionsModel } from './model';
 import { createReadOnlyPanel } from './readonly';
 import { ReportPanel } from './report';
+import { runTask } from './request';
 import { IVersion } from './types';
 
 export { VersionsModel } from './model';
@@ -54,6 +55,7 @@ export namespace CommandIDs {
   export const restore = 'jupyter-mv:restore';
   export const restoreToNew = 'jupyter-mv:restore-to-new';
   export const report = 'jupyter-mv:report';
+  export const reproduce = 'jupyter-mv:reproduce';
   export const openReadOnly = 'jupyter-mv:open-read-only';
   export const push = 'jupyter-mv:push';
   export const pull = 'jupyter-mv:pull';
@@ -171,7 +173,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       CommandIDs.restoreToNew,
       null,
       CommandIDs.pushVersion,
-      CommandIDs.report
+      CommandIDs.report,
+      CommandIDs.reproduce
     ];
 
     const panel = new VersionsPanel({
@@ -399,6 +402,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
         app.shell.activateById(report.id);
       }
     );
+    versionCommand(
+      CommandIDs.reproduce,
+      name => `Reproduce ${name}…`,
+      async (path, version) => {
+        await showReproduce(version, onProgress =>
+          runTask('reproduce', path, { ref: version.id }, onProgress)
+        );
+      }
+    );
 
     versionCommand(
       CommandIDs.openReadOnly,
@@ -488,6 +500,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.restoreToNew,
         CommandIDs.pushVersion,
         CommandIDs.report,
+        CommandIDs.reproduce,
         CommandIDs.push,
         CommandIDs.pull,
         CommandIDs.addRemote,

@@ -11,6 +11,7 @@ import {
   IRestoreResult,
   ISaveResult,
   ISnapshotResult,
+  IReproduceResult,
   ITask,
   ITaskProgress,
   IVersion,
@@ -356,6 +357,11 @@ export interface ITaskKinds {
   snapshot: { options: ISnapshotOptions; result: ISnapshotResult };
   /** Restore a version in place, or to a new notebook. */
   restore: { options: IRestoreOptions; result: IRestoreResult };
+  /** Run a version's notebook again in a fresh kernel and compare. */
+  reproduce: {
+    options: { ref: string; rtol?: number };
+    result: IReproduceResult;
+  };
   /** Send a remote the project's versions (or some of them) it lacks. */
   push: { options: IPushOptions; result: IPushResult };
   /** Bring in the versions a remote holds that the project lacks. */

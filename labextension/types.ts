@@ -197,12 +197,81 @@ export interface ITaskProgress {
   unit: string;
 }
 
-/** A snapshot, restore, push or pull running on the server. @openapi Task */
+/** One code cell's verdict in a reproduce. */
+export interface IReproduceCell {
+  /** The cell's place in the notebook, from 1. */
+  position: number;
+  id: string | null;
+  execution_count: number | null;
+  status:
+    | 'identical'
+    | 'within_tolerance'
+    | 'different'
+    | 'not_recorded'
+    | 'skipped'
+    | 'not_run';
+  /** The lines of a unified diff of the normalised outputs. */
+  diff: string[];
+  /** The first difference: the recorded and the reproduced line (and value). */
+  first: {
+    line: number | null;
+    recorded: string | null;
+    reproduced: string | null;
+    value: unknown;
+  } | null;
+  reason: string;
+}
+
+/** One file, model or metric compared by a reproduce. */
+export interface IReproduceCheck {
+  status: string;
+  path?: string;
+  label?: string;
+  name?: string;
+  recorded: unknown;
+  reproduced: unknown;
+}
+
+/**
+ * A version's notebook run again in a fresh kernel and compared.
+ * @openapi ReproduceResult
+ */
+export interface IReproduceResult {
+  format: 'jupyter-mv-reproduce';
+  status: 'reproduced' | 'different' | 'failed';
+  /** One line: `reproduced: 3 cells identical…` or `different: cell 2 differs`. */
+  summary: string;
+  notebook_version?: {
+    id: string;
+    short_id: string;
+    label: string;
+    notebook: string;
+  };
+  cells: IReproduceCell[];
+  files: IReproduceCheck[];
+  models: IReproduceCheck[];
+  metrics: IReproduceCheck[];
+  environment: {
+    status: string;
+    differences: string[];
+    note: string;
+  } | null;
+  warnings: { code: string; message: string }[];
+  error: string | null;
+  duration?: number;
+}
+
+/** A snapshot, restore, reproduce, push or pull running on the server. @openapi Task */
 export interface ITask<
-  R = ISnapshotResult | IRestoreResult | IPushResult | IPullResult
+  R =
+    | ISnapshotResult
+    | IRestoreResult
+    | IReproduceResult
+    | IPushResult
+    | IPullResult
 > {
   id: string;
-  kind: 'snapshot' | 'restore' | 'push' | 'pull';
+  kind: 'snapshot' | 'restore' | 'reproduce' | 'push' | 'pull';
   path: string;
   state: 'running' | 'done' | 'error';
   progress: ITaskProgress;

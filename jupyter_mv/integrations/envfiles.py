@@ -660,17 +660,40 @@ def build_venv(
     return python
 
 
+def _kept_python(venv: Path, wheel: Path | None) -> str | None:
+    """The interpreter of a kept, complete environment (the running jupyter-mv's ``wheel``
+    installed into it again), or None when there is none."""
+    import subprocess
+
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    if not (venv / ".complete").is_file() or not python.is_file():
+        return None
+    if wheel is not None:
+        argv = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps"]
+        done = subprocess.run([*argv, "--force-reinstall", str(wheel)], capture_output=True, text=True)
+        if done.returncode != 0:
+            return None
+    return str(python)
+
+
 def rebuild_environment(
     store: Any,
     ref: str,
     *,
     notebook: str | None = None,
     wheel_cache: str | os.PathLike[str] | None = None,
+    keep_in: str | os.PathLike[str] | None = None,
     progress: Any = None,
 ) -> Rebuilt:
     """A fresh virtual environment with the pinned requirements of version ``ref``, and
     jupyter-mv and ipykernel to run its notebook (jupyter-mv from its pin, else a wheel of
-    the running copy). ``progress``: a stream told what happens (one line each step)."""
+    the running copy). ``progress``: a stream told what happens (one line each step).
+
+    :param keep_in: keep the environment in this folder, named by the hash of its
+        requirements, and use it again for the same requirements (with the running
+        jupyter-mv's wheel installed again), instead of building one each time.
+    """
+    import hashlib
     import shutil
     import tempfile
     import time
@@ -679,20 +702,37 @@ def rebuild_environment(
 
     if wheel_cache is not None and not Path(wheel_cache).is_dir():
         raise NotFound(f"no such wheel cache folder: {wheel_cache}")
+    if keep_in is not None and not Path(keep_in).is_dir():
+        raise NotFound(f"no such folder to keep environments in: {keep_in}")
     version, env = version_environment(store, ref, notebook=notebook)
     folder = Path(tempfile.mkdtemp(prefix="jupyter-mv-env-"))
     try:
         requirements = folder / "requirements.txt"
-        requirements.write_text(render_requirements(env, title=f"environment of {version.label}"))
+        pinned = render_requirements(env, title=f"environment of {version.label}")
+        requirements.write_text(pinned)
         own = jupyter_mv_pin(env)
         extra = ["ipykernel"]
+        wheel = None
         if own is None or not own.resolvable:
-            extra.append(str(build_wheel(folder / "wheels")))
+            wheel = build_wheel(folder / "wheels")
+            extra.append(str(wheel))
         count = sum(1 for p in pins(env) if p.resolvable)
         started = time.monotonic()
+        venv = folder / "venv"
+        if keep_in is not None:
+            lines = [x for x in pinned.splitlines() if x and not x.startswith("#")]
+            venv = Path(keep_in) / f"reproduce-env-{hashlib.sha256(chr(10).join(lines).encode()).hexdigest()[:16]}"
+            kept = _kept_python(venv, wheel)
+            if kept is not None:
+                if progress is not None:
+                    print(f"using the kept environment of {version.label}: {kept}", file=progress)
+                return Rebuilt(str(folder), kept)
+            shutil.rmtree(venv, ignore_errors=True)
         if progress is not None:
             print(f"rebuilding the environment of {version.label}: {count} pinned packages", file=progress)
-        python = build_venv(folder / "venv", requirements, extra, wheel_cache=wheel_cache)
+        python = build_venv(venv, requirements, extra, wheel_cache=wheel_cache)
+        if keep_in is not None:
+            (venv / ".complete").touch()
         if progress is not None:
             print(f"rebuilt in {time.monotonic() - started:.0f} s: {python}", file=progress)
     except BaseException:

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, cast
 
+from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from .. import verbs
@@ -164,6 +165,7 @@ class MVMagics(Magics):
         super().__init__(shell)
         self.session = session
         self.parser = build_parser()
+        _bare_usage_errors(shell)
 
     @_line_magic("mv")
     def mv(self, line: str) -> Any:
@@ -316,16 +318,16 @@ class MVMagics(Magics):
                 return None
             values, errors = evaluate(pairs, getattr(self.shell, "user_ns", None) or {}, verb)
             if errors:
-                for error in errors:
-                    _fail(verb, error)
-                return None
+                for error in errors[:-1]:
+                    print(_error_line(verb, error), file=sys.stderr)
+                _fail(verb, errors[-1])
             with self.session.access.paused():
                 if verb == "metric":
                     self.session.log_metrics(values, step=step)
                 else:
                     self.session.log_params(values)
         except MVError as exc:
-            return _fail(verb, exc.message)
+            _fail(verb, exc.message)
         self._show_values(verb)
         return None
 
@@ -401,7 +403,32 @@ def _seconds(value: Any) -> float:
     return seconds
 
 
-def _fail(verb: str, message: str) -> None:
-    where = f"%mv {verb}" if verb else "%mv"
-    print(f"{where}: error: {message}", file=sys.stderr)
-    return None
+_OURS = "_jupyter_mv_error"
+
+
+def _error_line(verb: str, message: str) -> str:
+    return f"{'%mv ' + verb if verb else '%mv'}: error: {message}"
+
+
+def _fail(verb: str, message: str) -> NoReturn:
+    """Fail the cell with one line and no traceback: an IPython :class:`UsageError`
+    (so the execute reply is an error, and nbclient, nbconvert and papermill stop there)."""
+    error = UsageError(_error_line(verb, message))
+    setattr(error, _OURS, True)
+    raise error
+
+
+def _bare_usage_errors(shell: Any) -> None:
+    """Show ``%mv``'s usage errors as their line alone (IPython prefixes ``UsageError:``)."""
+    show = getattr(shell, "show_usage_error", None)
+    if show is None or getattr(show, _OURS, False):
+        return
+
+    def show_usage_error(exc: BaseException) -> None:
+        if getattr(exc, _OURS, False):
+            print(exc, file=sys.stderr)
+        else:
+            show(exc)
+
+    setattr(show_usage_error, _OURS, True)
+    shell.show_usage_error = show_usage_error

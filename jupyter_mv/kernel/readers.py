@@ -6,16 +6,20 @@ the modules below, its readers are wrapped so that the paths they are given are 
 as the running cell's inputs (writers as outputs), like an ``open``:
 
 =================  ===================================================================
-module             wrapped
+module             wrapped (written: the files the writers write)
 =================  ===================================================================
-pandas             ``read_parquet``, ``read_feather``, ``read_orc``, ``read_hdf``
-pyarrow.parquet    ``read_table``, ``read_pandas``, ``ParquetFile``, ``ParquetDataset``
-pyarrow.feather    ``read_table``, ``read_feather``
-pyarrow.dataset    ``dataset``
-polars             every ``read_*`` and ``scan_*``
-h5py               ``File`` (mode ``r``: read; ``w``, ``a``, ``x``, ``r+``: written)
-xarray             ``open_dataset``, ``open_dataarray``, ``open_mfdataset``, ``open_zarr``
-cv2                ``imread``, ``imreadmulti`` (``imwrite``: written)
+pandas             ``read_parquet``, ``read_feather``, ``read_orc``, ``read_hdf``;
+                   written: ``DataFrame.to_parquet``, ``to_feather``, ``to_orc``, ``to_hdf``
+pyarrow.parquet    ``read_table``, ``read_pandas``, ``ParquetFile``, ``ParquetDataset``;
+                   written: ``write_table``, ``write_to_dataset``, ``ParquetWriter``
+pyarrow.feather    ``read_table``, ``read_feather``; written: ``write_feather``
+pyarrow.dataset    ``dataset``; written: ``write_dataset``
+polars             every ``read_*`` and ``scan_*``; written: every ``DataFrame.write_*``
+                   and ``LazyFrame.sink_*``
+h5py               ``File`` (mode ``r``: read; ``w``, ``a``, ``x``, ``r+``, ``w-``: written)
+xarray             ``open_dataset``, ``open_dataarray``, ``open_mfdataset``, ``open_zarr``;
+                   written: ``Dataset.to_netcdf``, ``Dataset.to_zarr``, ``DataArray.to_netcdf``
+cv2                ``imread``, ``imreadmulti``; written: ``imwrite``
 =================  ===================================================================
 
 Nothing is imported here: a finder on ``sys.meta_path`` lets the import happen as usual
@@ -33,19 +37,44 @@ from typing import Any
 __all__ = ["READERS", "install", "uninstall"]
 
 #: module → (readers, writers): attribute names; a name ending in ``*`` takes every
-#: attribute with that prefix.
+#: attribute with that prefix; ``Class.method`` a method of one of the module's classes;
+#: ``name:N`` names the file in the N-th positional argument (after ``self``), not the first.
 READERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "pandas": (("read_parquet", "read_feather", "read_orc", "read_hdf"), ()),
-    "pyarrow.parquet": (("read_table", "read_pandas", "ParquetFile", "ParquetDataset"), ()),
-    "pyarrow.feather": (("read_table", "read_feather"), ()),
-    "pyarrow.dataset": (("dataset",), ()),
-    "polars": (("read_*", "scan_*"), ()),
+    "pandas": (
+        ("read_parquet", "read_feather", "read_orc", "read_hdf"),
+        ("DataFrame.to_parquet", "DataFrame.to_feather", "DataFrame.to_orc", "DataFrame.to_hdf"),
+    ),
+    "pyarrow.parquet": (
+        ("read_table", "read_pandas", "ParquetFile", "ParquetDataset"),
+        ("write_table:1", "write_to_dataset:1", "ParquetWriter"),
+    ),
+    "pyarrow.feather": (("read_table", "read_feather"), ("write_feather:1",)),
+    "pyarrow.dataset": (("dataset",), ("write_dataset:1",)),
+    "polars": (("read_*", "scan_*"), ("DataFrame.write_*", "LazyFrame.sink_*")),
     "h5py": (("File",), ()),
-    "xarray": (("open_dataset", "open_dataarray", "open_mfdataset", "open_zarr"), ()),
+    "xarray": (
+        ("open_dataset", "open_dataarray", "open_mfdataset", "open_zarr"),
+        ("Dataset.to_netcdf", "Dataset.to_zarr", "DataArray.to_netcdf"),
+    ),
     "cv2": (("imread", "imreadmulti"), ("imwrite",)),
 }
 #: The argument that names the file, by keyword, in these libraries.
-_PATH_KEYWORDS = ("path", "source", "path_or_paths", "filename", "filename_or_obj", "paths", "name", "file")
+_PATH_KEYWORDS = (
+    "path",
+    "source",
+    "path_or_paths",
+    "path_or_buf",
+    "filename",
+    "filename_or_obj",
+    "paths",
+    "name",
+    "file",
+    "where",
+    "dest",
+    "root_path",
+    "base_dir",
+    "store",
+)
 _MARK = "_jupyter_mv_reader"
 
 _note: Callable[..., None] | None = None
@@ -60,11 +89,11 @@ def _paths(value: Any) -> Iterable[Any]:
                 yield item
 
 
-def _record(args: tuple[Any, ...], kwargs: dict[str, Any], written: bool) -> None:
+def _record(args: tuple[Any, ...], kwargs: dict[str, Any], written: bool, at: int = 0) -> None:
     note = _note
     if note is None:
         return
-    value = args[0] if args else next((kwargs[k] for k in _PATH_KEYWORDS if k in kwargs), None)
+    value = args[at] if len(args) > at else next((kwargs[k] for k in _PATH_KEYWORDS if k in kwargs), None)
     for path in _paths(value):
         if isinstance(path, str) and "://" in path:
             continue  # a URL: not a file of the project
@@ -74,10 +103,12 @@ def _record(args: tuple[Any, ...], kwargs: dict[str, Any], written: bool) -> Non
             pass
 
 
-def _wrap_function(func: Callable[..., Any], written: bool) -> Callable[..., Any]:
+def _wrap_function(func: Callable[..., Any], written: bool, at: int = 0) -> Callable[..., Any]:
+    """``func``, recording the path in its positional argument ``at`` (or its keyword)."""
+
     @functools.wraps(func)
     def reader(*args: Any, **kwargs: Any) -> Any:
-        _record(args, kwargs, written)
+        _record(args, kwargs, written, at)
         return func(*args, **kwargs)
 
     setattr(reader, _MARK, True)
@@ -93,7 +124,7 @@ def _wrap_class(cls: type, written: bool) -> None:
     @functools.wraps(init)
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         mode = kwargs.get("mode", args[1] if len(args) > 1 and isinstance(args[1], str) else "r")
-        _record(args, kwargs, written or (is_h5 and mode != "r"))
+        _record(args, kwargs, written or (is_h5 and mode not in ("r", None)))
         init(self, *args, **kwargs)
 
     setattr(__init__, _MARK, True)
@@ -103,25 +134,34 @@ def _wrap_class(cls: type, written: bool) -> None:
 def _patch(module: Any) -> None:
     readers, writers = READERS.get(module.__name__, ((), ()))
     for names, written in ((readers, False), (writers, True)):
-        for pattern in names:
+        for spec in names:
+            pattern, _, position = spec.partition(":")
+            at = int(position or 0)
+            owner: Any = module
+            if "." in pattern:  # Class.method: the path comes after self
+                owner = getattr(module, pattern.split(".", 1)[0], None)
+                pattern, at = pattern.split(".", 1)[1], at + 1
+                if not isinstance(owner, type):
+                    continue
             if pattern.endswith("*"):
-                chosen = [n for n in dir(module) if n.startswith(pattern[:-1])]
+                chosen = [n for n in dir(owner) if n.startswith(pattern[:-1])]
             else:
                 chosen = [pattern]
             for name in chosen:
-                target = getattr(module, name, None)
-                if target is None or getattr(target, _MARK, False):
-                    continue
-                if isinstance(target, type):
-                    try:
-                        _wrap_class(target, written)
-                    except (TypeError, AttributeError):  # a C type that cannot be changed
-                        pass
-                elif callable(target):
-                    try:
-                        setattr(module, name, _wrap_function(target, written))
-                    except (TypeError, AttributeError):
-                        pass
+                _patch_one(owner, name, written, at, method=owner is not module)
+
+
+def _patch_one(owner: Any, name: str, written: bool, at: int, *, method: bool) -> None:
+    target = getattr(owner, name, None)
+    if target is None or getattr(target, _MARK, False):
+        return
+    try:
+        if isinstance(target, type) and not method:
+            _wrap_class(target, written)
+        elif callable(target):
+            setattr(owner, name, _wrap_function(target, written, at))
+    except (TypeError, AttributeError):  # a C type that cannot be changed
+        pass
 
 
 class _Loader:

@@ -5,7 +5,7 @@ Every verb is ``@tornado.web.authenticated`` and ``@authorized`` on the resource
 cookie-authenticated writes. Errors have one shape, ``{"error": code, "message":
 message}``, with the status that the :class:`~jupyter_mv.errors.MVError` carries;
 anything unexpected is a 500 with a generic message, and its traceback goes to the
-log. Blocking work runs in worker threads; snapshot, restore, push and pull run as
+log. Blocking work runs in worker threads; snapshot, restore, reproduce, push and pull run as
 tasks whose progress ``GET tasks/<id>`` reports. The routes are described in ``openapi.yaml``.
 """
 
@@ -43,6 +43,7 @@ __all__ = [
     "AliasesHandler",
     "DiffHandler",
     "RestoreHandler",
+    "ReproduceHandler",
     "ReportHandler",
     "RemotesHandler",
     "RemoteHandler",
@@ -300,8 +301,34 @@ class RestoreHandler(MVHandler):
         await self.answer_task(self.tasks.start("restore", path, run), wait, 200)
 
 
+class ReproduceHandler(MVHandler):
+    """``POST reproduce`` ``{path, ref, rtol, wait}``: run a version's notebook again in
+    a fresh kernel and compare, cell by cell. It runs the version's code, so it needs the
+    right to execute kernels. 202 with a task to poll; its result is the verdict."""
+
+    @tornado.web.authenticated
+    @authorized("execute", resource="kernels")
+    async def post(self) -> None:
+        body = self.json_body()
+        path = fields.text(body, "path")
+        ref = fields.text(body, "ref", limit=4096)
+        rtol = body.get("rtol")
+        if rtol is not None and (
+            isinstance(rtol, bool) or not isinstance(rtol, (int, float)) or not math.isfinite(rtol) or rtol < 0
+        ):
+            raise InvalidInput("rtol must be a number of at least 0")
+        wait = fields.flag(body, "wait", False)
+        access = self.access
+        await self.call(access.version, path, ref)  # a bad path or an unknown version: 4xx now, not in the task
+
+        async def run(task: Task) -> dict[str, Any]:
+            return await asyncio.to_thread(work.reproduce, access, path, ref, rtol=rtol, progress=task.progress)
+
+        await self.answer_task(self.tasks.start("reproduce", path, run), wait, 200)
+
+
 class TaskHandler(MVHandler):
-    """``GET tasks/<id>[?path=NB]``: a snapshot's, restore's, push's or pull's state and
+    """``GET tasks/<id>[?path=NB]``: a snapshot's, restore's, reproduce's, push's or pull's state and
     progress, then its result; with ``path``, only a task of that notebook."""
 
     @tornado.web.authenticated
@@ -494,6 +521,7 @@ ROUTES: list[tuple[str, type[MVHandler]]] = [
     ("/saves", SavesHandler),
     ("/snapshot", SnapshotHandler),
     ("/restore", RestoreHandler),
+    ("/reproduce", ReproduceHandler),
     ("/tasks/{task_id}", TaskHandler),
     ("/tags", TagsHandler),
     ("/aliases", AliasesHandler),

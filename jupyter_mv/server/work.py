@@ -1,9 +1,10 @@
 """The long work the server does for the sidebar: a snapshot of an open notebook, a
-restore, a push and a pull. Each runs in a worker thread as a task (:mod:`.tasks`);
+restore, a reproduce, a push and a pull. Each runs in a worker thread as a task (:mod:`.tasks`);
 none touches the event loop."""
 
 from __future__ import annotations
 
+import contextvars
 import os
 import uuid
 from pathlib import Path
@@ -17,7 +18,7 @@ from ..units import human_size
 from .access import StoreAccess
 from .kernels import KernelReport
 
-__all__ = ["snapshot", "restore", "push", "pull", "CAPTURES"]
+__all__ = ["snapshot", "restore", "reproduce", "push", "pull", "CAPTURES"]
 
 #: How a snapshot learned what the kernel knows: it answered, it was busy (or did not
 #: answer in time), no kernel runs for the notebook, or its kernel side is not loaded.
@@ -221,6 +222,44 @@ def _write_new(target: Path, data: bytes, label: str) -> None:
             raise Conflict(f"{label} exists; choose another name") from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def reproduce(
+    access: StoreAccess,
+    api_path: str,
+    ref: str,
+    *,
+    rtol: float | None = None,
+    progress: Progress = null_progress,
+) -> dict[str, Any]:
+    """Run the notebook version ``ref`` of ``api_path`` again in a fresh kernel and
+    compare (:func:`jupyter_mv.provenance.reproduce`): the ``jupyter-mv-reproduce`` result,
+    its messages fit for clients (no server paths)."""
+    from ..provenance import reproduce as run
+    from ..provenance.normalize import Rules
+
+    notebook = access.notebook_path(api_path)
+    with access.open_store(notebook, api_path) as store:
+        version = access.version_of(store, notebook, api_path, ref)
+        access.confine(store, version, "a reproduce")
+        rules = Rules() if rtol is None else Rules(rtol=rtol)
+        # In a context of its own: the worker thread inherited the server's, whose event
+        # loop (remembered in a context variable) nbclient would try to run the kernel on.
+        result = contextvars.Context().run(run, store, version.id, rules=rules, progress=progress)
+    result["subject"]["ref"] = ref
+    public = access.public_message
+    for key in ("error", "summary"):
+        if result.get(key):
+            result[key] = public(result[key])
+    if result.get("kernel") and result["kernel"].get("python"):
+        result["kernel"]["python"] = public(result["kernel"]["python"])
+    if result.get("environment") and result["environment"].get("note"):
+        result["environment"]["note"] = public(result["environment"]["note"])
+    for item in [*result["warnings"], *result["cells"]]:
+        for key in ("message", "reason"):
+            if item.get(key):
+                item[key] = public(item[key])
+    return result
 
 
 def push(

@@ -250,6 +250,11 @@ def _verb_reproduce(p: argparse.ArgumentParser, in_notebook: bool) -> None:
     p.add_argument(
         "--wheel-cache", metavar="DIR", help="with --against requirements: install offline from the wheels in DIR"
     )
+    p.add_argument(
+        "--keep-env",
+        metavar="DIR",
+        help="with --against requirements: keep the rebuilt environment in DIR and use it again for the same pins",
+    )
     p.add_argument("--json", action="store_true")
 
 

@@ -49,11 +49,16 @@ def cmd_reproduce(args: argparse.Namespace, out: Out) -> int:
         from ..integrations.envfiles import rebuild_environment
 
         rebuilt = rebuild_environment(
-            store, args.ref or "latest", notebook=scope(args), wheel_cache=args.wheel_cache, progress=sys.stderr
+            store,
+            args.ref or "latest",
+            notebook=scope(args),
+            wheel_cache=args.wheel_cache,
+            keep_in=args.keep_env,
+            progress=sys.stderr,
         )
         python = rebuilt.python
-    elif args.wheel_cache:
-        raise InvalidInput("--wheel-cache goes with --against requirements")
+    elif args.wheel_cache or args.keep_env:
+        raise InvalidInput("--wheel-cache and --keep-env go with --against requirements")
     try:
         result = reproduce(
             store,

@@ -1,4 +1,5 @@
 export * from './Dialogs';
+export * from './ReproduceDialog';
 export * from './VersionItem';
 export * from './VersionsPanel';
 export * from './VersionsView';

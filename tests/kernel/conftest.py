@@ -29,6 +29,8 @@ class Run:
     error: dict[str, Any] | None = None
     results: list[dict[str, Any]] = field(default_factory=list)
     payload: list[dict[str, Any]] = field(default_factory=list)
+    #: The execute reply's status: ``ok``, or ``error`` when the cell failed.
+    status: str = ""
     comms: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -70,6 +72,7 @@ class Kernel:
             reply = self.kc.get_shell_msg(timeout=max(0.1, deadline - time.monotonic()))
             if reply["parent_header"].get("msg_id") == msg_id:
                 run.payload = reply["content"].get("payload", [])
+                run.status = reply["content"].get("status", "")
                 return run
 
     def run(self, code: str, *, cell_id: str | None = None, timeout: float = 120, check: bool = True) -> Run:

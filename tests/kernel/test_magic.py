@@ -23,10 +23,11 @@ BAD_LINES = [
 ]
 
 
-def test_bad_arguments_print_one_line_and_no_traceback(kernel: Kernel) -> None:
+def test_bad_arguments_print_one_line_no_traceback_and_fail_the_cell(kernel: Kernel) -> None:
     for line, message in BAD_LINES:
-        run = kernel.run(line)
-        assert run.error is None and run.stdout == ""
+        run = kernel.run(line + "\nprint('went on')")
+        assert run.status == "error"  # the cell failed (nbclient, nbconvert and papermill stop)
+        assert run.stdout == ""  # and stopped at the failing line
         assert run.stderr.count("\n") == 1 and "Traceback" not in run.stderr
         assert run.stderr.startswith(message), run.stderr
 

@@ -74,6 +74,34 @@ def test_papermill_logs_the_metric(tmp_path: Path) -> None:
     check_logged(project, project / "out.ipynb")
 
 
+FAILING = ["%mv notebook train.ipynb", "x = 1", "%mv tag v1", "print('after the failure')"]
+
+
+@pytest.mark.parametrize("runner", ["nbconvert", "papermill"])
+def test_a_failing_verb_fails_the_run_in_one_line(tmp_path: Path, runner: str) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in FAILING]
+    nbformat.write(nb, project / "train.ipynb")
+    if runner == "nbconvert":
+        argv = [str(BIN / "jupyter-nbconvert"), "--to", "notebook", "--execute", "train.ipynb", "--output", "out.ipynb"]
+    else:
+        argv = [str(BIN / "papermill"), "train.ipynb", "out.ipynb", "-k", "python3"]
+    done = run(argv, project, tmp_path)
+    assert done.returncode != 0  # the run failed where the verb did
+    assert "after the failure" not in done.stdout + done.stderr
+    if runner == "nbconvert":  # it reports the failing cell with its one line
+        assert "%mv tag: error: the following arguments are required: name" in done.stderr
+    else:  # papermill names the failing cell, and keeps the notebook it ran up to it
+        assert 'Exception encountered at "In [3]"' in done.stderr
+        cells = {c.source: c for c in nbformat.read(project / "out.ipynb", 4).cells if c.cell_type == "code"}
+        failed = "".join(o.get("text", "") for o in cells["%mv tag v1"].get("outputs", []))
+        assert failed == "%mv tag: error: the following arguments are required: name (see `%mv help`)\n"
+        assert cells["print('after the failure')"].get("execution_count") is None  # never ran
+
+
 def test_a_plain_ipython_never_moves_a_file_named_like_a_verb(tmp_path: Path) -> None:
     (tmp_path / "restore").write_text("mine\n")
     done = run([str(BIN / "ipython"), "-c", "%mv restore v1"], tmp_path, tmp_path)

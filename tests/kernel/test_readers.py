@@ -66,3 +66,74 @@ def test_a_reader_imported_before_loading_is_wrapped_and_nothing_is_imported_for
     version = latest(mv_project)
     assert version.extra["kernel"]["files"]["early.parquet"]["read"]  # the path was computed
     assert version.file("early.parquet").role == "input"
+
+
+WRITERS = [
+    "with h5py.File('out/w.h5', 'w') as f:\n    f['w'] = np.arange(3)",
+    "with h5py.File('out/a.h5', 'a') as f:\n    f['w'] = np.arange(3)",
+    "with h5py.File('out/x.h5', mode='x') as f:\n    f['w'] = np.arange(3)",
+    "with h5py.File('out/w.h5', 'r+') as f:\n    f['v'] = np.arange(2)",
+    "pd.DataFrame({'x': [1]}).to_parquet('out/pandas.parquet')",
+    "pl.DataFrame({'x': [1]}).write_parquet('out/polars.parquet')",
+    "pl.DataFrame({'x': [1]}).write_csv(OUT + '/polars.csv')",
+    "pl.DataFrame({'x': [1]}).lazy().sink_parquet(OUT + '/sunk.parquet')",
+    "import pyarrow as pa, pyarrow.parquet as pq\npq.write_table(pa.table({'x': [1]}), OUT + '/arrow.parquet')",
+]
+
+
+def test_files_written_by_c_code_are_outputs_named_by_literal_or_computed(
+    kernel: Kernel, mv_project: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(mv_project)
+    kernel.run(IMPORTS + "\nos.makedirs('out', exist_ok=True)\nOUT = 'o' + 'ut'")
+    for cell in WRITERS:  # execution counts 3 to 11
+        run = kernel.run(cell)
+        assert run.error is None, run.error
+    save_notebook(mv_project / "train.ipynb", [IMPORTS, *WRITERS])
+    kernel.run("%mv snapshot")
+    version = latest(mv_project)
+    written = {path: entry.get("written") for path, entry in version.extra["kernel"]["files"].items()}
+    roles = {f.path: f.role for f in version.files}
+    expected = [
+        "out/w.h5",
+        "out/a.h5",
+        "out/x.h5",
+        "out/pandas.parquet",
+        "out/polars.parquet",
+        "out/polars.csv",
+        "out/sunk.parquet",
+        "out/arrow.parquet",
+    ]
+    assert {p: roles.get(p) for p in expected} == dict.fromkeys(expected, "output")
+    assert written["out/w.h5"] == [3, 6]  # opened for writing twice ('w', then 'r+')
+    assert written["out/polars.csv"] == [9]
+
+
+def test_xarray_and_opencv_readers_record_computed_paths(kernel: Kernel, mv_project: Path, monkeypatch) -> None:
+    import cv2
+    import numpy as np
+    import xarray as xr
+
+    monkeypatch.chdir(mv_project)
+    (mv_project / "data").mkdir(exist_ok=True)
+    xr.Dataset({"t": ("x", np.arange(3.0))}).to_netcdf(mv_project / "data" / "grid.nc", engine="scipy")
+    cv2.imwrite(str(mv_project / "data" / "photo.png"), np.zeros((4, 4, 3), dtype=np.uint8))
+    imports = "import numpy as np, xarray as xr, cv2"
+    cells = [
+        "DATA = 'da' + 'ta'\ngrid = xr.open_dataset(DATA + '/grid.nc', engine='scipy').load()",
+        "image = cv2.imread(f'{DATA}/photo.png')\nprint(image.shape)",
+        "cv2.imwrite(DATA + '/edges.png', image)\ngrid.to_netcdf(DATA + '/out.nc', engine='scipy')",
+    ]
+    kernel.run(imports)
+    runs = [kernel.run(cell) for cell in cells]  # execution counts 3 to 5
+    assert [r.error for r in runs] == [None] * 3
+    assert runs[1].stdout == "(4, 4, 3)\n"
+    save_notebook(mv_project / "train.ipynb", [imports, *cells])
+    kernel.run("%mv snapshot")
+    version = latest(mv_project)
+    files = version.extra["kernel"]["files"]
+    assert files["data/grid.nc"]["read"] == [3]
+    assert files["data/photo.png"]["read"] == [4]
+    roles = {f.path: f.role for f in version.files}
+    assert (roles["data/grid.nc"], roles["data/photo.png"]) == ("input", "input")
+    assert (roles["data/edges.png"], roles["data/out.nc"]) == ("output", "output")

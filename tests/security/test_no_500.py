@@ -35,7 +35,7 @@ NB = "experiments/train.ipynb"
 SPEC = yaml.safe_load((Path(jupyter_mv.server.__file__).parent / "openapi.yaml").read_text())
 #: Routes whose work runs as a task: a generated ``wait`` that is a bool is made true,
 #: so the task's end (and its status) is part of the answer.
-TASKS = {"/snapshot", "/restore", "/push", "/pull"}
+TASKS = {"/snapshot", "/restore", "/reproduce", "/push", "/pull"}
 
 
 def resolve(node: Any) -> Any:

@@ -28,6 +28,7 @@ ENDPOINTS: list[tuple[str, str, tuple[str, ...], dict[str, str], dict[str, Any] 
     ("/saves", "POST", ("saves",), {}, {"path": NOTEBOOK}),
     ("/snapshot", "POST", ("snapshot",), {}, {"path": NOTEBOOK, "message": "m"}),
     ("/restore", "POST", ("restore",), {}, {"path": NOTEBOOK, "ref": "v1"}),
+    ("/reproduce", "POST", ("reproduce",), {}, {"path": NOTEBOOK, "ref": "v1"}),
     ("/tasks/{task_id}", "GET", ("tasks", "{task}"), {}, None),
     ("/tags", "POST", ("tags",), {}, {"path": NOTEBOOK, "ref": "v1", "name": "reviewed"}),
     ("/aliases", "POST", ("aliases",), {}, {"path": NOTEBOOK, "ref": "v1", "name": "production"}),
