@@ -281,7 +281,10 @@ class FileAccess:
 
 
 class IgnoreRules:
-    """``.mvignore`` at the project root, in gitignore syntax (re-read when it changes)."""
+    """``.mvignore`` at the project root, in gitignore syntax (re-read when it changes).
+
+    In a kernel whose environment lacks pathspec (the agent of a kernel without jupyter-mv)
+    nothing is ignored here: the server applies the same rules to what the kernel reports."""
 
     def __init__(self, root: Path) -> None:
         self.path = root / ".mvignore"
@@ -296,8 +299,10 @@ class IgnoreRules:
             return None
         key = (st.st_mtime_ns, st.st_size)
         if key != self._key:
-            import pathspec
-
+            try:
+                import pathspec
+            except ImportError:  # a kernel without jupyter-mv (the agent): the server applies the rules
+                return None
             lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
             self._spec = pathspec.GitIgnoreSpec.from_lines(lines)
             self._key = key

@@ -13,6 +13,7 @@ from typing import Any
 from .. import remote as mv_remote
 from ..capture.environment import loaded_warnings, notebook_kernel_python
 from ..errors import Conflict, InvalidInput, MVError, NotFound
+from ..kernel.access import IgnoreRules
 from ..progress import Progress, null_progress
 from ..units import human_size
 from .access import StoreAccess
@@ -87,13 +88,14 @@ def snapshot(
             warnings.append(f"the kernel could not tell which files its cells used: {report.error}")
         elif report is not None and report.loaded and report.root:
             root = Path(report.root)
+            ignore = IgnoreRules(root)
             for group, names in (
                 (inputs, report.inputs),
                 (outputs, report.outputs),
                 (tracked, report.tracked),
                 (hash_only, report.hash_only),
             ):
-                for rel in names:
+                for rel in ignore.filter(names):
                     if access._key(store, root / rel) is None or not access.inside_root(root / rel):
                         warnings.append(f"{rel} lies outside the project; it is not held")
                     else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,27 @@ async def test_a_sidebar_snapshot_holds_what_the_cells_read_and_wrote(jp_fetch, 
     with Store.open(project) as store:
         env = store.environment(version["environment"])
     assert env["python"]["executable"] == str(env_python)
+    assert result["warnings"] == []
+
+
+async def test_the_ignore_file_holds_in_a_kernel_without_pathspec(jp_fetch, jp_serverapp, project, env_python):
+    """The agent's kernel has no pathspec to read ``.mvignore``: it reports what the cells
+    used, and the server leaves out what the rules ignore."""
+    lacks = subprocess.run([str(env_python), "-c", "import pathspec"], env=clean_env(), capture_output=True)
+    assert lacks.returncode != 0, "the kernel's environment must lack pathspec"
+    (project / ".mvignore").write_text("scratch/\n*.tmp\n")
+    (project / "work" / "scratch").mkdir()
+    (project / "work" / "scratch" / "cache.csv").write_text("x\n1\n")
+    (project / "work" / "notes.tmp").write_text("draft")
+    kernel_id = await open_session(jp_fetch, jp_serverapp)
+    for cell in [*CELLS, "open('scratch/cache.csv').read(); open('notes.tmp').read()"]:
+        await run(jp_serverapp, kernel_id, cell)
+
+    result = await snapshot(jp_fetch, NOTEBOOK, message="ignored files")
+
+    paths = {f["path"] for f in result["version"]["files"]}
+    assert {"work/data.csv", "work/model.pkl"} <= paths
+    assert not paths & {"work/scratch/cache.csv", "work/notes.tmp"}, paths
     assert result["warnings"] == []
 
 
