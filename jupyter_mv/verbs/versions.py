@@ -29,6 +29,14 @@ def cmd_init(args: argparse.Namespace, out: Out) -> int:
     return 0
 
 
+#: What a snapshot from the command line cannot know: no kernel ran with it.
+NO_KERNEL_NOTE = (
+    "note: no kernel ran this snapshot, so the files the notebook reads and writes are not known: "
+    "name them (`jupyter mv snapshot NOTEBOOK FILE...`, --input, --output), "
+    "or snapshot from the running notebook (`%mv snapshot` or the sidebar)"
+)
+
+
 def cmd_snapshot(args: argparse.Namespace, out: Out) -> int:
     store = open_store(args, args.notebook, create=True)
     if args.no_env:
@@ -51,6 +59,8 @@ def cmd_snapshot(args: argparse.Namespace, out: Out) -> int:
     )
     for warning in version.warnings:
         print(f"warning: {printable(warning)}", file=sys.stderr)
+    if not (args.files or args.input or args.output):
+        print(NO_KERNEL_NOTE, file=sys.stderr)
     if args.json:
         out.json(version.to_dict())
         return 0

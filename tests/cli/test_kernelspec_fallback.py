@@ -7,6 +7,8 @@ import sys
 
 import nbformat
 
+from jupyter_mv.verbs.versions import NO_KERNEL_NOTE
+
 from ..helpers import run_cli
 
 
@@ -34,3 +36,17 @@ def test_no_word_when_the_kernelspec_is_found_or_python_is_named(project):
     _notebook(project / "other.ipynb", "project-env-elsewhere")
     named = run_cli("snapshot", "other.ipynb", "--python", sys.executable, cwd=project, check=True)
     assert "--python PATH" not in named.stderr
+
+
+def test_a_snapshot_that_names_no_file_says_the_files_used_are_not_known(project):
+    _notebook(project / "train.ipynb", "python3")
+    (project / "data.csv").write_text("a\n1\n")
+
+    bare = run_cli("snapshot", "train.ipynb", cwd=project, check=True)
+    named = run_cli("snapshot", "train.ipynb", "data.csv", cwd=project, check=True)
+    as_input = run_cli("snapshot", "train.ipynb", "--input", "data.csv", "--json", cwd=project, check=True)
+
+    assert NO_KERNEL_NOTE in bare.stderr.splitlines()
+    assert NO_KERNEL_NOTE.startswith("note: no kernel ran this snapshot, so the files the notebook reads and writes")
+    assert "--input, --output" in NO_KERNEL_NOTE and "%mv snapshot" in NO_KERNEL_NOTE
+    assert "note:" not in named.stderr and "note:" not in as_input.stderr

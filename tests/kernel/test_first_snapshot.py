@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from jupyter_mv.store import Store
+from jupyter_mv.verbs.versions import NO_KERNEL_NOTE
 
 from ..helpers import run_cli, write_notebook
 from .conftest import kernel_env, save_notebook, started_kernel
@@ -18,11 +19,13 @@ def test_the_first_cli_snapshot_in_a_git_repository_creates_the_store_at_its_roo
     write_notebook(repo / "work" / "train.ipynb", ["x = 1"])
     first = run_cli("snapshot", "train.ipynb", cwd=repo / "work")
     assert first.returncode == 0, first.stderr
-    assert first.stderr == f"created the version store {repo / '.jupyter_mv'} (`init DIR` chooses another place)\n"
+    assert first.stderr == (
+        f"created the version store {repo / '.jupyter_mv'} (`init DIR` chooses another place)\n{NO_KERNEL_NOTE}\n"
+    )
     assert first.stdout.startswith("v1 ")
     assert not (repo / "work" / ".jupyter_mv").exists()
     second = run_cli("snapshot", "work/train.ipynb", "-m", "again", cwd=repo)
-    assert second.returncode == 0 and second.stderr == ""  # said once
+    assert second.returncode == 0 and second.stderr == f"{NO_KERNEL_NOTE}\n"  # the store's line said once
     with Store.open(repo) as store:
         assert [v.notebook for v in store.log()] == ["work/train.ipynb", "work/train.ipynb"]
 
