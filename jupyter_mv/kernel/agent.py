@@ -52,8 +52,10 @@ NO_SERVER = (
     "no Jupyter server with jupyter-mv answers this kernel: install jupyter-mv in its environment "
     "(`{python} -m pip install jupyter-mv`) to use %mv {verb} here"
 )
+#: Verbs the server runs as ``jupyter mv VERB`` in the notebook's folder, answering their text.
+TEXT_VERBS = ("log", "show", "diff", "models", "report", "env", "tag", "alias")
 #: Verbs the agent relays or keeps; the others need jupyter-mv in the kernel's environment.
-VERBS = ("snapshot", "metric", "param", "save", "load", "notebook", "help")
+VERBS = ("snapshot", "metric", "param", "save", "load", *TEXT_VERBS, "notebook", "help")
 _agent: Agent | None = None
 
 
@@ -294,8 +296,9 @@ class Agent:
     # -- %mv ---------------------------------------------------------------------------------------
 
     def magic(self, line: str) -> Any:
-        """%mv VERB ...: snapshot, metric, param, save, load (relayed to the Jupyter server;
-        jupyter-mv is not installed in this kernel's environment)."""
+        """%mv VERB ...: snapshot, metric, param, save, load, log, show, diff, models, report, env,
+        tag, alias (relayed to the Jupyter server; jupyter-mv is not installed in this kernel's
+        environment)."""
         try:
             argv = shlex.split(line)
         except ValueError as exc:
@@ -310,9 +313,11 @@ class Agent:
                     return None
                 if verb not in VERBS:
                     raise MVError(
-                        f"this kernel's environment lacks jupyter-mv, and its server relays {', '.join(VERBS[:5])} "
+                        f"this kernel's environment lacks jupyter-mv, and its server relays {', '.join(VERBS[:-2])} "
                         f"only: install jupyter-mv there (`{sys.executable} -m pip install jupyter-mv`) for %mv {verb}"
                     )
+                if verb in TEXT_VERBS:
+                    return self._do_text(argv)
                 return getattr(self, f"_do_{verb}")(argv[1:])
         except MVError as exc:
             return _fail(verb, exc.message)
@@ -354,6 +359,15 @@ class Agent:
         obj, answer = self.session.fetch_model(argv[0])
         print(f"loaded {answer['label']} ({answer.get('flavor')})", file=sys.stderr)
         return obj
+
+    def _do_text(self, argv: list[str]) -> None:
+        """A verb the server runs for this notebook; its output as the command line prints it."""
+        notebook = self.session.notebook_path(required=False)
+        answer, _blob = self.relay.ask("run", {"argv": argv, "notebook": str(notebook or "")})
+        if answer.get("stdout"):
+            sys.stdout.write(str(answer["stdout"]))
+        for line in str(answer.get("stderr") or "").splitlines():
+            print(line.replace("jupyter mv ", "%mv ", 1) if line.startswith("jupyter mv ") else line, file=sys.stderr)
 
     def _do_notebook(self, argv: list[str]) -> None:
         if argv:

@@ -20,6 +20,9 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -27,6 +30,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import InvalidInput, MVError
+from ..kernel.agent import TEXT_VERBS
 from ..store import registry
 from ..units import human_size
 from . import work
@@ -278,7 +282,34 @@ class Agents:
             return self._save(args, b"".join(request["parts"])), b""
         if verb == "load":
             return self._load(args)
+        if verb == "run":
+            return self._text_verb(args), b""
         raise InvalidInput(f"the server does not relay %mv {verb}")
+
+    def _text_verb(self, args: dict[str, Any]) -> dict[str, Any]:
+        """``jupyter mv VERB ...`` (one of :data:`TEXT_VERBS`) run in the notebook's folder by
+        this server's interpreter; every word that could name a file must lie under the root."""
+        argv = [str(word) for word in args.get("argv") or []]
+        if not argv or argv[0] not in TEXT_VERBS:
+            raise InvalidInput(f"the server does not relay %mv {argv[0] if argv else ''}".rstrip())
+        notebook, _api_path = self._api_path(str(args.get("notebook") or ""))
+        folder = notebook.parent
+        for word in argv[1:]:
+            value = word.partition("=")[2] if word.startswith("-") else word
+            if value and not self.access.inside_root((folder / value).resolve()):
+                raise InvalidInput(f"{value} lies outside the server root")
+        if argv[0] == "log" and not any(word.endswith(".ipynb") for word in argv[1:]):
+            argv.append(notebook.name)  # %mv log is the notebook's own history, as in an installed kernel
+        done = subprocess.run(
+            [sys.executable, "-m", "jupyter_mv.cli", *argv],
+            cwd=folder,
+            env={**os.environ, "NO_COLOR": "1"},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        public = self.access.public_message
+        return {"stdout": public(done.stdout), "stderr": public(done.stderr), "code": done.returncode}
 
     def _snapshot(self, args: dict[str, Any]) -> dict[str, Any]:
         notebook, api_path = self._api_path(str(args.get("notebook") or ""))

@@ -141,6 +141,31 @@ async def test_the_ignore_file_holds_in_a_kernel_without_pathspec(jp_fetch, jp_s
     assert result["warnings"] == []
 
 
+async def test_mv_relays_the_verbs_that_read_the_history(jp_fetch, jp_serverapp, project, tmp_path):
+    kernel_id = await open_session(jp_fetch, jp_serverapp)
+    for cell in CELLS:
+        await run(jp_serverapp, kernel_id, cell)
+    await run(jp_serverapp, kernel_id, "%mv metric rows=len(df)\n%mv snapshot -m first")
+    await run(jp_serverapp, kernel_id, "%mv snapshot -m second")
+
+    log = await run(jp_serverapp, kernel_id, "%mv log")
+    tagged = await run(jp_serverapp, kernel_id, "%mv tag v1 baseline")
+    show = await run(jp_serverapp, kernel_id, "%mv show baseline")
+    unknown = await run(jp_serverapp, kernel_id, "%mv diff v1 v9")
+    outside = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md -o {tmp_path / 'r.md'}")
+
+    lines = [line.strip() for line in log["stdout"].splitlines()]
+    assert lines[0].startswith("v2 ") and "second" in lines[0] and any(line.startswith("v1 ") for line in lines), log
+    assert "first" in show["stdout"] and "rows" in show["stdout"] and "data.csv" in show["stdout"], show
+    with Store.open(project) as store:
+        assert store.resolve("baseline").name == "v1", tagged
+    assert unknown["stdout"] == "" and unknown["stderr"].startswith("%mv diff: error: "), unknown
+    assert unknown["stderr"].count("\n") == 1 and "v9" in unknown["stderr"], unknown
+    assert outside["stderr"].startswith("%mv report: error: ") and outside["stderr"].count("\n") == 1, outside
+    assert outside["stderr"].rstrip().endswith("lies outside the server root"), outside
+    assert not (tmp_path / "r.md").exists()
+
+
 async def test_mv_relays_metric_snapshot_save_and_load(jp_fetch, jp_serverapp, project):
     kernel_id = await open_session(jp_fetch, jp_serverapp)
     await run(jp_serverapp, kernel_id, CELLS[0])
