@@ -197,12 +197,12 @@ async def test_mv_relays_metric_snapshot_save_and_load(jp_fetch, jp_serverapp, p
 
 async def test_a_bad_line_fails_in_one_line_and_moves_no_file(jp_fetch, jp_serverapp, project):
     kernel_id = await open_session(jp_fetch, jp_serverapp)
-    (project / "work" / "log").write_text("kept")
-    out = await run(jp_serverapp, kernel_id, "%mv log\n%mv metric acc=undefined_name\n%mv save nothing --name m")
+    (project / "work" / "restore").write_text("kept")
+    out = await run(jp_serverapp, kernel_id, "%mv restore v1\n%mv metric acc=undefined_name\n%mv save nothing --name m")
     lines = out["stderr"].strip().splitlines()
     assert len(lines) == 3 and all(line.startswith("%mv ") and ": error: " in line for line in lines), lines
     assert "pip install jupyter-mv" in lines[0]
-    assert (project / "work" / "log").read_text() == "kept"
+    assert (project / "work" / "restore").read_text() == "kept"
 
 
 class TestInjectionOff:
