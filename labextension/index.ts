@@ -216,7 +216,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
     panel.showModels({
-      onReport: id => void commands.execute(CommandIDs.report, { id }),
+      onReport: (id, modelRef) =>
+        void commands.execute(CommandIDs.report, { id, model: modelRef }),
       onCompareModels: (a, b) => {
         const path = model.path;
         if (path !== null) {
@@ -351,7 +352,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const versionCommand = (
       id: string,
       label: (name: string) => string,
-      run: (path: string, version: IVersion) => Promise<void> | void
+      run: (
+        path: string,
+        version: IVersion,
+        args: ReadonlyPartialJSONObject
+      ) => Promise<void> | void
     ): void => {
       commands.addCommand(id, {
         label: args => label(target(args)?.name ?? 'Version'),
@@ -359,7 +364,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         execute: async args => {
           const version = target(args);
           if (model.path !== null && version) {
-            await run(model.path, version);
+            await run(model.path, version, args);
           }
         }
       });
@@ -387,10 +392,11 @@ const plugin: JupyterFrontEndPlugin<void> = {
     versionCommand(
       CommandIDs.report,
       name => `Provenance Report of ${name}`,
-      (path, version) => {
+      (path, version, args) => {
         const report = new ReportPanel({
           path,
           version,
+          model: typeof args.model === 'string' ? args.model : undefined,
           theme: () =>
             themes && themes.theme
               ? themes.isLight(themes.theme)

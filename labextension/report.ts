@@ -29,11 +29,17 @@ export class ReportPanel extends MainAreaWidget<IFrame> {
     const content = new IFrame({ sandbox: [] });
     super({ content });
     this._options = options;
-    const { path, version } = options;
+    const { path, version, model } = options;
     this.addClass('jp-mv-ReportPanel');
-    this.id = `jupyter-mv-report-${version.id.slice(0, 12)}`;
-    this.title.label = `${PathExt.basename(path)} ${version.name}: provenance`;
-    this.title.caption = `Provenance report of ${version.name} of ${path}`;
+    if (model) {
+      this.id = `jupyter-mv-report-model-${model.replace(/[^\w-]/g, '_')}`;
+      this.title.label = `${model}: provenance`;
+      this.title.caption = `Provenance report of model ${model} (${path})`;
+    } else {
+      this.id = `jupyter-mv-report-${version.id.slice(0, 12)}`;
+      this.title.label = `${PathExt.basename(path)} ${version.name}: provenance`;
+      this.title.caption = `Provenance report of ${version.name} of ${path}`;
+    }
     this.title.icon = versionsIcon;
     this.title.closable = true;
     this.toolbar.addItem(
@@ -65,10 +71,10 @@ export class ReportPanel extends MainAreaWidget<IFrame> {
 
   /** Fetch the HTML report and show it. */
   async load(): Promise<void> {
-    const { path, version } = this._options;
+    const { path } = this._options;
     let html: string;
     try {
-      html = await getReport(path, version.id, 'html', this._options.theme());
+      html = await getReport(path, this._ref, 'html', this._options.theme());
     } catch (reason) {
       const message = reason instanceof Error ? reason.message : String(reason);
       html = `<!doctype html><meta charset="utf-8"><p style="font-family:sans-serif;color:#c62828">Could not build the report: ${escapeHTML(message)}</p>`;
@@ -78,14 +84,17 @@ export class ReportPanel extends MainAreaWidget<IFrame> {
 
   /** Save the report in `format` through the browser. */
   async download(format: ReportFormat): Promise<void> {
-    const { path, version } = this._options;
-    const text = await getReport(path, version.id, format, 'auto');
+    const { path, version, model } = this._options;
+    const text = await getReport(path, this._ref, format, 'auto');
     const url = URL.createObjectURL(
       new Blob([text], { type: 'application/octet-stream' })
     );
     const link = document.createElement('a');
     link.href = url;
-    link.download = `${PathExt.basename(path, '.ipynb')}-${version.name}-provenance${SUFFIX[format]}`;
+    const what = model
+      ? model.replace(/[^\w.-]/g, '_')
+      : `${PathExt.basename(path, '.ipynb')}-${version.name}`;
+    link.download = `${what}-provenance${SUFFIX[format]}`;
     document.body.appendChild(link);
     link.click();
     link.remove();
@@ -95,6 +104,11 @@ export class ReportPanel extends MainAreaWidget<IFrame> {
   override dispose(): void {
     this._setURL(null);
     super.dispose();
+  }
+
+  /** What the report is of: the model ref when there is one, else the version's id. */
+  private get _ref(): string {
+    return this._options.model ?? this._options.version.id;
   }
 
   private _setURL(url: string | null): void {
@@ -114,7 +128,10 @@ export class ReportPanel extends MainAreaWidget<IFrame> {
 export namespace ReportPanel {
   export interface IOptions {
     path: string;
+    /** The notebook version the report is of (for a model: the one that made it). */
     version: IVersion;
+    /** A model ref (`churn:2`): the model's own report (its metrics, params, lineage). */
+    model?: string;
     /** The theme the report should use: JupyterLab's current one. */
     theme: () => 'light' | 'dark' | 'auto';
   }

@@ -15,8 +15,11 @@ import { MetricsChart } from './MetricsChart';
 /** Properties of {@link MetricsAndModels}. */
 export interface IMetricsAndModelsProps {
   model: VersionsModel;
-  /** Open the provenance report of the notebook version with this id. */
-  onReport: (versionId: string) => void;
+  /**
+   * Open the provenance report of a model version (`churn:2`), made by the notebook
+   * version with this id.
+   */
+  onReport: (versionId: string, model: string) => void;
   /**
    * Compare two model versions (`churn:1`, `churn:2`): their own facts, then the
    * notebook versions that made them.
@@ -125,7 +128,7 @@ interface IModelsListProps {
   models: IModel[];
   error: string | null;
   onAlias: (ref: string, name: string) => Promise<void>;
-  onReport: (versionId: string) => void;
+  onReport: (versionId: string, model: string) => void;
   onCompare: (a: IModelVersion, b: IModelVersion) => void;
   onInsertCell?: (text: string) => boolean;
 }
@@ -207,8 +210,8 @@ function ModelsList(props: IModelsListProps): JSX.Element {
                   <button
                     className="jp-mv-ModelVersion-report jp-mod-styled"
                     disabled={!v.version}
-                    title="The provenance report of the notebook version that made it"
-                    onClick={() => v.version && props.onReport(v.version)}
+                    title={`The provenance report of ${v.label}: its metrics, params, data and the notebook version that made it`}
+                    onClick={() => v.version && props.onReport(v.version, v.label)}
                   >
                     Report
                   </button>

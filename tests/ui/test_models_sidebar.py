@@ -158,7 +158,11 @@ def test_a_model_opens_its_report_and_loads_into_a_new_cell(page, lab):
     expect(cells.nth(1).locator(".jp-InputArea-editor")).to_have_text("model = %mv load churn:1")
     row.locator(".jp-mv-ModelVersion-report").click()
     report = page.frame_locator(".jp-mv-ReportPanel:visible iframe")
-    expect(report.locator("h1")).to_contain_text("train.ipynb@v1")
+    expect(report.locator("h1")).to_have_text("Provenance of model churn:1")  # the model's own report
+    expect(report.locator("header .sub")).to_contain_text("made by train.ipynb@v1")
+    expect(
+        page.locator(".lm-TabBar-tab.lm-mod-current .lm-TabBar-tabLabel", has_text="churn:1: provenance")
+    ).to_have_count(1)
 
 
 def test_the_snapshot_box_stores_the_metrics_typed_and_refuses_a_bad_one(page, lab, lab_root):
