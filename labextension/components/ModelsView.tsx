@@ -211,7 +211,9 @@ function ModelsList(props: IModelsListProps): JSX.Element {
                     className="jp-mv-ModelVersion-report jp-mod-styled"
                     disabled={!v.version}
                     title={`The provenance report of ${v.label}: its metrics, params, data and the notebook version that made it`}
-                    onClick={() => v.version && props.onReport(v.version, v.label)}
+                    onClick={() =>
+                      v.version && props.onReport(v.version, v.label)
+                    }
                   >
                     Report
                   </button>
