@@ -250,7 +250,14 @@ def test_the_palette_holds_every_version_action(page, lab):
     palette = page.locator(".jp-mod-commandPalette, #command-palette")
     palette.locator("input").first.fill("v1")
     labels = page.locator(".lm-CommandPalette-itemLabel")
-    for label in ("Open v1 Read-Only", "Tag v1…", "Set an Alias on v1…", "Restore v1…", "Provenance Report of v1"):
+    for label in (
+        "Open v1 Read-Only",
+        "Tag v1…",
+        "Set an Alias on v1…",
+        "Restore v1…",
+        "Provenance Report of v1",
+        "Reproduce v1…",
+    ):
         expect(labels.filter(has_text=label)).to_have_count(1)
 
 
