@@ -295,7 +295,12 @@ class Agents:
         notebook, _api_path = self._api_path(str(args.get("notebook") or ""))
         folder = notebook.parent
         for word in argv[1:]:
-            value = word.partition("=")[2] if word.startswith("-") else word
+            if word.startswith("--"):
+                value = word.partition("=")[2]
+            elif word.startswith("-"):  # -oFILE, -o=FILE: a short option with its value attached
+                value = word[2:].removeprefix("=")
+            else:
+                value = word
             if value and not self.access.inside_root((folder / value).resolve()):
                 raise InvalidInput(f"{value} lies outside the server root")
         if argv[0] == "log" and not any(word.endswith(".ipynb") for word in argv[1:]):

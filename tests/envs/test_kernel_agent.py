@@ -153,6 +153,8 @@ async def test_mv_relays_the_verbs_that_read_the_history(jp_fetch, jp_serverapp,
     show = await run(jp_serverapp, kernel_id, "%mv show baseline")
     unknown = await run(jp_serverapp, kernel_id, "%mv diff v1 v9")
     outside = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md -o {tmp_path / 'r.md'}")
+    attached = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md -o{tmp_path / 'r.md'}")
+    joined = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md --output={tmp_path / 'r.md'}")
 
     lines = [line.strip() for line in log["stdout"].splitlines()]
     assert lines[0].startswith("v2 ") and "second" in lines[0] and any(line.startswith("v1 ") for line in lines), log
@@ -163,6 +165,8 @@ async def test_mv_relays_the_verbs_that_read_the_history(jp_fetch, jp_serverapp,
     assert unknown["stderr"].count("\n") == 1 and "v9" in unknown["stderr"], unknown
     assert outside["stderr"].startswith("%mv report: error: ") and outside["stderr"].count("\n") == 1, outside
     assert outside["stderr"].rstrip().endswith("lies outside the server root"), outside
+    for refused in (attached, joined):
+        assert refused["stderr"].rstrip().endswith("lies outside the server root"), refused
     assert not (tmp_path / "r.md").exists()
 
 
