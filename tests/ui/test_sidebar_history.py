@@ -4,6 +4,7 @@ the lineage graph with the current marker, and the link of a restored copy."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -257,8 +258,9 @@ def test_a_restored_copy_links_to_the_version_it_came_from(page, lab):
     expect(page.locator(f"{PANEL} .jp-mv-VersionsView-notebook")).to_have_text("branch.ipynb")
 
 
-@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
-def test_the_sidebars_chips_and_marks_read_on_both_themes(page, lab, theme):
+@contextlib.contextmanager
+def branch_history_on(page, lab, theme: str) -> Iterator[None]:
+    """``branch.ipynb``'s five versions in the sidebar, on ``theme`` (reset after)."""
     from playwright.sync_api import expect
 
     lab.set_user_settings(THEMES, {"theme": theme})
@@ -267,14 +269,21 @@ def test_the_sidebars_chips_and_marks_read_on_both_themes(page, lab, theme):
         expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
         open_sidebar(page)
         expect(page.locator(ITEMS)).to_have_count(5)
+        yield
+    finally:
+        lab.set_user_settings(THEMES, None)
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_the_sidebars_chips_and_marks_read_on_both_themes(page, lab, theme):
+
+    with branch_history_on(page, lab, theme):
         marks = page.evaluate(
             CONTRASTS, f"{PANEL} .jp-mv-Current, {PANEL} .jp-mv-VersionItem-kind, {PANEL} .jp-mv-VersionItem-name"
         )
         assert len(marks) == 7 and all(m["ratio"] >= 4.5 for m in marks), marks
         suffix = "" if theme.endswith("Light") else "-dark"
         screenshot(page, f"sidebar{suffix}")
-    finally:
-        lab.set_user_settings(THEMES, None)
 
 
 def test_a_row_with_many_names_stays_on_one_line(page, lab, lab_root):
@@ -307,12 +316,7 @@ def test_every_row_is_one_height_selected_or_not_and_never_wraps(page, lab, them
     exactly as tall as the others, which is the height the windowed list places rows by."""
     from playwright.sync_api import expect
 
-    lab.set_user_settings(THEMES, {"theme": theme})
-    try:
-        open_notebook(page, lab, "branch.ipynb")
-        expect(page.locator("body")).to_have_attribute("data-jp-theme-name", theme)
-        open_sidebar(page)
-        expect(page.locator(ITEMS)).to_have_count(5)
+    with branch_history_on(page, lab, theme):
         row(page, "v4").locator(".jp-mv-VersionItem-message").click()
         expect(row(page, "v4")).to_have_attribute("aria-selected", "true")
 
@@ -338,5 +342,3 @@ def test_every_row_is_one_height_selected_or_not_and_never_wraps(page, lab, them
         )
         gaps = {round(b - a, 1) for a, b in zip(sorted(starts), sorted(starts)[1:])}
         assert gaps == {round(selected["row"], 1)}, gaps
-    finally:
-        lab.set_user_settings(THEMES, None)
