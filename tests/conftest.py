@@ -14,6 +14,15 @@ from . import corpus  # noqa: E402
 from .helpers import write_notebook  # noqa: E402
 
 
+@pytest.fixture(autouse=True)
+def _author_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store reads its author once per process; each test reads it from its own
+    environment (else the first test to snapshot decides every later test's author)."""
+    from jupyter_mv.store import records
+
+    monkeypatch.setattr(records, "_author_cache", [])
+
+
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty project folder, the current directory, with no store yet."""

@@ -168,10 +168,12 @@ class Panel:
             self.say("no versions yet: press Snapshot to store the first")
 
     def _refresh_models(self, versions: list[Version]) -> None:
-        from ..store.records import metric_series
+        from ..store import query, records
         from ..verbs import models_listing
 
-        self._series = metric_series([v for v in versions if v.kind == "full"])
+        store = self.session.store
+        key = records.notebook_key(store, self.session.notebook_path())
+        self._series = query.metric_series(store.db, key) if versions else {}
         names = sorted(self._series)
         keep = self.metric.value
         self.metric.options = names

@@ -63,15 +63,14 @@ def metric_series(access: StoreAccess, api_path: str) -> dict[str, Any]:
     """The notebook's metrics across its versions, oldest first:
     ``{"metrics": {name: [{"id", "name", "number", "value", "steps"}]}}``, one point per
     version that logged the metric as a number; ``steps`` the curve within it."""
-    from ..store.records import metric_series as series
+    from ..store import query, records
 
     notebook = access.notebook_path(api_path)
     try:
         with access.open_store(notebook, api_path) as store:
-            versions = store.log(notebook, kinds=["full"])
+            return {"metrics": query.metric_series(store.db, records.notebook_key(store, notebook))}
     except (StoreNotFound, NotFound):
         return {"metrics": {}}
-    return {"metrics": series(versions)}
 
 
 def model_report(access: StoreAccess, api_path: str, ref: str, fmt: str, theme: str) -> tuple[str, str]:

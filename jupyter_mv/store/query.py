@@ -16,6 +16,7 @@ Text matches ignore case. :func:`parse` turns a filter into a :class:`Query`; :f
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import threading
@@ -38,6 +39,7 @@ __all__ = [
     "newer",
     "graph",
     "lineage",
+    "metric_series",
     "graph_lines",
     "FIELDS",
 ]
@@ -212,6 +214,35 @@ def newer(
         [*args, created, created, number, limit + 1],
     ).fetchall()
     return None if len(found) > limit else records.rows_to_versions(db, found)
+
+
+def metric_series(db: Any, notebook: str) -> dict[str, list[dict[str, Any]]]:
+    """Each numeric metric across a notebook's full versions (``notebook``: a
+    ``versions.notebook`` key), oldest first: points ``{"id", "name", "number", "value",
+    "steps"}`` (``steps``: the curve logged within that version, ``[[step, value], ...]``,
+    from its kernel record). Read in one query, without making the versions: a long history
+    costs its points, not its records."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    steps_of: dict[str, dict[str, Any]] = {}
+    rows = db.execute(
+        "SELECT v.id, v.number, m.key, m.value, json_extract(v.extra, '$.kernel.steps') "
+        "FROM versions v, json_each(v.metrics) m "
+        "WHERE v.notebook = ? AND v.kind = 'full' AND m.type IN ('integer', 'real') "
+        "ORDER BY v.created, v.number",
+        [notebook],
+    )
+    for vid, number, key, value, steps in rows:
+        if steps is not None and vid not in steps_of:
+            try:
+                loaded = json.loads(steps)
+            except ValueError:
+                loaded = None
+            steps_of[vid] = loaded if isinstance(loaded, dict) else {}
+        curve = steps_of.get(vid, {}).get(key) or []
+        out.setdefault(key, []).append(
+            {"id": vid, "name": f"v{number}", "number": number, "value": value, "steps": curve}
+        )
+    return out
 
 
 def holding(db: Any, digest: bytes, notebook: str | None = None, *, exclude: str | None = None) -> Version | None:

@@ -56,7 +56,6 @@ __all__ = [
     "move_alias",
     "set_alias",
     "alias_history",
-    "metric_series",
 ]
 
 #: The columns :func:`rows_to_versions` reads, in its order (a light version shows its ``base``).
@@ -471,18 +470,3 @@ def current_hash(path: Path) -> str | None:
     if not path.is_file():
         return None
     return hash_file(path).hex()
-
-
-def metric_series(versions: Sequence[Version]) -> dict[str, list[dict[str, Any]]]:
-    """Each numeric metric across ``versions``, oldest first: points ``{"id", "name",
-    "number", "value", "steps"}`` (``steps``: the curve logged within that version,
-    ``[[step, value], ...]``, from its kernel record)."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for v in sorted(versions, key=lambda v: (v.created, v.number)):
-        steps = ((v.extra or {}).get("kernel") or {}).get("steps") or {}
-        for key, value in v.metrics.items():
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                continue
-            point = {"id": v.id, "name": v.name, "number": v.number, "value": value, "steps": steps.get(key, [])}
-            out.setdefault(key, []).append(point)
-    return out

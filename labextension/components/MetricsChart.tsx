@@ -6,6 +6,8 @@ import { IMetricPoint } from '../models-request';
 const HEIGHT = 140;
 const STEPS_HEIGHT = 100;
 const MIN_WIDTH = 160;
+/** Class of a selected point's mark over the plot. */
+const MARK = 'jp-mv-MetricsChart-mark';
 
 /** Properties of {@link MetricsChart}. */
 export interface IMetricsChartProps {
@@ -57,13 +59,15 @@ function axes(label: (value: number) => string): uPlot.Axis[] {
 
 /**
  * A uPlot chart in the `host` div, made again when `key` changes, as wide as the
- * div (following its width), destroyed with the component.
+ * div (following its width), destroyed with the component. Answers the plot in
+ * a ref, for what changes without making it again.
  */
 function usePlot(
   host: React.RefObject<HTMLDivElement>,
   key: string,
   make: (width: number) => [uPlot.Options, uPlot.AlignedData] | null
-): void {
+): React.MutableRefObject<uPlot | null> {
+  const plotRef = React.useRef<uPlot | null>(null);
   React.useEffect(() => {
     const node = host.current;
     const made = node ? make(Math.max(MIN_WIDTH, node.clientWidth)) : null;
@@ -71,6 +75,7 @@ function usePlot(
       return;
     }
     const plot = new uPlot(made[0], made[1], node);
+    plotRef.current = plot;
     const observer = new ResizeObserver(() => {
       const width = Math.max(MIN_WIDTH, node.clientWidth);
       if (width !== plot.width) {
@@ -80,9 +85,54 @@ function usePlot(
     observer.observe(node);
     return () => {
       observer.disconnect();
+      plotRef.current = null;
       plot.destroy();
     };
   }, [key]);
+  return plotRef;
+}
+
+const seriesNumbers = new WeakMap<object, number>();
+let seriesCount = 0;
+
+/** A number for each series object the chart is given (a new one: new data). */
+function seriesNumber(series: object): number {
+  let n = seriesNumbers.get(series);
+  if (n === undefined) {
+    n = ++seriesCount;
+    seriesNumbers.set(series, n);
+  }
+  return n;
+}
+
+/**
+ * Marks the selected points over the plot: one dot each, an element placed
+ * where uPlot drew the point (no redraw of the canvas, which holds one point
+ * per version and can hold thousands).
+ */
+function markSelected(
+  plot: uPlot,
+  host: HTMLDivElement,
+  points: ReadonlyArray<IMetricPoint>,
+  selected: ReadonlySet<string>
+): void {
+  for (const old of Array.from(plot.over.querySelectorAll(`.${MARK}`))) {
+    old.remove();
+  }
+  const names: string[] = [];
+  points.forEach((p, i) => {
+    if (!selected.has(p.id)) {
+      return;
+    }
+    names.push(p.name);
+    const mark = document.createElement('div');
+    mark.className = MARK;
+    mark.dataset.name = p.name;
+    mark.style.left = `${plot.valToPos(plot.data[0][i], 'x')}px`;
+    mark.style.top = `${plot.valToPos(p.value, 'y')}px`;
+    plot.over.appendChild(mark);
+  });
+  host.dataset.selected = JSON.stringify(names);
 }
 
 /**
@@ -105,14 +155,17 @@ export function MetricsChart(props: IMetricsChartProps): JSX.Element | null {
 
   const metric = names.includes(chosen) ? chosen : (names[0] ?? '');
   const points = props.series[metric] ?? [];
-  const selected = new Set(props.selection);
-  const key = JSON.stringify([
-    metric,
-    points.map(p => [p.id, p.value]),
-    points.filter(p => selected.has(p.id)).map(p => p.id)
-  ]);
+  const selected = React.useMemo(
+    () => new Set(props.selection),
+    [props.selection]
+  );
+  const latest = React.useRef({ selected });
+  latest.current = { selected };
+  // The plot is made again when the metric or its points change (a new
+  // series object comes only when the versions changed), not on a selection.
+  const key = `${metric}|${seriesNumber(props.series)}`;
 
-  usePlot(host, key, width => {
+  const plotRef = usePlot(host, key, width => {
     if (points.length === 0) {
       return null;
     }
@@ -120,8 +173,7 @@ export function MetricsChart(props: IMetricsChartProps): JSX.Element | null {
     const background = themeColor('--jp-layout-color1', '#ffffff');
     const data: uPlot.AlignedData = [
       points.map(p => p.number),
-      points.map(p => p.value),
-      points.map(p => (selected.has(p.id) ? p.value : null))
+      points.map(p => p.value)
     ];
     const describe = (u: uPlot): void => {
       const node = host.current;
@@ -138,11 +190,8 @@ export function MetricsChart(props: IMetricsChartProps): JSX.Element | null {
           y: Math.round(u.valToPos(u.data[1][i] ?? 0, 'y'))
         }))
       );
-      node.dataset.selected = JSON.stringify(
-        points
-          .filter((_, i) => u.data[2][i] !== null && u.data[2][i] !== undefined)
-          .map(p => p.name)
-      );
+      // after a resize, the marks follow their points
+      markSelected(u, node, points, latest.current.selected);
     };
     const options: uPlot.Options = {
       width,
@@ -160,13 +209,9 @@ export function MetricsChart(props: IMetricsChartProps): JSX.Element | null {
           label: metric,
           stroke: brand,
           width: 1.5,
-          points: { show: true, size: 7, fill: background, stroke: brand }
-        },
-        {
-          label: 'selected',
-          stroke: brand,
-          paths: () => null,
-          points: { show: true, size: 9, fill: brand, stroke: brand }
+          // uPlot draws a dot per version while they have room (not for
+          // thousands of versions on a sidebar's width).
+          points: { size: 7, fill: background, stroke: brand }
         }
       ],
       hooks: {
@@ -195,6 +240,14 @@ export function MetricsChart(props: IMetricsChartProps): JSX.Element | null {
     };
     return [options, data];
   });
+
+  // A selection moves the marks only.
+  React.useEffect(() => {
+    const plot = plotRef.current;
+    if (plot && host.current) {
+      markSelected(plot, host.current, points, selected);
+    }
+  }, [key, selected]);
 
   if (names.length === 0) {
     return null;

@@ -78,7 +78,10 @@ export function MetricsAndModels(props: IMetricsAndModelsProps): JSX.Element {
   React.useEffect(() => {
     const changed = () => {
       setSelection(model.selection);
-      const key = `${model.path}|${model.versions.map(v => v.id).join(',')}`;
+      // The series and the models change when versions are added or removed:
+      // the count or the newest changes (not when older rows load as they
+      // come into view).
+      const key = `${model.path}|${model.total}|${model.rowAt(0)?.id ?? ''}`;
       if (key !== fetched.current) {
         fetched.current = key;
         void refresh();

@@ -72,6 +72,23 @@ async def test_metrics_give_one_point_per_version_with_its_steps(jp_fetch, jp_ro
     assert empty == {"metrics": {}}
 
 
+async def test_the_series_has_only_numbers_of_full_versions_of_the_notebook(jp_fetch, jp_root_dir):
+    _models(jp_root_dir)
+    notebook = jp_root_dir / NOTEBOOK
+    other = write_notebook(jp_root_dir / "other.ipynb", ["z = 3"])
+    with Store.open(jp_root_dir) as store:
+        write_notebook(notebook, ["x = 1", "y = 2", "w = 4"])
+        store.snapshot(notebook, metrics={"acc": 1, "done": True, "model": "rf", "loss": 0.25})
+        store.snapshot(other, metrics={"acc": 0.1})
+        write_notebook(notebook, ["x = 1"])
+        store.snapshot(notebook, kind="safety", metrics={"acc": 0.5})
+    data = await ok(jp_fetch, "GET", "metrics", params={"path": NOTEBOOK})
+    # booleans and text are no points; another notebook's and a safety version's are not this chart's
+    assert sorted(data["metrics"]) == ["acc", "loss"]
+    assert [(p["name"], p["value"]) for p in data["metrics"]["acc"]] == [("v1", 0.8), ("v2", 0.9), ("v3", 1)]
+    assert [(p["name"], p["value"], p["steps"]) for p in data["metrics"]["loss"]] == [("v3", 0.25, [])]
+
+
 async def test_version_routes_take_model_refs_for_the_version_that_made_the_model(jp_fetch, jp_root_dir):
     _models(jp_root_dir)
     with Store.open(jp_root_dir) as store:

@@ -79,13 +79,23 @@ def test_the_chart_has_one_point_per_version_and_a_click_selects_it(page, lab):
     v2 = points[1]
     over.hover(position={"x": v2["x"], "y": v2["y"]})
     expect(page.locator(f"{PANEL} .jp-mv-MetricsChart-hover")).to_have_text("v2: acc=0.8400")
+    # the plot is drawn once: a selection marks its points without drawing it again
+    chart.locator("canvas").evaluate("canvas => { canvas.dataset.drawnBefore = 'yes'; }")
     over.click(position={"x": v2["x"], "y": v2["y"]})
     expect(page.locator(f"{ITEMS}.jp-mod-selected .jp-mv-VersionItem-name")).to_have_text(["v2"])
     expect(chart).to_have_attribute("data-selected", '["v2"]')
+    mark = chart.locator('.jp-mv-MetricsChart-mark[data-name="v2"]')
+    expect(mark).to_have_count(1)
+    box, frame = mark.bounding_box(), over.bounding_box()
+    assert box and frame
+    centre = (box["x"] + box["width"] / 2 - frame["x"], box["y"] + box["height"] / 2 - frame["y"])
+    assert abs(centre[0] - v2["x"]) <= 2 and abs(centre[1] - v2["y"]) <= 2, (centre, v2)
+    expect(chart.locator("canvas")).to_have_attribute("data-drawn-before", "yes")
     v3 = chart_points(page)[2]
     chart.locator(".u-over").click(position={"x": v3["x"], "y": v3["y"]}, modifiers=["Control"])
     expect(page.locator(f"{ITEMS}.jp-mod-selected .jp-mv-VersionItem-name")).to_have_count(2)
     expect(chart).to_have_attribute("data-selected", '["v2","v3"]')
+    expect(chart.locator(".jp-mv-MetricsChart-mark")).to_have_count(2)
     # the selected version that logged a curve shows it, drawn from its steps
     steps = page.locator(f"{PANEL} .jp-mv-MetricsChart-steps")
     expect(steps.locator("canvas")).to_have_count(1)
