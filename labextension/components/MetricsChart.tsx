@@ -92,6 +92,24 @@ function usePlot(
   return plotRef;
 }
 
+/**
+ * The theme's name, following a switch of theme (the canvas takes its colours
+ * when drawn, so a plot is drawn again in the new ones).
+ */
+function useThemeName(): string {
+  const read = () => document.body.dataset.jpThemeName ?? '';
+  const [name, setName] = React.useState(read);
+  React.useEffect(() => {
+    const observer = new MutationObserver(() => setName(read()));
+    observer.observe(document.body, {
+      attributes: true,
+      attributeFilter: ['data-jp-theme-name']
+    });
+    return () => observer.disconnect();
+  }, []);
+  return name;
+}
+
 const seriesNumbers = new WeakMap<object, number>();
 let seriesCount = 0;
 
@@ -163,7 +181,8 @@ export function MetricsChart(props: IMetricsChartProps): JSX.Element | null {
   latest.current = { selected };
   // The plot is made again when the metric or its points change (a new
   // series object comes only when the versions changed), not on a selection.
-  const key = `${metric}|${seriesNumber(props.series)}`;
+  const theme = useThemeName();
+  const key = `${metric}|${seriesNumber(props.series)}|${theme}`;
 
   const plotRef = usePlot(host, key, width => {
     if (points.length === 0) {
@@ -190,6 +209,7 @@ export function MetricsChart(props: IMetricsChartProps): JSX.Element | null {
           y: Math.round(u.valToPos(u.data[1][i] ?? 0, 'y'))
         }))
       );
+      node.dataset.theme = theme;
       // after a resize, the marks follow their points
       markSelected(u, node, points, latest.current.selected);
     };
@@ -294,39 +314,44 @@ function StepsCurve(props: {
 }): JSX.Element {
   const { point, metric } = props;
   const host = React.useRef<HTMLDivElement>(null);
-  usePlot(host, JSON.stringify([point.id, metric, point.steps]), width => {
-    const brand = themeColor('--jp-brand-color1', '#1976d2');
-    const data: uPlot.AlignedData = [
-      point.steps.map(s => s[0]),
-      point.steps.map(s => s[1])
-    ];
-    return [
-      {
-        width,
-        height: STEPS_HEIGHT,
-        legend: { show: false },
-        scales: { x: { time: false } },
-        cursor: { drag: { x: false, y: false } },
-        axes: axes(v => (Number.isInteger(v) ? String(v) : '')),
-        series: [
-          {},
-          { label: metric, stroke: brand, width: 1.5, points: { size: 4 } }
-        ],
-        hooks: {
-          draw: [
-            u => {
-              if (host.current) {
-                host.current.dataset.steps = JSON.stringify(
-                  Array.from(u.data[0], (x, i) => [x, u.data[1][i]])
-                );
+  const theme = useThemeName();
+  usePlot(
+    host,
+    JSON.stringify([point.id, metric, point.steps, theme]),
+    width => {
+      const brand = themeColor('--jp-brand-color1', '#1976d2');
+      const data: uPlot.AlignedData = [
+        point.steps.map(s => s[0]),
+        point.steps.map(s => s[1])
+      ];
+      return [
+        {
+          width,
+          height: STEPS_HEIGHT,
+          legend: { show: false },
+          scales: { x: { time: false } },
+          cursor: { drag: { x: false, y: false } },
+          axes: axes(v => (Number.isInteger(v) ? String(v) : '')),
+          series: [
+            {},
+            { label: metric, stroke: brand, width: 1.5, points: { size: 4 } }
+          ],
+          hooks: {
+            draw: [
+              u => {
+                if (host.current) {
+                  host.current.dataset.steps = JSON.stringify(
+                    Array.from(u.data[0], (x, i) => [x, u.data[1][i]])
+                  );
+                }
               }
-            }
-          ]
-        }
-      },
-      data
-    ];
-  });
+            ]
+          }
+        },
+        data
+      ];
+    }
+  );
   return (
     <div className="jp-mv-MetricsChart-stepsBox">
       <div className="jp-mv-MetricsChart-stepsTitle">

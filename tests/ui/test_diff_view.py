@@ -290,6 +290,10 @@ def test_every_badge_reads_on_the_light_and_the_dark_theme(page, lab, theme):
         screenshot(page, f"diff{suffix}")
         view.locator('.jp-mv-ImageMode[data-mode="difference"]').click()
         view.locator(".jp-mv-ImageStack.jp-mod-difference canvas").wait_for()
+        # the chosen mode and layout read as chosen, the pointer still over the button
+        chosen = page.evaluate(CONTRASTS, ".jp-mv-ImageMode.jp-mod-active, .jp-mv-LayoutButton.jp-mod-active")
+        assert {c["text"] for c in chosen} == {"Difference", "Side by side"}, chosen
+        assert all(c["ratio"] >= 4.5 for c in chosen), chosen
         view.locator(".jp-mv-ImageCompare").scroll_into_view_if_needed()
         screenshot(page, f"diff-images{suffix}")
         view.locator('.jp-mv-ImageMode[data-mode="side"]').click()

@@ -103,6 +103,19 @@ def test_the_chart_has_one_point_per_version_and_a_click_selects_it(page, lab):
     assert json.loads(steps.get_attribute("data-steps") or "[]") == [[0, 0.5], [1, 0.79]]
     page.locator(f"{PANEL} .jp-mv-MetricsAndModels").screenshot(path=str(screenshot_path("models-metric-chart")))
 
+    # a switch of theme draws the plot again in the new theme's colours
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel").get_by_text("JupyterLab Dark", exact=True).click()
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-name", "JupyterLab Dark")
+    expect(chart).to_have_attribute("data-theme", "JupyterLab Dark")
+    expect(chart.locator("canvas")).not_to_have_attribute("data-drawn-before", "yes")
+    expect(chart).to_have_attribute("data-selected", '["v2","v3"]')
+    page.locator(".lm-MenuBar-itemLabel", has_text="Settings").click()
+    page.locator(".lm-Menu-itemLabel", has_text="Theme").first.hover()
+    page.locator(".lm-Menu-itemLabel").get_by_text("JupyterLab Light", exact=True).click()
+    expect(chart).to_have_attribute("data-theme", "JupyterLab Light")
+
     # another metric is chosen in the menu: its own points
     page.locator(f"{PANEL} .jp-mv-MetricsChart-choose").select_option("loss")
     expect(chart).to_have_attribute("data-metric", "loss")
