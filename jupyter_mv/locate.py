@@ -15,7 +15,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-__all__ = ["STORE_DIRNAME", "ENV_VAR", "find_store_dir", "is_store", "project_root", "created_message"]
+__all__ = [
+    "STORE_DIRNAME",
+    "ENV_VAR",
+    "find_store_dir",
+    "is_store",
+    "project_root",
+    "created_message",
+    "no_store_message",
+]
 
 STORE_DIRNAME = ".jupyter_mv"
 ENV_VAR = "JUPYTER_MV_STORE"
@@ -57,3 +65,8 @@ def project_root(start: str | os.PathLike[str] | None = None) -> Path:
 def created_message(store_dir: str | os.PathLike[str]) -> str:
     """What a face prints, once, when its first snapshot created the store."""
     return f"created the version store {store_dir} (`init DIR` chooses another place)"
+
+
+def no_store_message(where: str | os.PathLike[str]) -> str:
+    """What ``%mv`` says when it finds no store for a verb that reads one."""
+    return f"no jupyter-mv store at or above {where}; `%mv snapshot` creates one (`%mv init DIR` elsewhere)"

@@ -40,6 +40,8 @@ from .frontend import TARGET
 from .readers import install as install_readers
 from .session import KernelSession
 from .tracking import evaluate, parse_assignments
+from .usage import bare_usage_errors, error_line
+from .usage import fail as _fail
 
 __all__ = ["VERSION", "REPLY", "AgentSession", "Relay", "start", "stop", "status", "capture_report"]
 
@@ -282,6 +284,7 @@ class Agent:
         shell.events.register("pre_run_cell", self.hooks.pre_run_cell)
         shell.events.register("post_run_cell", self.hooks.post_run_cell)
         shell.register_magic_function(self.magic, "line", "mv")
+        bare_usage_errors(shell)
 
     def stop(self) -> None:
         self.shell.events.unregister("pre_run_cell", self.hooks.pre_run_cell)
@@ -366,8 +369,17 @@ class Agent:
         answer, _blob = self.relay.ask("run", {"argv": argv, "notebook": str(notebook or "")})
         if answer.get("stdout"):
             sys.stdout.write(str(answer["stdout"]))
-        for line in str(answer.get("stderr") or "").splitlines():
-            print(line.replace("jupyter mv ", "%mv ", 1) if line.startswith("jupyter mv ") else line, file=sys.stderr)
+        lines = [
+            line.replace("jupyter mv ", "%mv ", 1) if line.startswith("jupyter mv ") else line
+            for line in str(answer.get("stderr") or "").splitlines()
+        ]
+        failed = answer.get("code", 0) != 0
+        for line in lines[:-1] if failed and lines else lines:
+            print(line, file=sys.stderr)
+        if failed:
+            # the command line's last word on it (`error: ...`, or `%mv VERB: error: ...`) fails the cell
+            last = lines[-1] if lines else f"exit status {answer.get('code')}"
+            _fail(argv[0], last.partition("error: ")[2] if "error: " in last else last)
 
     def _do_notebook(self, argv: list[str]) -> None:
         if argv:
@@ -380,9 +392,9 @@ class Agent:
         if pairs:
             values, errors = evaluate(pairs, getattr(self.shell, "user_ns", None) or {}, verb)
             if errors:
-                for error in errors:
-                    _fail(verb, error)
-                return None
+                for error in errors[:-1]:
+                    print(error_line(verb, error), file=sys.stderr)
+                _fail(verb, errors[-1])
             if verb == "metric":
                 self.session.log_metrics(values, step=step)
             else:
@@ -414,11 +426,6 @@ def _options(argv: list[str], names: dict[str, str], verb: str) -> tuple[dict[st
             rest.append(word)
         i += 1
     return options, rest
-
-
-def _fail(verb: str, message: str) -> None:
-    print(f"{'%mv ' + verb if verb else '%mv'}: error: {message}", file=sys.stderr)
-    return None
 
 
 # -- what the loader and the server's probe call ---------------------------------------------------

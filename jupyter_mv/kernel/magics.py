@@ -17,13 +17,15 @@ import sys
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar, cast
 
-from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 
 from .. import verbs
 from ..errors import InvalidInput, MVError
 from ..units import human_size as _human_size
 from .session import KernelSession, parse_size
+from .usage import bare_usage_errors as _bare_usage_errors
+from .usage import error_line as _error_line
+from .usage import fail as _fail
 
 __all__ = ["MVMagics", "build_parser", "HELP"]
 
@@ -401,34 +403,3 @@ def _seconds(value: Any) -> float:
     if not 0 <= seconds <= 3600:
         raise InvalidInput(f"save_timeout={value}: give seconds, from 0 to 3600")
     return seconds
-
-
-_OURS = "_jupyter_mv_error"
-
-
-def _error_line(verb: str, message: str) -> str:
-    return f"{'%mv ' + verb if verb else '%mv'}: error: {message}"
-
-
-def _fail(verb: str, message: str) -> NoReturn:
-    """Fail the cell with one line and no traceback: an IPython :class:`UsageError`
-    (so the execute reply is an error, and nbclient, nbconvert and papermill stop there)."""
-    error = UsageError(_error_line(verb, message))
-    setattr(error, _OURS, True)
-    raise error
-
-
-def _bare_usage_errors(shell: Any) -> None:
-    """Show ``%mv``'s usage errors as their line alone (IPython prefixes ``UsageError:``)."""
-    show = getattr(shell, "show_usage_error", None)
-    if show is None or getattr(show, _OURS, False):
-        return
-
-    def show_usage_error(exc: BaseException) -> None:
-        if getattr(exc, _OURS, False):
-            print(exc, file=sys.stderr)
-        else:
-            show(exc)
-
-    setattr(show_usage_error, _OURS, True)
-    shell.show_usage_error = show_usage_error

@@ -19,7 +19,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from ..errors import InvalidInput, MVError, NotFound, StoreNotFound
-from ..locate import created_message, find_store_dir, is_store
+from ..locate import created_message, find_store_dir, is_store, no_store_message
 from ..units import human_size as _format_size
 from ..units import parse_size
 from .access import SKIP_PARTS, FileAccess, IgnoreRules, literal_paths
@@ -132,10 +132,7 @@ class KernelSession:
             try:
                 self._store = core().Store.open(start)
             except StoreNotFound:
-                raise StoreNotFound(
-                    f"no jupyter-mv store at or above {start.parent if start.is_file() else start}; "
-                    "`%mv snapshot` creates one (`%mv init DIR` elsewhere)"
-                ) from None
+                raise StoreNotFound(no_store_message(start.parent if start.is_file() else start)) from None
             self._adopt_root(self._store)
         return self._store
 

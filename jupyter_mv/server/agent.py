@@ -31,6 +31,7 @@ from typing import Any
 from .. import __version__
 from ..errors import InvalidInput, MVError
 from ..kernel.agent import TEXT_VERBS
+from ..locate import ENV_VAR, find_store_dir, is_store, no_store_message
 from ..store import registry
 from ..units import human_size
 from . import work
@@ -49,6 +50,7 @@ AGENT_MODULES = (
     "kernel",
     "kernel.access",
     "kernel.autoload",
+    "kernel.usage",
     "kernel.execution",
     "kernel.frontend",
     "kernel.imports",
@@ -305,15 +307,21 @@ class Agents:
                 raise InvalidInput(f"{value} lies outside the server root")
         if argv[0] == "log" and not any(word.endswith(".ipynb") for word in argv[1:]):
             argv.append(notebook.name)  # %mv log is the notebook's own history, as in an installed kernel
+        public = self.access.public_message
+        env = {**os.environ, "NO_COLOR": "1"}
+        if self.access.store_dir is not None:
+            env[ENV_VAR] = str(self.access.store_dir)  # the store this server uses, not one found walking up
+        elif not is_store(find_store_dir(folder)):
+            # as an installed kernel says it: every relayed verb reads a store
+            return {"stdout": "", "stderr": f"error: {public(no_store_message(folder))}\n", "code": 1}
         done = subprocess.run(
             [sys.executable, "-m", "jupyter_mv.cli", *argv],
             cwd=folder,
-            env={**os.environ, "NO_COLOR": "1"},
+            env=env,
             capture_output=True,
             text=True,
             timeout=600,
         )
-        public = self.access.public_message
         return {"stdout": public(done.stdout), "stderr": public(done.stderr), "code": done.returncode}
 
     def _snapshot(self, args: dict[str, Any]) -> dict[str, Any]:

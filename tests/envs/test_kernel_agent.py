@@ -66,8 +66,9 @@ async def open_session(jp_fetch: Any, jp_serverapp: Any) -> str:
     return kernel_id
 
 
-async def run(jp_serverapp: Any, kernel_id: str, code: str) -> dict[str, str]:
-    """Run ``code`` as a cell; its stdout and stderr."""
+async def run(jp_serverapp: Any, kernel_id: str, code: str, *, fails: bool = False) -> dict[str, str]:
+    """Run ``code`` as a cell; its stdout and stderr. The cell must succeed, or with
+    ``fails``, fail (as a failing ``%mv`` fails its cell)."""
     out = {"stdout": "", "stderr": ""}
 
     def hook(msg: dict[str, Any]) -> None:
@@ -81,7 +82,7 @@ async def run(jp_serverapp: Any, kernel_id: str, code: str) -> dict[str, str]:
     try:
         await client.wait_for_ready(timeout=120)
         reply = await client.execute_interactive(code, timeout=300, output_hook=hook)
-        assert reply["content"]["status"] == "ok", out
+        assert reply["content"]["status"] == ("error" if fails else "ok"), out
     finally:
         client.stop_channels()
     return out
@@ -151,10 +152,10 @@ async def test_mv_relays_the_verbs_that_read_the_history(jp_fetch, jp_serverapp,
     log = await run(jp_serverapp, kernel_id, "%mv log")
     tagged = await run(jp_serverapp, kernel_id, "%mv tag v1 baseline")
     show = await run(jp_serverapp, kernel_id, "%mv show baseline")
-    unknown = await run(jp_serverapp, kernel_id, "%mv diff v1 v9")
-    outside = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md -o {tmp_path / 'r.md'}")
-    attached = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md -o{tmp_path / 'r.md'}")
-    joined = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md --output={tmp_path / 'r.md'}")
+    unknown = await run(jp_serverapp, kernel_id, "%mv diff v1 v9\nprint('went on')", fails=True)
+    outside = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md -o {tmp_path / 'r.md'}", fails=True)
+    attached = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md -o{tmp_path / 'r.md'}", fails=True)
+    joined = await run(jp_serverapp, kernel_id, f"%mv report v1 --format md --output={tmp_path / 'r.md'}", fails=True)
 
     lines = [line.strip() for line in log["stdout"].splitlines()]
     assert lines[0].startswith("v2 ") and "second" in lines[0] and any(line.startswith("v1 ") for line in lines), log
@@ -199,14 +200,27 @@ async def test_mv_relays_metric_snapshot_save_and_load(jp_fetch, jp_serverapp, p
         assert model.metrics == {"rows": 2}
 
 
-async def test_a_bad_line_fails_in_one_line_and_moves_no_file(jp_fetch, jp_serverapp, project):
+async def test_a_bad_line_fails_its_cell_in_one_line_and_moves_no_file(jp_fetch, jp_serverapp, project):
     kernel_id = await open_session(jp_fetch, jp_serverapp)
     (project / "work" / "restore").write_text("kept")
-    out = await run(jp_serverapp, kernel_id, "%mv restore v1\n%mv metric acc=undefined_name\n%mv save nothing --name m")
-    lines = out["stderr"].strip().splitlines()
+    lines = []
+    for line in ("%mv restore v1", "%mv metric acc=undefined_name", "%mv save nothing --name m"):
+        out = await run(jp_serverapp, kernel_id, f"{line}\nprint('went on')", fails=True)
+        assert out["stdout"] == "", "the cell stops at the failing line"
+        lines += out["stderr"].strip().splitlines()
     assert len(lines) == 3 and all(line.startswith("%mv ") and ": error: " in line for line in lines), lines
     assert "pip install jupyter-mv" in lines[0]
     assert (project / "work" / "restore").read_text() == "kept"
+
+
+async def test_a_verb_that_reads_the_history_before_any_snapshot_says_how_to_make_one(jp_fetch, jp_serverapp, project):
+    kernel_id = await open_session(jp_fetch, jp_serverapp)
+    out = await run(jp_serverapp, kernel_id, "%mv log\nprint('went on')", fails=True)
+    assert out["stdout"] == ""
+    assert out["stderr"] == (
+        "%mv log: error: no jupyter-mv store at or above work; `%mv snapshot` creates one (`%mv init DIR` elsewhere)\n"
+    )
+    assert not (project / ".jupyter_mv").exists()
 
 
 class TestInjectionOff:
@@ -263,7 +277,7 @@ class TestASizeLimit:
 
     async def test_a_model_over_the_limit_is_refused_in_one_line(self, jp_fetch, jp_serverapp, project):
         kernel_id = await open_session(jp_fetch, jp_serverapp)
-        out = await run(jp_serverapp, kernel_id, "big = list(range(10_000))\n%mv save big --name churn")
+        out = await run(jp_serverapp, kernel_id, "big = list(range(10_000))\n%mv save big --name churn", fails=True)
         assert out["stdout"] == ""
         assert out["stderr"].strip().splitlines() == [
             "%mv save: error: churn pickles to 29.1 KB, over the 1000 B a kernel without jupyter-mv may send "
