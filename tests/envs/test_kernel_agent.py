@@ -284,3 +284,30 @@ class TestASizeLimit:
             "(c.JupyterMV.agent_max_object_size)"
         ]
         assert not (project / ".jupyter_mv").exists() or not list((project / ".jupyter_mv").rglob("model*"))
+
+
+class TestAConfiguredStore:
+    """``c.JupyterMV.store_dir``: the server keeps every notebook's versions there."""
+
+    @pytest.fixture
+    def jp_server_config(self, jp_root_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Config:
+        self.store_dir = jp_root_dir / "team-store"
+        monkeypatch.setenv("JUPYTER_MV_STORE", str(self.store_dir))
+        Store.init(jp_root_dir).close()
+        monkeypatch.delenv("JUPYTER_MV_STORE")
+        return Config(
+            {
+                "ServerApp": {"jpserver_extensions": {"jupyter_mv": True}, "allow_unauthenticated_access": True},
+                "JupyterMV": {"store_dir": str(self.store_dir)},
+            }
+        )
+
+    async def test_the_relayed_verbs_read_the_servers_store(self, jp_fetch, jp_serverapp, project):
+        kernel_id = await open_session(jp_fetch, jp_serverapp)
+        await run(jp_serverapp, kernel_id, CELLS[0])
+        await run(jp_serverapp, kernel_id, "%mv snapshot -m kept-elsewhere")
+        log = await run(jp_serverapp, kernel_id, "%mv log")
+        assert log["stdout"].strip().startswith("v1 ") and "kept-elsewhere" in log["stdout"], log
+        with Store(self.store_dir) as store:
+            assert [v.message for v in store.log()] == ["kept-elsewhere"]
+        assert not (project / ".jupyter_mv").exists(), "no store was made where a walk up would look"
