@@ -26,6 +26,7 @@ from jupyter_mv.capture import (
     kernelspec_python,
     sanitize_url,
 )
+from jupyter_mv.capture.environment import loaded_differences, loaded_warnings
 from jupyter_mv.errors import InvalidInput
 
 SECRET = "s3cr3t-value-123"
@@ -255,6 +256,21 @@ def test_secret_env_values_never_appear_in_an_in_process_capture(
     assert "MY_API_TOKEN" not in captured["env_vars"]
 
 
+def test_a_secret_inside_a_path_is_cut_out_of_an_in_process_capture(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret_dir = tmp_path / f"lib-{SECRET}"
+    secret_dir.mkdir()
+    monkeypatch.setenv("MY_API_TOKEN", SECRET)
+    monkeypatch.syspath_prepend(str(secret_dir))
+
+    captured = capture_environment()
+
+    assert SECRET not in json.dumps(captured)
+    # the sys.path entry is still listed, the secret cut out of it
+    assert str(tmp_path / "lib-<redacted>") in captured["paths"]
+
+
 def test_only_allow_listed_variables_are_captured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MV_UNRELATED_SETTING", "hello")
     monkeypatch.setenv("PYTHONHASHSEED", "0")
@@ -428,6 +444,15 @@ def test_a_missing_or_non_python_interpreter_is_invalid_input(tmp_path: Path) ->
         capture_environment(not_python)
 
 
+def test_an_interpreter_given_by_name_is_looked_up_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
+
+    captured = capture_environment(os.path.basename(sys.executable))
+
+    assert captured["python"]["executable"] == sys.executable
+    assert captured["python"]["prefix"] == sys.prefix
+
+
 OLD_PYTHONS = sorted(Path.home().glob(".pyenv/versions/3.[78].*/bin/python3"))
 
 
@@ -475,6 +500,96 @@ def test_kernelspec_python_resolves_what_jupyter_client_would_run(tmp_path: Path
     python = kernelspec_python("venvkernel", manager=manager)
     assert python is not None
     assert "mv_tiny_local" in by_name(capture_environment(python))
+
+
+@pytest.fixture
+def jupyter_kernels(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The one folder of kernelspecs on the Jupyter path: none from the venv, the system, the user."""
+    import site
+
+    from jupyter_core import paths
+
+    kernels = tmp_path / "jupyter" / "kernels"
+    kernels.mkdir(parents=True)
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
+    monkeypatch.setattr(paths, "ENV_JUPYTER_PATH", [str(tmp_path / "env")])
+    monkeypatch.setattr(paths, "SYSTEM_JUPYTER_PATH", [str(tmp_path / "system")])
+    monkeypatch.setattr(site, "ENABLE_USER_SITE", False)
+    return kernels
+
+
+def without_jupyter_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``jupyter_client.kernelspec`` unimportable for the rest of the test."""
+    monkeypatch.setitem(sys.modules, "jupyter_client.kernelspec", None)
+
+
+def test_a_kernelspec_on_the_jupyter_path_is_read_without_jupyter_client(
+    jupyter_kernels: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venv_python = tmp_path / "venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    venv_python.symlink_to(sys.executable)
+    launch = ["-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    write_kernelspec(jupyter_kernels, "venvkernel", [str(venv_python), *launch])
+    write_kernelspec(jupyter_kernels, "Other", ["python", *launch])
+    without_jupyter_client(monkeypatch)
+
+    assert kernelspec_python("venvkernel") == str(venv_python)
+    # names are compared lower-cased, as jupyter_client compares them
+    assert kernelspec_python("other") == sys.executable
+    assert kernelspec_python("no-such-kernel") is None
+
+
+def test_the_default_kernel_is_this_interpreter_when_no_folder_names_it(
+    jupyter_kernels: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # ipykernel is installed and no python3 folder holds another spec: jupyter_client runs
+    # ipykernel's own spec with sys.executable
+    without_jupyter_client(monkeypatch)
+
+    assert kernelspec_python() == sys.executable
+    assert kernelspec_python("python3") == sys.executable
+
+
+def test_a_kernelspec_whose_provisioner_is_missing_names_no_interpreter(jupyter_kernels: Path) -> None:
+    # jupyter_client refuses to start such a kernel, so there is no interpreter to capture
+    (jupyter_kernels / "remote").mkdir()
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "remote",
+        "language": "python",
+        "metadata": {"kernel_provisioner": {"provisioner_name": "mv-test-no-such-provisioner"}},
+    }
+    (jupyter_kernels / "remote" / "kernel.json").write_text(json.dumps(spec))
+
+    assert kernelspec_python("remote") is None
+
+
+# ---------------------------------------------------------------------------- loaded modules
+
+
+def test_modules_loaded_at_another_version_than_installed_are_listed_with_a_warning() -> None:
+    extra = {
+        "kernel": {
+            "imports": {
+                "sklearn": {"distribution": "scikit-learn", "version": "1.6.1", "loaded": "1.7.2"},
+                "numpy": {"distribution": "numpy", "version": "2.0.0"},
+                "pandas": {"version": "2.2.0", "loaded": "2.1.0"},
+            }
+        }
+    }
+
+    assert loaded_differences(extra) == [
+        {"distribution": "pandas", "loaded": "2.1.0", "installed": "2.2.0"},
+        {"distribution": "scikit-learn", "loaded": "1.7.2", "installed": "1.6.1"},
+    ]
+    assert loaded_warnings(extra) == [
+        "pandas 2.1.0 loaded, 2.2.0 installed: restart the kernel",
+        "scikit-learn 1.7.2 loaded, 1.6.1 installed: restart the kernel",
+    ]
+    assert loaded_differences(None) == loaded_differences({}) == loaded_differences({"kernel": "odd"}) == []
 
 
 def test_capture_imports_no_jupyter_server_ipython_or_widgets() -> None:

@@ -9,7 +9,12 @@ folders that count as site directories.
 
 from __future__ import annotations
 
+import builtins
 import json
+import os
+import platform
+import sys
+from collections.abc import Callable
 from importlib.metadata import PathDistribution
 from pathlib import Path
 from typing import Any
@@ -154,3 +159,120 @@ def test_an_unknown_url_variable_is_secret_when_its_url_holds_a_password() -> No
     assert probe._is_secret_var("MV_TEST_SERVICE_URI", "https://service.example.org/api") is False
     # an allow-listed name is recorded for what it says, whatever its value holds
     assert probe._is_secret_var("MV_TEST_SERVICE_NAME", "postgresql://app:pw-1234567890@db/app") is False
+
+
+def test_the_python_part_names_this_interpreter_and_its_prefixes() -> None:
+    assert probe._python_info() == {
+        "version": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "executable": sys.executable,
+        "prefix": sys.prefix,
+        "base_prefix": sys.base_prefix,
+        "is_venv": sys.prefix != sys.base_prefix,
+    }
+
+
+def test_metadata_headers_are_read_with_or_without_a_blank_after_the_colon(tmp_path: Path) -> None:
+    folder = tmp_path / "tight-2.5.dist-info"
+    folder.mkdir()
+    (folder / "METADATA").write_text("Metadata-Version:2.1\nName:tight\nVersion:2.5\n\nVersion: not a header\n")
+    assert probe._name_version(PathDistribution(folder)) == ("tight", "2.5")
+    assert probe._name_version(dist_info(tmp_path)) == ("pkg", "1.0")
+
+
+SystemFiles = Callable[[str, "str | None"], None]
+
+
+@pytest.fixture
+def system_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SystemFiles:
+    """``put(path, text)``: the probe opening ``path`` reads a real file holding ``text``
+    (``None``: no such file); every other path opens as usual."""
+    where: dict[str, str] = {}
+
+    def put(path: str, text: str | None) -> None:
+        file = tmp_path / "system" / path.strip("/").replace("/", "_")
+        file.parent.mkdir(exist_ok=True)
+        if text is None:
+            file.unlink(missing_ok=True)
+        else:
+            file.write_text(text, encoding="utf-8")
+        where[path] = str(file)
+
+    def probe_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        return builtins.open(where.get(file, file), *args, **kwargs)
+
+    monkeypatch.setattr(probe, "open", probe_open, raising=False)
+    return put
+
+
+X86_CPUINFO = """processor\t: 0
+vendor_id\t: GenuineIntel
+cpu family\t: 6
+model\t\t: 85
+model name\t: Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz
+flags\t\t: fpu vme de pse
+
+processor\t: 1
+model name\t: Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz
+"""
+
+
+@pytest.mark.parametrize(
+    ("cpuinfo", "model"),
+    [
+        (X86_CPUINFO, "Intel(R) Xeon(R) Gold 6230 CPU @ 2.10GHz"),
+        ("processor\t: 0\nBogoMIPS\t: 108.00\n\nHardware\t: BCM2835\nModel\t\t: Raspberry Pi 4\n", "BCM2835"),
+        ("system type\t\t: MT7621\ncpu model\t\t: MIPS 1004Kc V2.15\n", "MIPS 1004Kc V2.15"),
+        # the model is all that follows the first colon, colons of its own included
+        ("processor\t: 0\nmodel name\t: Example SoC rev: 2 @ 1.8GHz\n", "Example SoC rev: 2 @ 1.8GHz"),
+        ("processor\t: 0\nmodel name\t: \n", None),
+    ],
+    ids=["x86", "arm", "mips", "colon-in-model", "blank-model"],
+)
+def test_the_cpu_model_is_read_from_proc_cpuinfo(system_files: SystemFiles, cpuinfo: str, model: str | None) -> None:
+    system_files("/proc/cpuinfo", cpuinfo)
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    assert probe._cpu_info() == {"count": os.cpu_count(), "usable": usable, "model": model}
+
+
+def test_the_os_name_comes_from_etc_os_release_before_usr_lib(system_files: SystemFiles) -> None:
+    system_files(
+        "/etc/os-release", 'NAME="Debian GNU/Linux"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n'
+    )
+    system_files("/usr/lib/os-release", 'PRETTY_NAME="Vendor default"\n')
+    assert probe._os_release() == "Debian GNU/Linux 12 (bookworm)"
+
+    system_files("/etc/os-release", None)
+    assert probe._os_release() == "Vendor default"
+
+    system_files("/usr/lib/os-release", "ID=custom\n")
+    assert probe._os_release() is None
+
+
+@pytest.mark.skipif(platform.system() != "Linux", reason="the OS name of Linux comes from os-release")
+def test_the_platform_part_names_the_linux_distribution(system_files: SystemFiles) -> None:
+    system_files("/etc/os-release", "PRETTY_NAME='Ubuntu 24.04.1 LTS'\n")
+    libc = " ".join(platform.libc_ver()).strip() or None
+    assert probe._platform_info() == {
+        "system": "Linux",
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "platform": platform.platform(),
+        "libc": libc,
+        "os": "Ubuntu 24.04.1 LTS",
+    }
+
+
+def test_a_c_library_that_can_no_longer_be_read_is_left_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A kernel whose interpreter file was removed after its first capture (its venv rebuilt
+    # under it), on a C library named only by that file (no glibc confstr, as with musl):
+    # the next capture records no libc rather than failing.
+    first = probe._platform_info()
+
+    def no_glibc_confstr(name: str) -> str:
+        raise ValueError("unrecognized configuration name")
+
+    monkeypatch.setattr(os, "confstr", no_glibc_confstr)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "removed" / "python"))
+
+    assert probe._platform_info() == {**first, "libc": None}
