@@ -151,3 +151,57 @@ async def test_a_store_path_is_refused_as_a_missing_file(jp_serverapp, project):
         await ensure_async(cm.get("versions-store/mv.db"))
     assert refused.value.status_code == 404
     assert refused.value.log_message == "No such file or directory"
+
+
+async def test_nbconvert_refuses_a_store_path_before_its_handler_runs(
+    http_server_client, jp_base_url, jp_auth_header, project
+):
+    """A store path asked of nbconvert, in any format, by name or through a symlink, gets
+    the same bare 404 as from /files: the server's nbconvert handler (which builds an
+    exporter and looks the path up on disk) never sees it."""
+    (project / "links").mkdir()
+    os.symlink(project / "versions-store", project / "links" / "shortcut")
+    missing = await fetch(http_server_client, jp_base_url, jp_auth_header, "files/versions-store/mv.db")
+    assert missing.code == 404
+    for url in (
+        "nbconvert/html/versions-store/mv.db",
+        "nbconvert/script/links/shortcut/mv.db",
+        "nbconvert/no-such-format/versions-store/mv.db",
+    ):
+        response = await fetch(http_server_client, jp_base_url, jp_auth_header, url)
+        assert (response.code, response.body) == (missing.code, missing.body), url
+
+
+async def test_guarding_a_contents_manager_again_adds_no_second_check(tmp_path: Path):
+    """The guard may be applied to a manager that has it already (a second load of the
+    extension): each method still asks about its path once, and still refuses the store."""
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+    from jupyter_server.utils import ensure_async
+    from tornado.web import HTTPError
+
+    from jupyter_mv.server.guard import guard_contents_manager, store_path_check
+
+    write_notebook(tmp_path / "nb.ipynb", ["x = 1"])
+    Store.init(tmp_path).close()
+    manager = AsyncLargeFileManager(root_dir=str(tmp_path))
+    check = store_path_check(str(tmp_path), list)
+    asked: list[str] = []
+
+    def inside_store(path):
+        asked.append(path)
+        return check(path)
+
+    async def asks() -> list[str]:
+        asked.clear()
+        assert (await ensure_async(manager.get("nb.ipynb", content=False)))["name"] == "nb.ipynb"
+        assert await ensure_async(manager.file_exists("nb.ipynb")) is True
+        return list(asked)
+
+    guard_contents_manager(manager, inside_store, list)
+    once = await asks()
+    assert once and set(once) == {"nb.ipynb"}
+    guard_contents_manager(manager, inside_store, list)
+    assert await asks() == once
+    with pytest.raises(HTTPError) as refused:
+        await ensure_async(manager.get(".jupyter_mv/mv.db"))
+    assert refused.value.status_code == 404
