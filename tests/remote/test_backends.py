@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from jupyter_mv.errors import NotFound, RemoteError
+from jupyter_mv.errors import InvalidInput, NotFound, RemoteError
 from jupyter_mv.remote import add_remote, pull, push
+from jupyter_mv.remote.backend import _ssh_options
 from jupyter_mv.store import Store
 from tests.helpers import run_cli, tree_bytes
 
@@ -73,3 +75,22 @@ def test_an_unreachable_remote_is_one_line_and_changes_nothing(tmp_path: Path) -
         assert proc.returncode == 1
         assert proc.stderr.startswith(f"jupyter mv {verb}: error: remote team: ") and proc.stderr.count("\n") == 1
     assert tree_bytes(a.dir) == before
+
+
+def test_an_sftp_host_is_checked_against_the_users_own_known_hosts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no ssh config, ``~/.ssh/known_hosts`` decides, as for ssh: the key listed there
+    is accepted, another key for that host or a host it does not list is refused."""
+    import paramiko
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / ".ssh").mkdir()
+    known = paramiko.ECDSAKey.generate()
+    (tmp_path / ".ssh" / "known_hosts").write_text(f"models.example {known.get_name()} {known.get_base64()}\n")
+    policy = _ssh_options(urlsplit("sftp://models.example/srv/mv"))["host_key_policy"]
+    policy.missing_host_key(None, "models.example", known)
+    with pytest.raises(InvalidInput, match="^the host key of models.example differs from the one in your known hosts$"):
+        policy.missing_host_key(None, "models.example", paramiko.ECDSAKey.generate())
+    with pytest.raises(NotFound, match="^host other.example is not in your known hosts; connect once with ssh"):
+        policy.missing_host_key(None, "other.example", known)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from jupyter_mv.errors import Conflict
+from jupyter_mv.errors import Conflict, InvalidInput
 from jupyter_mv.remote import add_remote, pull, push
-from jupyter_mv.remote.backend import open_backend
+from jupyter_mv.remote.backend import normalize_url, open_backend
 from tests.helpers import run_cli, tree_bytes
 
 from .conftest import Remote
@@ -154,3 +154,18 @@ def test_remote_add_list_remove_through_the_cli(tmp_path: Path) -> None:
     assert text == f"backup  file://{tmp_path}/backup  (default)\n"
     pushed = run_cli("push", cwd=a.root)
     assert pushed.returncode == 0 and "to backup" in pushed.stdout
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("s3:///no-bucket", "the remote URL s3:///no-bucket names no bucket"),
+        ("gs:///models", "the remote URL gs:///models names no bucket"),
+        ("sftp:///srv/mv", "the remote URL sftp:///srv/mv names no host"),
+    ],
+)
+def test_a_url_without_its_bucket_or_host_is_refused_by_what_it_lacks(url: str, message: str) -> None:
+    """An object store's URL lacks a bucket, an SFTP URL a host: the refusal says which."""
+    with pytest.raises(InvalidInput) as refused:
+        normalize_url(url)
+    assert str(refused.value) == message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,34 @@ def test_a_file_unchanged_between_versions_is_not_sent_again(tmp_path: Path) -> 
     a.snapshot(a.root / "train.ipynb", [a.root / "data.bin"])
     sent = push(a)
     assert sent["versions"] == 1 and sent["bytes"] < chunk_list  # the new notebook only
+
+
+def test_a_pull_notes_which_of_the_stores_versions_the_remote_holds(tmp_path: Path) -> None:
+    """A version the store made and then finds on another remote is known to be on both."""
+    a = make_store(tmp_path / "a")
+    v1 = snap(a, "train.ipynb")
+    add_remote(a, "one", str(tmp_path / "one"))
+    push(a)
+    shutil.copytree(tmp_path / "one", tmp_path / "two")
+    add_remote(a, "two", str(tmp_path / "two"))
+    assert a.remotes.state([v1]) == {v1: ["one"]}
+    assert pull(a, "two")["versions"] == 0
+    assert a.remotes.state([v1]) == {v1: ["one", "two"]}
+
+
+def test_a_file_left_in_the_remotes_objects_folder_does_not_stop_a_push(tmp_path: Path) -> None:
+    """The objects folder is listed by name: a stray file directly in it is not an object,
+    and a push over it sends the new versions all the same."""
+    a = make_store(tmp_path / "a", data=b"abc" * 50_000)
+    snap(a, "train.ipynb", ["data.bin"])
+    add_remote(a, "team", str(tmp_path / "remote"))
+    push(a)
+    (tmp_path / "remote" / "objects" / "README").write_text("the team's models\n")
+    (a.root / "data.bin").write_bytes(b"xyz" * 50_000)
+    v2 = snap(a, "train.ipynb", ["data.bin"])
+    push(a)
+    b = make_store(tmp_path / "b", notebook="eval.ipynb")
+    add_remote(b, "team", str(tmp_path / "remote"))
+    pull(b, all=True)
+    assert b.read_file(v2, "data.bin") == b"xyz" * 50_000
+    assert (tmp_path / "remote" / "objects" / "README").read_text() == "the team's models\n"

@@ -112,6 +112,20 @@ def test_a_model_links_to_the_notebook_version_that_made_it(store: Store, notebo
         registry.save_object(store, "churn", [1], version="0" * 64)
 
 
+def test_a_models_ref_resolves_to_the_notebook_version_that_made_it(store: Store, notebook: Path) -> None:
+    """``churn:1`` is a ref to the version that trained it; a model saved without one says
+    so by name rather than resolving to anything."""
+    version = store.snapshot(notebook, message="trained")
+    registry.save_object(store, "churn", [1, 2], version=version.id)
+    registry.save_object(store, "loose", [3])
+    assert store.resolve("churn:1").id == version.id
+    with pytest.raises(NotFound) as refused:
+        store.resolve("loose:1")
+    assert str(refused.value) == (
+        "loose:1 is linked to no notebook version yet (saved without one, or waiting for the next snapshot)"
+    )
+
+
 def test_concurrent_savers_get_gap_free_numbers(store: Store, project: Path) -> None:
     code = (
         "import sys; from jupyter_mv.store import Store; from jupyter_mv.store import registry as r\n"

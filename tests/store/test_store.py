@@ -14,7 +14,7 @@ import pytest
 
 from jupyter_mv.errors import Conflict, IntegrityError, InvalidInput, NotFound, StoreFormatError, StoreNotFound
 from jupyter_mv.store import Store, schema
-from jupyter_mv.store.packs import pack_path
+from jupyter_mv.store.packs import CODEC_NONE, CODEC_ZSTD, PackEntry, pack_path, read_trailer
 from tests.helpers import package_env, write_notebook
 
 
@@ -431,14 +431,45 @@ def test_a_missing_pack_is_an_integrity_error_naming_it(store: Store, notebook: 
 
 
 def test_gc_removes_unindexed_packs_after_the_grace_period(store: Store, notebook: Path) -> None:
+    """An orphan pack goes once it is older than the grace period, and the bytes it held
+    are counted as freed, the same in a dry run as in the real one."""
     store.snapshot(notebook)
     real = next(store.dir.glob("packs/*/*.pack"))
     orphan = real.parent / ("f" * 32 + ".pack")
     orphan.write_bytes(real.read_bytes())
+    size = orphan.stat().st_size
     assert store.gc(grace_seconds=3600).packs_removed == 0 and orphan.exists()
+    dry = store.gc(grace_seconds=0, dry_run=True)
+    assert (dry.packs_removed, dry.bytes_freed, dry.dry_run) == (1, size, True) and orphan.exists()
     report = store.gc(grace_seconds=0)
-    assert report.packs_removed == 1 and not orphan.exists()
+    assert (report.packs_removed, report.bytes_freed, report.dry_run) == (1, size, False) and not orphan.exists()
     assert store.verify().ok and store.read_file("v1", "train.ipynb") == notebook.read_bytes()
+
+
+def test_a_sealed_packs_trailer_lists_every_chunk_the_index_places_in_it(
+    store: Store, notebook: Path, project: Path
+) -> None:
+    """A pack can rebuild its part of the index: its trailer names each chunk with the
+    offset, stored length, size and codec the database holds; a pack without its trailer
+    is refused by name."""
+    data = project / "data.bin"
+    data.write_bytes(os.urandom(300_000) + b"a" * 300_000)
+    store.snapshot(notebook, [data])
+    rows = store.db.execute(
+        "SELECT p.name, c.hash, c.offset, c.length, c.size, c.codec FROM chunks c JOIN packs p ON p.id = c.pack"
+    ).fetchall()
+    assert len(rows) > 2 and {r[5] for r in rows} == {CODEC_NONE, CODEC_ZSTD}
+    by_pack: dict[str, set[PackEntry]] = {}
+    for name, *entry in rows:
+        by_pack.setdefault(name, set()).add(PackEntry(*entry))
+    for name, entries in by_pack.items():
+        listed = read_trailer(pack_path(store.dir, name))
+        assert len(listed) == len(entries) and set(listed) == entries
+    name = next(iter(by_pack))
+    path = pack_path(store.dir, name)
+    path.write_bytes(path.read_bytes()[:-1])
+    with pytest.raises(IntegrityError, match=f"^pack {name} has no valid trailer$"):
+        read_trailer(path)
 
 
 def test_a_killed_snapshot_leaves_a_consistent_store(store: Store, notebook: Path, project: Path) -> None:
@@ -566,6 +597,23 @@ def test_the_environment_is_captured_once_while_packages_do_not_change(store: St
     v2 = store.snapshot(notebook, environment="auto")
     assert v1.environment is not None and v1.environment == v2.environment
     assert store.db.execute("SELECT count(*) FROM environments").fetchone()[0] == 1
+
+
+def test_an_unchanged_interpreter_is_run_once_for_many_snapshots(store: Store, notebook: Path, tmp_path: Path) -> None:
+    """Another interpreter is asked for its environment at the first snapshot only: while
+    its packages are unchanged, the next snapshots reuse the stored capture."""
+    runs = tmp_path / "runs.log"
+    bin_dir = tmp_path / "venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    python = bin_dir / "python3"
+    python.write_text(f'#!/bin/sh\necho run >> "{runs}"\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    v1 = store.snapshot(notebook, environment=str(python))
+    assert runs.read_text() == "run\n"
+    v2 = store.snapshot(notebook, environment=str(python))
+    v3 = store.snapshot(notebook, environment=str(python))
+    assert runs.read_text() == "run\n"
+    assert v1.environment is not None and v1.environment == v2.environment == v3.environment
 
 
 def test_init_refuses_packs_without_their_database(store: Store, notebook: Path, project: Path) -> None:
