@@ -19,17 +19,33 @@ from .verbs import COMMANDS, EXIT_ERROR, EXIT_USAGE, VERBS, Out, Parser, add_ver
 __all__ = ["main", "build_parser", "add_verbs", "VERBS", "COMMANDS"]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verbs: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser, with the subparsers of ``verbs`` (default: all)."""
     parser = Parser(prog="jupyter mv", description="Model versioning for Jupyter notebooks.")
     parser.add_argument("-C", dest="cwd", metavar="DIR", help="run as if started in DIR")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    add_verbs(sub)
+    add_verbs(sub, verbs)
     return parser
 
 
+def _verb_of(argv: Sequence[str]) -> str | None:
+    """The verb ``argv`` names, when it names one after the global options; None for
+    ``--help``, ``--version``, no verb or an unknown word (the whole parser answers those)."""
+    words = iter(argv)
+    for word in words:
+        if word == "-C":
+            next(words, None)
+        elif not word.startswith("-C"):
+            return word if word in VERBS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    verb = _verb_of(argv)
+    # Only the verb asked for is built: the others' subparsers cost start-up time.
+    parser = build_parser([verb] if verb else None)
     args = parser.parse_args(argv)
     if args.version:
         from ._version import __version__

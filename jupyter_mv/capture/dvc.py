@@ -15,7 +15,6 @@ Only YAML and JSON are read (PyYAML): DVC itself never runs, so a snapshot costs
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -192,6 +191,8 @@ def dvc_md5(path: str | os.PathLike[str], hash_name: str = "md5") -> str:
     """DVC's md5 of a file's bytes: ``md5``, or ``md5-dos2unix`` (DVC 2: text files with
     CRLF read as LF; a file is text when its first 512 bytes hold no NUL and few control
     characters, as DVC decides)."""
+    import hashlib  # here, not at start-up: only a DVC-tracked file needs md5
+
     hasher = hashlib.md5()
     with open(path, "rb") as f:
         first = f.read(512)

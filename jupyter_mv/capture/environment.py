@@ -40,12 +40,10 @@ lazily.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -142,6 +140,8 @@ def capture_environment(
         exe = shutil.which(exe) or exe
     if not os.path.isfile(exe) or not os.access(exe, os.X_OK):
         raise InvalidInput(f"Python interpreter not found: {exe}")
+    import subprocess  # here, not at start-up: only another interpreter is asked
+
     here = Path(__file__).parent
     source = _PART.join((here / name).read_text(encoding="utf-8") for name in _PROBE_SOURCES)
     try:
@@ -239,7 +239,9 @@ def environment_fingerprint(
     if env is not None:
         parts.append(sorted(_env_vars(env).items()))
     blob = json.dumps(parts, separators=(",", ":"), default=str).encode("utf-8")
-    return hashlib.sha256(blob).hexdigest()
+    from blake3 import blake3  # the store's own hash, loaded already (hashlib would cost start-up time)
+
+    return blake3(blob).hexdigest()
 
 
 def notebook_kernel_python(

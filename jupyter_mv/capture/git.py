@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import time
 from typing import Any
 
@@ -37,6 +36,8 @@ def _run(git: str, args: list[str], cwd: str, deadline: float) -> bytes | None:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         return None
+    import subprocess  # here, not at start-up: only a project in a git work tree runs git
+
     env = dict(os.environ)
     env["GIT_OPTIONAL_LOCKS"] = "0"  # never take index.lock behind the user's back
     env["GIT_TERMINAL_PROMPT"] = "0"
@@ -84,6 +85,22 @@ def _parse_status(raw: bytes) -> tuple[str | None, str | None, list[str]]:
     return commit, branch, files
 
 
+def _may_be_in_work_tree(path: str) -> bool:
+    """``path`` or a folder above it holds a ``.git`` (a folder, or the file of a linked
+    work tree or submodule), or git is pointed at a repository from the environment: only
+    then is git asked (it costs a process on every snapshot)."""
+    if os.environ.get("GIT_DIR") or os.environ.get("GIT_WORK_TREE"):
+        return True
+    here = path
+    while True:
+        if os.path.lexists(os.path.join(here, ".git")):
+            return True
+        parent = os.path.dirname(here)
+        if parent == here:
+            return False
+        here = parent
+
+
 def capture_git(root: str | os.PathLike[str], *, timeout: float = 10.0) -> dict[str, Any] | None:
     """The git state of the work tree holding ``root``, or ``None``.
 
@@ -98,6 +115,8 @@ def capture_git(root: str | os.PathLike[str], *, timeout: float = 10.0) -> dict[
         path = os.path.dirname(path)
         if not os.path.isdir(path):
             return None
+    if not _may_be_in_work_tree(path):
+        return None
     deadline = time.monotonic() + timeout
     top = _run(git, ["rev-parse", "--show-toplevel"], path, deadline)
     if top is None:

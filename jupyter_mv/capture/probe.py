@@ -10,10 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import platform
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -81,6 +79,8 @@ def _env_allowed(name: str) -> bool:
 
 
 def _python_info() -> dict[str, Any]:
+    import platform  # here, not at start-up: only a capture reads it
+
     base_prefix = getattr(sys, "base_prefix", sys.prefix)
     return {
         "version": platform.python_version(),
@@ -105,6 +105,8 @@ def _os_release() -> str | None:
 
 
 def _platform_info() -> dict[str, Any]:
+    import platform  # here, not at start-up: only a capture reads it
+
     libc_name, libc_version = "", ""
     with contextlib.suppress(OSError, ValueError):
         libc_name, libc_version = platform.libc_ver()
@@ -127,6 +129,8 @@ def _platform_info() -> dict[str, Any]:
 
 
 def _cpu_info() -> dict[str, Any]:
+    import platform  # here, not at start-up: only a capture reads it
+
     model = None
     try:
         with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
@@ -148,6 +152,8 @@ def _cpu_info() -> dict[str, Any]:
 
 
 def _gpu_info(timeout: float = 5.0) -> list[dict[str, Any]]:
+    import subprocess  # here, not at start-up: only a capture asks nvidia-smi
+
     exe = shutil.which("nvidia-smi")
     if not exe:
         return []

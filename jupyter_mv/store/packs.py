@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import struct
 import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,6 +87,8 @@ class PackWriter:
     """Writes one pack under ``tmp/``; :meth:`seal` fsyncs it and moves it into ``packs/``."""
 
     def __init__(self, store_dir: Path) -> None:
+        import uuid  # here, not at start-up: a version with nothing new writes no pack
+
         self.name = uuid.uuid4().hex
         self._store_dir = store_dir
         self.tmp_path = store_dir / "tmp" / f"{self.name}.pack"

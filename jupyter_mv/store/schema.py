@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -391,6 +390,8 @@ def create(path: Path) -> None:
     """
     if path.exists():
         return
+    import uuid  # here, not at start-up: only a new store needs it
+
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.new")
     try:
         connect(tmp, create=True).conn.close()

@@ -10,7 +10,6 @@ the writes is in ``docs/store-format.md``.
 from __future__ import annotations
 
 import dataclasses
-import logging
 import os
 import stat
 import time
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SnapshotPlan", "plan", "write", "RACY_NS", "SKIP_DIRS", "check_notebook"]
 
-_log = logging.getLogger("jupyter_mv")
-_log.addHandler(logging.NullHandler())  # the faces say it their way (the CLI: on stderr)
 
 #: A file modified this close to a snapshot is not trusted to the stat cache (racy mtime).
 RACY_NS = 2_000_000_000
@@ -189,9 +186,16 @@ def write(store: Store, snap: SnapshotPlan, progress: Progress = null_progress) 
             raise
     _report_times(ingest, sum(snap.stats[r].st_size for r in to_read))
     repairs = ingest.repairs()
+    if not repairs:
+        return version
+    import logging  # only for a repair (its import costs start-up time)
+
+    log = logging.getLogger("jupyter_mv")
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())  # the faces say it their way (the CLI: on stderr)
     for line in repairs:
-        _log.warning("%s", line)
-    return dataclasses.replace(version, warnings=tuple(repairs)) if repairs else version
+        log.warning("%s", line)
+    return dataclasses.replace(version, warnings=tuple(repairs))
 
 
 def _commit(store: Store, ingest: Ingest, snap: SnapshotPlan) -> Version:

@@ -6,7 +6,6 @@ import functools
 import os
 import threading
 import time
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -101,6 +100,8 @@ class Store:
             (store_dir / "lock").touch()
             schema.create(store_dir / "mv.db")
         db = schema.connect(store_dir / "mv.db")
+        import uuid  # here, not at start-up: only a new store needs it
+
         with schema.transaction(db):
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)", [uuid.uuid4().hex])
             db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('created', ?)", [str(time.time())])

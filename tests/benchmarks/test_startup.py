@@ -41,6 +41,9 @@ def test_snapshot_imports_nothing_heavy(tmp_path: Path) -> None:
     # restores nothing, so neither the codec nor the restore code is loaded.
     again = _imported(["snapshot", "train.ipynb", "data.csv", "-m", "again"], tmp_path)
     assert not again & (HEAVY | {"zstandard", "jupyter_mv.store.restore", "jupyter_mv.store.remotes"})
+    # nor what only a capture, a git work tree, a new pack, a new store or a DVC file needs
+    light = {"subprocess", "platform", "uuid", "hashlib"}
+    assert not again & light, again & light
     assert not _imported(["log"], tmp_path) & HEAVY
 
 
