@@ -17,11 +17,14 @@ survivor with its diff; tests/MUTATION.md explains the survivors.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -87,9 +90,57 @@ def sample(mutants: dict[str, str], per_target: int, seed: int) -> list[str]:
     return sorted(chosen)
 
 
+#: Wall seconds a mutant's test process may go without using the CPU before it is stopped as
+#: hung (mutmut's own limit is on CPU time, which a deadlocked process never reaches).
+HUNG_AFTER = float(os.environ.get("MUTATION_HUNG_AFTER", 900))
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _stop_hung(runner: subprocess.Popen, stop: threading.Event) -> None:
+    """Stop a mutant's test process that used no CPU for :data:`HUNG_AFTER` seconds with
+    SIGXCPU, which mutmut records as a timeout (a hang is the mutant detected)."""
+    seen: dict[int, tuple[int, float]] = {}
+    while not stop.wait(15):
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                pid = int(proc.name)
+                if not (proc / "cmdline").read_bytes().startswith(b"mutmut: "):
+                    continue
+                if int((proc / "stat").read_text().rpartition(")")[2].split()[1]) != runner.pid:
+                    continue  # not a child of this run's mutmut
+            except (OSError, ValueError):
+                continue
+            ticks = _cpu_ticks(pid)
+            if ticks is None:
+                continue
+            last = seen.get(pid)
+            if last is None or last[0] != ticks:
+                seen[pid] = (ticks, time.monotonic())
+            elif time.monotonic() - last[1] > HUNG_AFTER:
+                name = (proc / "cmdline").read_bytes()[len(b"mutmut: ") :].rstrip(b"\0").decode(errors="replace")
+                print(f"\nstopping {name}: no CPU used for {HUNG_AFTER:.0f} s (hung: a timeout)", flush=True)
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGXCPU)
+                seen.pop(pid, None)
+
+
 def run(names: list[str], jobs: int) -> int:
     cmd = ["nice", "-n", "19", sys.executable, "-m", "mutmut", "run", "--max-children", str(jobs), *names]
-    return subprocess.call(cmd, cwd=ROOT)
+    runner = subprocess.Popen(cmd, cwd=ROOT)
+    stop = threading.Event()
+    watch = threading.Thread(target=_stop_hung, args=(runner, stop), daemon=True)
+    watch.start()
+    try:
+        return runner.wait()
+    finally:
+        stop.set()
 
 
 def report(names: list[str], earlier: dict[str, str] | None = None) -> dict[str, str]:
