@@ -4,8 +4,8 @@ pyproject.toml).
 
 mutmut runs each mutant against only the tests that reach the mutated function (it
 records which tests call which function in one traced run first). All the mutants
-(about 8,000) take many hours, so by default a seeded sample of each target is run
-(about 35 minutes on two cores, plus about 10 for the traced run on a fresh clone);
+(about 11,800) take many hours, so by default a seeded sample of each target is run
+(about an hour on two shared cores, the traced run included);
 ``--all`` runs every one. It prints the score per target and per file, and every
 survivor with its diff; tests/MUTATION.md explains the survivors.
 
