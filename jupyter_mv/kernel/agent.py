@@ -373,13 +373,13 @@ class Agent:
             line.replace("jupyter mv ", "%mv ", 1) if line.startswith("jupyter mv ") else line
             for line in str(answer.get("stderr") or "").splitlines()
         ]
-        failed = answer.get("code", 0) != 0
-        for line in lines[:-1] if failed and lines else lines:
+        # An error (the command line's last line, `... error: MESSAGE`) fails the cell, as in an
+        # installed kernel; a verb's own verdict (`env --check` finding differences) does not.
+        failed = answer.get("code", 0) != 0 and bool(lines) and "error: " in lines[-1]
+        for line in lines[:-1] if failed else lines:
             print(line, file=sys.stderr)
         if failed:
-            # the command line's last word on it (`error: ...`, or `%mv VERB: error: ...`) fails the cell
-            last = lines[-1] if lines else f"exit status {answer.get('code')}"
-            _fail(argv[0], last.partition("error: ")[2] if "error: " in last else last)
+            _fail(argv[0], lines[-1].partition("error: ")[2])
 
     def _do_notebook(self, argv: list[str]) -> None:
         if argv:
