@@ -40,7 +40,7 @@ from .frontend import TARGET
 from .readers import install as install_readers
 from .session import KernelSession
 from .tracking import evaluate, parse_assignments
-from .usage import bare_usage_errors, error_line
+from .usage import bare_usage_errors, fail_all
 from .usage import fail as _fail
 
 __all__ = ["VERSION", "REPLY", "AgentSession", "Relay", "start", "stop", "status", "capture_report"]
@@ -392,9 +392,7 @@ class Agent:
         if pairs:
             values, errors = evaluate(pairs, getattr(self.shell, "user_ns", None) or {}, verb)
             if errors:
-                for error in errors[:-1]:
-                    print(error_line(verb, error), file=sys.stderr)
-                _fail(verb, errors[-1])
+                fail_all(verb, errors)
             if verb == "metric":
                 self.session.log_metrics(values, step=step)
             else:

@@ -24,8 +24,8 @@ from ..errors import InvalidInput, MVError
 from ..units import human_size as _human_size
 from .session import KernelSession, parse_size
 from .usage import bare_usage_errors as _bare_usage_errors
-from .usage import error_line as _error_line
 from .usage import fail as _fail
+from .usage import fail_all
 
 __all__ = ["MVMagics", "build_parser", "HELP"]
 
@@ -320,9 +320,7 @@ class MVMagics(Magics):
                 return None
             values, errors = evaluate(pairs, getattr(self.shell, "user_ns", None) or {}, verb)
             if errors:
-                for error in errors[:-1]:
-                    print(_error_line(verb, error), file=sys.stderr)
-                _fail(verb, errors[-1])
+                fail_all(verb, errors)
             with self.session.access.paused():
                 if verb == "metric":
                     self.session.log_metrics(values, step=step)

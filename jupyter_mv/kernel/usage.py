@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 
 from IPython.core.error import UsageError
 
-__all__ = ["error_line", "fail", "bare_usage_errors"]
+__all__ = ["error_line", "fail", "fail_all", "bare_usage_errors"]
 
 _OURS = "_jupyter_mv_error"
 
@@ -25,6 +25,13 @@ def fail(verb: str, message: str) -> NoReturn:
     error = UsageError(error_line(verb, message))
     setattr(error, _OURS, True)
     raise error
+
+
+def fail_all(verb: str, messages: list[str]) -> NoReturn:
+    """Say each of ``messages`` in its own line, failing the cell with the last."""
+    for message in messages[:-1]:
+        print(error_line(verb, message), file=sys.stderr)
+    fail(verb, messages[-1])
 
 
 def bare_usage_errors(shell: Any) -> None:
