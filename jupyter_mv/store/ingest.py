@@ -105,7 +105,7 @@ def segment_list(record: bytes, chunks: bytes) -> list[tuple[bytes, bytes]] | No
 
 @dataclass
 class _Segment:
-    data: bytes
+    data: bytes | memoryview
     #: BLAKE3 of the segment's bytes.
     digest: bytes
     cuts: list[tuple[int, int, bytes]]  # (offset, length, digest); empty when reused
@@ -114,6 +114,8 @@ class _Segment:
     reused: bool
     times: dict[str, float]
     new: Future[tuple[list[_Compressed], float]] | None = None
+    #: The buffer ``data`` lies in (given back when the segment is written), or None.
+    buffer: bytearray | None = None
 
 
 @dataclass
@@ -141,6 +143,8 @@ class Ingest:
     #: Segments taken from a previous object as they were / cut anew.
     reused_segments: int = 0
     cut_segments: int = 0
+    #: Segment buffers given back, for the next reads.
+    _free: list[bytearray] = field(default_factory=list)
 
     def _executor(self) -> ThreadPoolExecutor:
         if self.pool is None:
@@ -163,16 +167,17 @@ class Ingest:
         pending: deque[_Segment] = deque()
         times = self.times
         with open(path, "rb") as f:
-            total = os.fstat(f.fileno()).st_size
+            fd = f.fileno()
+            total = os.fstat(fd).st_size
             offsets = iter(range(0, total, SEGMENT))
             reads: deque[Future[_Segment]] = deque()
 
             def submit_next() -> None:
-                if next(offsets, None) is not None:
-                    t = time.thread_time()
-                    data = f.read(SEGMENT)
-                    times["read"] += time.thread_time() - t
-                    reads.append(pool.submit(_prepare, data, reusable))
+                # The workers read the segments too (positional reads, in parallel): the
+                # main thread only hashes the file whole and writes the packs.
+                offset = next(offsets, None)
+                if offset is not None:
+                    reads.append(pool.submit(_read_and_prepare, fd, offset, self._buffer(), reusable))
 
             for _ in range(_WINDOW):
                 submit_next()
@@ -189,6 +194,7 @@ class Ingest:
                 self._take(seg, hasher, digests, pending)
             # A file that grew while being read: take the rest too, unchunked by segments.
             t = time.thread_time()
+            f.seek(total)
             tail = f.read()
             times["read"] += time.thread_time() - t
             if tail:
@@ -214,7 +220,7 @@ class Ingest:
         if seg.reused:
             self.reused_segments += 1
             self.progress(len(seg.data))
-            seg.data = b""
+            self._release(seg)
             return
         self.cut_segments += 1
         seg.new = self._compress_new(seg)
@@ -349,6 +355,18 @@ class Ingest:
             self.written[digest] = (pack.name, entry)
         self.times["write"] += time.thread_time() - t
         self.progress(len(seg.data))
+        self._release(seg)
+
+    def _buffer(self) -> bytearray:
+        """A segment-sized buffer to read into: one a written segment gave back, else new.
+        (Reusing them spares the kernel mapping and zeroing fresh pages for every segment.)"""
+        return self._free.pop() if self._free else bytearray(SEGMENT)
+
+    def _release(self, seg: _Segment) -> None:
+        """The segment's bytes are no longer needed: its buffer serves the next read."""
+        if seg.buffer is not None:
+            self._free.append(seg.buffer)
+            seg.buffer = None
         seg.data = b""
 
     def _pack(self) -> PackWriter:
@@ -462,7 +480,24 @@ def _pack_damage(path: Path, recorded_size: int) -> str | None:
     return None
 
 
-def _prepare(data: bytes, reusable: dict[bytes, bytes]) -> _Segment:
+def _read_and_prepare(fd: int, offset: int, buffer: bytearray, reusable: dict[bytes, bytes]) -> _Segment:
+    """Read the segment at ``offset`` into ``buffer`` and :func:`_prepare` it (a worker's part)."""
+    t = time.thread_time()
+    n = 0
+    view = memoryview(buffer)
+    while n < len(buffer):  # a read may return less than asked before the end
+        got = os.preadv(fd, [view[n:]], offset + n)
+        if got == 0:
+            break
+        n += got
+    read = time.thread_time() - t
+    seg = _prepare(memoryview(buffer)[:n], reusable)
+    seg.buffer = buffer
+    seg.times["read"] = read
+    return seg
+
+
+def _prepare(data: bytes | memoryview, reusable: dict[bytes, bytes]) -> _Segment:
     """A segment hashed and, unless ``reusable`` knows it, cut into hashed chunks (a worker's part)."""
     t0 = time.thread_time()
     digest = blake3.blake3(data).digest()
@@ -471,7 +506,7 @@ def _prepare(data: bytes, reusable: dict[bytes, bytes]) -> _Segment:
     if known is not None:
         return _Segment(data, digest, [], known, True, {"hash": t1 - t0})
     mv = memoryview(data)
-    cuts = [(c.offset, c.length, chunk_hash(mv[c.offset : c.offset + c.length])) for c in _chunker().cut_buf(data)]
+    cuts = [(c.offset, c.length, chunk_hash(mv[c.offset : c.offset + c.length])) for c in _chunker().cut_buf(mv)]
     t2 = time.thread_time()
     return _Segment(data, digest, cuts, b"".join(d for _, _, d in cuts), False, {"hash": t1 - t0, "chunk": t2 - t1})
 

@@ -179,3 +179,24 @@ def test_gc_grace_counts_from_when_the_object_was_stored(store: Store, project: 
     assert store.gc(grace_seconds=3600).objects_removed == 0
     time.sleep(1.2)
     assert store.gc(grace_seconds=0.5).objects_removed == 1
+
+
+def test_writeback_asks_the_disk_to_write_a_file_out_as_it_fills(tmp_path: Path) -> None:
+    """A pack or a restored file is written out by the disk while it is being written, so
+    that its fsync waits for the last few megabytes only (``sync_file_range`` on Linux)."""
+    from jupyter_mv.store.writeback import STEP, Writeback, supported
+
+    if not supported():
+        pytest.skip("no sync_file_range here")
+    with open(tmp_path / "f", "wb") as f:
+        wb = Writeback(f.fileno())
+        for _ in range(5):
+            f.write(b"x" * (STEP // 2))
+            f.flush()
+            wb.wrote(STEP // 2)
+        assert wb.requests == 2  # after 16 and 32 MiB; the last 8 MiB wait for the fsync
+        wb.kick()
+        assert wb.requests == 3
+        wb.kick()  # nothing new written: no request
+        assert wb.requests == 3
+    assert (tmp_path / "f").stat().st_size == 5 * (STEP // 2)
