@@ -12,10 +12,37 @@ in ``docs/diff-format.md`` and ``jupyter_mv/schemas/diff.schema.json``::
 
 from __future__ import annotations
 
-from .engine import FORMAT, SECTIONS, VERSION, diff, load_schema, output_hash, parse_only, refer_outputs, validate
-from .render_html import render_html
-from .render_text import render_text
-from .side import DiffSide
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .engine import FORMAT, SECTIONS, VERSION, diff, load_schema, output_hash, parse_only, refer_outputs, validate
+    from .render_html import render_html
+    from .render_text import render_text
+    from .side import DiffSide
+
+#: Where each name lives: loaded when first asked for, so that a snapshot, which only
+#: checks that a notebook reads (``jupyter_mv.diff.reader``), loads no diff engine.
+_HOME = {
+    **{
+        name: "engine"
+        for name in ("FORMAT", "SECTIONS", "VERSION", "diff", "load_schema", "output_hash")
+        + ("parse_only", "refer_outputs", "validate")
+    },
+    "render_html": "render_html",
+    "render_text": "render_text",
+    "DiffSide": "side",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DiffSide",

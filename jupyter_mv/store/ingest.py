@@ -145,6 +145,9 @@ class Ingest:
     cut_segments: int = 0
     #: Segment buffers given back, for the next reads.
     _free: list[bytearray] = field(default_factory=list)
+    #: Full packs being sealed while the next ones fill (:meth:`_seal_early`).
+    _sealing: list[Future[None]] = field(default_factory=list)
+    _sealer: ThreadPoolExecutor | None = None
 
     def _executor(self) -> ThreadPoolExecutor:
         if self.pool is None:
@@ -371,17 +374,49 @@ class Ingest:
 
     def _pack(self) -> PackWriter:
         if not self.packs or self.packs[-1].size >= PACK_TARGET:
+            if self.packs:  # full: its fsync runs while the next one fills
+                self._seal_early(self.packs[-1])
             self.packs.append(PackWriter(self.store_dir))
         return self.packs[-1]
 
+    def _seal_early(self, pack: PackWriter) -> None:
+        """Seal a full pack on a thread of its own (not a worker: an fsync would hold one
+        back from compressing). A pack sealed so is complete under ``packs/`` but indexed
+        only with the version; if the version never commits, :meth:`abort` removes it, and
+        a process killed before either leaves an orphan pack, which gc removes."""
+        if self._sealer is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._sealer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jupyter-mv-seal")
+        self._sealing.append(self._sealer.submit(pack.seal))
+
+    def _wait_for_seals(self) -> BaseException | None:
+        """Wait for the packs being sealed; the first error met, or None."""
+        error = None
+        for future in self._sealing:
+            try:
+                future.result()
+            except BaseException as exc:  # noqa: BLE001 - handed back to the caller
+                error = error or exc
+        self._sealing.clear()
+        if self._sealer is not None:
+            self._sealer.shutdown()
+            self._sealer = None
+        return error
+
     def seal(self) -> None:
         """Make every pack durable and visible under ``packs/``; call before indexing."""
+        error = self._wait_for_seals()
+        if error is not None:
+            raise error
         for pack in self.packs:
-            pack.seal()
+            if not pack.sealed:
+                pack.seal()
 
     def abort(self) -> None:
         """Drop this ingest's packs: unsealed ones, and sealed ones the index never took
         (the disk filled up or the database refused the write), which nothing can use."""
+        self._wait_for_seals()
         for pack in self.packs:
             pack.abort()
             if pack.sealed and not self._indexed(pack.name):

@@ -21,7 +21,6 @@ import blake3
 
 from ..errors import IntegrityError
 from .failures import writing
-from .writeback import Writeback
 
 __all__ = ["CODEC_NONE", "CODEC_ZSTD", "ENTRY", "PackWriter", "PackReader", "compress", "chunk_hash", "decode"]
 
@@ -98,8 +97,6 @@ class PackWriter:
             self._file = open(self.tmp_path, "xb")
             self._file.write(HEADER)
         self.size = len(HEADER)
-        # The disk writes the pack out as it fills, so that sealing it waits for little.
-        self._writeback = Writeback(self._file.fileno(), 0)
         self.entries: list[PackEntry] = []
         self.sealed = False
 
@@ -109,7 +106,6 @@ class PackWriter:
         with writing(self._store_dir):
             self._file.write(payload)
         self.size += len(payload)
-        self._writeback.wrote(len(payload))
         self.entries.append(entry)
         return entry
 

@@ -4,10 +4,9 @@ files so that an interrupted restore leaves nothing half-written behind.
 Order: every target is checked (inside the chosen folder, never into the store); files
 that would be overwritten inside the root are first kept in a *safety* version; the
 journal ``tmp/restore-<hex>.json`` lists the temporary names; each file is written to
-``.<name>.mv-<8 hex>.tmp`` beside its target (two files at a time, the disk writing each
-out as it is written) and fsynced; only when all were written are they moved into place.
-The next open of the store removes what a killed restore's journal lists
-(:func:`remove_restore_temps`).
+``.<name>.mv-<8 hex>.tmp`` beside its target (two files at a time) and fsynced; only
+when all were written are they moved into place. The next open of the store removes
+what a killed restore's journal lists (:func:`remove_restore_temps`).
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from .lock import store_lock
 from .objects import Location, object_chunks
 from .packs import decode, pack_path
 from .versions import FileEntry, RestoreResult, Version
-from .writeback import Writeback
 
 if TYPE_CHECKING:
     from .store import Store
@@ -434,13 +432,10 @@ def _write_file(
 
         fill()
         copying = decoding = 0.0
-        # The disk writes the file out while the rest of it is decoded and copied.
-        writeback = Writeback(fd)
         for step in plan:
             t = time.perf_counter()
             if isinstance(step, tuple):
                 _copy_range(src, fd, step[0], step[1])
-                writeback.wrote(step[1])
                 update(step[1])
                 copying += time.perf_counter() - t
                 continue
@@ -450,7 +445,6 @@ def _write_file(
             if hasher is not None:
                 hasher.update(data)
             _write_all(fd, data)
-            writeback.wrote(len(data))
             update(len(data))
         if hasher is not None and hasher.digest() != digest:
             raise IntegrityError(f"the content of {entry.path} does not match its hash {digest.hex()[:16]}")

@@ -108,6 +108,38 @@ def test_each_new_pack_is_durable_before_it_is_visible(store: Store, project: Pa
     assert_durable_moves(syscalls, store, second)
 
 
+def test_a_full_pack_is_sealed_while_the_next_fills_and_all_are_durable_before_visible(
+    store: Store, project: Path, syscalls: SyscallLog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A snapshot that fills several packs seals each full one on a thread of its own while
+    it goes on (its fsync overlaps the next pack's work), with the same order as ever: the
+    complete file is fsynced, then moved into ``packs/``, then its folder is fsynced."""
+    from jupyter_mv.store import ingest
+
+    monkeypatch.setattr(ingest, "PACK_TARGET", 1024 * 1024)  # small packs: several per snapshot
+    threads: dict[Path, str] = {}
+    real_fsync = os.fsync  # the log's wrapper: note which thread fsyncs each pack
+
+    def fsync(fd: int) -> None:
+        threads[Path(os.readlink(f"/proc/self/fd/{fd}"))] = threading.current_thread().name
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    notebook = write_notebook(project / "train.ipynb", ["x = 1"])
+    data = os.urandom(5 * 1024 * 1024)  # incompressible: about five packs
+    (project / "data.bin").write_bytes(data)
+    version = store.snapshot(notebook, ["data.bin"])
+    packs = set(pack_files(store))
+    assert len(packs) >= 4
+    assert_durable_moves(syscalls, store, packs)
+    early = {p for p, thread in threads.items() if p.suffix == ".pack" and thread.startswith("jupyter-mv-seal")}
+    assert len(early) >= len(packs) - 1, threads  # all but the last were sealed while the snapshot went on
+    assert store.verify().ok
+    out = project / "out"
+    store.restore(version, ["data.bin"], to=out)
+    assert (out / "data.bin").read_bytes() == data
+
+
 def test_a_repack_by_gc_is_durable_before_the_old_pack_goes(store: Store, project: Path, syscalls: SyscallLog) -> None:
     notebook = write_notebook(project / "train.ipynb", ["x = 1"])
     keep = os.urandom(120_000)
@@ -179,24 +211,3 @@ def test_gc_grace_counts_from_when_the_object_was_stored(store: Store, project: 
     assert store.gc(grace_seconds=3600).objects_removed == 0
     time.sleep(1.2)
     assert store.gc(grace_seconds=0.5).objects_removed == 1
-
-
-def test_writeback_asks_the_disk_to_write_a_file_out_as_it_fills(tmp_path: Path) -> None:
-    """A pack or a restored file is written out by the disk while it is being written, so
-    that its fsync waits for the last few megabytes only (``sync_file_range`` on Linux)."""
-    from jupyter_mv.store.writeback import STEP, Writeback, supported
-
-    if not supported():
-        pytest.skip("no sync_file_range here")
-    with open(tmp_path / "f", "wb") as f:
-        wb = Writeback(f.fileno())
-        for _ in range(5):
-            f.write(b"x" * (STEP // 2))
-            f.flush()
-            wb.wrote(STEP // 2)
-        assert wb.requests == 2  # after 16 and 32 MiB; the last 8 MiB wait for the fsync
-        wb.kick()
-        assert wb.requests == 3
-        wb.kick()  # nothing new written: no request
-        assert wb.requests == 3
-    assert (tmp_path / "f").stat().st_size == 5 * (STEP // 2)
