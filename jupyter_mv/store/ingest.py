@@ -145,6 +145,13 @@ class Ingest:
     cut_segments: int = 0
     #: Segment buffers given back, for the next reads.
     _free: list[bytearray] = field(default_factory=list)
+    #: digest -> (pack name, end of the chunk in it) for chunks found in sound packs.
+    located: dict[bytes, tuple[str, int]] = field(default_factory=dict)
+    #: object -> {pack name: how far into it its chunks reach}: the pack sets this ingest
+    #: learnt, written to ``pack_sets`` by :meth:`index` (see :meth:`_sound_by_packs`).
+    pack_sets: dict[bytes, dict[str, int]] = field(default_factory=dict)
+    #: new object -> the pack set of the object it took its unchanged segments from.
+    _inherited: dict[bytes, dict[str, int]] = field(default_factory=dict)
     #: Full packs being sealed while the next ones fill (:meth:`_seal_early`).
     _sealing: list[Future[None]] = field(default_factory=list)
     _sealer: ThreadPoolExecutor | None = None
@@ -161,7 +168,7 @@ class Ingest:
         :param previous: the object last stored from this path: its segments that the file
             still holds, byte for byte (same BLAKE3), are taken without being cut again.
         """
-        reusable = self._reusable(previous) if previous is not None else {}
+        reusable, inherited = self._reusable(previous) if previous is not None else ({}, None)
         pool = self._executor()
         hasher = blake3.blake3()
         digests: list[bytes] = []
@@ -209,6 +216,8 @@ class Ingest:
         record_bytes = b"".join(record) if record is not None else None
         stored = StoredFile(hasher.digest(), size, b"".join(digests), record_bytes)
         self.objects[stored.hash] = stored
+        if inherited is not None:
+            self._inherited[stored.hash] = inherited
         return stored
 
     def _take(self, seg: _Segment, hasher: blake3.blake3, digests: list[bytes], pending: deque[_Segment]) -> None:
@@ -231,26 +240,69 @@ class Ingest:
         while len(pending) > 2:
             self._write(pending.popleft())
 
-    def _reusable(self, previous: bytes) -> dict[bytes, bytes]:
+    def _reusable(self, previous: bytes) -> tuple[dict[bytes, bytes], dict[str, int] | None]:
         """The segments of object ``previous`` whose every chunk is in a sound pack:
-        ``{segment hash: chunk digests}`` (empty when it has no segment record)."""
+        ``{segment hash: chunk digests}`` (empty when it has no segment record); and, when
+        its pack set vouched for all of them at once, that set (else None)."""
         row = self.db.execute(
             "SELECT s.size, s.list, o.chunks FROM segments s JOIN objects o ON o.hash = s.object WHERE s.object = ?",
             [previous],
         ).fetchone()
         if row is None or row[0] != SEGMENT:
-            return {}
+            return {}, None
         segments = segment_list(row[1], row[2])
         if segments is None:
-            return {}
+            return {}, None
         t = time.thread_time()
+        packs = self._sound_by_packs(previous)
+        if packs is not None:
+            self.times["lookup"] += time.thread_time() - t
+            return dict(segments), packs
         sound, _ = self._lookup(list({row[2][i : i + 32] for i in range(0, len(row[2]), 32)}))
         self.times["lookup"] += time.thread_time() - t
         return {
             digest: chunks
             for digest, chunks in segments
             if all(chunks[i : i + 32] in sound for i in range(0, len(chunks), 32))
-        }
+        }, None
+
+    def _sound_by_packs(self, obj: bytes) -> dict[str, int] | None:
+        """``obj``'s pack set when it vouches that every chunk of the object can be read
+        back (each pack it names is indexed, under ``packs/`` at its full size or on a
+        remote); None when there is no set, it names a pack no longer indexed (gc removed
+        it: the set is stale), or a pack is damaged: the caller then looks every chunk up.
+
+        A set is written only after every chunk of the object was found in the packs it
+        names, and SQLite empties the table whenever a chunk row is removed or pointed at
+        another pack, or a pack row removed (the triggers of migration 8): a set that is
+        there still holds every chunk of its object, and only the packs' files need a look.
+        """
+        row = self.db.execute(
+            "SELECT p.packs FROM pack_sets p JOIN objects o ON o.hash = p.object WHERE p.object = ?", [obj]
+        ).fetchone()
+        if row is None:
+            return None
+        import json
+
+        try:
+            packs = {str(name): int(end) for name, end in json.loads(row[0])}
+        except (ValueError, TypeError):
+            return None
+        names = list(packs)
+        indexed = {}
+        for i in range(0, len(names), 900):
+            batch = names[i : i + 900]
+            for name, remote, size in self.db.execute(
+                f"SELECT name, remote, size FROM packs WHERE name IN ({','.join('?' * len(batch))})", batch
+            ).fetchall():
+                indexed[name] = (remote, size)
+        if len(indexed) < len(packs):
+            return None
+        for name, end in packs.items():
+            remote, size = indexed[name]
+            if remote is None and self._damage(name, size, end) is not None:
+                return None
+        return packs
 
     def _compress_new(self, seg: _Segment) -> Future[tuple[list[_Compressed], float]]:
         t = time.thread_time()
@@ -294,6 +346,7 @@ class Ingest:
                     damaged[digest] = pack
                 else:
                     found.add(digest)
+                    self.located[digest] = (pack, end)
         return found, damaged
 
     def unsound(self, objects: set[bytes]) -> set[bytes]:
@@ -304,6 +357,8 @@ class Ingest:
         ``substr`` per chunk, reads the whole list again for every chunk.)"""
         bad = set()
         for digest in objects:
+            if self._sound_by_packs(digest) is not None:  # its pack set vouches for it
+                continue
             row = self.db.execute("SELECT chunks FROM objects WHERE hash = ?", [digest]).fetchone()
             if row is None:
                 bad.add(digest)
@@ -311,6 +366,7 @@ class Ingest:
             blob = row[0]
             distinct = list(dict.fromkeys(blob[i : i + 32] for i in range(0, len(blob), 32)))
             found = 0
+            packs: dict[str, int] = {}
             for i in range(0, len(distinct), 900):
                 batch = distinct[i : i + 900]
                 for pack, remote, pack_size, end, count in self.db.execute(
@@ -322,8 +378,12 @@ class Ingest:
                     found += count
                     if pack is None or (remote is None and self._damage(pack, pack_size, end) is not None):
                         bad.add(digest)
+                    else:
+                        packs[pack] = max(end, packs.get(pack, 0))
             if found < len(distinct):
                 bad.add(digest)
+            if digest not in bad:
+                self.pack_sets[digest] = packs
         return bad
 
     def _damage(self, pack: str, recorded_size: int, end: int) -> str | None:
@@ -427,6 +487,28 @@ class Ingest:
         self.packs.clear()
         self.written.clear()
 
+    def _index_pack_sets(self) -> None:
+        """Write the pack sets learnt by this ingest (inside :meth:`index`'s transaction).
+        After a repair (chunks pointed at new packs, which empties the table) none is
+        written: the next snapshot learns them from the index as it then is."""
+        import json
+
+        from . import schema
+
+        if self.repaired:
+            return
+        for obj in self.objects.values():
+            if obj.hash not in self.pack_sets:
+                found = _pack_set_of(self, obj)
+                if found is not None:
+                    self.pack_sets[obj.hash] = found
+        schema.insert_rows(
+            self.db,
+            "pack_sets",
+            [{"object": h, "packs": json.dumps(sorted(packs.items()))} for h, packs in self.pack_sets.items()],
+            upsert="object",
+        )
+
     def _indexed(self, name: str) -> bool:
         try:
             return self.db.execute("SELECT 1 FROM packs WHERE name = ?", [name]).fetchone() is not None
@@ -479,6 +561,7 @@ class Ingest:
             [{"hash": o.hash, "size": o.size, "chunks": o.chunks, "created": now} for o in self.objects.values()],
             ignore=True,
         )
+        self._index_pack_sets()
         # Each file read in whole segments gets its segment record (an object stored before
         # segment records existed gains one the next time its file is read).
         schema.insert_rows(
@@ -491,6 +574,27 @@ class Ingest:
             ],
             ignore=True,
         )
+
+
+def _pack_set_of(ingest: Ingest, obj: StoredFile) -> dict[str, int] | None:
+    """The packs the new object ``obj``'s chunks lie in, from where this ingest wrote or
+    found each; None when a chunk's place is not known here."""
+    packs = dict(ingest._inherited.get(obj.hash) or {})
+    inherited = obj.hash in ingest._inherited
+    written, located = ingest.written, ingest.located
+    for digest in dict.fromkeys(obj.chunks[i : i + 32] for i in range(0, len(obj.chunks), 32)):
+        place = written.get(digest)
+        if place is not None and place[1] is not None:
+            name, end = place[0], place[1].offset + place[1].length
+        elif digest in located:
+            name, end = located[digest]
+        elif inherited:  # a chunk of a segment taken from the object the set came from
+            continue
+        else:
+            return None
+        if packs.get(name, -1) < end:
+            packs[name] = end
+    return packs
 
 
 def _pack_damage(path: Path, recorded_size: int) -> str | None:

@@ -199,6 +199,8 @@ def gc(store: Store, grace_seconds: float, dry_run: bool, progress: Progress) ->
         db.conn.executemany("DELETE FROM segments WHERE object = ?", [(h,) for h in dead_objects])
         db.conn.executemany("DELETE FROM objects WHERE hash = ?", [(h,) for h in dead_objects])
         db.execute("DELETE FROM stat_cache WHERE hash NOT IN (SELECT hash FROM objects)")
+        # (Moving or removing chunks emptied the pack sets: SQLite's triggers, migration 8.)
+        db.execute("DELETE FROM pack_sets WHERE object NOT IN (SELECT hash FROM objects)")
     for _, name, *_ in dead_packs + rewrite:
         pack_path(store.dir, name).unlink(missing_ok=True)
     for _, name in empty_packs:

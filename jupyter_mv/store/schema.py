@@ -286,6 +286,28 @@ def _m007_listing(db: Database) -> None:
     )
 
 
+def _m008_pack_sets(db: Database) -> None:
+    """Per stored object, the packs its chunks lie in (and how far into each), so that the
+    check that a file the stat cache vouches for can still be read back looks at a few
+    packs instead of looking every chunk up. A cache, emptied by SQLite itself whenever a
+    chunk row is removed or pointed elsewhere, or a pack row removed (gc, a repair, or
+    any other writer, an older jupyter-mv's included), and learnt again by snapshots."""
+    db.executescript(
+        """
+        CREATE TABLE pack_sets (
+            object BLOB PRIMARY KEY,
+            packs TEXT NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TRIGGER pack_sets_chunk_gone AFTER DELETE ON chunks
+            BEGIN DELETE FROM pack_sets; END;
+        CREATE TRIGGER pack_sets_chunk_moved AFTER UPDATE OF hash, pack, offset, length ON chunks
+            BEGIN DELETE FROM pack_sets; END;
+        CREATE TRIGGER pack_sets_pack_gone AFTER DELETE ON packs
+            BEGIN DELETE FROM pack_sets; END;
+        """
+    )
+
+
 #: Numbered migrations, applied in order; never edit one that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (1, "initial", _m001_initial),
@@ -295,6 +317,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Database], None]]] = [
     (5, "dvc", _m005_dvc),
     (6, "segments", _m006_segments),
     (7, "listing", _m007_listing),
+    (8, "pack sets", _m008_pack_sets),
 ]
 
 

@@ -152,7 +152,8 @@ def test_a_format_3_store_gains_remotes_when_opened(tmp_path: Path) -> None:
         a.db.executescript(
             "DROP TABLE remotes; DROP TABLE remote_packs; DROP TABLE remote_versions; DROP TABLE remote_aliases; "
             "ALTER TABLE packs DROP COLUMN remote; ALTER TABLE version_files DROP COLUMN dvc; DROP TABLE segments; "
-            "DROP INDEX versions_listing; DROP TABLE restored; "
+            "DROP INDEX versions_listing; DROP TABLE restored; DROP TABLE pack_sets; "
+            "DROP TRIGGER pack_sets_chunk_gone; DROP TRIGGER pack_sets_chunk_moved; DROP TRIGGER pack_sets_pack_gone; "
             "DELETE FROM migrations WHERE id >= 4; "
             "UPDATE meta SET value = '3' WHERE key = 'format_version';"
         )

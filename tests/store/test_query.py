@@ -265,7 +265,7 @@ def test_a_store_from_before_the_listing_index_opens_and_gains_it(tmp_path):
         s.snapshot(notebook, message="two")
         s.db.executescript("DROP INDEX versions_listing; DROP TABLE restored; DELETE FROM migrations WHERE id = 7;")
     with Store.open(tmp_path) as s:
-        assert [r[0] for r in s.db.execute("SELECT id FROM migrations ORDER BY id")][-1] == 7
+        assert 7 in {r[0] for r in s.db.execute("SELECT id FROM migrations")}
         assert s.db.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()[0] == "6"
         plan = " ".join(
             str(r[-1])
