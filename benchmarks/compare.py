@@ -698,9 +698,9 @@ def markdown(info: dict, runs: list[dict]) -> str:
                 lines += [
                     "",
                     "Where jupyter-mv's restore of the first version spent its time (wall seconds; hash: reading "
-                    "the files in place that the stat cache does not vouch for; safety: the safety version; write: "
-                    "writing the temporary files, of which decode is the wait for chunks decoded from the packs, "
-                    "copy the ranges copied from the files in place, fsync the temporary files' fsync):",
+                    "the files in place that the stat cache does not vouch for; safety: the safety version, made "
+                    "durable; write: writing the temporary files, of which decode is the wait for chunks decoded "
+                    "from the packs, copy the ranges copied from the files in place, fsync their fsync):",
                     "",
                     "| " + " | ".join(RESTORE_STEPS) + " | process CPU | written |",
                     "| " + " | ".join("---:" for _ in RESTORE_STEPS) + " | ---: | ---: |",
@@ -752,7 +752,8 @@ def markdown(info: dict, runs: list[dict]) -> str:
         "`sync` runs untimed before each step. Times are wall-clock times of the tools' commands, process "
         "start included; peak RSS is `wait4`'s maximum resident set of the command and its children. "
         "jupyter-mv fsyncs its packs before a version commits; DVC and git's loose objects are not fsynced, "
-        "so their data may still be in the page cache when their command returns.",
+        "so their data may still be in the page cache when their command returns. A jupyter-mv "
+        "restore fsyncs its safety version and the restored files before it moves them into place.",
         "- On these virtual machines, writing to page-cache pages never touched before is several times "
         "slower than reusing freed ones; runs differ by tens of percent for that reason. Compare tools "
         "within one run.",

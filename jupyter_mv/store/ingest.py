@@ -15,7 +15,6 @@ they touch, and only the segments they touch are read past their hash.
 from __future__ import annotations
 
 import os
-import stat
 import struct
 import threading
 import time
@@ -27,8 +26,9 @@ from typing import TYPE_CHECKING, Literal
 
 import blake3
 
-from .packs import PACK_TARGET, PackEntry, PackWriter, chunk_hash, compress, pack_path
+from .packs import PACK_TARGET, PackEntry, PackWriter, chunk_hash, compress
 from .schema import Database
+from .soundness import PackCheck
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
@@ -132,9 +132,6 @@ class Ingest:
     #: digest -> (pack name, entry) for chunks written by this ingest, not yet indexed.
     written: dict[bytes, tuple[str, PackEntry]] = field(default_factory=dict)
     objects: dict[bytes, StoredFile] = field(default_factory=dict)
-    #: pack name -> why it cannot give back its chunks (None: sound); each pack is looked
-    #: at once per ingest, with one open and fstat.
-    pack_damage: dict[str, str | None] = field(default_factory=dict)
     #: digest -> the damaged pack its indexed copy lies in: stored again by this ingest,
     #: and its index row pointed at the new copy by :meth:`index`.
     repaired: dict[bytes, str] = field(default_factory=dict)
@@ -145,16 +142,20 @@ class Ingest:
     cut_segments: int = 0
     #: Segment buffers given back, for the next reads.
     _free: list[bytearray] = field(default_factory=list)
-    #: digest -> (pack name, end of the chunk in it) for chunks found in sound packs.
-    located: dict[bytes, tuple[str, int]] = field(default_factory=dict)
-    #: object -> {pack name: how far into it its chunks reach}: the pack sets this ingest
-    #: learnt, written to ``pack_sets`` by :meth:`index` (see :meth:`_sound_by_packs`).
-    pack_sets: dict[bytes, dict[str, int]] = field(default_factory=dict)
     #: new object -> the pack set of the object it took its unchanged segments from.
     _inherited: dict[bytes, dict[str, int]] = field(default_factory=dict)
     #: Full packs being sealed while the next ones fill (:meth:`_seal_early`).
     _sealing: list[Future[None]] = field(default_factory=list)
     _sealer: ThreadPoolExecutor | None = None
+    #: Where the chunks this ingest met lie, and whether those packs can give them back.
+    check: PackCheck = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.check = PackCheck(self.db, self.store_dir)
+
+    def unsound(self, objects: set[bytes]) -> set[bytes]:
+        """:meth:`PackCheck.unsound`: those of ``objects`` whose files must be read again."""
+        return self.check.unsound(objects)
 
     def _executor(self) -> ThreadPoolExecutor:
         if self.pool is None:
@@ -254,55 +255,17 @@ class Ingest:
         if segments is None:
             return {}, None
         t = time.thread_time()
-        packs = self._sound_by_packs(previous)
+        packs = self.check.sound_by_packs(previous)
         if packs is not None:
             self.times["lookup"] += time.thread_time() - t
             return dict(segments), packs
-        sound, _ = self._lookup(list({row[2][i : i + 32] for i in range(0, len(row[2]), 32)}))
+        sound, _ = self.check.lookup(list({row[2][i : i + 32] for i in range(0, len(row[2]), 32)}))
         self.times["lookup"] += time.thread_time() - t
         return {
             digest: chunks
             for digest, chunks in segments
             if all(chunks[i : i + 32] in sound for i in range(0, len(chunks), 32))
         }, None
-
-    def _sound_by_packs(self, obj: bytes) -> dict[str, int] | None:
-        """``obj``'s pack set when it vouches that every chunk of the object can be read
-        back (each pack it names is indexed, under ``packs/`` at its full size or on a
-        remote); None when there is no set, it names a pack no longer indexed (gc removed
-        it: the set is stale), or a pack is damaged: the caller then looks every chunk up.
-
-        A set is written only after every chunk of the object was found in the packs it
-        names, and SQLite empties the table whenever a chunk row is removed or pointed at
-        another pack, or a pack row removed (the triggers of migration 8): a set that is
-        there still holds every chunk of its object, and only the packs' files need a look.
-        """
-        row = self.db.execute(
-            "SELECT p.packs FROM pack_sets p JOIN objects o ON o.hash = p.object WHERE p.object = ?", [obj]
-        ).fetchone()
-        if row is None:
-            return None
-        import json
-
-        try:
-            packs = {str(name): int(end) for name, end in json.loads(row[0])}
-        except (ValueError, TypeError):
-            return None
-        names = list(packs)
-        indexed = {}
-        for i in range(0, len(names), 900):
-            batch = names[i : i + 900]
-            for name, remote, size in self.db.execute(
-                f"SELECT name, remote, size FROM packs WHERE name IN ({','.join('?' * len(batch))})", batch
-            ).fetchall():
-                indexed[name] = (remote, size)
-        if len(indexed) < len(packs):
-            return None
-        for name, end in packs.items():
-            remote, size = indexed[name]
-            if remote is None and self._damage(name, size, end) is not None:
-                return None
-        return packs
 
     def _compress_new(self, seg: _Segment) -> Future[tuple[list[_Compressed], float]]:
         t = time.thread_time()
@@ -321,79 +284,9 @@ class Ingest:
         """Those of ``digests`` the store holds in a sound pack (or in a pack a lazy pull left
         on a remote, which a read fetches). A chunk whose pack is missing, short or unreadable
         is not deduplicated against: it is stored again from this file (self-healing)."""
-        found, damaged = self._lookup(digests)
+        found, damaged = self.check.lookup(digests)
         self.repaired.update(damaged)
         return found
-
-    def _lookup(self, digests: list[bytes]) -> tuple[set[bytes], dict[bytes, str]]:
-        """Of ``digests``: those in a sound pack, and those whose indexed copy lies in a
-        damaged one (digest -> that pack; "" when the pack is not in the index)."""
-        found: set[bytes] = set()
-        damaged: dict[bytes, str] = {}
-        for i in range(0, len(digests), 900):
-            batch = digests[i : i + 900]
-            marks = ",".join("?" * len(batch))
-            rows = self.db.execute(
-                "SELECT c.hash, p.name, p.remote, p.size, c.offset + c.length FROM chunks c "
-                f"LEFT JOIN packs p ON p.id = c.pack WHERE c.hash IN ({marks})",
-                batch,
-            ).fetchall()
-            for digest, pack, remote, pack_size, end in rows:
-                if pack is None:
-                    damaged[digest] = ""
-                    self.pack_damage.setdefault("", "is not in the index")
-                elif remote is None and self._damage(pack, pack_size, end) is not None:
-                    damaged[digest] = pack
-                else:
-                    found.add(digest)
-                    self.located[digest] = (pack, end)
-        return found, damaged
-
-    def unsound(self, objects: set[bytes]) -> set[bytes]:
-        """Those of ``objects`` (stored files the stat cache vouches for) with a chunk that is
-        missing or lies in a damaged pack: their files must be read again. Each object's
-        chunk list is read once and its distinct chunks looked up in batches, grouped by
-        pack in SQLite, each pack then looked at once. (Cutting the list up in SQL, with
-        ``substr`` per chunk, reads the whole list again for every chunk.)"""
-        bad = set()
-        for digest in objects:
-            if self._sound_by_packs(digest) is not None:  # its pack set vouches for it
-                continue
-            row = self.db.execute("SELECT chunks FROM objects WHERE hash = ?", [digest]).fetchone()
-            if row is None:
-                bad.add(digest)
-                continue
-            blob = row[0]
-            distinct = list(dict.fromkeys(blob[i : i + 32] for i in range(0, len(blob), 32)))
-            found = 0
-            packs: dict[str, int] = {}
-            for i in range(0, len(distinct), 900):
-                batch = distinct[i : i + 900]
-                for pack, remote, pack_size, end, count in self.db.execute(
-                    "SELECT p.name, p.remote, p.size, max(c.offset + c.length), count(*) FROM chunks c "
-                    f"LEFT JOIN packs p ON p.id = c.pack WHERE c.hash IN ({','.join('?' * len(batch))}) "
-                    "GROUP BY c.pack",
-                    batch,
-                ).fetchall():
-                    found += count
-                    if pack is None or (remote is None and self._damage(pack, pack_size, end) is not None):
-                        bad.add(digest)
-                    else:
-                        packs[pack] = max(end, packs.get(pack, 0))
-            if found < len(distinct):
-                bad.add(digest)
-            if digest not in bad:
-                self.pack_sets[digest] = packs
-        return bad
-
-    def _damage(self, pack: str, recorded_size: int, end: int) -> str | None:
-        """Why ``pack`` cannot give back a chunk ending at ``end``, or None."""
-        if pack not in self.pack_damage:
-            self.pack_damage[pack] = _pack_damage(pack_path(self.store_dir, pack), recorded_size)
-        damage = self.pack_damage[pack]
-        if damage is None and end > recorded_size:
-            return "is shorter than its index says"
-        return damage
 
     def repairs(self) -> list[str]:
         """One line per damaged pack this ingest stored chunks again for (empty: none)."""
@@ -401,7 +294,7 @@ class Ingest:
         for pack in self.repaired.values():
             counts[pack] = counts.get(pack, 0) + 1
         return [
-            f"repaired the store: pack {pack or '(unknown)'} {self.pack_damage.get(pack) or 'is damaged'}; "
+            f"repaired the store: pack {pack or '(unknown)'} {self.check.damage.get(pack) or 'is damaged'}; "
             f"{n} chunk{'s' if n != 1 else ''} of this snapshot stored again from the files"
             f"{'' if not pack else '; other versions may still need its chunks: run `jupyter mv verify`'}"
             for pack, n in sorted(counts.items())
@@ -487,28 +380,6 @@ class Ingest:
         self.packs.clear()
         self.written.clear()
 
-    def _index_pack_sets(self) -> None:
-        """Write the pack sets learnt by this ingest (inside :meth:`index`'s transaction).
-        After a repair (chunks pointed at new packs, which empties the table) none is
-        written: the next snapshot learns them from the index as it then is."""
-        import json
-
-        from . import schema
-
-        if self.repaired:
-            return
-        for obj in self.objects.values():
-            if obj.hash not in self.pack_sets:
-                found = _pack_set_of(self, obj)
-                if found is not None:
-                    self.pack_sets[obj.hash] = found
-        schema.insert_rows(
-            self.db,
-            "pack_sets",
-            [{"object": h, "packs": json.dumps(sorted(packs.items()))} for h, packs in self.pack_sets.items()],
-            upsert="object",
-        )
-
     def _indexed(self, name: str) -> bool:
         try:
             return self.db.execute("SELECT 1 FROM packs WHERE name = ?", [name]).fetchone() is not None
@@ -561,7 +432,8 @@ class Ingest:
             [{"hash": o.hash, "size": o.size, "chunks": o.chunks, "created": now} for o in self.objects.values()],
             ignore=True,
         )
-        self._index_pack_sets()
+        if not self.repaired:  # (a repair emptied the sets: the next snapshot learns them anew)
+            self.check.write_sets(self.objects.values(), self.written, self._inherited)
         # Each file read in whole segments gets its segment record (an object stored before
         # segment records existed gains one the next time its file is read).
         schema.insert_rows(
@@ -574,49 +446,6 @@ class Ingest:
             ],
             ignore=True,
         )
-
-
-def _pack_set_of(ingest: Ingest, obj: StoredFile) -> dict[str, int] | None:
-    """The packs the new object ``obj``'s chunks lie in, from where this ingest wrote or
-    found each; None when a chunk's place is not known here."""
-    packs = dict(ingest._inherited.get(obj.hash) or {})
-    inherited = obj.hash in ingest._inherited
-    written, located = ingest.written, ingest.located
-    for digest in dict.fromkeys(obj.chunks[i : i + 32] for i in range(0, len(obj.chunks), 32)):
-        place = written.get(digest)
-        if place is not None and place[1] is not None:
-            name, end = place[0], place[1].offset + place[1].length
-        elif digest in located:
-            name, end = located[digest]
-        elif inherited:  # a chunk of a segment taken from the object the set came from
-            continue
-        else:
-            return None
-        if packs.get(name, -1) < end:
-            packs[name] = end
-    return packs
-
-
-def _pack_damage(path: Path, recorded_size: int) -> str | None:
-    """Why the pack file ``path`` cannot be read back whole, or None: missing, not a file,
-    unreadable (permissions, a disk error), or shorter than when it was written."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        return "is missing"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    try:
-        st = os.fstat(fd)
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror or exc})"
-    finally:
-        os.close(fd)
-    if not stat.S_ISREG(st.st_mode):
-        return "is not a file"
-    if st.st_size < recorded_size:
-        return f"is truncated ({st.st_size} of {recorded_size} bytes)"
-    return None
 
 
 def _read_and_prepare(fd: int, offset: int, buffer: bytearray, reusable: dict[bytes, bytes]) -> _Segment:

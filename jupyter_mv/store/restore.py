@@ -4,15 +4,16 @@ files so that an interrupted restore leaves nothing half-written behind.
 Order: every target is checked (inside the chosen folder, never into the store); files
 that would be overwritten inside the root are first kept in a *safety* version; the
 journal ``tmp/restore-<hex>.json`` lists the temporary names; each file is written to
-``.<name>.mv-<8 hex>.tmp`` beside its target (two files at a time) and fsynced; only
-when all were written are they moved into place. The next open of the store removes
-what a killed restore's journal lists (:func:`remove_restore_temps`).
+``.<name>.mv-<8 hex>.tmp`` beside its target and fsynced; only when all were written are
+they moved into place. The next open of the store removes what a killed restore's
+journal lists (:func:`remove_restore_temps`). The safety version is made durable
+(:func:`~jupyter_mv.store.schema.make_durable`) before the first file is replaced: the
+files it keeps may have no other copy.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import os
 import re
@@ -95,6 +96,8 @@ def restore(
                     read,
                     f"Safety copy before restoring {version.label} ({version.short_id})",
                 )
+                # The files it keeps are about to be overwritten: it must outlive a power cut.
+                schema.make_durable(store.db)
         else:
             raise Conflict("cannot keep a safety copy of the files to overwrite; restore with `to` instead")
     temps = [
@@ -114,18 +117,16 @@ def restore(
                     pass
             total = sum(e.size for e in changed)
             with clock("write"), progress("restore", total, "B") as update, _Packs(store.dir) as packs:
-                jobs = []
                 for e, (tmp, target) in zip(changed, temps):
                     target.parent.mkdir(parents=True, exist_ok=True)
                     held = _trusted_object(store, e.path, target, read) if in_place else None
-                    jobs.append((e, tmp, target if held is not None else None, held))
-                _side_by_side(
-                    [functools.partial(_write_job, store, packs, job, _locked(update), clock) for job in jobs]
-                )
+                    _write_file(store, packs, e, tmp, target if held is not None else None, held, update, clock)
+                    os.chmod(tmp, e.mode or 0o644)
             with clock("rename"):
-                # Side by side too: a rename over a large file waits for the kernel to drop
-                # the old file's pages.
-                _side_by_side([functools.partial(_move_into_place, tmp, target) for tmp, target in temps])
+                for tmp, target in temps:
+                    if target.is_symlink():
+                        target.unlink()
+                    os.replace(tmp, target)
             temps.clear()
     finally:
         for tmp, _ in temps:
@@ -137,57 +138,6 @@ def restore(
     return RestoreResult(
         version, tuple(e.path for e in changed), tuple(e.path for e in unchanged), skipped, safety, now_is
     )
-
-
-#: Files written, or moved into place, at the same time: the work is the kernel's copying
-#: and the disk's, which overlap on two threads.
-_FILES_AT_ONCE = 2
-
-
-def _side_by_side(jobs: Sequence[Callable[[], None]]) -> None:
-    """Run ``jobs`` on up to :data:`_FILES_AT_ONCE` threads of their own (the store's
-    workers decode the chunks they wait for); the first error is raised once all ended."""
-    if len(jobs) < 2:
-        for job in jobs:
-            job()
-        return
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=_FILES_AT_ONCE, thread_name_prefix="jupyter-mv-restore") as pool:
-        futures = [pool.submit(job) for job in jobs]
-    for f in futures:
-        f.result()
-
-
-def _locked(update: Callable[[int], None]) -> Callable[[int], None]:
-    """``update`` safe to call from several threads."""
-    import threading
-
-    lock = threading.Lock()
-
-    def locked(n: int) -> None:
-        with lock:
-            update(n)
-
-    return locked
-
-
-def _write_job(
-    store: Store,
-    packs: _Packs,
-    job: tuple[FileEntry, Path, Path | None, bytes | None],
-    update: Callable[[int], None],
-    clock: _Clock,
-) -> None:
-    entry, tmp, current, held = job
-    _write_file(store, packs, entry, tmp, current, held, update, clock)
-    os.chmod(tmp, entry.mode or 0o644)
-
-
-def _move_into_place(tmp: Path, target: Path) -> None:
-    if target.is_symlink():
-        target.unlink()
-    os.replace(tmp, target)
 
 
 def _record_current(store: Store, version: Version, entries: Sequence[FileEntry], in_place: bool) -> Version | None:
@@ -247,18 +197,9 @@ class _Clock:
     ``$JUPYTER_MV_TIMINGS`` (for the benchmarks), as a snapshot's are."""
 
     def __init__(self) -> None:
-        import threading
-
         self.times: dict[str, float] = dict.fromkeys(
             ("hash", "safety", "write", "decode", "copy", "fsync", "rename"), 0.0
         )
-        self._lock = threading.Lock()
-
-    def add(self, **seconds: float) -> None:
-        """Add a file's own times (decode, copy, fsync: summed over the files written side by side)."""
-        with self._lock:
-            for step, s in seconds.items():
-                self.times[step] += s
 
     @contextlib.contextmanager
     def __call__(self, step: str) -> Iterator[None]:
@@ -463,7 +404,9 @@ def _write_file(
         t = time.perf_counter()
         os.fsync(fd)
         if clock is not None:  # waiting for decoded chunks, copying in the kernel, the fsync
-            clock.add(decode=decoding, copy=copying, fsync=time.perf_counter() - t)
+            clock.times["decode"] += decoding
+            clock.times["copy"] += copying
+            clock.times["fsync"] += time.perf_counter() - t
     finally:
         for f in (fd, src):
             if f >= 0:

@@ -29,6 +29,7 @@ __all__ = [
     "connect",
     "create",
     "transaction",
+    "make_durable",
     "insert_rows",
     "Database",
 ]
@@ -512,6 +513,29 @@ class _Connection(sqlite3.Connection):
     def executescript(self, script: str, /) -> _Cursor:
         cursor: _Cursor = self.cursor()
         return cursor.executescript(script)
+
+
+def make_durable(db: Database) -> None:
+    """Make what was committed so far durable now. The store runs SQLite in WAL mode with
+    ``synchronous = NORMAL``: a commit is in the WAL file but reaches the disk at the next
+    checkpoint, so a power cut may lose the last commits (never damage the database). Where
+    a commit must outlive a power cut, as a restore's safety version must before the files
+    it keeps are overwritten, the WAL file is fsynced."""
+    path = getattr(db.conn, "path", None)
+    if path is None or getattr(db.conn, "read_only", None):
+        return
+    for target in (Path(f"{path}-wal"), Path(path)):
+        try:
+            fd = os.open(target, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            os.fsync(fd)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        return
 
 
 @contextmanager

@@ -140,6 +140,31 @@ def test_a_full_pack_is_sealed_while_the_next_fills_and_all_are_durable_before_v
     assert (out / "data.bin").read_bytes() == data
 
 
+def test_a_restore_makes_its_safety_version_durable_before_it_replaces_a_file(
+    store: Store, project: Path, syscalls: SyscallLog
+) -> None:
+    """The files a restore in place overwrites live on only in its safety version: that
+    version's commit reaches the disk (the WAL file is fsynced) before the first file is
+    renamed over."""
+    notebook = write_notebook(project / "train.ipynb", ["x = 1"])
+    data = project / "data.bin"
+    data.write_bytes(os.urandom(200_000))
+    v1 = store.snapshot(notebook, ["data.bin"])
+    write_notebook(notebook, ["x = 2"])
+    data.write_bytes(os.urandom(200_000))  # changed since v1 and never stored: only the safety version keeps it
+    kept = data.read_bytes()
+    syscalls.calls.clear()
+
+    result = store.restore(v1)
+
+    assert result.safety is not None and store.read_file(result.safety, "data.bin") == kept
+    wal = (store.dir / "mv.db-wal").resolve()
+    durable = [i for i, c in enumerate(syscalls.calls) if c.name == "fsync" and c.path.resolve() == wal]
+    replaced = [i for i, c in enumerate(syscalls.calls) if c.name == "rename" and c.path.resolve() in {data.resolve()}]
+    assert durable and replaced, syscalls.calls
+    assert durable[0] < replaced[0], syscalls.calls
+
+
 def test_a_repack_by_gc_is_durable_before_the_old_pack_goes(store: Store, project: Path, syscalls: SyscallLog) -> None:
     notebook = write_notebook(project / "train.ipynb", ["x = 1"])
     keep = os.urandom(120_000)

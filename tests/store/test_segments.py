@@ -157,43 +157,6 @@ def test_restore_in_place_copies_what_the_file_holds_and_leaves_matching_files_a
     assert result.safety is not None
 
 
-def test_restore_writes_two_files_side_by_side_and_each_comes_back_byte_identical(
-    store: Store, project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Two large files are written at the same time, each on its own thread (one copied
-    mostly from the file in place, one decoded from the packs), and both come back whole."""
-    import threading
-
-    nb = write_notebook(project / "nb.ipynb", ["1"])
-    a, b = project / "a.bin", project / "b.bin"
-    first_a, first_b = _content(2 * SEGMENT + MIB, seed=7), _content(SEGMENT + 3 * MIB, seed=8)
-    a.write_bytes(first_a)
-    b.write_bytes(first_b)
-    _age(nb, a, b)
-    v1 = store.snapshot("nb.ipynb", ["a.bin", "b.bin"], environment=None)
-    edited = bytearray(first_a)
-    edited[SEGMENT + 10 : SEGMENT + 14] = b"EDIT"
-    a.write_bytes(bytes(edited))
-    b.write_bytes(_content(SEGMENT, seed=9))  # nothing in common with v1's b.bin
-    _age(a, b)
-    store.snapshot("nb.ipynb", ["a.bin", "b.bin"], environment=None)
-
-    fsynced: dict[str, str] = {}
-    real = os.fsync
-
-    def fsync(fd: int) -> None:
-        fsynced[os.readlink(f"/proc/self/fd/{fd}")] = threading.current_thread().name
-        real(fd)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    result = store.restore(v1)
-    assert sorted(result.written) == ["a.bin", "b.bin"]
-    assert a.read_bytes() == first_a and b.read_bytes() == first_b
-    temps = {path: thread for path, thread in fsynced.items() if ".mv-" in path}
-    assert len(temps) == 2 and len(set(temps.values())) == 2, temps
-    assert not [p for p in project.iterdir() if ".mv-" in p.name]  # no temporary file left
-
-
 def test_restore_in_place_never_copies_from_a_file_the_stat_cache_cannot_vouch_for(
     store: Store, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
