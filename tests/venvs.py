@@ -40,7 +40,7 @@ def base_requirements() -> list[str]:
 def own_wheel(dest: Path) -> Path:
     """A wheel of the jupyter_mv under test whose metadata requires what pyproject.toml
     says (the installed copy's metadata may be older than the tree)."""
-    from jupyter_mv.integrations.envfiles import build_wheel
+    from jupyter_mv.integrations.rebuild import build_wheel
 
     built = build_wheel(dest / "built")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]

@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidInput
 from ..progress import Progress, null_progress
-from .envfiles import build_wheel, jupyter_mv_pin, pins, render_requirements
+from .envfiles import pins, render_requirements
+from .rebuild import build_wheel, jupyter_mv_pin
 
 if TYPE_CHECKING:
     from ..store import Store

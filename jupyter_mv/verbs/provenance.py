@@ -46,7 +46,7 @@ def cmd_reproduce(args: argparse.Namespace, out: Out) -> int:
     python = None
     rebuilt = None
     if args.against == "requirements":
-        from ..integrations.envfiles import rebuild_environment
+        from ..integrations.rebuild import rebuild_environment
 
         rebuilt = rebuild_environment(
             store,
