@@ -612,12 +612,14 @@ def markdown(info: dict, runs: list[dict]) -> str:
         f"- Date: {info['date']}",
         f"- Machine: {m['cores']} cores ({m['cpu']}), {m['memory'] / GB:.0f} GiB memory, Linux {m['kernel']}, "
         f"Python {m['python']}; load average {info['load_before']} before, {info['load_after']} after "
-        "(the machine is shared: other test runs were going on)",
+        "(other work on the machine would show there)",
         f"- Tools: {', '.join(info['versions'])} (commit {info.get('commit', 'unknown')})",
         f"- Workload: {info['workload']}; {info['rounds']} rounds of edits",
         f"- Limit: reading the same {fmt_size(info['workload_bytes'])} from the page cache took "
         f"{fmt_s(info['raw_read'])} ({info['workload_bytes'] / MB / info['raw_read']:,.0f} MB/s). Cold reads "
-        "cannot be had here (`drop_caches` is not writable): every figure is with the files cached.",
+        "cannot be asked for here (`drop_caches` is not writable) and the files start cached, but the "
+        "kernel's proactive reclaim (DAMON's `kdamond`, paging out what was not touched for about a minute) "
+        "may have dropped a tool's files by its turn: a read back from disk shows in its read stage.",
         f"- Wall time of the whole run: {info['wall'] / 60:.0f} min",
         "",
     ]
@@ -823,7 +825,7 @@ def chart(runs: list[dict], path: Path, info: dict) -> None:
         ax.set_title(f"{title} ({unit})", fontsize=10)
         ax.set_ylim(0, ax.get_ylim()[1] * 1.25)
         ax.grid(axis="y", alpha=0.3)
-    runs_note = f"; {len(runs)} runs (second hatched)" if len(runs) > 1 else ""
+    runs_note = f"; {len(runs)} runs (the later ones hatched)" if len(runs) > 1 else ""
     fig.suptitle(
         f"jupyter-mv, DVC and git on {info['workload']} and {info['rounds']} rounds of edits{runs_note}\n"
         "lower is better; under each value: DVC's figure divided by the tool's (above 1x: better than DVC)",
