@@ -192,9 +192,9 @@ class Backend:
         """On a folder remote, flush a file (or a folder's entries) to disk, as a store
         does with its own packs: a file under its final name is never empty after a crash."""
         if self.url.startswith("file://"):
-            from ..store.packs import _fsync_dir
+            from ..store.failures import fsync_path
 
-            _fsync_dir(Path(path))
+            fsync_path(Path(path))
 
     def get_bytes(self, rel: str, start: int | None = None, end: int | None = None) -> bytes:
         return self.fs.cat_file(self.path(rel), start=start, end=end)

@@ -18,7 +18,15 @@ from pathlib import Path
 
 from ..errors import DiskFull, StoreReadOnly, StoreWriteError
 
-__all__ = ["os_write_error", "sqlite_write_error", "writing", "read_only_folder", "check_writable", "shown_text"]
+__all__ = [
+    "os_write_error",
+    "sqlite_write_error",
+    "writing",
+    "read_only_folder",
+    "check_writable",
+    "shown_text",
+    "fsync_path",
+]
 
 _FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _DENIED = {errno.EACCES, errno.EPERM}
@@ -162,3 +170,19 @@ def shown_text(text: str) -> str:
         else (f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else f"\\u{ord(c):04x}")
         for c in text
     )
+
+
+def fsync_path(path: Path) -> bool:
+    """fsync a file or a folder (its entries) by path; whether it could be opened. A
+    failing fsync is not an error here: the callers have already written what counts."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    return True

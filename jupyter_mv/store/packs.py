@@ -20,7 +20,7 @@ from pathlib import Path
 import blake3
 
 from ..errors import IntegrityError
-from .failures import writing
+from .failures import fsync_path, writing
 
 __all__ = ["CODEC_NONE", "CODEC_ZSTD", "ENTRY", "PackWriter", "PackReader", "compress", "chunk_hash", "decode"]
 
@@ -126,7 +126,7 @@ class PackWriter:
             self.final_path.parent.mkdir(parents=True, exist_ok=True)
             os.replace(self.tmp_path, self.final_path)
         self.sealed = True
-        _fsync_dir(self.final_path.parent)
+        fsync_path(self.final_path.parent)
 
     def abort(self) -> None:
         """Drop the unsealed pack. Never raises for the disk's sake: it runs while another
@@ -228,16 +228,3 @@ def decode(pack: str, digest: bytes, payload: bytes, length: int, size: int, cod
 
 def _unreadable(pack: str, digest: bytes) -> IntegrityError:
     return IntegrityError(f"chunk {digest.hex()[:16]} in pack {pack} is damaged (unreadable)")
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

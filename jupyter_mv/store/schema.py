@@ -524,18 +524,11 @@ def make_durable(db: Database) -> None:
     path = getattr(db.conn, "path", None)
     if path is None or getattr(db.conn, "read_only", None):
         return
+    from .failures import fsync_path
+
     for target in (Path(f"{path}-wal"), Path(path)):
-        try:
-            fd = os.open(target, os.O_RDONLY)
-        except OSError:
-            continue
-        try:
-            os.fsync(fd)
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
-        return
+        if fsync_path(target):
+            return
 
 
 @contextmanager
